@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AdapterMismatchError, CheckpointError } from './errors.js';
+import type { MethodDescriptor } from './method.js';
+import { entryToTensor, parseSafetensors, serializeSafetensors, tensorsToEntries } from './safetensors.js';
+import { SPEC_IDENTITY_FIELDS, type ModelSpec } from './spec.js';
+
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+
+/** What adapter_config.json holds (beyond any method-specific top-level fields, such as HF PEFT's LoRA fields). */
+export interface AdapterConfigFile {
+  /** Always "@peft"; tells our files from others. */
+  readonly peft_library: '@peft';
+  readonly format_version: 1;
+  readonly peft_method: MethodDescriptor;
+  readonly model_spec: ModelSpec;
+  readonly [extra: string]: unknown;
+}
+
+export interface AdapterContents {
+  readonly config: AdapterConfigFile;
+  /** Owned by the caller: dispose them. */
+  readonly tensors: Record<string, tf.Tensor>;
+}
+
+/**
+ * Writes an adapter directory: the weights first, then the config, each atomically, so a crash leaves either the old
+ * adapter or the new one readable (the config is what makes a directory an adapter).
+ */
+export async function writeAdapterFiles(
+  dir: string,
+  config: AdapterConfigFile,
+  tensors: Record<string, tf.Tensor>,
+  options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
+): Promise<void> {
+  const { join } = await import('node:path');
+  const { writeFileAtomic } = await import('./atomic.js');
+  const bytes = serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' });
+  await writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), bytes);
+  await writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+}
+
+/** Reads an adapter directory, validating that both files exist and parse. */
+export async function readAdapterFiles(dir: string): Promise<AdapterContents> {
+  const { join } = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const cfgPath = join(dir, ADAPTER_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(cfgPath, 'utf8');
+  } catch {
+    throw new CheckpointError('E_MISSING_FILE', cfgPath, 'no adapter config here (is this an adapter directory?)');
+  }
+  let config: AdapterConfigFile;
+  try {
+    config = JSON.parse(text) as AdapterConfigFile;
+  } catch (e) {
+    throw new CheckpointError('E_BAD_JSON', cfgPath, `not valid JSON (${(e as Error).message})`);
+  }
+  if (config.peft_library !== '@peft' || !config.peft_method || !config.model_spec) {
+    throw new CheckpointError(
+      'E_NOT_PEFT_ADAPTER',
+      cfgPath,
+      "lacks 'peft_library', 'peft_method' or 'model_spec': not written by @peft (for Hugging Face PEFT LoRA files use @peft/lora's importer)",
+    );
+  }
+  const wPath = join(dir, ADAPTER_WEIGHTS_FILE);
+  let buf: Buffer;
+  try {
+    buf = await readFile(wPath);
+  } catch {
+    throw new CheckpointError('E_MISSING_FILE', wPath, 'adapter weights file is missing');
+  }
+  const file = parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), wPath);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, e] of file.tensors) tensors[name] = entryToTensor(e, name, wPath);
+  return { config, tensors };
+}
+
+/** Throws {@link AdapterMismatchError} unless `found` describes the same model shape as `expected`. */
+export function checkSpecMatches(path: string, expected: ModelSpec, found: ModelSpec): void {
+  for (const f of SPEC_IDENTITY_FIELDS) {
+    if (expected[f] !== found[f]) throw new AdapterMismatchError(path, `model_spec.${f}`, expected[f], found[f]);
+  }
+}

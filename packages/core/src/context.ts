@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from './errors.js';
+import { mixSeed } from './rng.js';
+
+/**
+ * What a hook knows of the current forward pass: whether it trains, and a dropout that is deterministic for a given
+ * (seed, step, call order), so that a resumed run draws the same masks as an uninterrupted one.
+ */
+export interface ForwardContext {
+  readonly training: boolean;
+  /** Inverted dropout (kept values scaled by 1/(1−rate)); the identity when not training or when rate is 0. */
+  dropout<T extends tf.Tensor>(x: T, rate: number): T;
+}
+
+/** A context for inference: no dropout anywhere. */
+export const EVAL_CONTEXT: ForwardContext = Object.freeze({
+  training: false,
+  dropout: <T extends tf.Tensor>(x: T): T => x,
+});
+
+/**
+ * A training context for one step. Each dropout call gets its own seed, mixed from `seed`, `step` and the call's
+ * ordinal in this context, so two runs of the same step with the same inputs draw identical masks.
+ */
+export function trainingContext(seed: number, step: number): ForwardContext {
+  let calls = 0;
+  return {
+    training: true,
+    dropout<T extends tf.Tensor>(x: T, rate: number): T {
+      if (!(rate >= 0 && rate < 1)) throw new ConfigError('dropout', `rate must be in [0, 1), got ${rate}`);
+      if (rate === 0) return x;
+      const callSeed = mixSeed(seed, step, calls++);
+      return tf.tidy(() => {
+        // mask = floor(u + keep) is 1 with probability keep; written with plain ops so every backend has them.
+        const keep = 1 - rate;
+        const u = tf.randomUniform(x.shape, 0, 1, 'float32', callSeed);
+        const mask = tf.floor(tf.add(u, keep));
+        return tf.mul(x, tf.mul(mask, 1 / keep)) as T;
+      });
+    },
+  };
+}

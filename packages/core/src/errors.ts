@@ -1,0 +1,169 @@
+/**
+ * Typed errors of @peft. Every error carries a stable `code` and, where one exists, the file, field or tensor at fault,
+ * so a caller can branch on the class and a user can read what to fix.
+ */
+export class PeftError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A configuration value is missing, of the wrong type or out of range. `field` names it. */
+export class ConfigError extends PeftError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('E_CONFIG', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A tensor has a shape other than the one required. */
+export class ShapeError extends PeftError {
+  readonly tensor: string;
+  readonly expected: readonly number[];
+  readonly found: readonly number[];
+  constructor(tensor: string, expected: readonly number[], found: readonly number[], where?: string) {
+    super(
+      'E_SHAPE',
+      `${where ? `${where}: ` : ''}tensor '${tensor}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`,
+    );
+    this.tensor = tensor;
+    this.expected = expected;
+    this.found = found;
+  }
+}
+
+/** Two methods claim a model site that cannot be shared. */
+export class SiteConflictError extends PeftError {
+  readonly site: string;
+  readonly parts: readonly [string, string];
+  constructor(site: string, a: string, b: string) {
+    super('E_SITE_CONFLICT', `site '${site}' is claimed by both '${a}' and '${b}', and it cannot be shared`);
+    this.site = site;
+    this.parts = [a, b];
+  }
+}
+
+/** Base of all safetensors format errors; names the file and, where known, the tensor. */
+export class SafetensorsError extends PeftError {
+  readonly file: string;
+  readonly tensor: string | undefined;
+  constructor(code: string, file: string, tensor: string | undefined, message: string) {
+    super(code, `${file}${tensor !== undefined ? ` [tensor '${tensor}']` : ''}: ${message}`);
+    this.file = file;
+    this.tensor = tensor;
+  }
+}
+/** The file ends before its 8-byte header length, its header, or its data. */
+export class SafetensorsTruncatedError extends SafetensorsError {
+  constructor(file: string, tensor: string | undefined, message: string) {
+    super('E_SAFETENSORS_TRUNCATED', file, tensor, message);
+  }
+}
+/** The header length field points past the end of the file. */
+export class SafetensorsHeaderTooLongError extends SafetensorsError {
+  constructor(file: string, headerLength: number, fileLength: number) {
+    super(
+      'E_SAFETENSORS_HEADER_TOO_LONG',
+      file,
+      undefined,
+      `header length ${headerLength} exceeds the ${fileLength - 8} bytes that follow the length field`,
+    );
+  }
+}
+/** The header is not valid JSON or not of the safetensors form. */
+export class SafetensorsHeaderError extends SafetensorsError {
+  constructor(file: string, tensor: string | undefined, message: string) {
+    super('E_SAFETENSORS_HEADER', file, tensor, message);
+  }
+}
+/** Two tensors' byte ranges overlap. */
+export class SafetensorsOverlapError extends SafetensorsError {
+  constructor(file: string, tensor: string, other: string) {
+    super('E_SAFETENSORS_OVERLAP', file, tensor, `data_offsets overlap those of tensor '${other}'`);
+  }
+}
+/** The byte ranges leave a hole, or do not start at 0, or do not cover the data section to its end. */
+export class SafetensorsGapError extends SafetensorsError {
+  constructor(file: string, tensor: string | undefined, message: string) {
+    super('E_SAFETENSORS_GAP', file, tensor, message);
+  }
+}
+/** A tensor's shape times its dtype size differs from its byte range. */
+export class SafetensorsShapeMismatchError extends SafetensorsError {
+  constructor(file: string, tensor: string, shape: readonly number[], dtype: string, bytes: number) {
+    super(
+      'E_SAFETENSORS_SHAPE',
+      file,
+      tensor,
+      `shape [${shape.join(', ')}] of ${dtype} needs ${shapeBytes(shape, dtype)} bytes, but data_offsets span ${bytes}`,
+    );
+  }
+}
+/** A dtype this reader does not know. */
+export class SafetensorsDtypeError extends SafetensorsError {
+  constructor(file: string, tensor: string, dtype: string) {
+    super('E_SAFETENSORS_DTYPE', file, tensor, `unknown or unsupported dtype '${dtype}'`);
+  }
+}
+
+/** A checkpoint or adapter directory lacks a file, a tensor, or holds one of the wrong shape. */
+export class CheckpointError extends PeftError {
+  readonly path: string;
+  constructor(code: string, path: string, message: string) {
+    super(code, `${path}: ${message}`);
+    this.path = path;
+  }
+}
+/** A tensor the loader needs is absent. */
+export class MissingTensorError extends CheckpointError {
+  readonly tensor: string;
+  constructor(path: string, tensor: string) {
+    super('E_MISSING_TENSOR', path, `tensor '${tensor}' is missing`);
+    this.tensor = tensor;
+  }
+}
+/** A loaded tensor has the wrong shape for the model or method it is loaded into. */
+export class TensorShapeMismatchError extends CheckpointError {
+  readonly tensor: string;
+  readonly expected: readonly number[];
+  readonly found: readonly number[];
+  constructor(path: string, tensor: string, expected: readonly number[], found: readonly number[]) {
+    super(
+      'E_TENSOR_SHAPE',
+      path,
+      `tensor '${tensor}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`,
+    );
+    this.tensor = tensor;
+    this.expected = expected;
+    this.found = found;
+  }
+}
+/** An adapter was trained for another method, config or model shape than the one it is loaded into. */
+export class AdapterMismatchError extends CheckpointError {
+  readonly field: string;
+  constructor(path: string, field: string, expected: unknown, found: unknown) {
+    super(
+      'E_ADAPTER_MISMATCH',
+      path,
+      `field '${field}' is ${JSON.stringify(found)} in the adapter, but ${JSON.stringify(expected)} here`,
+    );
+    this.field = field;
+  }
+}
+
+/** No usable TensorFlow.js backend could be initialised. */
+export class BackendError extends PeftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_BACKEND', message, options);
+  }
+}
+
+function shapeBytes(shape: readonly number[], dtype: string): number {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const width: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+  return size * (width[dtype] ?? NaN);
+}

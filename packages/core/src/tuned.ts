@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkSpecMatches, readAdapterFiles, writeAdapterFiles, type AdapterConfigFile } from './adapter-file.js';
+import { AdapterMismatchError, ConfigError } from './errors.js';
+import {
+  describeMethod,
+  methodFromDescriptor,
+  type InitOptions,
+  type LinearWeights,
+  type MethodInstance,
+  type PeftMethod,
+} from './method.js';
+import type { ParameterRow } from './parameters.js';
+import { validateModelSpec } from './spec.js';
+
+/** A model that methods can be attached to: it exposes its spec and linear weights and calls the hooks it is given. */
+export interface TunableModel extends LinearWeights {
+  /** Installs a method's hooks (null removes them). */
+  useMethod(instance: MethodInstance | null): void;
+  /** Number of parameters of the frozen base, for percentages. */
+  baseParameterCount(): number;
+}
+
+export interface ParameterTable {
+  readonly rows: readonly ParameterRow[];
+  readonly total: number;
+  /** total / base-model parameters, in percent (the paper's "% params"). */
+  readonly percentOfBase: number;
+}
+
+/**
+ * A model with a method attached: the frozen base, the method's trainable variables, and the adapter's life cycle.
+ */
+export class TunedModel<M extends TunableModel = TunableModel> {
+  constructor(
+    readonly model: M,
+    readonly method: PeftMethod,
+    readonly instance: MethodInstance,
+  ) {}
+
+  /** The trainable variables, for an optimiser. */
+  trainableVariables(): tf.Variable[] {
+    return this.instance.params.variables();
+  }
+
+  trainableParameters(): ParameterTable {
+    const rows = this.instance.params.rows();
+    const total = rows.reduce((a, r) => a + r.size, 0);
+    return { rows, total, percentOfBase: (100 * total) / this.model.baseParameterCount() };
+  }
+
+  /** Writes adapter_config.json + adapter_model.safetensors (the adapter alone, never the base), atomically. */
+  async save(dir: string, options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<void> {
+    const exported = this.instance.exportTensors?.() ?? { tensors: this.instance.params.toRecord(), owned: false };
+    try {
+      const config: AdapterConfigFile = {
+        ...methodTopLevelFields(this.method),
+        peft_library: '@peft',
+        format_version: 1,
+        peft_method: describeMethod(this.method),
+        model_spec: this.model.spec,
+      };
+      await writeAdapterFiles(dir, config, exported.tensors, options);
+    } finally {
+      if (exported.owned) tf.dispose(Object.values(exported.tensors));
+    }
+  }
+
+  merge(): void {
+    if (!this.instance.merge) throw new ConfigError('merge', `method '${this.method.type}' cannot be merged into the base weights`);
+    this.instance.merge(this.model);
+  }
+
+  unmerge(): void {
+    if (!this.instance.unmerge) throw new ConfigError('unmerge', `method '${this.method.type}' cannot be merged`);
+    this.instance.unmerge(this.model);
+  }
+
+  /** Removes the hooks and frees the trainable variables. */
+  dispose(): void {
+    this.model.useMethod(null);
+    this.instance.dispose();
+  }
+}
+
+/** Creates the method's parameters for the model's spec and installs its hooks. */
+export function attach<M extends TunableModel>(model: M, method: PeftMethod, options: InitOptions = {}): TunedModel<M> {
+  validateModelSpec(model.spec);
+  const instance = method.init(model.spec, options);
+  model.useMethod(instance);
+  return new TunedModel(model, method, instance);
+}
+
+/**
+ * Loads an adapter directory into a model: rebuilds the method from adapter_config.json (its package must be
+ * imported so the type is registered), checks the model shape, and assigns every tensor (no missing, no extra).
+ */
+export async function loadAdapter<M extends TunableModel>(dir: string, model: M): Promise<TunedModel<M>> {
+  const { join } = await import('node:path');
+  const { config, tensors } = await readAdapterFiles(dir);
+  const cfgPath = join(dir, 'adapter_config.json');
+  const wPath = join(dir, 'adapter_model.safetensors');
+  try {
+    checkSpecMatches(cfgPath, model.spec, config.model_spec);
+    let method: PeftMethod;
+    try {
+      method = methodFromDescriptor(config.peft_method);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new AdapterMismatchError(cfgPath, e.field, 'a valid method config', config.peft_method);
+      throw e;
+    }
+    const instance = method.init(model.spec, { seed: 0 });
+    try {
+      if (instance.importTensors) instance.importTensors(tensors, wPath);
+      else instance.params.assign(tensors, wPath);
+    } catch (e) {
+      instance.dispose();
+      throw e;
+    }
+    model.useMethod(instance);
+    return new TunedModel(model, method, instance);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+/** Methods may contribute top-level fields to adapter_config.json (HF PEFT's LoRA fields) via `hfConfig()`. */
+function methodTopLevelFields(m: PeftMethod): Record<string, unknown> {
+  const f = (m as { adapterConfigFields?: () => Record<string, unknown> }).adapterConfigFields;
+  return typeof f === 'function' ? f.call(m) : {};
+}
