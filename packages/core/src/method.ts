@@ -42,9 +42,10 @@ export interface AttentionSupports {
   readonly perQuery?: PerQuerySupport;
   /**
    * A term [B, n, d] added to the attention output after W_o and before its dropout, given the per-query support
-   * weight λ [B, H, n] (after λ's dropout). This is where inducer-tuning's extended value MLP (MLP_v̄) goes.
+   * weight λ [B, H, n] (after λ's dropout; undefined when there is no per-query support). This is where
+   * inducer-tuning's extended value MLP (MLP_v̄) goes.
    */
-  readonly afterOutput?: (lambda: tf.Tensor3D, ctx: ForwardContext) => tf.Tensor;
+  readonly afterOutput?: (lambda: tf.Tensor3D | undefined, ctx: ForwardContext) => tf.Tensor;
 }
 
 export interface PerQuerySupport {

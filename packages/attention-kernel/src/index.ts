@@ -1,0 +1,5 @@
+export type { KernelAttentionInput, KernelAttentionOutput, ExplicitKernelAttentionOutput } from './types.js';
+export { kernelAttention, broadcastShared } from './kernel-attention.js';
+export { explicitKernelAttention } from './explicit.js';
+export { attentionScores, sharedScores, perQueryLogits, causalKeep, maskScores } from './scores.js';
+export { splitHeads, mergeHeads } from './heads.js';

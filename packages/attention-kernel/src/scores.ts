@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** S = Q·Kᵀ·scale: [B, H, n, p] × [B, H, m, p] → [B, H, n, m]. */
+export function attentionScores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D {
+  return tf.mul(tf.matMul(q, k, false, true), scale);
+}
+
+/**
+ * Scores against keys shared by every query: [B, H, n, p] × [H, l, p] or [B, H, l, p] → [B, H, n, l].
+ */
+export function sharedScores(q: tf.Tensor4D, keys: tf.Tensor, scale: number): tf.Tensor4D {
+  const [b, h] = q.shape;
+  const k4 = keys.rank === 3 ? tf.broadcastTo(tf.expandDims(keys, 0), [b, h, keys.shape[1]!, keys.shape[2]!]) : keys;
+  return tf.mul(tf.matMul(q, k4 as tf.Tensor4D, false, true), scale);
+}
+
+/** The per-query support's logit a_i = ⟨q_i, P_k,i⟩·scale: [B, H, n, 1]. */
+export function perQueryLogits(q: tf.Tensor4D, keys: tf.Tensor4D, scale: number): tf.Tensor4D {
+  return tf.mul(tf.sum(tf.mul(q, keys), -1, true), scale);
+}
+
+/**
+ * The causal keep-mask [n, m] (1 = visible): query i, at absolute position m − n + i, sees keys j ≤ m − n + i.
+ * Built from integer comparisons, so it is exact on every backend.
+ */
+export function causalKeep(n: number, m: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const rows = tf.reshape(tf.add(tf.range(0, n, 1, 'int32'), m - n), [n, 1]);
+    const cols = tf.reshape(tf.range(0, m, 1, 'int32'), [1, m]);
+    return tf.cast(tf.greaterEqual(rows, cols), 'bool') as tf.Tensor2D;
+  });
+}
+
+/** Applies the causal replacement (masked → `maskedValue`) and then the additive mask, as the reference does. */
+export function maskScores(
+  s: tf.Tensor4D,
+  options: { causal?: boolean; mask?: tf.Tensor; maskedValue: number },
+): { withPadding: tf.Tensor4D; causalOnly: tf.Tensor4D } {
+  let causalOnly = s;
+  if (options.causal) {
+    const [, , n, m] = s.shape;
+    const keep = causalKeep(n, m);
+    causalOnly = tf.where(tf.broadcastTo(keep, s.shape), s, tf.fill(s.shape, options.maskedValue)) as tf.Tensor4D;
+  }
+  const withPadding = options.mask ? (tf.add(causalOnly, options.mask) as tf.Tensor4D) : causalOnly;
+  return { withPadding, causalOnly };
+}
