@@ -74,7 +74,8 @@ export function explicitKernelAttention(input: KernelAttentionInput): ExplicitKe
     const normaliser = tf.sum(kernel, -1, true); // [B, H, n, 1]
     const output = tf.div(tf.matMul(kernel, values), normaliser) as tf.Tensor4D;
     const lambda = tf.squeeze(tf.div(selfKernel, normaliser), [3]) as tf.Tensor3D;
-    if (sharedKernel) sharedWeight = tf.squeeze(tf.div(tf.sum(sharedKernel, -1, true), normaliser), [3]) as tf.Tensor3D;
+    // as in the fast form: the shared supports' share of the ordinary normalisation
+    if (sharedKernel) sharedWeight = tf.squeeze(tf.div(tf.sum(sharedKernel, -1, true), ordinaryNorm), [3]) as tf.Tensor3D;
     const out = { output, lambda, kernel, normaliser: tf.squeeze(normaliser, [3]) as tf.Tensor3D, values };
     return sharedWeight ? { ...out, sharedWeight } : out;
   });
