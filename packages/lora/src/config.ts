@@ -1,0 +1,136 @@
+import { ConfigError, LINEAR_SITES, isLinearSite, type LinearSite } from '@peft/core';
+
+/**
+ * - `ka`: Chen et al.'s NLG `LoRALinear` (KA `low_rank_layer.py`): a trainable bias b [d_out], scaled like the
+ *   update, and scaling = α/r only when α > 1.5, else 1.
+ * - `loralib`: Hu et al.'s microsoft/LoRA `Linear` (He et al., KA NLU, Hugging Face PEFT): no bias, scaling α/r always.
+ */
+export type LoraFlavour = 'ka' | 'loralib';
+
+/** A value for every site, or one value shared by all. */
+export type PerSite<T> = T | Partial<Record<LinearSite, T>>;
+
+/** Optional fields written into a Hugging Face PEFT adapter_config.json. */
+export interface HuggingFaceFields {
+  /** `base_model_name_or_path` (default null). */
+  readonly baseModelNameOrPath?: string | null;
+  /** `task_type` (default: `CAUSAL_LM` for gpt2, `SEQ_CLS` for roberta). */
+  readonly taskType?: string | null;
+}
+
+/** The resolved, validated configuration of a LoRA method (what adapter_config.json stores under `peft_method`). */
+export interface LoraConfig {
+  /** The linear sites that get a low-rank update. */
+  readonly sites: readonly LinearSite[];
+  /** r, per site or shared. */
+  readonly rank: PerSite<number>;
+  /** α, per site or shared. */
+  readonly alpha: PerSite<number>;
+  /** Dropout rate on the update's input x (training only). */
+  readonly dropout: number;
+  readonly flavour: LoraFlavour;
+  readonly hf?: HuggingFaceFields;
+}
+
+/** What `lora()` accepts: every field has a default (Hugging Face PEFT's LoraConfig defaults). */
+export type LoraOptions = Partial<LoraConfig>;
+
+export const LORA_DEFAULTS = {
+  sites: ['attn.q', 'attn.v'] as readonly LinearSite[],
+  rank: 8,
+  alpha: 8,
+  dropout: 0,
+  flavour: 'loralib' as LoraFlavour,
+} as const;
+
+const KNOWN_FIELDS = new Set(['sites', 'rank', 'alpha', 'dropout', 'flavour', 'hf']);
+
+/** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
+export function resolveLoraConfig(options: unknown): LoraConfig {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ConfigError('lora', `config must be an object, got ${JSON.stringify(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!KNOWN_FIELDS.has(k)) throw new ConfigError(`lora.${k}`, `unknown field (known: ${[...KNOWN_FIELDS].join(', ')})`);
+  }
+  const sites = resolveSites(o.sites ?? LORA_DEFAULTS.sites);
+  const rank = resolvePerSite('lora.rank', o.rank ?? LORA_DEFAULTS.rank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+  const alpha = resolvePerSite('lora.alpha', o.alpha ?? LORA_DEFAULTS.alpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number');
+  const dropout = o.dropout ?? LORA_DEFAULTS.dropout;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
+    throw new ConfigError('lora.dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
+  }
+  const flavour = o.flavour ?? LORA_DEFAULTS.flavour;
+  if (flavour !== 'ka' && flavour !== 'loralib') {
+    throw new ConfigError('lora.flavour', `must be 'ka' or 'loralib', got ${JSON.stringify(flavour)}`);
+  }
+  const config: LoraConfig = { sites, rank, alpha, dropout, flavour };
+  if (o.hf === undefined) return config;
+  return { ...config, hf: resolveHf(o.hf) };
+}
+
+function resolveSites(v: unknown): LinearSite[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new ConfigError('lora.sites', `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')}), got ${JSON.stringify(v)}`);
+  }
+  const seen = new Set<string>();
+  for (const s of v) {
+    if (typeof s !== 'string' || !isLinearSite(s)) {
+      throw new ConfigError('lora.sites', `'${String(s)}' is not a linear site (${LINEAR_SITES.join(', ')})`);
+    }
+    if (seen.has(s)) throw new ConfigError('lora.sites', `site '${s}' is listed twice`);
+    seen.add(s);
+  }
+  // canonical order, so that two configs naming the same sites are equal
+  return LINEAR_SITES.filter((s) => seen.has(s));
+}
+
+function resolvePerSite(
+  field: string,
+  v: unknown,
+  sites: readonly LinearSite[],
+  ok: (x: number) => boolean,
+  what: string,
+): PerSite<number> {
+  if (typeof v === 'number') {
+    if (!ok(v)) throw new ConfigError(field, `must be ${what}, got ${v}`);
+    return v;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ConfigError(field, `must be ${what} or a map from site to ${what}, got ${JSON.stringify(v)}`);
+  }
+  const m = v as Record<string, unknown>;
+  for (const k of Object.keys(m)) {
+    if (!sites.includes(k as LinearSite)) throw new ConfigError(`${field}.${k}`, `is not one of the LoRA sites (${sites.join(', ')})`);
+  }
+  const out: Partial<Record<LinearSite, number>> = {};
+  for (const s of sites) {
+    const x = m[s];
+    if (typeof x !== 'number' || !ok(x)) throw new ConfigError(`${field}.${s}`, `must be ${what}, got ${JSON.stringify(x)}`);
+    out[s] = x;
+  }
+  return out;
+}
+
+function resolveHf(v: unknown): HuggingFaceFields {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('lora.hf', 'must be an object');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== 'baseModelNameOrPath' && k !== 'taskType') throw new ConfigError(`lora.hf.${k}`, 'unknown field (known: baseModelNameOrPath, taskType)');
+    if (o[k] !== null && typeof o[k] !== 'string') throw new ConfigError(`lora.hf.${k}`, 'must be a string or null');
+  }
+  return o as HuggingFaceFields;
+}
+
+/** The value of a per-site field at `site`. */
+export function atSite(v: PerSite<number>, site: LinearSite): number {
+  return typeof v === 'number' ? v : v[site]!;
+}
+
+/** The update's scale: KA's `LoRALinear` uses α/r only when α > 1.5 (else 1); loralib and HF PEFT use α/r always. */
+export function loraScaling(flavour: LoraFlavour, alpha: number, rank: number): number {
+  if (flavour === 'ka') return alpha > 1.5 ? alpha / rank : 1;
+  return alpha / rank;
+}

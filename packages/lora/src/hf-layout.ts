@@ -1,0 +1,211 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  AdapterMismatchError,
+  ConfigError,
+  MissingTensorError,
+  TensorShapeMismatchError,
+  sameShape,
+  type LinearSite,
+  type ModelSpec,
+} from '@peft/core';
+import { atSite, loraScaling, type LoraConfig } from './config.js';
+import type { LoraFactors } from './delta.js';
+import { hfKey, hfModules, targetModulesRegex, type HfModule } from './hf-modules.js';
+import { loraParamName, siteDims } from './sites.js';
+
+interface FactorSource {
+  factors(layer: number, site: LinearSite): LoraFactors;
+  readonly params: { assign(values: Record<string, tf.Tensor>, source?: string): void };
+}
+
+/** How one HF module holds the LoRA of the sites it covers. */
+interface ModulePlan {
+  readonly module: HfModule;
+  /** The targeted sites of this module, in column order. */
+  readonly present: readonly LinearSite[];
+  /** HF rank: the sum of the present sites' ranks (block structure for c_attn). */
+  readonly rank: number;
+  /** HF lora_alpha, chosen so that HF's α/r equals the first present site's scaling. */
+  readonly alpha: number;
+  /** Per present site: column offset in the HF rank, row offset in the HF output, and the factor its B block carries. */
+  readonly blocks: readonly { site: LinearSite; col: number; row: number; rank: number; bScale: number }[];
+  readonly dIn: number;
+  readonly dOut: number;
+}
+
+/**
+ * Maps this method's sites onto HF modules. A fused module (GPT-2 c_attn) gets A = [A_q; A_v] (rows stacked) and a
+ * block B whose rows for q hold [B_q, 0], for k zeros, for v [0, B_v]: then x·Aᵀ·Bᵀ puts x·A_qᵀ·B_qᵀ in the q columns
+ * and x·A_vᵀ·B_vᵀ in the v columns, exactly. HF scales the whole module by one α/R; a site whose own scaling differs
+ * from the first site's has its B block multiplied by the ratio (exact when all sites share α and r).
+ */
+function modulePlans(config: LoraConfig, spec: ModelSpec): ModulePlan[] {
+  const plans: ModulePlan[] = [];
+  for (const module of hfModules(spec)) {
+    const present = module.sites.filter((s) => config.sites.includes(s));
+    if (present.length === 0) continue;
+    const ref = present[0]!;
+    const rRef = atSite(config.rank, ref);
+    const aRef = atSite(config.alpha, ref);
+    const sRef = loraScaling('loralib', aRef, rRef);
+    let col = 0;
+    const blocks = present.map((site) => {
+      const r = atSite(config.rank, site);
+      const a = atSite(config.alpha, site);
+      const sameScale = a === aRef && r === rRef;
+      const block = {
+        site,
+        col,
+        row: module.sites.indexOf(site) * siteDims(spec, site)[1],
+        rank: r,
+        bScale: sameScale ? 1 : loraScaling('loralib', a, r) / sRef,
+      };
+      col += r;
+      return block;
+    });
+    const [dIn] = siteDims(spec, ref);
+    const dOut = module.sites.reduce((n, s) => n + siteDims(spec, s)[1], 0);
+    // α_HF / R must equal α_ref / r_ref; α_ref·R / r_ref is exact when R is a multiple of r_ref (equal ranks)
+    plans.push({ module, present, rank: col, alpha: (aRef * col) / rRef, blocks, dIn, dOut });
+  }
+  return plans;
+}
+
+/** The method's tensors under Hugging Face PEFT keys (new tensors, owned by the caller). */
+export function exportHuggingFaceTensors(src: FactorSource, config: LoraConfig, spec: ModelSpec): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  const plans = modulePlans(config, spec);
+  try {
+    for (let layer = 0; layer < spec.numLayers; layer++) {
+      for (const plan of plans) {
+        const { a, b } = tf.tidy(() => {
+          if (plan.module.sites.length === 1) {
+            const f = src.factors(layer, plan.present[0]!);
+            return { a: tf.clone(f.a), b: tf.clone(f.b) };
+          }
+          const a = tf.concat(plan.blocks.map((bl) => src.factors(layer, bl.site).a), 0); // [R, d_in]
+          const rows = plan.module.sites.map((site) => {
+            const bl = plan.blocks.find((x) => x.site === site);
+            const [, d] = siteDims(spec, site);
+            if (!bl) return tf.zeros([d, plan.rank]);
+            const bs = src.factors(layer, site).b; // [d, r]
+            const scaled = bl.bScale === 1 ? bs : tf.mul(bs, bl.bScale);
+            return tf.pad(scaled, [[0, 0], [bl.col, plan.rank - bl.col - bl.rank]]);
+          });
+          return { a, b: tf.concat(rows, 0) }; // B: [Σ d, R]
+        });
+        out[hfKey(spec, layer, plan.module, 'lora_A')] = a;
+        out[hfKey(spec, layer, plan.module, 'lora_B')] = b;
+      }
+    }
+  } catch (e) {
+    tf.dispose(Object.values(out));
+    throw e;
+  }
+  return out;
+}
+
+/**
+ * The inverse of {@link exportHuggingFaceTensors}: reads HF-keyed tensors into the method's variables. Every key
+ * must be present with its shape, no other key may be; a fused module's off-block entries must be zero (else the
+ * file holds a LoRA this config cannot express: load it with `importHuggingFaceLora`).
+ */
+export function importHuggingFaceTensors(
+  dst: FactorSource,
+  config: LoraConfig,
+  spec: ModelSpec,
+  tensors: Record<string, tf.Tensor>,
+  source: string,
+): void {
+  const plans = modulePlans(config, spec);
+  const expected = new Set<string>();
+  for (let layer = 0; layer < spec.numLayers; layer++) {
+    for (const plan of plans) {
+      for (const [part, shape] of [['lora_A', [plan.rank, plan.dIn]], ['lora_B', [plan.dOut, plan.rank]]] as const) {
+        const key = hfKey(spec, layer, plan.module, part);
+        expected.add(key);
+        const t = tensors[key];
+        if (!t) throw new MissingTensorError(source, key);
+        if (!sameShape(t.shape, shape)) throw new TensorShapeMismatchError(source, key, shape, t.shape);
+      }
+    }
+  }
+  for (const key of Object.keys(tensors)) {
+    if (!expected.has(key)) throw new ConfigError(key, `${source} holds a tensor this LoRA config does not have`);
+  }
+  const values: Record<string, tf.Tensor> = {};
+  try {
+    for (let layer = 0; layer < spec.numLayers; layer++) {
+      for (const plan of plans) {
+        const kA = hfKey(spec, layer, plan.module, 'lora_A');
+        const kB = hfKey(spec, layer, plan.module, 'lora_B');
+        const a = tensors[kA]!;
+        const b = tensors[kB]!;
+        if (plan.module.sites.length > 1) checkOffBlocksZero(b, plan, kB, source);
+        for (const bl of plan.blocks) {
+          const [, d] = siteDims(spec, bl.site);
+          values[loraParamName(layer, bl.site, 'lora_A')] = tf.tidy(() => tf.cast(tf.slice(a, [bl.col, 0], [bl.rank, -1]), 'float32'));
+          values[loraParamName(layer, bl.site, 'lora_B')] = tf.tidy(() => {
+            const blk = tf.cast(tf.slice(b, [bl.row, bl.col], [d, bl.rank]), 'float32');
+            return bl.bScale === 1 ? blk : tf.div(blk, bl.bScale);
+          });
+        }
+      }
+    }
+    dst.params.assign(values, source);
+  } finally {
+    tf.dispose(Object.values(values));
+  }
+}
+
+function checkOffBlocksZero(b: tf.Tensor, plan: ModulePlan, key: string, source: string): void {
+  const mask = new Float32Array(plan.dOut * plan.rank).fill(1);
+  const d = plan.dOut / plan.module.sites.length;
+  for (const bl of plan.blocks) {
+    for (let i = bl.row; i < bl.row + d; i++) mask.fill(0, i * plan.rank + bl.col, i * plan.rank + bl.col + bl.rank);
+  }
+  const off = tf.tidy(() => tf.max(tf.abs(tf.mul(b, tf.tensor2d(mask, [plan.dOut, plan.rank])))).dataSync()[0]!);
+  if (off !== 0) {
+    throw new AdapterMismatchError(
+      source,
+      key,
+      `zeros outside the ${plan.present.join('/')} blocks`,
+      `entries up to ${off} there (a fused LoRA: load it with importHuggingFaceLora)`,
+    );
+  }
+}
+
+/** Hugging Face PEFT LoraConfig fields (adapter_config.json) describing this method on `spec`. */
+export function huggingFaceConfigFields(config: LoraConfig, spec: ModelSpec): Record<string, unknown> {
+  const plans = modulePlans(config, spec);
+  const first = plans[0]!;
+  const rankPattern: Record<string, number> = {};
+  const alphaPattern: Record<string, number> = {};
+  for (const p of plans) {
+    rankPattern[p.module.pattern] = p.rank;
+    alphaPattern[p.module.pattern] = p.alpha;
+  }
+  const defaultTask = spec.architecture === 'gpt2' ? 'CAUSAL_LM' : 'SEQ_CLS';
+  return {
+    peft_type: 'LORA',
+    task_type: config.hf?.taskType === undefined ? defaultTask : config.hf.taskType,
+    base_model_name_or_path: config.hf?.baseModelNameOrPath ?? null,
+    revision: null,
+    inference_mode: true,
+    r: first.rank,
+    lora_alpha: first.alpha,
+    lora_dropout: config.dropout,
+    target_modules: targetModulesRegex(spec, plans.map((p) => p.module)),
+    exclude_modules: null,
+    fan_in_fan_out: spec.architecture === 'gpt2',
+    bias: 'none',
+    use_rslora: false,
+    use_dora: false,
+    modules_to_save: null,
+    init_lora_weights: true,
+    layers_to_transform: null,
+    layers_pattern: null,
+    rank_pattern: rankPattern,
+    alpha_pattern: alphaPattern,
+  };
+}

@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  LINEAR_SITES,
+  sinusoidal,
+  type LinearSite,
+  type MethodInstance,
+  type ModelSpec,
+  type TunableModel,
+  type ForwardContext,
+} from '@peft/core';
+import { siteDims } from '../src/sites.js';
+
+export const TINY_GPT2: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 };
+export const TINY_ROBERTA: ModelSpec = { ...TINY_GPT2, architecture: 'roberta' };
+export const GPT2_SMALL: ModelSpec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072, vocabSize: 50257 };
+export const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta', vocabSize: 50265 };
+
+/**
+ * A stand-in model with only linear sites: each site is y = x·W + b followed by the installed hook. It owns its
+ * kernels and biases; `setLinearKernel` frees the replaced tensor and keeps the new one.
+ */
+export class LinearSitesModel implements TunableModel {
+  private readonly kernels = new Map<string, tf.Tensor2D>();
+  private readonly biases = new Map<string, tf.Tensor1D>();
+  instance: MethodInstance | null = null;
+
+  constructor(readonly spec: ModelSpec) {
+    let t = 1;
+    for (let l = 0; l < spec.numLayers; l++) {
+      for (const s of LINEAR_SITES) {
+        const [dIn, dOut] = siteDims(spec, s);
+        this.kernels.set(`${l}/${s}`, tf.tensor2d(sinusoidal(t++, 0.3)([dIn, dOut], undefined as never), [dIn, dOut]));
+        this.biases.set(`${l}/${s}`, tf.tensor1d(sinusoidal(t++, 0.1)([dOut], undefined as never)));
+      }
+    }
+  }
+  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
+    return this.kernels.get(`${layer}/${site}`)!;
+  }
+  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
+    this.kernels.get(`${layer}/${site}`)!.dispose();
+    this.kernels.set(`${layer}/${site}`, kernel);
+  }
+  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
+    return this.biases.get(`${layer}/${site}`);
+  }
+  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
+    this.biases.get(`${layer}/${site}`)?.dispose();
+    this.biases.set(`${layer}/${site}`, bias);
+  }
+  useMethod(instance: MethodInstance | null): void {
+    this.instance = instance;
+  }
+  baseParameterCount(): number {
+    let n = 0;
+    for (const t of [...this.kernels.values(), ...this.biases.values()]) n += t.size;
+    return n;
+  }
+  /** y = x·W + b, then the hook of the installed method (if any). */
+  site(layer: number, site: LinearSite, x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
+    return tf.tidy(() => {
+      const [dIn, dOut] = siteDims(this.spec, site);
+      const y = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, dIn]), this.getLinearKernel(layer, site)), this.getLinearBias(layer, site)!), [...x.shape.slice(0, -1), dOut]);
+      const hook = this.instance?.hooks(layer).linear?.[site];
+      return hook ? hook(x, y, ctx) : y;
+    });
+  }
+  dispose(): void {
+    tf.dispose([...this.kernels.values(), ...this.biases.values()]);
+  }
+}
+
+/** Row-major float64 matrix product of plain arrays: [n, k] × [k, m]. */
+export function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += a[i * k + t]! * b[t * m + j]!;
+    out[i * m + j] = s;
+  }
+  return out;
+}
+
+/** Transpose of a row-major [n, m] matrix. */
+export function transpose64(a: ArrayLike<number>, n: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[j * n + i] = a[i * m + j]!;
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export function values(t: number, s: number, shape: number[]): Float32Array {
+  return sinusoidal(t, s)(shape, undefined as never);
+}
