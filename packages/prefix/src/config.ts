@@ -1,0 +1,83 @@
+import { ConfigError, type ModelSpec } from '@peft/core';
+
+/**
+ * `hf`: N(0, 0.02) for the embedding and the Linear weights, zero biases (HF fast-init; KA NLG).
+ * `torch-default`: PyTorch's constructor init (HE NLU): Embedding N(0, 1), Linear weights kaiming-uniform(√5) and
+ * biases U(±1/√fan_in).
+ */
+export type PrefixInit = 'hf' | 'torch-default';
+
+/** What a user passes to `prefix(…)`. */
+export interface PrefixConfig {
+  /** L, the number of virtual tokens per layer. */
+  readonly length: number;
+  /** m, the reparameterisation MLP's hidden size. Default 512 (KA / Li & Liang); HE uses 800. */
+  readonly midDim?: number;
+  /** Train through Embedding(L, d) → Linear(d, m) → tanh → Linear(m, n_layer·2·d) (default true); false: plain prefixes. */
+  readonly reparameterize?: boolean;
+  /** Default 'hf'. */
+  readonly init?: PrefixInit;
+  /** Shift position ids by L (GPT-2 reference, KA NLG). Default: true for gpt2, false for roberta. */
+  readonly positionShift?: boolean;
+  /** Dropout on the prefix keys/values (HE `prefix_dropout`); default 0. */
+  readonly dropout?: number;
+}
+
+export interface ResolvedPrefixConfig {
+  readonly length: number;
+  readonly midDim: number;
+  readonly reparameterize: boolean;
+  readonly init: PrefixInit;
+  /** Absent: decided by the architecture. */
+  readonly positionShift?: boolean;
+  readonly dropout: number;
+}
+
+/** Checks every field and fills the defaults; a bad field throws {@link ConfigError} naming `prefix.<field>`. */
+export function resolvePrefixConfig(config: PrefixConfig): ResolvedPrefixConfig {
+  if (typeof config !== 'object' || config === null) throw new ConfigError('prefix', 'config must be an object');
+  const positiveInt = (field: string, v: unknown) => {
+    if (!(Number.isInteger(v) && (v as number) > 0)) throw new ConfigError(`prefix.${field}`, `must be a positive integer, got ${JSON.stringify(v)}`);
+  };
+  positiveInt('length', config.length);
+  const midDim = config.midDim ?? 512;
+  positiveInt('midDim', midDim);
+  const init = config.init ?? 'hf';
+  if (init !== 'hf' && init !== 'torch-default') {
+    throw new ConfigError('prefix.init', `must be 'hf' or 'torch-default', got ${JSON.stringify(init)}`);
+  }
+  const dropout = config.dropout ?? 0;
+  if (!(typeof dropout === 'number' && dropout >= 0 && dropout < 1)) throw new ConfigError('prefix.dropout', `must be in [0, 1), got ${dropout}`);
+  for (const f of ['reparameterize', 'positionShift'] as const) {
+    if (config[f] !== undefined && typeof config[f] !== 'boolean') {
+      throw new ConfigError(`prefix.${f}`, `must be a boolean, got ${JSON.stringify(config[f])}`);
+    }
+  }
+  return {
+    length: config.length,
+    midDim,
+    reparameterize: config.reparameterize ?? true,
+    init,
+    ...(config.positionShift !== undefined ? { positionShift: config.positionShift } : {}),
+    dropout,
+  };
+}
+
+/** Whether position ids shift by L for this model. */
+export function shiftsPositions(config: ResolvedPrefixConfig, spec: Pick<ModelSpec, 'architecture'>): boolean {
+  return config.positionShift ?? spec.architecture === 'gpt2';
+}
+
+/** The parameters the prefixes themselves hold at inference: n_layer·2·d·L (18,432·L for GPT-2 small). */
+export function prefixInferenceCount(config: Pick<ResolvedPrefixConfig, 'length'>, spec: ModelSpec): number {
+  return spec.numLayers * 2 * spec.hiddenSize * config.length;
+}
+
+/** Trainable parameters: L·d + d·m + m + m·(n_layer·2·d) + n_layer·2·d reparameterised, else the inference count. */
+export function prefixTrainingCount(config: ResolvedPrefixConfig, spec: ModelSpec): number {
+  if (!config.reparameterize) return prefixInferenceCount(config, spec);
+  const d = spec.hiddenSize;
+  const m = config.midDim;
+  const out = spec.numLayers * 2 * d;
+  return config.length * d + d * m + m + m * out + out;
+}

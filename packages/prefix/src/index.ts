@@ -1,0 +1,23 @@
+import { registerMethodType } from '@peft/core';
+import type { PrefixConfig } from './config.js';
+import { prefix } from './method.js';
+
+export { prefix, type PrefixMethod, type PrefixInstance } from './method.js';
+export {
+  resolvePrefixConfig,
+  shiftsPositions,
+  prefixInferenceCount,
+  prefixTrainingCount,
+  type PrefixConfig,
+  type ResolvedPrefixConfig,
+  type PrefixInit,
+} from './config.js';
+export {
+  reparameterizedLayerPrefix,
+  reparameterizationShapes,
+  splitKeysValues,
+  type LayerPrefix,
+  type ReparameterizationWeights,
+} from './prefixes.js';
+
+registerMethodType('prefix', (config) => prefix(config as PrefixConfig));
