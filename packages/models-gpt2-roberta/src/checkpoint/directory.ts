@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  CheckpointError,
+  MissingTensorError,
+  TensorShapeMismatchError,
+  entryToTensor,
+  readSafetensorsFile,
+  sameShape,
+  type SafetensorsEntry,
+} from '@peft/core';
+import { MissingCheckpointFileError, TensorDtypeError } from '../errors.js';
+
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** The parsed config.json of a checkpoint directory, with its path for errors. */
+export interface CheckpointConfig {
+  readonly path: string;
+  readonly json: Record<string, unknown>;
+}
+
+/** Reads `dir/config.json`; a missing or malformed file is a typed error naming it. */
+export async function readCheckpointConfig(dir: string): Promise<CheckpointConfig> {
+  const { join } = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const path = join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new MissingCheckpointFileError('E_NO_CONFIG', path, 'no config.json here (is this a Hugging Face checkpoint directory?)');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError('E_BAD_JSON', path, `not valid JSON (${(e as Error).message})`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CheckpointError('E_BAD_JSON', path, 'config.json does not hold a JSON object');
+  }
+  return { path, json: json as Record<string, unknown> };
+}
+
+/** The tensors of a checkpoint by name, each with the file it is in. Nothing is decoded until asked. */
+export class CheckpointTensors {
+  private readonly used = new Set<string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly entries: Map<string, { entry: SafetensorsEntry; file: string }>,
+  ) {}
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** The first of `candidates` that the checkpoint holds, or undefined. */
+  resolve(candidates: readonly string[]): string | undefined {
+    return candidates.find((c) => this.entries.has(c));
+  }
+
+  /**
+   * Decodes a float tensor as float32 (F16/BF16/F64 upcast), checking that it exists, is a float and has `shape`.
+   * `candidates` are the accepted names (with and without a prefix); errors name the first.
+   */
+  float(candidates: readonly string[], shape: readonly number[]): tf.Tensor {
+    const name = this.resolve(candidates);
+    if (name === undefined) throw new MissingTensorError(this.describe(), candidates[0]!);
+    const { entry, file } = this.entries.get(name)!;
+    if (!FLOAT_DTYPES.has(entry.dtype)) throw new TensorDtypeError(file, name, 'a float (F32, F16, BF16 or F64)', entry.dtype);
+    if (!sameShape(entry.shape, shape)) throw new TensorShapeMismatchError(file, name, shape, entry.shape);
+    this.used.add(name);
+    return entryToTensor(entry, name, file);
+  }
+
+  /** Marks tensors as deliberately ignored (buffers, tied heads), so they are not reported as unused. */
+  ignore(name: string): void {
+    if (this.entries.has(name)) this.used.add(name);
+  }
+
+  /** The entry of a tensor, for checks of buffers. */
+  entry(name: string): SafetensorsEntry | undefined {
+    return this.entries.get(name)?.entry;
+  }
+
+  /** Names never read or ignored: what the checkpoint holds that the model does not use. */
+  unused(): string[] {
+    return this.names().filter((n) => !this.used.has(n));
+  }
+
+  private describe(): string {
+    const files = [...new Set([...this.entries.values()].map((e) => e.file))];
+    return files.length === 1 ? files[0]! : `${this.dir} (${files.length} safetensors shards)`;
+  }
+}
+
+/**
+ * Opens the weights of a checkpoint directory: `model.safetensors`, or the shards listed by
+ * `model.safetensors.index.json`. A directory with only PyTorch `.bin` weights, or none, is a typed error.
+ */
+export async function readCheckpointTensors(dir: string): Promise<CheckpointTensors> {
+  const { join } = await import('node:path');
+  const { readFile, readdir } = await import('node:fs/promises');
+  const entries = new Map<string, { entry: SafetensorsEntry; file: string }>();
+  const single = join(dir, WEIGHTS_FILE);
+  const indexPath = join(dir, WEIGHTS_INDEX_FILE);
+  const listing = await readdir(dir).catch(() => [] as string[]);
+  let files: string[];
+  if (listing.includes(WEIGHTS_FILE)) {
+    files = [single];
+  } else if (listing.includes(WEIGHTS_INDEX_FILE)) {
+    let index: { weight_map?: Record<string, string> };
+    try {
+      index = JSON.parse(await readFile(indexPath, 'utf8')) as typeof index;
+    } catch (e) {
+      throw new CheckpointError('E_BAD_JSON', indexPath, `not valid JSON (${(e as Error).message})`);
+    }
+    if (!index.weight_map || typeof index.weight_map !== 'object') {
+      throw new CheckpointError('E_BAD_JSON', indexPath, "lacks the 'weight_map' object");
+    }
+    files = [...new Set(Object.values(index.weight_map))].sort().map((f) => join(dir, f));
+  } else {
+    const torch = listing.filter((f) => f.endsWith('.bin') || f.endsWith('.pt') || f.endsWith('.h5'));
+    throw new MissingCheckpointFileError(
+      'E_NO_WEIGHTS',
+      single,
+      torch.length
+        ? `no safetensors weights here, only ${torch.join(', ')}; convert them to model.safetensors first`
+        : 'no model.safetensors (or model.safetensors.index.json) here',
+    );
+  }
+  for (const file of files) {
+    const parsed = await readSafetensorsFile(file);
+    for (const [name, entry] of parsed.tensors) entries.set(name, { entry, file });
+  }
+  return new CheckpointTensors(dir, entries);
+}

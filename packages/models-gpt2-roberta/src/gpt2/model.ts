@@ -1,0 +1,281 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ConfigError,
+  EVAL_CONTEXT,
+  ShapeError,
+  type ForwardContext,
+  type LinearSite,
+  type MethodInstance,
+  type ModelSpec,
+  type ParameterSet,
+  type TunableModel,
+} from '@peft/core';
+import type { KeyValueCache, LayerCache } from '../cache.js';
+import { checkIds } from '../checkpoint/ids.js';
+import { ACTIVATIONS } from '../nn/activations.js';
+import type { FrozenLinear } from '../nn/linear.js';
+import type { LayerNorm } from '../nn/layer-norm.js';
+import { additivePaddingMask } from '../nn/masks.js';
+import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
+import { gpt2Block, type Gpt2BlockWeights } from './block.js';
+import { gpt2ParameterCount, type Gpt2Config } from './config.js';
+import { TiedEmbedding, type AddTokensOptions } from './tied-embedding.js';
+
+/** The frozen weights of a GPT-2 model, in this package's layout ([in, out] linears). */
+export interface Gpt2Weights {
+  readonly wte: tf.Tensor2D; // [V, d]
+  readonly wpe: tf.Tensor2D; // [n_positions, d]
+  readonly blocks: readonly Gpt2BlockWeights[];
+  readonly lnF: LayerNorm;
+}
+
+export interface Gpt2ForwardInput {
+  /** [B, n] int32 token ids (the new tokens only when a cache is given). */
+  readonly inputIds: tf.Tensor2D;
+  /** [B, n] int32 token-type ("task") ids, looked up in the same wte (spec §7.1); absent: no type embedding. */
+  readonly tokenTypeIds?: tf.Tensor2D;
+  /** [B, m] 1 = attend, 0 = padding, over ALL keys (cached and new), as in HF; absent: attend everywhere. */
+  readonly attentionMask?: tf.Tensor2D;
+  /**
+   * [B, n] int32 position ids. Default: past + 0 … past + n − 1. The method's `positionOffset` (prefix-tuning) is
+   * added to either.
+   */
+  readonly positionIds?: tf.Tensor2D;
+  /** Dropout and training flag; default {@link EVAL_CONTEXT}. */
+  readonly ctx?: ForwardContext;
+  /** Keys/values of the earlier positions (from a previous call). Not disposed here. */
+  readonly cache?: KeyValueCache;
+  /** Return the keys/values of all positions (implied by `cache`). */
+  readonly useCache?: boolean;
+  /** Return the input of every block and the last block's output (before ln_f): L + 1 tensors. */
+  readonly outputHiddenStates?: boolean;
+}
+
+export interface Gpt2ForwardOutput {
+  /** [B, n, d] ln_f of the last block's output. */
+  readonly hidden: tf.Tensor3D;
+  /** Keys/values of all past + n positions, when asked; owned by the caller. */
+  readonly cache?: KeyValueCache;
+  readonly hiddenStates?: tf.Tensor3D[];
+}
+
+/**
+ * GPT-2 (HF `GPT2LMHeadModel` numerics): pre-LN blocks, gelu_new, tied LM head, token-type embeddings from wte,
+ * dropout through `ctx.dropout`, causal masking by replacement with −1e4. Frozen weights; the trainable parts are
+ * the attached method's and, optionally, added token rows ({@link addSpecialTokens}).
+ */
+export class Gpt2Model implements TunableModel {
+  readonly architecture = 'gpt2' as const;
+  private instance: MethodInstance | null = null;
+  readonly embedding: TiedEmbedding;
+  private readonly activation;
+  private disposed = false;
+  /** What loading found (unused tensors); empty for a model built from weights in memory. */
+  loadReport: LoadReport = EMPTY_LOAD_REPORT;
+
+  constructor(
+    readonly config: Gpt2Config,
+    private readonly weights: Gpt2Weights,
+  ) {
+    this.embedding = new TiedEmbedding(weights.wte);
+    const act = ACTIVATIONS[config.activation];
+    if (!act) throw new ConfigError('activation_function', `'${config.activation}' is not supported`);
+    this.activation = act;
+  }
+
+  get spec(): ModelSpec {
+    const c = this.config;
+    return {
+      architecture: 'gpt2',
+      numLayers: c.nLayer,
+      hiddenSize: c.nEmbd,
+      numHeads: c.nHead,
+      headDim: c.nEmbd / c.nHead,
+      intermediateSize: c.nInner,
+      vocabSize: this.embedding.vocabSize,
+    };
+  }
+
+  /** Current vocabulary size, added tokens included. */
+  get vocabSize(): number {
+    return this.embedding.vocabSize;
+  }
+
+  /** The attached method instance, if any. */
+  get method(): MethodInstance | null {
+    return this.instance;
+  }
+
+  useMethod(instance: MethodInstance | null): void {
+    this.instance = instance;
+  }
+
+  /** The HF count of the loaded checkpoint (added token rows excluded, as spec §5): 124,439,808 for gpt2. */
+  baseParameterCount(): number {
+    return gpt2ParameterCount(this.config);
+  }
+
+  /**
+   * Grows the vocabulary by `count` rows drawn from N(0, 0.02) (spec §7.1: 16 task tokens, 50,257 → 50,273) and
+   * returns their ids. With `trainable`, only those rows are trainable ({@link extraTrainables}).
+   */
+  addSpecialTokens(count: number, options: AddTokensOptions = {}): number[] {
+    return this.embedding.addRows(count, options);
+  }
+
+  /** Trainable parameters of the model itself: the trainable added token rows, if any. */
+  extraTrainables(): ParameterSet {
+    return this.embedding.trainables();
+  }
+
+  forward(input: Gpt2ForwardInput): Gpt2ForwardOutput {
+    this.checkAlive();
+    const c = this.config;
+    const ctx = input.ctx ?? EVAL_CONTEXT;
+    const past = input.cache?.length ?? 0;
+    const [b, n] = input.inputIds.shape;
+    checkIds(input.inputIds, 'inputIds', this.vocabSize);
+    if (input.tokenTypeIds) checkIds(input.tokenTypeIds, 'tokenTypeIds', this.vocabSize, [b, n]);
+    const offset = this.instance?.positionOffset ?? 0;
+    if (input.positionIds) checkIds(input.positionIds, 'positionIds', c.nPositions - offset, [b, n]);
+    else if (offset + past + n > c.nPositions) {
+      throw new ConfigError('inputIds', `positions up to ${offset + past + n - 1} exceed n_positions ${c.nPositions}`);
+    }
+    if (input.attentionMask && (input.attentionMask.shape[0] !== b || input.attentionMask.shape[1] !== past + n)) {
+      throw new ShapeError('attentionMask', [b, past + n], input.attentionMask.shape, 'the mask covers cached and new positions');
+    }
+    if (input.cache && input.cache.layers.length !== c.nLayer) {
+      throw new ConfigError('cache', `has ${input.cache.layers.length} layers, the model ${c.nLayer}`);
+    }
+    const wantCache = input.useCache === true || input.cache !== undefined;
+    return tf.tidy(() => {
+      const positions = input.positionIds
+        ? tf.add(input.positionIds, offset)
+        : tf.broadcastTo(tf.range(offset + past, offset + past + n, 1, 'int32'), [b, n]); // [B, n]
+      let h = tf.add(this.embedding.lookup(input.inputIds), tf.gather(this.weights.wpe, positions)) as tf.Tensor3D;
+      if (input.tokenTypeIds) h = tf.add(h, this.embedding.lookup(input.tokenTypeIds));
+      h = ctx.dropout(h, c.embdPdrop);
+      const mask = input.attentionMask ? additivePaddingMask(input.attentionMask) : undefined; // [B, 1, 1, m]
+      const presents: LayerCache[] = [];
+      const states: tf.Tensor3D[] = [];
+      for (let i = 0; i < c.nLayer; i++) {
+        if (input.outputHiddenStates) states.push(h);
+        const hooks = this.instance?.hooks(i) ?? {};
+        const past_i = input.cache?.layers[i];
+        const out = gpt2Block(this.weights.blocks[i]!, hooks, h, {
+          numHeads: c.nHead,
+          activation: this.activation,
+          attnPdrop: c.attnPdrop,
+          residPdrop: c.residPdrop,
+          ctx,
+          ...(mask ? { mask } : {}),
+          ...(past_i ? { past: past_i } : {}),
+        });
+        h = out.h;
+        presents.push(out.present);
+      }
+      if (input.outputHiddenStates) states.push(h);
+      const hidden = this.weights.lnF.apply(h) as tf.Tensor3D;
+      const result: { hidden: tf.Tensor3D; cache?: KeyValueCache; hiddenStates?: tf.Tensor3D[] } = { hidden };
+      if (wantCache) result.cache = { length: past + n, layers: presents };
+      if (input.outputHiddenStates) result.hiddenStates = states;
+      return result;
+    });
+  }
+
+  /** The tied LM head: hidden [B, n, d] (or [N, d]) → logits [B, n, V] (or [N, V]), added tokens included. */
+  logits(hidden: tf.Tensor): tf.Tensor {
+    this.checkAlive();
+    const d = this.config.nEmbd;
+    if (hidden.shape[hidden.rank - 1] !== d) throw new ShapeError('hidden', [...hidden.shape.slice(0, -1), d], hidden.shape);
+    this.embedding.headKernel(); // made outside any gradient scope
+    return tf.tidy(() => {
+      const z = this.embedding.logits(tf.reshape(hidden, [-1, d]) as tf.Tensor2D);
+      return tf.reshape(z, [...hidden.shape.slice(0, -1), this.vocabSize]);
+    });
+  }
+
+  private linear(layer: number, site: LinearSite): { lin: FrozenLinear; column?: number } {
+    const b = this.weights.blocks[layer];
+    if (!b) throw new ConfigError('layer', `must be in [0, ${this.config.nLayer}), got ${layer}`);
+    switch (site) {
+      case 'attn.q':
+        return { lin: b.cAttn, column: 0 };
+      case 'attn.k':
+        return { lin: b.cAttn, column: 1 };
+      case 'attn.v':
+        return { lin: b.cAttn, column: 2 };
+      case 'attn.o':
+        return { lin: b.cProj };
+      case 'ffn.in':
+        return { lin: b.cFc };
+      case 'ffn.out':
+        return { lin: b.mlpProj };
+    }
+  }
+
+  /** W [in, out] of a linear site; q, k, v are column blocks of the fused c_attn. A copy the caller disposes. */
+  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
+    const { lin, column } = this.linear(layer, site);
+    if (column === undefined) return lin.getKernel();
+    const d = this.config.nEmbd;
+    return tf.tidy(() => tf.slice(lin.getKernel(), [0, column * d], [d, d]));
+  }
+
+  /** Replaces W of a site (a copy of `kernel` is stored; the caller keeps its tensor). */
+  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
+    const { lin, column } = this.linear(layer, site);
+    if (column === undefined) return lin.setKernel(kernel);
+    const d = this.config.nEmbd;
+    if (kernel.shape[0] !== d || kernel.shape[1] !== d) throw new ShapeError(`h.${layer}.${site}`, [d, d], kernel.shape, 'setLinearKernel');
+    const fused = tf.tidy(() => {
+      const parts = tf.split(lin.getKernel(), 3, 1);
+      parts[column] = kernel;
+      return tf.concat(parts, 1) as tf.Tensor2D;
+    });
+    lin.setKernel(fused);
+    fused.dispose();
+  }
+
+  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
+    const { lin, column } = this.linear(layer, site);
+    if (column === undefined) return lin.getBias();
+    const d = this.config.nEmbd;
+    return tf.tidy(() => tf.slice(lin.getBias()!, [column * d], [d]));
+  }
+
+  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
+    const { lin, column } = this.linear(layer, site);
+    if (column === undefined) return lin.setBias(bias);
+    const d = this.config.nEmbd;
+    if (bias.rank !== 1 || bias.shape[0] !== d) throw new ShapeError(`h.${layer}.${site}.bias`, [d], bias.shape, 'setLinearBias');
+    const fused = tf.tidy(() => {
+      const parts = tf.split(lin.getBias()!, 3, 0);
+      parts[column] = bias;
+      return tf.concat(parts, 0) as tf.Tensor1D;
+    });
+    lin.setBias(fused);
+    fused.dispose();
+  }
+
+  /** Frees every weight (and the added rows). The attached method is not disposed. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.embedding.dispose();
+    this.weights.wpe.dispose();
+    for (const blk of this.weights.blocks) {
+      blk.ln1.dispose();
+      blk.cAttn.dispose();
+      blk.cProj.dispose();
+      blk.ln2.dispose();
+      blk.cFc.dispose();
+      blk.mlpProj.dispose();
+    }
+    this.weights.lnF.dispose();
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new ConfigError('model', 'this GPT-2 model was disposed');
+  }
+}

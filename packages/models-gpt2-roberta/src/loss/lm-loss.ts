@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, ShapeError } from '@peft/core';
+import type { Gpt2Model } from '../gpt2/model.js';
+
+/** The label value that marks a position without a target (PyTorch `ignore_index`). */
+export const IGNORE_INDEX = -100;
+
+export interface LmLossOptions {
+  /** ε of `CrossEntropyLoss(label_smoothing=ε)`: (1 − ε)·NLL + ε·mean_k(−log p_k) over all V classes. Default 0. */
+  readonly labelSmoothing?: number;
+  /** Rows of the [rows, V] logits block computed at a time (default 128). */
+  readonly chunkRows?: number;
+}
+
+/**
+ * The shifted causal LM loss of GPT-2 with its tied head: position t predicts labels[t + 1]; labels of −100 are
+ * ignored; the mean is over the remaining targets (0 when there are none, where PyTorch gives NaN).
+ *
+ * hidden [B, n, d] (the model's `hidden`), labels [B, n] int32. Computed in row chunks under a custom gradient, so the
+ * [N, V] logits never exist at once and no gather needs a gradient (the backward recomputes each chunk's logits:
+ * dlogits = softmax − (1 − ε)·onehot − ε/V, then dh = dlogits·wte and, for trainable added rows,
+ * dA = dlogits[:, V₀:]ᵀ·h). Differentiable with respect to `hidden` and the model's trainable added rows.
+ */
+export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
+  const eps = options.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);
+  const chunkRows = options.chunkRows ?? 128;
+  if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
+  const [b, n, d] = hidden.shape;
+  if (labels.shape[0] !== b || labels.shape[1] !== n) throw new ShapeError('labels', [b, n], labels.shape);
+  if (labels.dtype !== 'int32') throw new ConfigError('labels', `must be an int32 tensor, got ${labels.dtype}`);
+  const vocab = model.vocabSize;
+  const targets = Array.from((labels.dataSync() as Int32Array).filter((_, i) => i % n !== 0)); // labels[:, 1:]
+  let count = 0;
+  for (const [i, y] of targets.entries()) {
+    if (y === IGNORE_INDEX) continue;
+    if (y < 0 || y >= vocab) throw new ConfigError('labels', `value ${y} (shifted index ${i}) is outside [0, ${vocab}) and is not -100`);
+    count++;
+  }
+  const rows = b * (n - 1);
+  if (rows === 0 || count === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
+
+  const embedding = model.embedding;
+  const kernel = embedding.headKernel(); // [d, V0], made outside the gradient scope
+  const table = embedding.frozenTable(); // [V0, d]
+  const added = embedding.addedRows; // [k, d] | null
+  const v0 = embedding.frozenVocabSize;
+  const safeTargets = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : y)), 'int32'); // [N]
+  const weights = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : 1 / count)), 'float32'); // [N]
+
+  const chunkLogits = (h: tf.Tensor2D, a: tf.Tensor2D | null): tf.Tensor2D => {
+    const frozen = tf.matMul(h, kernel); // [r, V0]
+    return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
+  };
+  const chunks = Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i) => [i * chunkRows, Math.min(chunkRows, rows - i * chunkRows)] as const);
+
+  const lossOf = (x: tf.Tensor, ...rest: tf.Tensor[]) => {
+    const save = rest.pop() as unknown as tf.GradSaveFunc;
+    const a = (rest[0] as tf.Tensor2D | undefined) ?? null;
+    save(a ? [x, a] : [x]);
+    let total: tf.Scalar = tf.scalar(0);
+    for (const [start, r] of chunks) {
+      const next = tf.tidy(() => {
+        const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
+        const y = tf.slice(safeTargets, [start], [r]);
+        const lse = tf.logSumExp(z, 1); // [r]
+        const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.mul(tf.range(0, r, 1, 'int32'), vocab), y)); // z[i, y_i], forward only
+        const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
+        return tf.add(total, tf.sum(tf.mul(rowLoss, tf.slice(weights, [start], [r])))) as tf.Scalar;
+      });
+      total.dispose();
+      total = next;
+    }
+    return {
+      value: total,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, as] = saved as [tf.Tensor2D, tf.Tensor2D | undefined];
+        const dxParts: tf.Tensor[] = [];
+        let da: tf.Tensor | undefined = as ? tf.zerosLike(as) : undefined;
+        for (const [start, r] of chunks) {
+          const [dxc, dac] = tf.tidy(() => {
+            const h = tf.slice(xs, [start, 0], [r, d]);
+            const z = chunkLogits(h, as ?? null); // [r, V]
+            const y = tf.slice(safeTargets, [start], [r]);
+            const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
+            const scale = tf.reshape(tf.mul(tf.slice(weights, [start], [r]), dy), [r, 1]);
+            const dz = tf.mul(tf.sub(tf.softmax(z), target), scale) as tf.Tensor2D; // [r, V]
+            if (!as) return [tf.matMul(dz, table), undefined] as const;
+            const dzFrozen = tf.slice(dz, [0, 0], [r, v0]) as tf.Tensor2D;
+            const dzAdded = tf.slice(dz, [0, v0], [r, -1]) as tf.Tensor2D;
+            return [tf.add(tf.matMul(dzFrozen, table), tf.matMul(dzAdded, as)), tf.matMul(dzAdded, h, true, false)] as const;
+          });
+          dxParts.push(dxc);
+          if (da && dac) {
+            const next = tf.add(da, dac);
+            da.dispose();
+            dac.dispose();
+            da = next;
+          }
+        }
+        const dx = dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0);
+        return da ? [dx, da] : [dx];
+      },
+    };
+  };
+
+  try {
+    return tf.tidy(() => {
+      const x = tf.reshape(tf.slice(hidden, [0, 0, 0], [b, n - 1, d]), [rows, d]) as tf.Tensor2D; // [N, d]
+      const f = tf.customGrad(lossOf as never) as (...xs: tf.Tensor[]) => tf.Tensor;
+      return (added ? f(x, added) : f(x)) as tf.Scalar;
+    });
+  } finally {
+    safeTargets.dispose();
+    weights.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '@peft/core';
+
+/**
+ * A frozen affine map y = x·W + b with W stored [in, out] (the only fast matmul form of the wasm backend). Its
+ * gradient with respect to x is dy·Wᵀ, computed from a pre-transposed copy of W that is made the first time a
+ * gradient is needed (inference never makes it) and kept until W changes. W and b get no gradient.
+ */
+export class FrozenLinear {
+  private transposed: tf.Tensor2D | null = null;
+
+  constructor(
+    private kernel: tf.Tensor2D, // [in, out]
+    private bias: tf.Tensor1D | undefined, // [out]
+    readonly name: string,
+  ) {
+    if (bias && bias.shape[0] !== kernel.shape[1]) throw new ShapeError(`${name}.bias`, [kernel.shape[1]], bias.shape);
+  }
+
+  get inSize(): number {
+    return this.kernel.shape[0];
+  }
+  get outSize(): number {
+    return this.kernel.shape[1];
+  }
+
+  /** x [..., in] → [..., out]. */
+  apply(x: tf.Tensor): tf.Tensor {
+    const shape = x.shape;
+    if (shape[shape.length - 1] !== this.inSize) {
+      throw new ShapeError(`${this.name} input`, [...shape.slice(0, -1), this.inSize], shape);
+    }
+    return tf.tidy(() => {
+      const x2 = tf.reshape(x, [-1, this.inSize]) as tf.Tensor2D; // [N, in]
+      const y2 = this.affine(x2); // [N, out]
+      return tf.reshape(y2, [...shape.slice(0, -1), this.outSize]);
+    });
+  }
+
+  private affine(x: tf.Tensor2D): tf.Tensor2D {
+    const f = tf.customGrad((xx: tf.Tensor) => {
+      const y = tf.matMul(xx as tf.Tensor2D, this.kernel);
+      return {
+        value: this.bias ? tf.add(y, this.bias) : y,
+        gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
+      };
+    });
+    return f(x) as tf.Tensor2D;
+  }
+
+  /** Wᵀ [out, in], made once and kept. */
+  private kernelTransposed(): tf.Tensor2D {
+    if (!this.transposed) this.transposed = tf.keep(tf.transpose(this.kernel));
+    return this.transposed;
+  }
+
+  /** A copy of W [in, out]; the caller owns it. */
+  getKernel(): tf.Tensor2D {
+    return tf.clone(this.kernel);
+  }
+  /** A copy of b [out]; the caller owns it. */
+  getBias(): tf.Tensor1D | undefined {
+    return this.bias ? tf.clone(this.bias) : undefined;
+  }
+
+  /** Replaces W by a copy of `kernel` (same shape); the caller keeps ownership of the argument. */
+  setKernel(kernel: tf.Tensor2D): void {
+    if (kernel.shape[0] !== this.inSize || kernel.shape[1] !== this.outSize) {
+      throw new ShapeError(`${this.name}.weight`, this.kernel.shape, kernel.shape, 'setLinearKernel');
+    }
+    const next = tf.keep(tf.tidy(() => tf.clone(tf.cast(kernel, 'float32'))) as tf.Tensor2D);
+    this.kernel.dispose();
+    this.kernel = next;
+    this.transposed?.dispose();
+    this.transposed = null;
+  }
+
+  /** Replaces b by a copy of `bias`; the caller keeps ownership of the argument. */
+  setBias(bias: tf.Tensor1D): void {
+    if (bias.rank !== 1 || bias.shape[0] !== this.outSize) {
+      throw new ShapeError(`${this.name}.bias`, [this.outSize], bias.shape, 'setLinearBias');
+    }
+    const next = tf.keep(tf.tidy(() => tf.clone(tf.cast(bias, 'float32'))) as tf.Tensor1D);
+    this.bias?.dispose();
+    this.bias = next;
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias?.dispose();
+    this.transposed?.dispose();
+    this.transposed = null;
+  }
+}

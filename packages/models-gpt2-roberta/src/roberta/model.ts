@@ -1,0 +1,199 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ConfigError,
+  EVAL_CONTEXT,
+  ShapeError,
+  type ForwardContext,
+  type LinearSite,
+  type MethodInstance,
+  type ModelSpec,
+  type TunableModel,
+} from '@peft/core';
+import { checkIds } from '../checkpoint/ids.js';
+import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
+import { ACTIVATIONS } from '../nn/activations.js';
+import type { FrozenLinear } from '../nn/linear.js';
+import type { LayerNorm } from '../nn/layer-norm.js';
+import { additivePaddingMask } from '../nn/masks.js';
+import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
+import { robertaParameterCount, type RobertaConfig } from './config.js';
+import { robertaLayer, type RobertaLayerWeights } from './layer.js';
+import { robertaPositionIds } from './positions.js';
+
+/** The frozen weights of a RoBERTa encoder with its classification head. */
+export interface RobertaWeights {
+  readonly wordEmbeddings: tf.Tensor2D; // [V, d]
+  readonly positionEmbeddings: tf.Tensor2D; // [max_position_embeddings, d]
+  readonly tokenTypeEmbeddings: tf.Tensor2D; // [type_vocab_size, d]
+  readonly embeddingsLn: LayerNorm;
+  readonly layers: readonly RobertaLayerWeights[];
+  readonly classifier: RobertaClassifierWeights;
+}
+
+export interface RobertaForwardInput {
+  /** [B, n] int32 token ids. */
+  readonly inputIds: tf.Tensor2D;
+  /** [B, n] 1 = attend, 0 = padding; absent: attend everywhere (as HF). */
+  readonly attentionMask?: tf.Tensor2D;
+  /** [B, n] int32 token types (default 0). */
+  readonly tokenTypeIds?: tf.Tensor2D;
+  /** [B, n] int32 position ids; default from the padding index (HF `create_position_ids_from_input_ids`). */
+  readonly positionIds?: tf.Tensor2D;
+  readonly ctx?: ForwardContext;
+  /** Return the input of every layer and the last layer's output: L + 1 tensors. */
+  readonly outputHiddenStates?: boolean;
+}
+
+export interface RobertaForwardOutput {
+  /** [B, n, d] the last layer's output. */
+  readonly hidden: tf.Tensor3D;
+  readonly hiddenStates?: tf.Tensor3D[];
+}
+
+/**
+ * RoBERTa (HF `RobertaForSequenceClassification` numerics): post-LN layers, exact GELU, position ids from the
+ * padding index, additive padding mask, and the frozen `<s>` classification head.
+ */
+export class RobertaModel implements TunableModel {
+  readonly architecture = 'roberta' as const;
+  private instance: MethodInstance | null = null;
+  private readonly activation;
+  private disposed = false;
+  /** What loading found: unused tensors, and the head's tensors when it was initialised rather than loaded. */
+  loadReport: LoadReport = EMPTY_LOAD_REPORT;
+
+  constructor(
+    readonly config: RobertaConfig,
+    private readonly weights: RobertaWeights,
+  ) {
+    const act = ACTIVATIONS[config.activation];
+    if (!act) throw new ConfigError('hidden_act', `'${config.activation}' is not supported`);
+    this.activation = act;
+  }
+
+  get spec(): ModelSpec {
+    const c = this.config;
+    return {
+      architecture: 'roberta',
+      numLayers: c.numLayers,
+      hiddenSize: c.hiddenSize,
+      numHeads: c.numHeads,
+      headDim: c.hiddenSize / c.numHeads,
+      intermediateSize: c.intermediateSize,
+      vocabSize: c.vocabSize,
+    };
+  }
+
+  get numLabels(): number {
+    return this.weights.classifier.outProj.outSize;
+  }
+
+  get method(): MethodInstance | null {
+    return this.instance;
+  }
+
+  useMethod(instance: MethodInstance | null): void {
+    this.instance = instance;
+  }
+
+  /** HF count without pooler and head: 124,055,040 for roberta-base (spec §5). */
+  baseParameterCount(): number {
+    return robertaParameterCount(this.config);
+  }
+
+  forward(input: RobertaForwardInput): RobertaForwardOutput {
+    this.checkAlive();
+    const c = this.config;
+    const ctx = input.ctx ?? EVAL_CONTEXT;
+    const [b, n] = input.inputIds.shape;
+    checkIds(input.inputIds, 'inputIds', c.vocabSize);
+    if (input.tokenTypeIds) checkIds(input.tokenTypeIds, 'tokenTypeIds', c.typeVocabSize, [b, n]);
+    if (input.positionIds) checkIds(input.positionIds, 'positionIds', c.maxPositions, [b, n]);
+    if (input.attentionMask && (input.attentionMask.shape[0] !== b || input.attentionMask.shape[1] !== n)) {
+      throw new ShapeError('attentionMask', [b, n], input.attentionMask.shape);
+    }
+    return tf.tidy(() => {
+      const positions = input.positionIds ?? robertaPositionIds(input.inputIds, c.padTokenId); // [B, n]
+      if (!input.positionIds) checkIds(positions, 'positionIds (from the padding index)', c.maxPositions);
+      const types = input.tokenTypeIds ?? tf.zeros([b, n], 'int32');
+      const w = this.weights;
+      const summed = tf.addN([
+        tf.gather(w.wordEmbeddings, input.inputIds),
+        tf.gather(w.positionEmbeddings, positions),
+        tf.gather(w.tokenTypeEmbeddings, types),
+      ]); // [B, n, d]
+      let h = ctx.dropout(w.embeddingsLn.apply(summed), c.hiddenDropout) as tf.Tensor3D;
+      const mask = input.attentionMask ? additivePaddingMask(input.attentionMask) : undefined; // [B, 1, 1, n]
+      const states: tf.Tensor3D[] = [];
+      for (let i = 0; i < c.numLayers; i++) {
+        if (input.outputHiddenStates) states.push(h);
+        h = robertaLayer(w.layers[i]!, this.instance?.hooks(i) ?? {}, h, {
+          numHeads: c.numHeads,
+          activation: this.activation,
+          attentionDropout: c.attentionDropout,
+          hiddenDropout: c.hiddenDropout,
+          ctx,
+          ...(mask ? { mask } : {}),
+        });
+      }
+      if (input.outputHiddenStates) states.push(h);
+      return input.outputHiddenStates ? { hidden: h, hiddenStates: states } : { hidden: h };
+    });
+  }
+
+  /** The frozen classification head on the `<s>` position: hidden [B, n, d] → logits [B, C]. */
+  classify(hidden: tf.Tensor3D, ctx: ForwardContext = EVAL_CONTEXT): tf.Tensor2D {
+    this.checkAlive();
+    return classifyFirstToken(this.weights.classifier, hidden, this.config.classifierDropout, ctx);
+  }
+
+  private linear(layer: number, site: LinearSite): FrozenLinear {
+    const l = this.weights.layers[layer];
+    if (!l) throw new ConfigError('layer', `must be in [0, ${this.config.numLayers}), got ${layer}`);
+    switch (site) {
+      case 'attn.q':
+        return l.query;
+      case 'attn.k':
+        return l.key;
+      case 'attn.v':
+        return l.value;
+      case 'attn.o':
+        return l.attnOut;
+      case 'ffn.in':
+        return l.intermediate;
+      case 'ffn.out':
+        return l.output;
+    }
+  }
+
+  /** W [in, out] (the transpose of HF's nn.Linear weight); a copy the caller disposes. */
+  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
+    return this.linear(layer, site).getKernel();
+  }
+  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
+    this.linear(layer, site).setKernel(kernel);
+  }
+  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
+    return this.linear(layer, site).getBias();
+  }
+  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
+    this.linear(layer, site).setBias(bias);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const w = this.weights;
+    tf.dispose([w.wordEmbeddings, w.positionEmbeddings, w.tokenTypeEmbeddings]);
+    w.embeddingsLn.dispose();
+    for (const l of w.layers) {
+      for (const part of [l.query, l.key, l.value, l.attnOut, l.attnLn, l.intermediate, l.output, l.outLn]) part.dispose();
+    }
+    w.classifier.dense.dispose();
+    w.classifier.outProj.dispose();
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new ConfigError('model', 'this RoBERTa model was disposed');
+  }
+}
