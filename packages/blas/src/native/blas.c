@@ -1,0 +1,104 @@
+// A Node-API addon with one job: batched single-precision GEMM through OpenBLAS (cblas_sgemm), reading and writing
+// Float32Array views in place (for the wasm backend: views of the wasm heap, so nothing is copied).
+#include <node_api.h>
+#include <cblas.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CHECK(call)                                                                 \
+  do {                                                                              \
+    if ((call) != napi_ok) {                                                        \
+      napi_throw_error(env, NULL, "peft_blas: Node-API call failed: " #call);       \
+      return NULL;                                                                  \
+    }                                                                               \
+  } while (0)
+
+static float *f32_view(napi_env env, napi_value v, size_t *length) {
+  napi_typedarray_type type;
+  void *data;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, length, &data, &ab, &offset) != napi_ok || type != napi_float32_array) {
+    napi_throw_type_error(env, NULL, "peft_blas: expected a Float32Array");
+    return NULL;
+  }
+  return (float *)data;
+}
+
+static int64_t get_i64(napi_env env, napi_value v) {
+  int64_t x = 0;
+  napi_get_value_int64(env, v, &x);
+  return x;
+}
+
+// sgemmBatched(a, aOffset, b, bOffset, c, cOffset, batch, m, n, k, transA, transB, strideA, strideB)
+// C[i] = op(A[i]) · op(B[i]) for i < batch, row-major; op(A) is m×k, op(B) is k×n, C is m×n.
+// Offsets and strides are in floats; a stride of 0 broadcasts that operand over the batch.
+static napi_value sgemm_batched(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14) {
+    napi_throw_error(env, NULL, "peft_blas: sgemmBatched takes 14 arguments");
+    return NULL;
+  }
+  size_t la, lb, lc;
+  float *a = f32_view(env, argv[0], &la);
+  if (!a) return NULL;
+  float *b = f32_view(env, argv[2], &lb);
+  if (!b) return NULL;
+  float *c = f32_view(env, argv[4], &lc);
+  if (!c) return NULL;
+  int64_t ao = get_i64(env, argv[1]), bo = get_i64(env, argv[3]), co = get_i64(env, argv[5]);
+  int64_t batch = get_i64(env, argv[6]), m = get_i64(env, argv[7]), n = get_i64(env, argv[8]), k = get_i64(env, argv[9]);
+  bool ta = false, tb = false;
+  napi_get_value_bool(env, argv[10], &ta);
+  napi_get_value_bool(env, argv[11], &tb);
+  int64_t sa = get_i64(env, argv[12]), sb = get_i64(env, argv[13]);
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || ao < 0 || bo < 0 || co < 0 || sa < 0 || sb < 0) {
+    napi_throw_range_error(env, NULL, "peft_blas: negative size, offset or stride");
+    return NULL;
+  }
+  // bounds: the last batch item must lie inside each view
+  if (batch > 0 && ((uint64_t)(ao + (batch - 1) * sa + m * k) > la || (uint64_t)(bo + (batch - 1) * sb + k * n) > lb ||
+                    (uint64_t)(co + batch * m * n) > lc)) {
+    napi_throw_range_error(env, NULL, "peft_blas: operand out of the bounds of its Float32Array");
+    return NULL;
+  }
+  const int lda = ta ? (int)m : (int)k;
+  const int ldb = tb ? (int)k : (int)n;
+  for (int64_t i = 0; i < batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+                1.0f, a + ao + i * sa, lda, b + bo + i * sb, ldb, 0.0f, c + co + i * m * n, (int)n);
+  }
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  openblas_set_num_threads((int)get_i64(env, argv[0]));
+  return NULL;
+}
+
+static napi_value config(napi_env env, napi_callback_info info) {
+  (void)info;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s; threads=%d", openblas_get_config(), openblas_get_num_threads());
+  napi_value s;
+  CHECK(napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &s));
+  return s;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sgemmBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, 3, props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
