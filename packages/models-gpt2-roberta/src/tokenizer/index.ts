@@ -1,0 +1,10 @@
+export { KA_SPECIAL_TOKENS, KA_WEBNLG_TOKENS, KA_QA_TOKENS, GPT2_END_OF_TEXT, ROBERTA_SPECIALS, type KaSpecialToken } from './special-tokens.js';
+export { PeftTokenizer, type DecodeOptions } from './peft-tokenizer.js';
+export { Gpt2Tokenizer } from './gpt2-tokenizer.js';
+export { RobertaTokenizer, type ClassificationEncoding } from './roberta-tokenizer.js';
+export { loadTokenizer, loadGpt2Tokenizer, loadRobertaTokenizer, tokenizerFromFiles, type CheckpointTokenizer } from './load.js';
+export { readTokenizerFiles, parseMergesTxt, parseVocabJson, TOKENIZER_FILE_NAMES, type TokenizerFiles } from './files.js';
+export { byteLevelTokenizerJson, type TokenizerJson, type TokenizerKind, type AddedTokenJson, type Merge } from './tokenizer-json.js';
+export { truncateLongestFirst } from './truncation.js';
+export { cleanUpTokenizationSpaces } from './clean-up.js';
+export { TokenizerFileError, TokenizerInputError } from './errors.js';
