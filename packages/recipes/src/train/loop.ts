@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, trainingContext, type ForwardContext } from '@peft/core';
 import { AdamW, type AdamWConfig } from './adamw.js';
-import { hasCheckpoint, readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js';
 import { clipByGlobalNorm } from './clip.js';
 import { batchesPerEpoch, epochBatches } from './data-order.js';
 import type { LrSchedule } from './schedule.js';

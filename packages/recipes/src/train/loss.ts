@@ -11,8 +11,8 @@ import { IGNORE_INDEX } from '../data/special-tokens.js';
 export function shiftedLmLoss(logits: tf.Tensor3D, labels: tf.Tensor2D, labelSmoothing = 0): tf.Scalar {
   return tf.tidy(() => {
     const [B, n, V] = logits.shape;
-    const pred = tf.reshape(tf.slice(logits, [0, 0, 0], [B, n - 1, V]), [B * (n - 1), V]); // [B(n−1), V]
-    const tgt = tf.reshape(tf.slice(labels, [0, 1], [B, n - 1]), [B * (n - 1)]); // [B(n−1)]
+    const pred = tf.reshape(tf.slice(logits, [0, 0, 0], [B, n - 1, V]), [B * (n - 1), V]) as tf.Tensor2D; // [B(n−1), V]
+    const tgt = tf.reshape(tf.slice(labels, [0, 1], [B, n - 1]), [B * (n - 1)]) as tf.Tensor1D; // [B(n−1)]
     return tokenCrossEntropy(pred, tgt, labelSmoothing);
   });
 }
