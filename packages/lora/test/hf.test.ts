@@ -15,6 +15,7 @@ import {
   typedArrayToEntry,
   writeSafetensorsFile,
   type LinearSite,
+  type SafetensorsEntry,
   type ModelSpec,
 } from '@peft/core';
 import { importHuggingFaceLora, lora, type LoraInstance } from '../src/index.js';
@@ -154,7 +155,7 @@ describe('Hugging Face PEFT layout: GPT-2', () => {
     await tuned.save(dir);
     const path = join(dir, 'adapter_model.safetensors');
     const f = await readSafetensorsFile(path);
-    const entries = new Map([...f.tensors].map(([k, e]) => [k, { ...e, data: e.data.slice() }]));
+    const entries = new Map<string, SafetensorsEntry>([...f.tensors].map(([k, e]) => [k, { ...e, data: e.data.slice() }]));
     const key = 'base_model.model.transformer.h.0.attn.c_attn.lora_B.weight';
     const b = entryToTypedArray(entries.get(key)!) as Float32Array;
     b[8 * 4 + 1] = 0.5; // row 8 = first k output

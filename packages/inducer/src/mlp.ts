@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The per-head tanh layer of an inducer MLP: tanh(Q_h·A_h + b1_h), [B, H, n, p] → [B, H, n, r]. */
+export function headwiseHidden(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor): tf.Tensor4D {
+  // a: [H, p, r] broadcasts over the batch in matMul; b1: [H, 1, r] over the queries
+  return tf.tanh(tf.add(tf.matMul(q, a as tf.Tensor3D), b1)) as tf.Tensor4D;
+}
+
+/** A per-head MLP, tanh(Q_h·A_h + b1_h)·B_h + b2_h: [B, H, n, p] → [B, H, n, p] (B [H, r, p], b2 [H, 1, p]). */
+export function headwiseMlp(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor, b: tf.Tensor, b2: tf.Tensor): tf.Tensor4D {
+  return tf.add(tf.matMul(headwiseHidden(q, a, b1), b as tf.Tensor3D), b2) as tf.Tensor4D;
+}
+
+/**
+ * The extended value MLP, MLP_v̄ (KA `PrefixMLP` with `prefix_value_extension`):
+ *   E[b, i] = Σ_h λ[b, h, i]·tanh(Q[b, h, i]·W1_h + b1_h)·W2_h + b2,   [B, H, n, p] → [B, n, d].
+ * W2 is [H, r, d] (one per head) or [r, d] (shared). b2 [d] is added unweighted (reference quirk 2). Written as one
+ * [B·n, H·r] × [H·r, d] product, no loop over heads.
+ */
+export function extendedValue(
+  q: tf.Tensor4D,
+  lambda: tf.Tensor3D,
+  w1: tf.Tensor,
+  b1: tf.Tensor,
+  w2: tf.Tensor,
+  b2: tf.Tensor,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [bsz, h, n] = q.shape;
+    const r = w1.shape[2]!;
+    const d = b2.shape[0]!;
+    const weighted = tf.mul(headwiseHidden(q, w1, b1), tf.expandDims(lambda, 3)); // [B, H, n, r]
+    let e: tf.Tensor;
+    if (w2.rank === 2) {
+      // shared W2 [r, d]: Σ_h first, then one product
+      e = tf.matMul(tf.reshape(tf.sum(weighted, 1), [bsz * n, r]), w2 as tf.Tensor2D); // [B·n, d]
+    } else {
+      const rows = tf.reshape(tf.transpose(weighted, [0, 2, 1, 3]), [bsz * n, h * r]); // [B·n, H·r], index h·r + k
+      e = tf.matMul(rows, tf.reshape(w2, [h * r, d])); // W2 [H, r, d] → [H·r, d], same index order
+    }
+    return tf.reshape(tf.add(e, b2), [bsz, n, d]) as tf.Tensor3D;
+  });
+}
