@@ -1,0 +1,12 @@
+import { registerMethodType } from '@peft/core';
+import '@peft/adapter';
+import '@peft/prefix';
+import '@peft/inducer';
+import '@peft/lora';
+import { mixFromConfig } from './mix.js';
+
+export { mix, mixFromConfig, partNamespace, inferenceCountOf, type MixConfig, type MixMethod, type MixInstance } from './mix.js';
+export { checkClaims, claimsConflict, claimLabel } from './claims.js';
+export { composeLayerHooks, mergeSupports } from './compose-hooks.js';
+
+registerMethodType('mix', (config) => mixFromConfig(config));

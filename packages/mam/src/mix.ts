@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ConfigError,
+  ParameterSet,
+  describeMethod,
+  methodFromDescriptor,
+  validateModelSpec,
+  type InitOptions,
+  type LayerHooks,
+  type LinearWeights,
+  type MethodDescriptor,
+  type MethodInstance,
+  type ModelSpec,
+  type PeftMethod,
+} from '@peft/core';
+import { checkClaims } from './claims.js';
+import { composeLayerHooks } from './compose-hooks.js';
+
+/** What a mix stores in adapter_config.json: its parts' descriptors, in order, and an optional name. */
+export interface MixConfig {
+  readonly name?: string;
+  readonly parts: readonly MethodDescriptor[];
+}
+
+export interface MixMethod extends PeftMethod<MixConfig> {
+  readonly type: 'mix';
+  readonly parts: readonly PeftMethod[];
+  init(spec: ModelSpec, options?: InitOptions): MixInstance;
+  /** The same mix under a name (kept in the config and shown by `describe()`). */
+  withName(name: string): MixMethod;
+}
+
+export interface MixInstance extends MethodInstance {
+  readonly method: MixMethod;
+  /** The parts' instances, in order; their parameters are also in `params`, under {@link partNamespace}. */
+  readonly parts: readonly MethodInstance[];
+  /**
+   * Parameters used at inference: a part's `inferenceParameterCount` where it has one (prefix-tuning counts its
+   * prefixes, not its reparameterisation MLP), else its trainable count.
+   */
+  inferenceParameterCount(): number;
+}
+
+/**
+ * The prefix of part `index`'s parameter names (and adapter-file keys) in a mix: its type and position, e.g.
+ * `inducer0.`, `lora1.`, `adapter2.`. A part keeps its own names after it, so names never collide and stay readable.
+ */
+export function partNamespace(part: Pick<PeftMethod, 'type'>, index: number): string {
+  return `${part.type}${index}.`;
+}
+
+/**
+ * Composes methods into one. Two parts may not claim the same site and slot when either claim is exclusive
+ * ({@link SiteConflictError}). Each part is initialised with the same seed, so a part of a mix starts exactly as it
+ * would alone.
+ */
+export function mix(...parts: PeftMethod[]): MixMethod {
+  return makeMix(parts, undefined);
+}
+
+function makeMix(parts: readonly PeftMethod[], name: string | undefined): MixMethod {
+  if (parts.length === 0) throw new ConfigError('mix.parts', 'give at least one method to mix');
+  parts.forEach((p, i) => {
+    if (!p || typeof p.init !== 'function' || typeof p.type !== 'string') {
+      throw new ConfigError(`mix.parts.${i}`, 'is not a PEFT method (a value with type, config, claims, init, describe)');
+    }
+  });
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new ConfigError('mix.name', `must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  checkClaims(parts);
+  const config: MixConfig = {
+    ...(name !== undefined ? { name } : {}),
+    parts: parts.map((p) => JSON.parse(JSON.stringify(describeMethod(p))) as MethodDescriptor),
+  };
+  const method: MixMethod = {
+    type: 'mix',
+    config,
+    parts,
+    claims: parts.flatMap((p) => p.claims),
+    describe: () => `${name ? `${name}: ` : ''}${parts.map((p) => p.describe()).join(' + ')}`,
+    withName: (n) => makeMix(parts, n),
+    init: (spec, options = {}) => initMix(method, spec, options),
+  };
+  return method;
+}
+
+/** Rebuilds a mix from its stored config, each part through the method registry. */
+export function mixFromConfig(config: unknown): MixMethod {
+  if (config === null || typeof config !== 'object' || !Array.isArray((config as MixConfig).parts)) {
+    throw new ConfigError('mix.parts', `a mix config needs a 'parts' list of {type, config}, got ${JSON.stringify(config)}`);
+  }
+  const c = config as MixConfig;
+  const parts = c.parts.map((d, i) => {
+    if (d === null || typeof d !== 'object' || typeof d.type !== 'string') {
+      throw new ConfigError(`mix.parts.${i}`, `must be {type, config}, got ${JSON.stringify(d)}`);
+    }
+    return methodFromDescriptor(d);
+  });
+  return makeMix(parts, c.name);
+}
+
+function initMix(method: MixMethod, spec: ModelSpec, options: InitOptions): MixInstance {
+  validateModelSpec(spec);
+  const instances: MethodInstance[] = [];
+  try {
+    for (const p of method.parts) instances.push(p.init(spec, options));
+  } catch (e) {
+    instances.forEach((i) => i.dispose());
+    throw e;
+  }
+  const prefixes = method.parts.map((p, i) => partNamespace(p, i));
+  const params = ParameterSet.union(instances.map((inst, i) => inst.params.withPrefix(prefixes[i]!)));
+  const offset = instances.reduce((a, i) => a + (i.positionOffset ?? 0), 0);
+  const mergeable = instances.filter((i) => i.merge && i.unmerge);
+
+  const instance: MixInstance = {
+    method,
+    spec,
+    params,
+    parts: instances,
+    ...(offset !== 0 ? { positionOffset: offset } : {}),
+    hooks: (layer: number): LayerHooks => composeLayerHooks(instances.map((i) => i.hooks(layer))),
+    exportTensors: () => exportParts(instances, prefixes),
+    importTensors: (tensors, source) => importParts(instances, prefixes, tensors, source),
+    inferenceParameterCount: () => instances.reduce((a, i) => a + inferenceCountOf(i), 0),
+    dispose: () => instances.forEach((i) => i.dispose()),
+  };
+  if (mergeable.length > 0) {
+    // merge/unmerge delegate to the parts that can fold themselves into the base weights (LoRA)
+    Object.defineProperties(instance, {
+      merge: { value: (model: LinearWeights) => mergeable.forEach((i) => i.merge!(model)), enumerable: true },
+      unmerge: { value: (model: LinearWeights) => mergeable.forEach((i) => i.unmerge!(model)), enumerable: true },
+      merged: { get: () => mergeable.some((i) => i.merged === true), enumerable: true },
+    });
+  }
+  return instance;
+}
+
+/** A part's inference-time parameter count (see {@link MixInstance.inferenceParameterCount}). */
+export function inferenceCountOf(inst: MethodInstance): number {
+  const own = (inst as Partial<MixInstance>).inferenceParameterCount;
+  if (typeof own === 'function') return own.call(inst);
+  const byMethod = (inst.method as { inferenceParameterCount?: (spec: ModelSpec) => number }).inferenceParameterCount;
+  if (typeof byMethod === 'function') return byMethod.call(inst.method, inst.spec);
+  return inst.params.count();
+}
+
+/** Every part's file tensors under its namespace. Owned by the caller when any part's are (others are cloned then). */
+function exportParts(instances: readonly MethodInstance[], prefixes: readonly string[]): { tensors: Record<string, tf.Tensor>; owned: boolean } {
+  const exported = instances.map((i) => i.exportTensors?.() ?? { tensors: i.params.toRecord(), owned: false });
+  const owned = exported.some((e) => e.owned);
+  const tensors: Record<string, tf.Tensor> = {};
+  exported.forEach((e, k) => {
+    for (const [name, t] of Object.entries(e.tensors)) tensors[prefixes[k]! + name] = owned && !e.owned ? tf.clone(t) : t;
+  });
+  return { tensors, owned };
+}
+
+/** Splits a file's tensors by namespace and hands each part its own; a key of no part is an error. */
+function importParts(
+  instances: readonly MethodInstance[],
+  prefixes: readonly string[],
+  tensors: Record<string, tf.Tensor>,
+  source: string,
+): void {
+  const groups: Record<string, tf.Tensor>[] = instances.map(() => ({}));
+  for (const [key, t] of Object.entries(tensors)) {
+    const k = prefixes.findIndex((p) => key.startsWith(p));
+    if (k < 0) {
+      throw new ConfigError(key, `${source} holds a tensor of no part of this mix (part namespaces: ${prefixes.join(', ')})`);
+    }
+    groups[k]![key.slice(prefixes[k]!.length)] = t;
+  }
+  instances.forEach((inst, k) => {
+    if (inst.importTensors) inst.importTensors(groups[k]!, source);
+    else inst.params.assign(groups[k]!, source);
+  });
+}
