@@ -5,3 +5,4 @@ export * from './meteor/index.js';
 export * from './coqa/index.js';
 export * from './webnlg/index.js';
 export * from './accuracy.js';
+export * from './files.js';
