@@ -2,13 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** The per-head tanh layer of an inducer MLP: tanh(Q_h·A_h + b1_h), [B, H, n, p] → [B, H, n, r]. */
 export function headwiseHidden(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor): tf.Tensor4D {
-  // a: [H, p, r] broadcasts over the batch in matMul; b1: [H, 1, r] over the queries
-  return tf.tanh(tf.add(tf.matMul(q, a as tf.Tensor3D), b1)) as tf.Tensor4D;
+  // a: [H, p, r] is broadcast to [B, H, p, r] explicitly: tfjs's BatchMatMul gradient does not reduce an implicitly
+  // broadcast batch axis. b1: [H, 1, r] broadcasts over the queries.
+  return tf.tanh(tf.add(tf.matMul(q, perBatch(a, q.shape[0])), b1)) as tf.Tensor4D;
 }
 
 /** A per-head MLP, tanh(Q_h·A_h + b1_h)·B_h + b2_h: [B, H, n, p] → [B, H, n, p] (B [H, r, p], b2 [H, 1, p]). */
 export function headwiseMlp(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor, b: tf.Tensor, b2: tf.Tensor): tf.Tensor4D {
-  return tf.add(tf.matMul(headwiseHidden(q, a, b1), b as tf.Tensor3D), b2) as tf.Tensor4D;
+  return tf.add(tf.matMul(headwiseHidden(q, a, b1), perBatch(b, q.shape[0])), b2) as tf.Tensor4D;
+}
+
+/** [H, r, c] → [B, H, r, c] (a broadcast whose gradient sums over the batch). */
+function perBatch(w: tf.Tensor, batch: number): tf.Tensor4D {
+  return tf.broadcastTo(tf.expandDims(w, 0), [batch, ...w.shape]) as tf.Tensor4D;
 }
 
 /**
