@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@peft/core';
 import { disposeCache, type KeyValueCache } from '../cache.js';
 import type { Gpt2Model } from '../gpt2/model.js';
+import { tidyObject } from '../nn/tidy.js';
 
 export interface GreedyOptions {
   /** One prompt per row, of any lengths (≥ 1); rows are LEFT-padded internally and the padding is masked. */
@@ -85,7 +86,7 @@ export function generateGreedy(model: Gpt2Model, options: GreedyOptions): Greedy
   try {
     for (let step = 0; step < maxNew && done.some((d) => !d); step++) {
       const from = useCache && cache ? cache.length : 0; // columns to feed
-      const next = tf.tidy(() => {
+      const next = tidyObject(() => {
         const out = model.forward({
           inputIds: tensor2d(ids, from),
           ...(tts ? { tokenTypeIds: tensor2d(tts, from) } : {}),

@@ -16,6 +16,7 @@ import { ACTIVATIONS } from '../nn/activations.js';
 import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
+import { tidyObject } from '../nn/tidy.js';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
@@ -148,9 +149,9 @@ export class Gpt2Model implements TunableModel {
       throw new ConfigError('cache', `has ${input.cache.layers.length} layers, the model ${c.nLayer}`);
     }
     const wantCache = input.useCache === true || input.cache !== undefined;
-    return tf.tidy(() => {
+    return tidyObject((): Gpt2ForwardOutput => {
       const positions = input.positionIds
-        ? tf.add(input.positionIds, offset)
+        ? tf.add(input.positionIds, tf.scalar(offset, 'int32'))
         : tf.broadcastTo(tf.range(offset + past, offset + past + n, 1, 'int32'), [b, n]); // [B, n]
       let h = tf.add(this.embedding.lookup(input.inputIds), tf.gather(this.weights.wpe, positions)) as tf.Tensor3D;
       if (input.tokenTypeIds) h = tf.add(h, this.embedding.lookup(input.tokenTypeIds));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ParameterSet, Rng, ShapeError, normal } from '@peft/core';
+import { customOp } from '../nn/tidy.js';
 
 /** The name of the trainable added rows in {@link TiedEmbedding.trainables}. */
 export const ADDED_ROWS_PARAMETER = 'wte.added_rows';
@@ -52,7 +53,7 @@ export class TiedEmbedding {
     return tf.tidy(() => {
       const v0 = this.frozenVocabSize;
       const flat = tf.reshape(ids, [-1]); // [N]
-      const clipped = tf.minimum(flat, v0 - 1);
+      const clipped = tf.minimum(flat, tf.scalar(v0 - 1, 'int32'));
       let rows = tf.gather(this.table, clipped); // [N, d]
       if (this.added) {
         const k = this.added.shape[0];
@@ -86,19 +87,19 @@ export class TiedEmbedding {
     const added = this.added;
     return tf.tidy(() => {
       if (!added) {
-        const f = tf.customGrad((x: tf.Tensor) => ({
+        const f = customOp(([x]) => ({
           value: tf.matMul(x as tf.Tensor2D, kernel),
-          gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, table),
+          gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, table),
         }));
         return f(h) as tf.Tensor2D;
       }
-      const f = tf.customGrad((x: tf.Tensor, a: tf.Tensor, save: tf.GradSaveFunc) => {
-        save([x, a]);
+      const f = customOp(([x, a], save) => {
+        save([x!, a!]);
         const frozen = tf.matMul(x as tf.Tensor2D, kernel); // [N, V0]
         const extra = tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D, false, true); // [N, k]
         return {
           value: tf.concat([frozen, extra], 1),
-          gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          gradFunc: (dy, saved) => {
             const [xs, as] = saved as [tf.Tensor2D, tf.Tensor2D];
             const dyFrozen = tf.slice(dy, [0, 0], [-1, v0]) as tf.Tensor2D;
             const dyExtra = tf.slice(dy, [0, v0], [-1, -1]) as tf.Tensor2D;

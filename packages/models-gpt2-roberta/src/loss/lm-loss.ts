@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '@peft/core';
+import { customOp, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
 /** The label value that marks a position without a target (PyTorch `ignore_index`). */
@@ -49,22 +50,21 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   const weights = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : 1 / count)), 'float32'); // [N]
 
   const chunkLogits = (h: tf.Tensor2D, a: tf.Tensor2D | null): tf.Tensor2D => {
-    const frozen = tf.matMul(h, kernel); // [r, V0]
+    const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
   const chunks = Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i) => [i * chunkRows, Math.min(chunkRows, rows - i * chunkRows)] as const);
 
-  const lossOf = (x: tf.Tensor, ...rest: tf.Tensor[]) => {
-    const save = rest.pop() as unknown as tf.GradSaveFunc;
-    const a = (rest[0] as tf.Tensor2D | undefined) ?? null;
-    save(a ? [x, a] : [x]);
+  const lossOf = ([x, aIn]: tf.Tensor[], save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: GradFunc } => {
+    const a = (aIn as tf.Tensor2D | undefined) ?? null;
+    save(a ? [x!, a] : [x!]);
     let total: tf.Scalar = tf.scalar(0);
     for (const [start, r] of chunks) {
       const next = tf.tidy(() => {
         const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
         const lse = tf.logSumExp(z, 1); // [r]
-        const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.mul(tf.range(0, r, 1, 'int32'), vocab), y)); // z[i, y_i], forward only
+        const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
         const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
         return tf.add(total, tf.sum(tf.mul(rowLoss, tf.slice(weights, [start], [r])))) as tf.Scalar;
       });
@@ -73,7 +73,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
     }
     return {
       value: total,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy, saved) => {
         const [xs, as] = saved as [tf.Tensor2D, tf.Tensor2D | undefined];
         const dxParts: tf.Tensor[] = [];
         let da: tf.Tensor | undefined = as ? tf.zerosLike(as) : undefined;
@@ -107,7 +107,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   try {
     return tf.tidy(() => {
       const x = tf.reshape(tf.slice(hidden, [0, 0, 0], [b, n - 1, d]), [rows, d]) as tf.Tensor2D; // [N, d]
-      const f = tf.customGrad(lossOf as never) as (...xs: tf.Tensor[]) => tf.Tensor;
+      const f = customOp(lossOf);
       return (added ? f(x, added) : f(x)) as tf.Scalar;
     });
   } finally {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '@peft/core';
+import { customOp } from './tidy.js';
 
 /**
  * A frozen affine map y = x·W + b with W stored [in, out] (the only fast matmul form of the wasm backend). Its
@@ -38,11 +39,11 @@ export class FrozenLinear {
   }
 
   private affine(x: tf.Tensor2D): tf.Tensor2D {
-    const f = tf.customGrad((xx: tf.Tensor) => {
+    const f = customOp(([xx]) => {
       const y = tf.matMul(xx as tf.Tensor2D, this.kernel);
       return {
         value: this.bias ? tf.add(y, this.bias) : y,
-        gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
+        gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
       };
     });
     return f(x) as tf.Tensor2D;

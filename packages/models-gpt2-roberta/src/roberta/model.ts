@@ -15,6 +15,7 @@ import { ACTIVATIONS } from '../nn/activations.js';
 import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
+import { tidyObject } from '../nn/tidy.js';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
@@ -112,7 +113,7 @@ export class RobertaModel implements TunableModel {
     if (input.attentionMask && (input.attentionMask.shape[0] !== b || input.attentionMask.shape[1] !== n)) {
       throw new ShapeError('attentionMask', [b, n], input.attentionMask.shape);
     }
-    return tf.tidy(() => {
+    return tidyObject((): RobertaForwardOutput => {
       const positions = input.positionIds ?? robertaPositionIds(input.inputIds, c.padTokenId); // [B, n]
       if (!input.positionIds) checkIds(positions, 'positionIds (from the padding index)', c.maxPositions);
       const types = input.tokenTypeIds ?? tf.zeros([b, n], 'int32');

@@ -7,6 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 export function robertaPositionIds(inputIds: tf.Tensor2D, paddingIdx: number): tf.Tensor2D {
   return tf.tidy(() => {
     const notPad = tf.cast(tf.notEqual(inputIds, paddingIdx), 'int32'); // [B, n]
-    return tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), paddingIdx) as tf.Tensor2D;
+    return tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), tf.scalar(paddingIdx, 'int32')) as tf.Tensor2D;
   });
 }
