@@ -47,3 +47,4 @@ export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
 export { generateGreedy } from './decode/greedy.js';
 export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
+export * from './tokenizer/index.js';
