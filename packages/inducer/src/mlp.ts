@@ -14,7 +14,8 @@ export function headwiseMlp(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor, b: tf.T
 
 /** [H, r, c] → [B, H, r, c] (a broadcast whose gradient sums over the batch). */
 function perBatch(w: tf.Tensor, batch: number): tf.Tensor4D {
-  return tf.broadcastTo(tf.expandDims(w, 0), [batch, ...w.shape]) as tf.Tensor4D;
+  const [h, r, c] = w.shape as [number, number, number];
+  return tf.broadcastTo(tf.expandDims(w, 0), [batch, h, r, c]) as tf.Tensor4D;
 }
 
 /**
