@@ -10,3 +10,23 @@ export { checkClaims, claimsConflict, claimLabel } from './claims.js';
 export { composeLayerHooks, mergeSupports } from './compose-hooks.js';
 
 registerMethodType('mix', (config) => mixFromConfig(config));
+export {
+  inducerLora,
+  inducerNoLora,
+  mamInducer,
+  adapter108,
+  lora54,
+  prefixTuning,
+  mamAdapter,
+  nluInducerLora,
+  nluMamInducer,
+  nluInducerNoLora,
+  heMamGlue,
+  PRESETS,
+  presetNames,
+  getPreset,
+  presetParameterCount,
+  type Preset,
+  type TaskFamily,
+  type MamAdapterOptions,
+} from './presets.js';
