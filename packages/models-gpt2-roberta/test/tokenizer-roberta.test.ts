@@ -77,19 +77,24 @@ describe('RoBERTa tokenizer on the fixture checkpoint', () => {
     expect(tok.encodeForClassification('a film').inputIds).toHaveLength(512); // KA pads every input to 512
   });
 
-  it("truncates 'longest_first': one token at a time from the longer text, from the second on a tie", () => {
+  it("truncates 'longest_first' as HF tokenizers: both texts to half, the longer (second on a tie) keeps the odd token", () => {
     const tenA = 'a a a a a a a a a a'; // 'a' + 9 × 'Ġa'
     const tenI = 'i i i i i i i i i i'; // 'i' + 9 × 'Ġi'
     expect(tok.encode(tenA)).toHaveLength(10);
     expect(tok.encode(tenI)).toHaveLength(10);
-    // 10 + 10 into 19 - 4 = 15: (10,10) → (10,9) → (9,9) → (9,8) → (8,8) → (8,7).
+    // 10 + 10 into 19 - 4 = 15: both exceed half, so 7 and 7 + 1 (tie: the second keeps the odd token).
     const tie = tok.encodeForClassification(tenA, tenI, 19);
-    expect(tie.inputIds).toEqual([0, 19, ...Array(7).fill(12), 2, 2, 35, ...Array(6).fill(117), 2]);
+    expect(tie.inputIds).toEqual([0, 19, ...Array(6).fill(12), 2, 2, 35, ...Array(7).fill(117), 2]);
     expect(tie.attentionMask).toEqual(Array(19).fill(1));
-    // 10 + 3 into 13 - 4 = 9: all 4 removed from the first text.
+    // 10 + 12 into 15: the longer (here the first) keeps the odd token.
+    const longerFirst = tok.encodeForClassification(`${tenA} a a`, tenI, 19).inputIds;
+    expect([longerFirst.indexOf(2) - 1, longerFirst.length - longerFirst.indexOf(2) - 3]).toEqual([8, 7]);
+    // 10 + 3 into 13 - 4 = 9: the shorter fits, the longer is cut to 9 - 3 = 6.
     expect(tok.encodeForClassification(tenA, 'i i i', 13).inputIds).toEqual([0, 19, 12, 12, 12, 12, 12, 2, 2, 35, 117, 117, 2]);
     // single text: 10 into 6 - 2 = 4.
     expect(tok.encodeForClassification(tenA, undefined, 6).inputIds).toEqual([0, 19, 12, 12, 12, 2]);
+    // a max length equal to the special tokens empties both texts (tokenizers does the same).
+    expect(tok.encodeForClassification('a', 'b', 4).inputIds).toEqual([0, 2, 2, 2]);
   });
 
   it('pads a batch to max length, or to its longest row', () => {
@@ -100,9 +105,9 @@ describe('RoBERTa tokenizer on the fixture checkpoint', () => {
     expect(tok.encodeBatchForClassification([['a'], ['b']], 8).every((r) => r.inputIds.length === 8)).toBe(true);
   });
 
-  it('refuses a max length that leaves nothing of a text, and a GPT-2 directory', async () => {
-    expect(() => tok.encodeForClassification('a', 'b', 4)).toThrow(TokenizerInputError);
-    expect(() => tok.encodeForClassification('a', 'b', 4)).toThrow(/maxLength/);
+  it('refuses a max length below the special tokens, and a GPT-2 directory', async () => {
+    expect(() => tok.encodeForClassification('a', 'b', 3)).toThrow(TokenizerInputError);
+    expect(() => tok.encodeForClassification('a', 'b', 3)).toThrow(/maxLength: leaves -1 tokens/);
     expect(() => tok.encodeForClassification('a', undefined, 0)).toThrow(/positive integer/);
     await expect(loadRobertaTokenizer(`${FIXTURES}/tiny-gpt2`)).rejects.toThrow(TokenizerFileError);
     await expect(loadRobertaTokenizer(`${FIXTURES}/tiny-gpt2`)).rejects.toThrow(/gpt2 tokenizer, expected roberta/);
@@ -120,27 +125,29 @@ describe('RoBERTa tokenizer on the fixture checkpoint', () => {
 describe('truncateLongestFirst', () => {
   const seq = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
-  it('agrees with a closed form on every small case', () => {
-    for (let n1 = 0; n1 <= 8; n1 += 1) {
-      for (let n2 = 0; n2 <= 8; n2 += 1) {
-        for (let budget = 1; budget <= 12; budget += 1) {
-          const remove = Math.max(0, n1 + n2 - budget);
-          // Closed form of the one-at-a-time loop: cut the longer text down to the shorter, then alternate,
-          // the second text giving first.
-          const gap = Math.min(remove, Math.abs(n1 - n2));
-          let k1 = n1 > n2 ? n1 - gap : n1;
-          let k2 = n2 >= n1 ? n2 - gap : n2;
-          const rest = remove - gap;
-          k2 -= Math.ceil(rest / 2);
-          k1 -= Math.floor(rest / 2);
-          const call = (): unknown => truncateLongestFirst(seq(n1), seq(n2, 100), budget);
-          if (remove > 0 && (k1 <= 0 || k2 <= 0)) {
-            expect(call).toThrow(TokenizerInputError);
-            continue;
-          }
-          expect(call()).toEqual([seq(k1), seq(k2, 100)]);
+  /** Water-filling: the highest cap c with min(n1, c) + min(n2, c) ≤ budget, the token left over to the longer text. */
+  function waterFill(n1: number, n2: number, budget: number): [number, number] {
+    let c = 0;
+    while (Math.min(n1, c + 1) + Math.min(n2, c + 1) <= budget && c < Math.max(n1, n2)) c += 1;
+    let k1 = Math.min(n1, c);
+    let k2 = Math.min(n2, c);
+    if (k1 + k2 < budget && n1 + n2 > budget) {
+      if (n1 > n2) k1 += 1;
+      else k2 += 1;
+    }
+    return [k1, k2];
+  }
+
+  it('agrees with water-filling on every small case', () => {
+    for (let n1 = 0; n1 <= 9; n1 += 1) {
+      for (let n2 = 0; n2 <= 9; n2 += 1) {
+        for (let budget = 0; budget <= 13; budget += 1) {
+          const [k1, k2] = waterFill(n1, n2, budget);
+          expect(truncateLongestFirst(seq(n1), seq(n2, 100), budget)).toEqual([seq(k1), seq(k2, 100)]);
         }
+        expect(truncateLongestFirst(seq(n1), undefined, 4)).toEqual([seq(Math.min(n1, 4)), undefined]);
       }
     }
+    expect(() => truncateLongestFirst([1], [2], -1)).toThrow(TokenizerInputError);
   });
 });

@@ -1,27 +1,33 @@
 import { TokenizerInputError } from './errors.js';
 
 /**
- * HF 'longest_first' truncation as in `tokenizers` 0.10.3 (KA's pinned version) and the slow tokenizers: remove one
- * token at a time from the end of the longer sequence, from the second one on a tie, until both fit in `budget`
- * tokens (the max length less the special tokens). Throws if a sequence would be emptied.
+ * HF 'longest_first' truncation of HF `tokenizers` (the fast tokenizers; the same rule from 0.10.3, KA's pinned
+ * version, to today): fit the two texts into `budget` tokens (the max length less the special tokens).
+ * If the shorter text fits in its share, only the longer one is cut, to `budget - shorter`; otherwise both are cut to
+ * `floor(budget / 2)` and the longer one (the second on a tie) keeps the odd token. A single text is cut to `budget`;
+ * a budget of 0 empties both texts (as `tokenizers` does).
  */
 export function truncateLongestFirst(
   first: readonly number[],
   second: readonly number[] | undefined,
   budget: number,
 ): [number[], number[] | undefined] {
-  let nFirst = first.length;
-  let nSecond = second?.length ?? 0;
-  const toRemove = Math.max(0, nFirst + nSecond - budget);
-  for (let i = 0; i < toRemove; i += 1) {
-    if (nFirst > nSecond) nFirst -= 1;
-    else nSecond -= 1;
+  if (!Number.isSafeInteger(budget) || budget < 0) {
+    throw new TokenizerInputError('maxLength', `leaves ${budget} tokens for the text once the special tokens are counted`);
   }
-  if (toRemove > 0 && (nFirst === 0 || (second !== undefined && nSecond === 0))) {
-    throw new TokenizerInputError(
-      'maxLength',
-      `sequences of ${first.length}${second === undefined ? '' : ` and ${second.length}`} tokens cannot be cut to ${budget} tokens (the max length less the special tokens) without emptying one`,
-    );
+  const n1 = first.length;
+  const n2 = second?.length ?? 0;
+  if (second === undefined || n1 + n2 <= budget) return [first.slice(0, budget), second?.slice()];
+  const shorter = Math.min(n1, n2);
+  let keepShorter = shorter;
+  let keepLonger = shorter > budget ? shorter : Math.max(shorter, budget - shorter);
+  if (keepShorter + keepLonger > budget) {
+    keepShorter = Math.floor(budget / 2);
+    keepLonger = keepShorter + (budget % 2);
   }
-  return [first.slice(0, nFirst), second?.slice(0, nSecond)];
+  const firstIsShorter = n1 <= n2;
+  return [
+    first.slice(0, firstIsShorter ? keepShorter : keepLonger),
+    second.slice(0, firstIsShorter ? keepLonger : keepShorter),
+  ];
 }
