@@ -7,14 +7,15 @@ export type NgramCounts = Map<string, number>[];
 
 /** Tokens never contain the whitespace they were split on, so a space-joined key is unambiguous. */
 export function countNgrams(tokens: readonly string[]): NgramCounts {
-  const counts: NgramCounts = [];
-  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
-    const orderCounts = new Map<string, number>();
-    for (let start = 0; start + n <= tokens.length; start++) {
-      const key = tokens.slice(start, start + n).join(' ');
+  const counts: NgramCounts = Array.from({ length: MAX_NGRAM_ORDER }, () => new Map<string, number>());
+  for (let start = 0; start < tokens.length; start++) {
+    // grow the n-gram starting here one token at a time: orders 1..4 in one pass
+    let key = tokens[start]!;
+    for (let n = 0; n < MAX_NGRAM_ORDER && start + n < tokens.length; n++) {
+      if (n > 0) key += ` ${tokens[start + n]!}`;
+      const orderCounts = counts[n]!;
       orderCounts.set(key, (orderCounts.get(key) ?? 0) + 1);
     }
-    counts.push(orderCounts);
   }
   return counts;
 }

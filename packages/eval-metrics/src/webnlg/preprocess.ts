@@ -15,9 +15,17 @@ export function spaceNonWordChars(s: string): string {
   return s.replace(NON_WORD_CHAR, ' $& ');
 }
 
+const referenceCache = new Map<string, string>();
+
 /** One reference line of the official .lex / .meteor / .ter files (without the TER id suffix). */
 export function preprocessWebnlgReference(lex: string): string {
-  return unidecode(pyLower(pyCollapseWhitespace(spaceNonWordChars(lex))));
+  let line = referenceCache.get(lex);
+  if (line === undefined) {
+    line = unidecode(pyLower(pyCollapseWhitespace(spaceNonWordChars(lex))));
+    if (referenceCache.size > 100_000) referenceCache.clear(); // bound the memory of a long-lived process
+    referenceCache.set(lex, line);
+  }
+  return line;
 }
 
 /** One hypothesis line as evaluation.py writes it to teams/<team>_<split>.txt. */

@@ -1,12 +1,14 @@
 // Python Unidecode 1.3.6 behaviour (the `unidecode()` the official WebNLG evaluation.py calls), built on the npm
 // `unidecode` package (the Perl Text::Unidecode tables Python's package also descends from).
 //
-// Verified here against Python Unidecode 1.3.6 for every code point of U+0080..U+052F (Latin-1, Latin Extended,
-// IPA, spacing modifiers, Greek, Cyrillic), U+1E00..U+1EFF (Latin Extended Additional), U+2000..U+206F (General
-// Punctuation) and U+20A0..U+20CF (currency), and for all 37 non-ASCII characters of the WebNLG 2017 XML files:
-// identical output. Outside those blocks the npm tables can differ (about 1,500 of 194,000 code points, mostly
-// enclosed alphanumerics, letterlike symbols and Unicode additions after the Perl tables); astral characters
-// (U+10000 and up) map to '' here, while Python maps some (e.g. mathematical alphanumerics) to letters.
+// Verified against Python Unidecode 1.3.6 for every code point of U+0080..U+052F (Latin-1, Latin Extended, IPA,
+// spacing modifiers, Greek, Cyrillic), U+1E00..U+1EFF (Latin Extended Additional), U+2000..U+2BFF (punctuation,
+// super/subscripts, currency, letterlike, number forms, arrows, mathematical operators, technical, enclosed
+// alphanumerics, box drawing, shapes, symbols, dingbats), U+3000..U+303F (CJK punctuation) and U+FB00..U+FFEF
+// (presentation forms, fullwidth forms), and for all 37 non-ASCII characters of the WebNLG 2017 XML files:
+// identical output. Elsewhere in the BMP the npm tables differ for 261 of 63,000 code points (mostly Unicode
+// additions after the Perl tables, which give '' here); astral characters (U+10000 and up) give '' here, while
+// Python maps some of them (e.g. mathematical alphanumerics) to letters.
 
 import unidecodeTables from 'unidecode';
 
@@ -74,6 +76,19 @@ const PYTHON_UNIDECODE_DIFFERENCES: ReadonlyMap<number, string> = new Map([
   [0x2053, "~"],
   [0x2057, "''''"],
   [0x205f, " "],
+  [0x2071, "i"],
+  [0x2090, "a"],
+  [0x2091, "e"],
+  [0x2092, "o"],
+  [0x2093, "x"],
+  [0x2095, "h"],
+  [0x2096, "k"],
+  [0x2097, "l"],
+  [0x2098, "m"],
+  [0x2099, "n"],
+  [0x209a, "p"],
+  [0x209b, "s"],
+  [0x209c, "t"],
   [0x20b0, "Pf"],
   [0x20b1, "P"],
   [0x20b2, "G"],
@@ -90,6 +105,137 @@ const PYTHON_UNIDECODE_DIFFERENCES: ReadonlyMap<number, string> = new Map([
   [0x20bd, "R"],
   [0x20be, "l"],
   [0x20bf, "BTC"],
+  [0x2100, " a/c "],
+  [0x2101, " a/s "],
+  [0x2102, "C"],
+  [0x2105, " c/o "],
+  [0x2106, " c/u "],
+  [0x210a, "g"],
+  [0x210b, "H"],
+  [0x210c, "H"],
+  [0x210d, "H"],
+  [0x210e, "h"],
+  [0x2110, "I"],
+  [0x2111, "I"],
+  [0x2112, "L"],
+  [0x2113, "l"],
+  [0x2115, "N"],
+  [0x2116, "No. "],
+  [0x2117, "(p)"],
+  [0x2119, "P"],
+  [0x211a, "Q"],
+  [0x211b, "R"],
+  [0x211c, "R"],
+  [0x211d, "R"],
+  [0x2120, "(sm)"],
+  [0x2121, "TEL"],
+  [0x2122, "(tm)"],
+  [0x2124, "Z"],
+  [0x2126, "ohm"],
+  [0x2128, "Z"],
+  [0x212a, "K"],
+  [0x212b, "A"],
+  [0x212c, "B"],
+  [0x212d, "C"],
+  [0x212e, "e"],
+  [0x212f, "e"],
+  [0x2130, "E"],
+  [0x2131, "F"],
+  [0x2132, "F"],
+  [0x2133, "M"],
+  [0x2134, "o"],
+  [0x2139, "i"],
+  [0x213b, "FAX"],
+  [0x2145, "D"],
+  [0x2146, "d"],
+  [0x2147, "e"],
+  [0x2148, "i"],
+  [0x2149, "j"],
+  [0x214e, "F"],
+  [0x2150, " 1/7 "],
+  [0x2151, " 1/9 "],
+  [0x2152, " 1/10 "],
+  [0x2189, " 0/3 "],
+  [0x2212, "-"],
+  [0x2215, "/"],
+  [0x2216, "\\"],
+  [0x2217, "*"],
+  [0x2223, "|"],
+  [0x2236, ":"],
+  [0x223c, "~"],
+  [0x2264, "<="],
+  [0x2265, ">="],
+  [0x2266, "<="],
+  [0x2267, ">="],
+  [0x2303, "^"],
+  [0x2329, "<"],
+  [0x232a, "> "],
+  [0x25f4, "#"],
+  [0x25f5, "#"],
+  [0x25f6, "#"],
+  [0x25f7, "#"],
+  [0x25f8, ""],
+  [0x25f9, ""],
+  [0x25fa, ""],
+  [0x25fb, ""],
+  [0x25fc, ""],
+  [0x25fd, ""],
+  [0x25fe, ""],
+  [0x25ff, ""],
+  [0x266f, "#"],
+  [0x2731, "*"],
+  [0x2758, "|"],
+  [0x275c, "'"],
+  [0x275d, "\""],
+  [0x275e, "\""],
+  [0x275f, ","],
+  [0x2760, ",,"],
+  [0x2762, "!"],
+  [0x27e6, "["],
+  [0x27e8, "<"],
+  [0x27e9, "> "],
+  [0x2983, "{"],
+  [0x2984, "} "],
+  [0x2a74, "::="],
+  [0x2a75, "=="],
+  [0x2a76, "==="],
+  [0xfb1d, "i"],
+  [0xfb1f, "AY"],
+  [0xfb21, "A"],
+  [0xfb24, "KH"],
+  [0xfb27, "r"],
+  [0xfb2a, "SH"],
+  [0xfb2b, "S"],
+  [0xfb2c, "SH"],
+  [0xfb2d, "S"],
+  [0xfb30, "A"],
+  [0xfb3a, "KH"],
+  [0xfb3b, "KH"],
+  [0xfb3e, "m"],
+  [0xfb41, "s"],
+  [0xfb46, "TS"],
+  [0xfb47, "k"],
+  [0xfb49, "SH"],
+  [0xfb4b, "o"],
+  [0xfb4c, "v"],
+  [0xfb4d, "KH"],
+  [0xfb4e, "f"],
+  [0xfb4f, "EL"],
+  [0xfdf0, ""],
+  [0xfdf1, ""],
+  [0xfdf2, ""],
+  [0xfdf3, ""],
+  [0xfdf4, ""],
+  [0xfdf5, ""],
+  [0xfdf6, ""],
+  [0xfdf7, ""],
+  [0xfdf8, ""],
+  [0xfdf9, ""],
+  [0xfdfa, ""],
+  [0xfdfb, ""],
+  [0xfdfc, ""],
+  [0xfdfd, ""],
+
 ]);
 
 const cache = new Map<string, string>();
@@ -102,8 +248,25 @@ function fromTables(char: string): string {
   return mapped.replace(/\\(.)/g, '$1');
 }
 
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+
+/** U+2460..U+24FF (circled / parenthesized / full-stop numbers and letters), which Python maps systematically. */
+function enclosedAlphanumeric(codePoint: number): string {
+  const i = codePoint - 0x2460;
+  if (i < 20) return String(i + 1); // ① .. ⑳
+  if (i < 40) return `(${i - 19})`; // ⑴ .. ⒇
+  if (i < 60) return `${i - 39}.`; // ⒈ .. ⒛
+  if (i < 86) return `(${LOWER[i - 60]})`; // ⒜ .. ⒵
+  if (i < 112) return LOWER[i - 86]!.toUpperCase(); // Ⓐ .. Ⓩ
+  if (i < 138) return LOWER[i - 112]!; // ⓐ .. ⓩ
+  if (i === 138 || i === 159) return '0'; // ⓪ ⓿
+  if (i < 149) return String(i - 128); // ⓫ .. ⓴
+  return String(i - 148); // ⓵ .. ⓾
+}
+
 function transliterateChar(char: string): string {
   const codePoint = char.codePointAt(0)!;
+  if (codePoint >= 0x2460 && codePoint <= 0x24ff) return enclosedAlphanumeric(codePoint);
   const override = PYTHON_UNIDECODE_DIFFERENCES.get(codePoint);
   if (override !== undefined) return override;
   if (codePoint <= 0x9f || codePoint > 0xffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return '';
