@@ -142,20 +142,22 @@ describe('RoBERTa forward equals the float64 reference', () => {
     const outK = model['weights'].classifier.outProj.getKernel();
     const dB = model['weights'].classifier.dense.getBias()!;
     const oB = model['weights'].classifier.outProj.getBias()!;
+    const denseT = tf.transpose(denseK);
+    const outT = tf.transpose(outK);
     const h = {
-      denseW: Float64Array.from(tf.transpose(denseK).dataSync()),
+      denseW: Float64Array.from(denseT.dataSync()),
       denseB: Float64Array.from(dB.dataSync()),
-      outW: Float64Array.from(tf.transpose(outK).dataSync()),
+      outW: Float64Array.from(outT.dataSync()),
       outB: Float64Array.from(oB.dataSync()),
       numLabels: 3,
     };
-    tf.dispose([denseK, outK, dB, oB]);
+    tf.dispose([denseK, outK, dB, oB, denseT, outT]);
     return h;
   }
 
   function check(probe?: ProbeOptions) {
     const got = run(probe);
-    const head = tf.tidy(headWeights);
+    const head = headWeights();
     for (let b = 0; b < ids.length; b++) {
       const want = referenceRoberta(ref, cfg, { ids: ids[b]!, mask: mask[b]! }, probe, head);
       // padded keys are masked; padded queries are computed like any other (no causal mask), so all positions compare

@@ -195,7 +195,6 @@ export function referenceGpt2(t: Map<string, RefTensor>, cfg: Record<string, num
   const eps = cfg.layer_norm_epsilon ?? 1e-5;
   const spec = { d, H, inner };
   const g = (name: string) => t.get(name)!.data;
-  const n = input.ids.length;
   const offset = probe?.positionOffset ?? 0;
   const pos = (input.positions ?? input.ids.map((_, i) => i)).map((x) => x + offset);
   const row = (name: string, r: number) => Array.from(g(name).subarray(r * d, (r + 1) * d));

@@ -57,7 +57,8 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
 
   const lossOf = ([x, aIn]: tf.Tensor[], save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: GradFunc } => {
     const a = (aIn as tf.Tensor2D | undefined) ?? null;
-    save(a ? [x!, a] : [x!]);
+    // the backward needs the targets too: `save` keeps copies past this call (the originals are disposed at its end)
+    save(a ? [x!, safeTargets, weights, a] : [x!, safeTargets, weights]);
     let total: tf.Scalar = tf.scalar(0);
     for (const [start, r] of chunks) {
       const next = tf.tidy(() => {
@@ -74,16 +75,16 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
     return {
       value: total,
       gradFunc: (dy, saved) => {
-        const [xs, as] = saved as [tf.Tensor2D, tf.Tensor2D | undefined];
+        const [xs, ys, ws, as] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D | undefined];
         const dxParts: tf.Tensor[] = [];
         let da: tf.Tensor | undefined = as ? tf.zerosLike(as) : undefined;
         for (const [start, r] of chunks) {
           const [dxc, dac] = tf.tidy(() => {
             const h = tf.slice(xs, [start, 0], [r, d]);
             const z = chunkLogits(h, as ?? null); // [r, V]
-            const y = tf.slice(safeTargets, [start], [r]);
+            const y = tf.slice(ys, [start], [r]);
             const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
-            const scale = tf.reshape(tf.mul(tf.slice(weights, [start], [r]), dy), [r, 1]);
+            const scale = tf.reshape(tf.mul(tf.slice(ws, [start], [r]), dy), [r, 1]);
             const dz = tf.mul(tf.sub(tf.softmax(z), target), scale) as tf.Tensor2D; // [r, V]
             if (!as) return [tf.matMul(dz, table), undefined] as const;
             const dzFrozen = tf.slice(dz, [0, 0], [r, v0]) as tf.Tensor2D;
