@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EVAL_CONTEXT, type ForwardContext, type TunedModel } from '@peft/core';
+import { classificationLoss, type RobertaModel } from '@peft/models-gpt2-roberta';
+import type { ClassifierBatch, PaddedSplit } from '../data/batching.js';
+import { sequentialBatches } from '../data/batching.js';
+import type { ClassifierExample } from '../data/glue-sequence.js';
+import type { Trainable, Validation } from '../train/loop.js';
+
+function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardContext): tf.Tensor2D {
+  return tf.tidy(() => {
+    const shape: [number, number] = [batch.batchSize, batch.length];
+    const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
+    const attentionMask = tf.tensor2d(batch.attentionMask, shape, 'int32');
+    const { hidden } = model.forward({ inputIds, attentionMask, ctx });
+    return model.classify(hidden, ctx);
+  });
+}
+
+/** RoBERTa + method for the loop: the method's variables (the head stays frozen, spec §3.6), cross-entropy. */
+export function nluTrainable(model: RobertaModel, tuned: TunedModel): Trainable<ClassifierBatch> {
+  return {
+    parameters: tuned.instance.params.entries(),
+    loss: (batch, ctx) =>
+      tf.tidy(() => classificationLoss(logitsOf(model, batch, ctx), tf.tensor1d(batch.labels, 'int32'))),
+  };
+}
+
+/** Predicted labels (argmax) of a split, in order. */
+export function predictLabels(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): number[] {
+  const out: number[] = [];
+  for (const idx of sequentialBatches(Math.min(split.size, limit), batchSize)) {
+    const batch = split.batch(idx);
+    const arg = tf.tidy(() => tf.argMax(logitsOf(model, batch, EVAL_CONTEXT), -1));
+    out.push(...(arg.dataSync() as Int32Array));
+    arg.dispose();
+  }
+  return out;
+}
+
+export function accuracyOf(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Validation {
+  const pred = predictLabels(model, split, batchSize, limit);
+  let right = 0;
+  pred.forEach((p, i) => (right += p === split.examples[i]!.label ? 1 : 0));
+  return { name: 'accuracy', value: pred.length ? right / pred.length : NaN, higherIsBetter: true, extra: { examples: pred.length } };
+}
