@@ -160,6 +160,15 @@ describe('GPT-2 tokenizer vs encoder.py on the fixture vocabulary', () => {
     expect(ids.length).toBeLessThanOrEqual(new TextEncoder().encode(text).length);
   });
 
+  it('gives the ids that HF tokenizers 0.22.2 (Rust) gives on the fixture tokenizer.json (golden)', () => {
+    expect(tok.encode('The leader of Aarhus is Jacob Bundsgaard.')).toEqual([295, 381, 273, 267, 478, 268, 557, 420, 537, 13]);
+    expect(tok.encode("it 's a charming and often affecting journey . ")).toEqual([
+      287, 311, 82, 256, 277, 400, 76, 288, 300, 273, 83, 271, 256, 69, 69, 68, 488, 220, 73, 526, 77, 494, 291, 220,
+    ]);
+    expect(tok.encode('Café 東京 🙂 2014-2015\n\n  x')).toEqual([653, 69, 545, 220, 552, 594, 566, 12, 612, 198, 198, 220, 220, 87]);
+    expect(tok.encode("Don't, won't: they're")).toEqual([35, 282, 343, 11, 284, 282, 343, 25, 592, 599]);
+  });
+
   it('covers at least 20 tricky strings, with multi-byte merges among them', () => {
     expect(TRICKY.length).toBeGreaterThanOrEqual(20);
     const ids = TRICKY.reduce((n, s) => n + tok.encode(s).length, 0);

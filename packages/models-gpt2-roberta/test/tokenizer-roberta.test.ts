@@ -97,6 +97,12 @@ describe('RoBERTa tokenizer on the fixture checkpoint', () => {
     expect(tok.encodeForClassification('a', 'b', 4).inputIds).toEqual([0, 2, 2, 2]);
   });
 
+  it('gives the ids that HF tokenizers 0.22.2 (Rust) gives with truncation and padding (golden, odd budget)', () => {
+    // 10 + 24 tokens into 21 - 4 = 17: the shorter keeps 8, the longer 9.
+    const e = tok.encodeForClassification('The leader of Aarhus is Jacob Bundsgaard.', "it 's a charming and often affecting journey . ", 21);
+    expect(e.inputIds).toEqual([0, 23, 81, 9, 18, 298, 7, 210, 360, 2, 2, 101, 40, 15, 12, 27, 311, 17, 25, 26, 2]);
+  });
+
   it('pads a batch to max length, or to its longest row', () => {
     const rows = tok.encodeBatchForClassification([['a a a'], ['a film', 'the end']], 512, false);
     const longest = tok.encodePair('a film', 'the end').length;
