@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
+  ConfigError,
   ParameterSet,
   defaultClaim,
   validateModelSpec,
@@ -84,7 +85,7 @@ function initAdapter(method: AdapterMethod, c: ResolvedAdapterConfig, spec: Mode
     params,
     hooks(layer: number): LayerHooks {
       const w = weights[layer];
-      if (!w) return {};
+      if (!Number.isInteger(layer) || !w) throw new ConfigError('layer', `must be an integer in [0, ${spec.numLayers}), got ${layer}`);
       const hooks: { attnOutput?: LayerHooks['attnOutput']; ffnOutput?: LayerHooks['ffnOutput']; ffnParallel?: LayerHooks['ffnParallel'] } = {};
       for (const p of c.placement) {
         const fn = run(w[p], isParallel(p) ? parallel : sequential)!;

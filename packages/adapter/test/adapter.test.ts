@@ -253,5 +253,8 @@ describe('adapter method value', () => {
       expect((err as ConfigError).field).toBe(field);
     }
     expect(() => adapter({ placement: 'ffn-output', reductionFactor: 100 }).init(TINY)).toThrow(/no bottleneck/);
+    const inst = adapter({ placement: 'ffn-output', bottleneck: 2 }).init(TINY);
+    expect(() => inst.hooks(TINY.numLayers)).toThrow(ConfigError);
+    inst.dispose();
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  ConfigError,
   ParameterSet,
   defaultClaim,
   normal,
@@ -87,7 +88,7 @@ function initPrefix(method: PrefixMethod, spec: ModelSpec, seed: number, plainVa
   }
   const checkLayer = (layer: number) => {
     if (!(Number.isInteger(layer) && layer >= 0 && layer < spec.numLayers)) {
-      throw new RangeError(`prefix: layer ${layer} is outside 0…${spec.numLayers - 1}`);
+      throw new ConfigError('layer', `must be an integer in [0, ${spec.numLayers}), got ${layer}`);
     }
   };
   const instance: PrefixInstance = {
