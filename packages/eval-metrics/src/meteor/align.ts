@@ -143,35 +143,50 @@ function matchParaphrase(stageIndex: number, s: Stage, hyp: readonly string[], r
   }
 }
 
-/** A path of the beam search (METEOR's PartialAlignment). */
-interface Path {
-  matches: (Match | null)[];
-  hypUsed: Uint8Array;
-  refUsed: Uint8Array;
-  /** weighted matched words, Java ints */
-  weighted1: number;
-  weighted2: number;
-  chunks: number;
-  /** next reference index to decide */
-  idx: number;
-  /** end of the last match in the hypothesis, -1 when no chunk is open */
-  lastMatchEnd: number;
-  distance: number;
+/** Matches taken during the search, newest first (shared between paths instead of copying arrays). */
+interface Taken {
+  readonly match: Match;
+  readonly previous: Taken | null;
 }
 
-function copyPath(p: Path): Path {
-  return { ...p, matches: p.matches.slice(), hypUsed: p.hypUsed.slice(), refUsed: p.refUsed.slice() };
+/**
+ * A path of the beam search (METEOR's PartialAlignment). Reference words used at or after the current index are
+ * exactly the fixed matches' words plus [current, idx) (the tail of the last match), so only the hypothesis side
+ * needs a per-path used-word set (a bitset).
+ */
+class Path {
+  constructor(
+    public taken: Taken | null,
+    public hypUsed: number[],
+    /** weighted matched words, Java ints */
+    public weighted1: number,
+    public weighted2: number,
+    public chunks: number,
+    /** next reference index to decide */
+    public idx: number,
+    /** end of the last match in the hypothesis, -1 when no chunk is open */
+    public lastMatchEnd: number,
+    public distance: number,
+  ) {}
+
+  branch(): Path {
+    return new Path(this.taken, this.hypUsed.slice(), this.weighted1, this.weighted2, this.chunks, this.idx, this.lastMatchEnd, this.distance);
+  }
 }
 
-function isUsed(p: Path, m: Match): boolean {
-  for (let k = 0; k < m.length; k++) if (p.refUsed[m.start + k]) return true;
-  for (let k = 0; k < m.matchLength; k++) if (p.hypUsed[m.matchStart + k]) return true;
+function hypIsUsed(p: Path, m: Match): boolean {
+  for (let k = 0; k < m.matchLength; k++) {
+    const i = m.matchStart + k;
+    if (p.hypUsed[i >>> 5]! & (1 << (i & 31))) return true;
+  }
   return false;
 }
 
-function markUsed(p: Path, m: Match): void {
-  for (let k = 0; k < m.length; k++) p.refUsed[m.start + k] = 1;
-  for (let k = 0; k < m.matchLength; k++) p.hypUsed[m.matchStart + k] = 1;
+function markHypUsed(used: number[], m: Match): void {
+  for (let k = 0; k < m.matchLength; k++) {
+    const i = m.matchStart + k;
+    used[i >>> 5] = used[i >>> 5]! | (1 << (i & 31));
+  }
 }
 
 /** More weighted matches first, then fewer chunks, then less distance (Constants.PARTIAL_COMPARE_TOTAL). */
@@ -193,8 +208,29 @@ function extend(p: Path, m: Match, weights: readonly number[]): void {
   p.lastMatchEnd = m.matchStart + m.matchLength;
 }
 
-function beamSearch(s: Stage, start: Path, weights: readonly number[], beamSize: number): Path {
+/** The fixed (sole-candidate) matches, by reference start, and the reference words they use. */
+interface Fixed {
+  readonly matches: readonly (Match | null)[];
+  readonly refUsed: Uint8Array;
+}
+
+/** Candidates that can ever be taken: those touching no word of a fixed match (the others are always "used"). */
+function openCandidates(s: Stage, fixed: Fixed, fixedHypUsed: readonly number[]): Match[][] {
+  return s.candidates.map((list) =>
+    list.filter((m) => {
+      for (let k = 0; k < m.length; k++) if (fixed.refUsed[m.start + k]) return false;
+      for (let k = 0; k < m.matchLength; k++) {
+        const i = m.matchStart + k;
+        if (fixedHypUsed[i >>> 5]! & (1 << (i & 31))) return false;
+      }
+      return true;
+    }),
+  );
+}
+
+function beamSearch(s: Stage, fixed: Fixed, start: Path, weights: readonly number[], beamSize: number): Path {
   const refLength = s.candidates.length;
+  const open = openCandidates(s, fixed, start.hypUsed);
   let nextPaths: Path[] = [start];
   for (let current = 0; current <= refLength; current++) {
     // Array.prototype.sort is stable, like Java's Collections.sort: ties keep their insertion order.
@@ -207,24 +243,24 @@ function beamSearch(s: Stage, start: Path, weights: readonly number[], beamSize:
         nextPaths.push(path);
         continue;
       }
-      if (path.refUsed[current]) {
-        if (current < path.idx) {
-          nextPaths.push(path); // inside a match already taken
-        } else {
-          const fixed = path.matches[path.idx];
-          if (fixed) {
-            extend(path, fixed, weights);
-            path.distance += Math.abs(fixed.start - fixed.matchStart);
-            nextPaths.push(path);
-          } // otherwise the path is dropped, as the jar
-        }
+      if (current < path.idx) {
+        nextPaths.push(path); // inside a match already taken
         continue;
       }
-      for (const m of s.candidates[current]!) {
-        if (isUsed(path, m)) continue;
-        const branch = copyPath(path);
-        markUsed(branch, m);
-        branch.matches[current] = m;
+      if (fixed.refUsed[current]) {
+        const m = fixed.matches[path.idx];
+        if (m) {
+          extend(path, m, weights);
+          path.distance += Math.abs(m.start - m.matchStart);
+          nextPaths.push(path);
+        } // otherwise the path is dropped, as the jar
+        continue;
+      }
+      for (const m of open[current]!) {
+        if (hypIsUsed(path, m)) continue;
+        const branch = path.branch();
+        markHypUsed(branch.hypUsed, m);
+        branch.taken = { match: m, previous: branch.taken };
         extend(branch, m, weights);
         // As the jar: the distance is added to the path being branched from, not to the new branch, so later
         // branches and the "skip" path carry the distances of the earlier candidates.
@@ -293,17 +329,9 @@ export function alignWords(hyp: readonly string[], ref: readonly string[], confi
   }
 
   // Matches that are the sole candidate at their start and cover only words no other candidate covers are fixed.
-  const start: Path = {
-    matches: new Array<Match | null>(ref.length).fill(null),
-    hypUsed: new Uint8Array(hyp.length),
-    refUsed: new Uint8Array(ref.length),
-    weighted1: 0,
-    weighted2: 0,
-    chunks: 0,
-    idx: 0,
-    lastMatchEnd: -1,
-    distance: 0,
-  };
+  const fixedMatches = new Array<Match | null>(ref.length).fill(null);
+  const fixedRefUsed = new Uint8Array(ref.length);
+  const startHypUsed = new Array<number>((hyp.length + 31) >>> 5).fill(0);
   for (let j = 0; j < ref.length; j++) {
     const list = s.candidates[j]!;
     if (list.length !== 1) continue;
@@ -312,12 +340,17 @@ export function alignWords(hyp: readonly string[], ref: readonly string[], confi
     for (let k = 0; k < m.length; k++) if (s.refCoverage[j + k] !== 1) overlap = true;
     for (let k = 0; k < m.matchLength; k++) if (s.hypCoverage[m.matchStart + k] !== 1) overlap = true;
     if (!overlap) {
-      start.matches[j] = m;
-      markUsed(start, m);
+      fixedMatches[j] = m;
+      for (let k = 0; k < m.length; k++) fixedRefUsed[j + k] = 1;
+      markHypUsed(startHypUsed, m);
     }
   }
   const weights = modules.map(searchWeight);
-  const best = beamSearch(s, start, weights, config.beamSize ?? DEFAULT_BEAM_SIZE);
+  const start = new Path(null, startHypUsed, 0, 0, 0, 0, -1, 0);
+  const fixed: Fixed = { matches: fixedMatches, refUsed: fixedRefUsed };
+  const best = beamSearch(s, fixed, start, weights, config.beamSize ?? DEFAULT_BEAM_SIZE);
+  const finalMatches = fixedMatches.slice();
+  for (let t = best.taken; t !== null; t = t.previous) finalMatches[t.match.start] = t.match;
 
   const zeros = (): number[] => new Array<number>(modules.length).fill(0);
   const hypContentMatches = zeros();
@@ -326,7 +359,7 @@ export function alignWords(hyp: readonly string[], ref: readonly string[], confi
   const refFunctionMatches = zeros();
   const hypIsFunction = hyp.map((w) => ENGLISH_FUNCTION_WORDS.has(w.toLowerCase()));
   const refIsFunction = ref.map((w) => ENGLISH_FUNCTION_WORDS.has(w.toLowerCase()));
-  for (const m of best.matches) {
+  for (const m of finalMatches) {
     if (!m) continue;
     for (let k = 0; k < m.matchLength; k++) {
       if (hypIsFunction[m.matchStart + k]) hypFunctionMatches[m.stage]!++;
@@ -337,11 +370,11 @@ export function alignWords(hyp: readonly string[], ref: readonly string[], confi
       else refContentMatches[m.stage]!++;
     }
   }
-  const counted = countChunks(best.matches);
+  const counted = countChunks(finalMatches);
   return {
     hypWords: hyp,
     refWords: ref,
-    matches: best.matches,
+    matches: finalMatches,
     hypFunctionWords: hypIsFunction.filter(Boolean).length,
     refFunctionWords: refIsFunction.filter(Boolean).length,
     hypContentMatches,
