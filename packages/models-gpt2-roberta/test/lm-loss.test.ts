@@ -9,9 +9,9 @@ function naiveLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: number[][], ep
   const V = model.vocabSize;
   const logp = tf.logSoftmax(tf.reshape(tf.slice(model.logits(hidden), [0, 0, 0], [b, n - 1, V]), [-1, V]));
   const targets = labels.flatMap((r) => r.slice(1));
-  const valid = targets.map((y) => (y === IGNORE_INDEX ? 0 : 1));
+  const valid: number[] = targets.map((y) => (y === IGNORE_INDEX ? 0 : 1));
   const count = valid.reduce((a, c) => a + c, 0);
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(targets.map((y) => Math.max(y, 0)), 'int32'), V), 'float32');
+  const onehot = tf.cast(tf.oneHot(tf.tensor1d(targets.map((y) => Math.max(y, 0)), 'int32') as tf.Tensor1D, V), 'float32');
   const nll = tf.neg(tf.sum(tf.mul(onehot, logp), 1));
   const smooth = tf.neg(tf.mean(logp, 1));
   const row = tf.add(tf.mul(nll, 1 - eps), tf.mul(smooth, eps));
