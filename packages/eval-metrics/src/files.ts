@@ -53,7 +53,10 @@ export interface ScoreFilesOptions {
   hyp: string;
   /** Reference files parallel to `hyp`; line i of each is a reference of segment i. */
   refs: string[];
-  /** BLEU: multi-bleu.perl -lc; TER: case-insensitive. METEOR always normalises (-norm), which lowercases. */
+  /**
+   * BLEU: multi-bleu.perl's -lc (default false). TER: tercom folds case unless told otherwise (default true;
+   * false = tercom -s). METEOR always runs with -norm, which lowercases.
+   */
   lowercase?: boolean;
 }
 
@@ -132,7 +135,7 @@ export function scoreFiles(options: ScoreFilesOptions): FileScore {
     return { metric, ...bleuToJson(result), segments, formatted: formatMultiBleu(result) };
   }
   if (metric === 'ter') {
-    const result = corpusTer(hypLines, segmentRefs, { lowercase: options.lowercase ?? false });
+    const result = corpusTer(hypLines, segmentRefs, { lowercase: options.lowercase ?? true });
     return { metric, score: result.score, edits: result.edits, ref_length: result.refLength, segments };
   }
   const result = corpusMeteor(hypLines, segmentRefs, { normalize: true });

@@ -1,0 +1,58 @@
+// Times the full official WebNLG 2017 evaluation on the built package:
+//   cd packages/eval-metrics && npx tsup && node bench/webnlg-score.mjs [DATA_DIR]
+// The hypothesis of each of the 1,862 test entries is its first reference (raw text), so every metric sees a perfect
+// match (BLEU 100, TER 0) while doing the full work. Prints the scores, the wall time per part and the process CPU
+// time (the wall time on a loaded machine can be far above it).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OFFICIAL_WEBNLG_METRICS, formatMultiBleu, readWebnlgBenchmark, scoreWebnlg } from '../dist/index.js';
+
+const dataDir =
+  process.argv[2] ?? fileURLToPath(new URL('../../../../shared/data/webnlg/webnlg_challenge_2017', import.meta.url));
+const xml = join(dataDir, 'test', 'testdata_with_lex.xml');
+const entries = readWebnlgBenchmark(readFileSync(xml, 'utf8'), xml);
+const hypFile = join(mkdtempSync(join(tmpdir(), 'webnlg-bench-')), 'first-reference.txt');
+writeFileSync(hypFile, entries.map((entry) => `${entry.lexs[0]}\n`).join(''));
+
+const spent = { ter: 0, meteor: 0 };
+const timed = (name) => {
+  const score = OFFICIAL_WEBNLG_METRICS[name];
+  if (!score) return null;
+  return (hyps, refs) => {
+    const start = performance.now();
+    try {
+      return score(hyps, refs);
+    } finally {
+      spent[name] += performance.now() - start;
+    }
+  };
+};
+
+const start = performance.now();
+const cpuStart = process.cpuUsage();
+const result = scoreWebnlg({ hyp: hypFile, dataDir, metrics: { ter: timed('ter'), meteor: timed('meteor') } });
+const total = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+
+for (const split of ['seen', 'unseen', 'all']) {
+  const { segments, bleu, meteor, ter } = result[split];
+  const line = formatMultiBleu({
+    score: bleu.score,
+    precisions: bleu.precisions,
+    bp: bleu.bp,
+    ratio: bleu.ratio,
+    hypLen: bleu.hyp_len,
+    refLen: bleu.ref_len,
+  });
+  const meteorText = meteor ? meteor.score.toFixed(4) : 'n/a';
+  const terText = ter ? ter.score.toFixed(4) : 'n/a';
+  console.log(`${split.padEnd(6)} (${segments} segments)  ${line}  METEOR ${meteorText}  TER ${terText}`);
+}
+const other = total - (spent.ter + spent.meteor) / 1000;
+console.log(
+  `wall time ${total.toFixed(2)} s  (TER ${(spent.ter / 1000).toFixed(2)} s, METEOR ${(spent.meteor / 1000).toFixed(2)} s, ` +
+    `reading + preprocessing + BLEU ${other.toFixed(2)} s; goal < 30 s); CPU time ${cpuSeconds.toFixed(2)} s`,
+);
