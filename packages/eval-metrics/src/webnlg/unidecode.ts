@@ -275,7 +275,6 @@ function transliterateChar(char: string): string {
 
 /** Python's `unidecode(s)`: ASCII passes through, every other code point is transliterated on its own. */
 export function unidecode(s: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(s)) return s;
   let out = '';
   for (const char of s) {
