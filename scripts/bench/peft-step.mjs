@@ -1,0 +1,57 @@
+// One GPT-2-small-shaped training step in @peft, for side-by-side timing against scripts/bench/pytorch_step.py.
+// The same step: frozen random N(0, 0.02) GPT-2 small (12 × 768, vocab 50,257, tied head), batch B × T, the NLG
+// "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0, AdamW.
+// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [layers=12] [batch=8] [seq=128] [steps=4] [dir=…]
+// Prints one JSON line: { median_s, steps_s, peak_rss_mb, backend, blas, loss }.
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { attach, selectBackend, trainingContext } from '@peft/core';
+import { registerBlasKernels } from '@peft/blas';
+import { getPreset } from '@peft/mam';
+import { GPT2_SMALL_CONFIG, lmLoss, loadGpt2, writeRandomGpt2Checkpoint } from '@peft/models-gpt2-roberta';
+import { AdamW, NLG_ADAMW, clipByGlobalNorm } from '@peft/recipes';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
+const B = +(args.batch ?? 8), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 4), LAYERS = +(args.layers ?? 12);
+const dir = args.dir ?? new URL(`../../test-fixtures/gpt2-small-shaped${LAYERS === 12 ? '' : `-${LAYERS}l`}`, import.meta.url).pathname;
+
+const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
+const blas = args.blas === '0' ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
+if (!existsSync(`${dir}/model.safetensors`)) await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG, n_layer: LAYERS });
+const model = await loadGpt2(dir);
+const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
+const named = tuned.instance.params.entries();
+const opt = new AdamW(named, NLG_ADAMW);
+const vars = named.map(([, v]) => v);
+
+let seed = 1;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % model.vocabSize;
+const ids = tf.tensor2d(Array.from({ length: B }, () => Array.from({ length: T }, rnd)), [B, T], 'int32');
+
+const times = [];
+let loss = NaN;
+for (let step = 0; step < STEPS; step++) {
+  const t0 = performance.now();
+  const ctx = trainingContext(0, step);
+  const { value, grads } = tf.variableGrads(() => {
+    const { hidden } = model.forward({ inputIds: ids, ctx });
+    return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
+  }, vars);
+  const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
+  opt.apply(clipped.grads, 1.25e-3);
+  loss = value.dataSync()[0];
+  tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
+  times.push((performance.now() - t0) / 1000);
+}
+const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
+console.log(JSON.stringify({
+  median_s: steady[Math.floor(steady.length / 2)],
+  steps_s: times,
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  backend: choice.backend,
+  blas: blas.registered.length > 0,
+  trainable: tuned.trainableParameters().total,
+  tensors: tf.memory().numTensors,
+  loss,
+}));
+process.exit(0);
