@@ -6,8 +6,9 @@ import type { StepLog } from '../train/loop.js';
  */
 export class Progress {
   private readonly tty: boolean;
-  private readonly t0 = Date.now();
+  private t0 = 0;
   private tokens = 0;
+  private first = 0;
   private lastLine = 0;
   constructor(
     private readonly total: number,
@@ -17,11 +18,16 @@ export class Progress {
     this.tty = Boolean(stream.isTTY);
   }
   update(l: StepLog): void {
-    this.tokens += l.tokens;
+    // rates are measured from the end of the first step seen (which also pays for warm-up and compilation)
+    if (this.t0 === 0) {
+      this.t0 = Date.now();
+      this.first = l.step;
+    } else this.tokens += l.tokens;
     const elapsed = (Date.now() - this.t0) / 1000;
-    const rate = this.tokens / Math.max(elapsed, 1e-9);
-    const eta = l.step > 0 ? (elapsed / l.step) * (this.total - l.step) : 0;
-    const text = `step ${l.step}/${this.total} loss ${l.loss.toFixed(4)} lr ${l.lr.toExponential(2)} ${Math.round(rate)} tok/s ETA ${formatSeconds(eta)}`;
+    const done = l.step - this.first;
+    const rate = elapsed > 0 && done > 0 ? `${Math.round(this.tokens / elapsed)} tok/s` : '– tok/s';
+    const eta = done > 0 ? formatSeconds((elapsed / done) * (this.total - l.step)) : '?';
+    const text = `step ${l.step}/${this.total} loss ${l.loss.toFixed(4)} lr ${l.lr.toExponential(2)} ${rate} ETA ${eta}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round((width * l.step) / Math.max(1, this.total));

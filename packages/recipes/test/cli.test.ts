@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = join(here, '../../..');
+const cli = join(here, '../dist/cli.js');
+const tinyGpt2 = join(repo, 'test-fixtures/tiny-gpt2');
+const work = mkdtempSync(join(tmpdir(), 'peft-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function peft(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, PEFT_BACKEND: 'cpu' }, cwd: work });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+/** Nothing named like the run's output is left in `work`. */
+function noOutput(name: string): void {
+  expect(readdirSync(work).filter((f) => f.startsWith(name))).toEqual([]);
+}
+
+describe('peft command: bad inputs give a clear message, a non-zero exit and no output', () => {
+  it('is built', () => {
+    expect(existsSync(cli), 'build @peft/recipes first (npm run build)').toBe(true);
+  });
+
+  it('missing data file', () => {
+    const data = join(work, 'empty-data');
+    mkdirSync(data, { recursive: true });
+    const r = peft('train', 'webnlg', '--model', tinyGpt2, '--data', data, '--out', join(work, 'run-missing'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/peft: error: .*webnlg_challenge_2017\/train\.json: webnlg training file not found/);
+    noOutput('run-missing');
+  });
+
+  it('malformed JSON line, named with its number', () => {
+    const dir = join(work, 'bad-data', 'webnlg', 'webnlg_challenge_2017');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'train.json'), '{\n  "entries": [\n    {"1": {"lexicalisations": [] "modifiedtripleset": []}}\n  ]\n}\n');
+    writeFileSync(join(dir, 'dev.json'), '{"entries": []}');
+    writeFileSync(join(dir, 'test.json'), '{"entries": []}');
+    const r = peft('train', 'webnlg', '--model', tinyGpt2, '--data', join(work, 'bad-data'), '--out', join(work, 'run-badjson'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/train\.json:3: malformed JSON/);
+    noOutput('run-badjson');
+  });
+
+  it('malformed TSV line, named with its number', () => {
+    const dir = join(work, 'bad-tsv', 'sst2', 'SST-2');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'train.tsv'), 'sentence\tlabel\ngood \t1\nno tab here\n');
+    writeFileSync(join(dir, 'dev.tsv'), 'sentence\tlabel\nfine \t1\n');
+    const r = peft('train', 'sst2', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--data', join(work, 'bad-tsv'), '--out', join(work, 'run-badtsv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/train\.tsv:3: has 1 tab-separated fields, the header has 2/);
+    noOutput('run-badtsv');
+  });
+
+  it('a model folder without weights', () => {
+    const m = join(work, 'no-weights');
+    mkdirSync(m, { recursive: true });
+    for (const f of ['config.json', 'tokenizer.json', 'vocab.json', 'merges.txt']) copyFileSync(join(tinyGpt2, f), join(m, f));
+    const r = peft('train', 'webnlg', '--model', m, '--out', join(work, 'run-noweights'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/peft: error: .*no-weights/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    noOutput('run-noweights');
+  });
+
+  it('an adapter trained for another model shape', () => {
+    const a = join(work, 'other-adapter');
+    mkdirSync(a, { recursive: true });
+    const spec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072 };
+    writeFileSync(join(a, 'adapter_config.json'), JSON.stringify({ peft_library: '@peft', format_version: 1, peft_method: { type: 'lora', config: {} }, model_spec: spec }));
+    const empty = Buffer.alloc(16);
+    empty.writeBigUInt64LE(8n, 0);
+    empty.write('{}      ', 8);
+    writeFileSync(join(a, 'adapter_model.safetensors'), empty);
+    const r = peft('generate', '--model', tinyGpt2, '--adapter', a, '--triples', 'A | b | C');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/peft: error: .*adapter_config\.json: field 'model_spec\.numLayers' is 12 in the adapter, but 2 here/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown preset lists the known ones; a preset of the wrong family is refused', () => {
+    const r = peft('train', 'webnlg', '--model', tinyGpt2, '--preset', 'no-such', '--out', join(work, 'run-preset'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown preset 'no-such' \(known: .*inducer-lora/);
+    noOutput('run-preset');
+    const w = peft('train', 'webnlg', '--model', tinyGpt2, '--preset', 'nlu-inducer-lora', '--out', join(work, 'run-family'));
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/NLU preset; webnlg needs an NLG one/);
+    noOutput('run-family');
+  });
+
+  it('usage errors exit 2', () => {
+    expect(peft('frobnicate').code).toBe(2);
+    const r = peft('train', 'webnlg', '--model', tinyGpt2, '--epochs', 'two');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--epochs must be an integer/);
+  });
+});
+
+describe('peft metrics', () => {
+  it('bleu and ter print one JSON object', () => {
+    writeFileSync(join(work, 'hyp.txt'), 'the cat sat on the mat\nhello world\n');
+    writeFileSync(join(work, 'ref.txt'), 'the cat sat on the mat\nhello there world\n');
+    const b = peft('metrics', 'bleu', '--hyp', join(work, 'hyp.txt'), '--ref', join(work, 'ref.txt'));
+    expect(b.code).toBe(0);
+    const j = JSON.parse(b.stdout) as { metric: string; score: number; segments: number };
+    expect(j.metric).toBe('bleu');
+    expect(j.segments).toBe(2);
+    expect(j.score).toBeGreaterThan(0);
+    const t = JSON.parse(peft('metrics', 'ter', '--hyp', join(work, 'hyp.txt'), '--ref', join(work, 'ref.txt')).stdout) as { score: number; edits: number };
+    expect(t.edits).toBe(1); // one insertion ('there')
+    const missing = peft('metrics', 'bleu', '--hyp', join(work, 'nope.txt'), '--ref', join(work, 'ref.txt'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.txt/);
+  });
+});
