@@ -181,6 +181,48 @@ describe('corpusMeteor against METEOR 1.5 on hand-made cases', () => {
   });
 });
 
+describe('corpusMeteor against METEOR 1.5 on random word salad (many repeated words: a full beam)', () => {
+  // 300 segments of 0-29 words over a small vocabulary with stems, synonyms and paraphrases; 10% blank references.
+  // The generator below wrote r300.hyp / r300.ref for the jar; its arithmetic must stay exactly as it is.
+  function wordSalad(): { hyps: string[]; refs: string[][] } {
+    let seed = 12345;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const vocabulary = ['the', 'a', 'cat', 'cats', 'car', 'automobile', 'run', 'running', 'ran', 'house', 'houses', 'big', 'large', ',', '.', 'is', 'was', 'born', 'in', 'located', 'situated', 'capital', 'of', 'leader', 'head', 'geese', 'goose', 'which', 'that', 'and', 'united', 'states', 'us'];
+    const sentence = (): string => {
+      const n = Math.floor(rnd() * 30);
+      const words: string[] = [];
+      for (let i = 0; i < n; i++) words.push(vocabulary[Math.floor(rnd() * vocabulary.length)]!);
+      return words.join(' ');
+    };
+    const hyps: string[] = [];
+    const refs: string[][] = [];
+    for (let i = 0; i < 300; i++) {
+      hyps.push(sentence());
+      const segmentRefs: string[] = [];
+      for (let k = 0; k < 3; k++) segmentRefs.push(rnd() < 0.1 ? '' : sentence());
+      refs.push(segmentRefs);
+    }
+    return { hyps, refs };
+  }
+  const { hyps: saladHyps, refs: saladRefs } = wordSalad();
+  it('matches the jar with -m "exact stem synonym" (beam 40) and with -x 5', () => {
+    const r = corpusMeteor(saladHyps, saladRefs);
+    expect(r.score).toBeCloseTo(0.15319132372530475, 12);
+    expect(r.segments[0]).toBeCloseTo(0.2438885892707788, 12);
+    expect(r.segments[16]).toBeCloseTo(0.14651464029742597, 12);
+    expect(r.segments[149]).toBeCloseTo(0.14425244177310292, 12);
+    expect(r.segments[299]).toBeCloseTo(0.15483870967741936, 12);
+    expect(corpusMeteor(saladHyps, saladRefs, { beamSize: 5 }).score).toBeCloseTo(0.15834779851187336, 12);
+  });
+  it('matches the jar with the paraphrase table (-a para.gz)', () => {
+    const r = corpusMeteor(saladHyps, saladRefs, { paraphraseTable: parseParaphraseTable(HAND_PARAPHRASE_TEXT) });
+    expect(r.score).toBeCloseTo(0.1507111422830894, 12);
+  });
+});
+
 describe('corpusMeteor input checks', () => {
   it('names the fault', () => {
     expect(() => corpusMeteor(['a'], [])).toThrow(MeteorInputError);
