@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ConfigError,
+  MissingTensorError,
   ParameterSet,
+  TensorShapeMismatchError,
   describeMethod,
   methodFromDescriptor,
   validateModelSpec,
@@ -173,7 +175,18 @@ function importParts(
     groups[k]![key.slice(prefixes[k]!.length)] = t;
   }
   instances.forEach((inst, k) => {
-    if (inst.importTensors) inst.importTensors(groups[k]!, source);
-    else inst.params.assign(groups[k]!, source);
+    try {
+      if (inst.importTensors) inst.importTensors(groups[k]!, source);
+      else inst.params.assign(groups[k]!, source);
+    } catch (e) {
+      throw withNamespace(e, prefixes[k]!, source);
+    }
   });
+}
+
+/** A part's missing or misshapen tensor, renamed to its key in the mix's file. */
+function withNamespace(e: unknown, prefix: string, source: string): unknown {
+  if (e instanceof MissingTensorError) return new MissingTensorError(source, prefix + e.tensor);
+  if (e instanceof TensorShapeMismatchError) return new TensorShapeMismatchError(source, prefix + e.tensor, e.expected, e.found);
+  return e;
 }

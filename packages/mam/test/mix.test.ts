@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import {
   ConfigError,
   EVAL_CONTEXT,
+  MissingTensorError,
   SiteConflictError,
+  TensorShapeMismatchError,
   attach,
   describeMethod,
   loadAdapter,
@@ -247,6 +249,8 @@ describe('mix(inducer, LoRA-Q) reproduces golden vector A (spec §10.1)', () => 
 describe('mix: training', () => {
   const withoutInducer = () => [
     prefix({ length: 2, midDim: 3 }),
+    // a second prefix: the shared supports are concatenated, and gradients flow through the concatenation
+    prefix({ length: 1, reparameterize: false }),
     lora({ sites: ['attn.q'], rank: 2, alpha: 32, flavour: 'ka' }),
     // a smooth activation: a ReLU with b = 2 may be dead on every token of a small random input, and its gradient rightly 0
     adapter({ placement: 'attn-output', bottleneck: 2, layerNormBefore: true, activation: 'gelu' }),
@@ -356,12 +360,21 @@ describe('mix: adapter files, merge', () => {
     }
   });
 
-  it('importTensors rejects a key of no part', () => {
-    const inst = mix(adapter({ placement: 'ffn-output', bottleneck: 2 })).init(TINY);
-    const tensors = inst.exportTensors!().tensors;
+  it('importTensors rejects a key of no part, and names a missing or misshapen tensor by its file key', () => {
+    const m = mix(prefix({ length: 2, reparameterize: false }), adapter({ placement: 'ffn-output', bottleneck: 2 }));
+    const source = m.init(TINY, { seed: 1 });
+    const inst = m.init(TINY, { seed: 2 });
+    const tensors = source.exportTensors!().tensors;
     const extra = tf.zeros([2]);
-    expect(() => inst.importTensors!({ ...tensors, 'lora9.x': extra }, 'f.safetensors')).toThrow(/lora9\.x.*f\.safetensors.*adapter0\./);
+    expect(() => inst.importTensors!({ ...tensors, 'lora9.x': extra }, 'f.safetensors')).toThrow(/lora9\.x.*f\.safetensors.*prefix0\., adapter1\./);
+    const { ['adapter1.layers.1.ffn_output.up.bias']: _dropped, ...missing } = tensors;
+    expect(() => inst.importTensors!(missing, 'f.safetensors')).toThrow(MissingTensorError);
+    expect(() => inst.importTensors!(missing, 'f.safetensors')).toThrow(/'adapter1\.layers\.1\.ffn_output\.up\.bias' is missing/);
+    expect(() => inst.importTensors!({ ...tensors, 'prefix0.layers.0.keys': extra }, 'f.safetensors')).toThrow(TensorShapeMismatchError);
+    inst.importTensors!(tensors, 'f.safetensors');
+    expect(Array.from(inst.params.get('prefix0.layers.1.values').dataSync())).toEqual(Array.from(source.params.get('prefix0.layers.1.values').dataSync()));
     extra.dispose();
+    source.dispose();
     inst.dispose();
   });
 
