@@ -107,7 +107,13 @@ export class ParameterSet {
     }
     for (const [name, v] of this.vars) {
       const t = values[name]!;
-      v.assign(t.dtype === 'float32' ? t : tf.tidy(() => tf.cast(t, 'float32')));
+      if (t === v) continue; // assigning a variable to itself: tfjs would recurse
+      if (t.dtype === 'float32') v.assign(t);
+      else {
+        const cast = tf.cast(t, 'float32');
+        v.assign(cast);
+        cast.dispose();
+      }
     }
   }
 

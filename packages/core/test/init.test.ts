@@ -87,7 +87,12 @@ describe('ParameterSet', () => {
     expect(() => s.assign({}, 'x.safetensors')).toThrow(MissingTensorError);
     expect(() => s.assign({ w: ok, extra: ok }, 'x.safetensors')).toThrow(ConfigError);
     expect(() => s.create('w', [1], zeros, 0)).toThrow(ConfigError);
-    tf.dispose([ok, bad]);
+    s.assign(s.toRecord()); // its own values: a no-op, not a stack overflow
+    expect(Array.from(s.get('w').dataSync())).toEqual([1, 1, 1, 1]);
+    const ints = tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32');
+    s.assign({ w: ints }); // cast without leaking the cast
+    expect(Array.from(s.get('w').dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([ok, bad, ints]);
     const before = tf.memory().numTensors;
     s.dispose();
     expect(tf.memory().numTensors).toBe(before - 1);
