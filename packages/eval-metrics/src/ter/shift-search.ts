@@ -7,7 +7,7 @@
  * that length could beat the best gain found. When no candidate is taken, the edits are the last edit distance plus
  * one per shift made.
  */
-import { beamEditDistance, tracePath, type WordIds } from './edit-distance.js';
+import { BeamAligner, type WordIds } from './edit-distance.js';
 import { alignmentErrors, applyShift, buildPhraseStarts, gatherShifts, type Shift } from './shifts.js';
 
 const SHIFT_COST = 1;
@@ -19,21 +19,6 @@ export interface PairEdits {
   shifts: number;
 }
 
-/** Edit distances of shifted hypotheses, memoised per (hypothesis order) for one reference. */
-class DistanceCache {
-  private readonly known = new Map<string, number>();
-  constructor(private readonly ref: WordIds) {}
-
-  distance(hyp: WordIds): number {
-    const key = hyp.join(',');
-    const hit = this.known.get(key);
-    if (hit !== undefined) return hit;
-    const d = beamEditDistance(hyp, hyp.length, this.ref, this.ref.length);
-    this.known.set(key, d);
-    return d;
-  }
-}
-
 /** The best shift of `cur` (tercom `CalcBestShift`), or null when none is worth taking. */
 function bestShift(
   cur: WordIds,
@@ -41,7 +26,7 @@ function bestShift(
   curPath: Uint8Array,
   ref: WordIds,
   phrases: ReturnType<typeof buildPhraseStarts>,
-  cache: DistanceCache,
+  aligner: BeamAligner,
 ): { shifted: WordIds; edits: number } | null {
   const errs = alignmentErrors(curPath, cur.length, ref.length);
   const buckets = gatherShifts(cur, phrases, errs);
@@ -60,7 +45,9 @@ function bestShift(
       if (curfix > maxfix || (bestShiftCost !== 0 && curfix === maxfix)) break;
 
       const shifted = applyShift(cur, shift);
-      const edits = cache.distance(shifted);
+      // Only a count of at most bestEdits - 1 can win (gain >= 0 for the first taken, > 0 after): the aligner may stop
+      // early above that bound.
+      const edits = aligner.score(shifted, bestEdits - 1); // aligner's base is `cur`
       const gain = bestEdits + bestShiftCost - (edits + SHIFT_COST);
       if (gain > 0 || (bestShiftCost === 0 && gain === 0)) {
         best = shifted;
@@ -75,20 +62,18 @@ function bestShift(
 /** tercom's TER of one tokenised hypothesis against one tokenised reference (both non-empty strings). */
 export function shiftedEdits(hyp: WordIds, ref: WordIds): PairEdits {
   const phrases = buildPhraseStarts(hyp, ref);
-  const cache = new DistanceCache(ref);
+  const aligner = new BeamAligner(ref, hyp.length);
 
   let cur = hyp;
-  let curEdits = beamEditDistance(cur, cur.length, ref, ref.length);
-  let curPath = tracePath(cur.length, ref.length);
+  let { edits: curEdits, path: curPath } = aligner.setBase(cur);
   let shifts = 0;
 
   for (;;) {
-    const found = bestShift(cur, curEdits, curPath, ref, phrases, cache);
+    const found = bestShift(cur, curEdits, curPath, ref, phrases, aligner);
     if (found === null) break;
     shifts++;
     cur = found.shifted;
-    curEdits = beamEditDistance(cur, cur.length, ref, ref.length);
-    curPath = tracePath(cur.length, ref.length);
+    ({ edits: curEdits, path: curPath } = aligner.setBase(cur));
   }
   return { edits: curEdits + shifts * SHIFT_COST, shifts };
 }
