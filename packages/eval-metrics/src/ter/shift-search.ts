@@ -34,6 +34,7 @@ function bestShift(
   let bestShiftCost = 0;
   let bestEdits = curEdits;
   let best: WordIds | null = null;
+  const scratch = new Int32Array(cur.length);
 
   for (let k = buckets.length - 1; k >= 0; k--) {
     const maxfix = 2 * (1 + k); // the most a block of k + 1 words can save
@@ -44,13 +45,14 @@ function bestShift(
       curfix = curEdits - (bestShiftCost + bestEdits);
       if (curfix > maxfix || (bestShiftCost !== 0 && curfix === maxfix)) break;
 
-      const shifted = applyShift(cur, shift);
+      const shifted = applyShift(cur, shift, scratch);
       // Only a count of at most bestEdits - 1 can win (gain >= 0 for the first taken, > 0 after): the aligner may stop
       // early above that bound.
       const edits = aligner.score(shifted, bestEdits - 1); // aligner's base is `cur`
       const gain = bestEdits + bestShiftCost - (edits + SHIFT_COST);
       if (gain > 0 || (bestShiftCost === 0 && gain === 0)) {
-        best = shifted;
+        best ??= new Int32Array(cur.length);
+        best.set(shifted);
         bestShiftCost = SHIFT_COST;
         bestEdits = edits;
       }

@@ -154,36 +154,32 @@ export function gatherShifts(cur: WordIds, phrases: PhraseStarts, errs: Alignmen
   return buckets;
 }
 
-/** tercom's `PerformShift`: the hypothesis with hyp[start..end] moved to just after position `newloc`. */
-export function applyShift(words: WordIds, shift: Shift): WordIds {
+/** tercom's `PerformShift`: writes into `out` the hypothesis with words[start..end] moved to just after `newloc`. */
+export function applyShift(words: WordIds, shift: Shift, out: WordIds): WordIds {
   const { start, end, newloc } = shift;
   const n = words.length;
-  const out = new Int32Array(n);
-  let c = 0;
-  const copy = (from: number, toInclusive: number): void => {
-    for (let k = from; k <= toInclusive; k++) out[c++] = words[k]!;
-  };
+  const blockLen = end - start + 1;
   if (newloc === -1) {
-    copy(start, end);
-    copy(0, start - 1);
-    copy(end + 1, n - 1);
+    out.set(words.subarray(start, end + 1), 0);
+    out.set(words.subarray(0, start), blockLen);
+    out.set(words.subarray(end + 1), end + 1);
   } else if (newloc < start) {
-    copy(0, newloc);
-    copy(start, end);
-    copy(newloc + 1, start - 1);
-    copy(end + 1, n - 1);
+    out.set(words.subarray(0, newloc + 1), 0);
+    out.set(words.subarray(start, end + 1), newloc + 1);
+    out.set(words.subarray(newloc + 1, start), newloc + 1 + blockLen);
+    out.set(words.subarray(end + 1), end + 1);
   } else if (newloc > end) {
-    copy(0, start - 1);
-    copy(end + 1, newloc);
-    copy(start, end);
-    copy(newloc + 1, n - 1);
+    out.set(words.subarray(0, start), 0);
+    out.set(words.subarray(end + 1, newloc + 1), start);
+    out.set(words.subarray(start, end + 1), newloc + 1 - blockLen);
+    out.set(words.subarray(newloc + 1), newloc + 1);
   } else {
-    // Landing inside the block itself: tercom moves the block right by (newloc - start) words.
-    const pivot = end + (newloc - start);
-    copy(0, start - 1);
-    copy(end + 1, Math.min(n - 1, pivot));
-    copy(start, end);
-    copy(pivot + 1, n - 1);
+    // Landing inside the block itself: tercom moves the block right by (newloc - start) words, or to the end.
+    const pivot = Math.min(n - 1, end + (newloc - start));
+    out.set(words.subarray(0, start), 0);
+    out.set(words.subarray(end + 1, pivot + 1), start);
+    out.set(words.subarray(start, end + 1), start + (pivot - end));
+    out.set(words.subarray(pivot + 1), pivot + 1);
   }
   return out;
 }
