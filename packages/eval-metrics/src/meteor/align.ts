@@ -100,18 +100,25 @@ function cachedSynonymSets(word: string, dictionary: SynonymDictionary): Set<num
   return ids;
 }
 
-function sharesAny(a: Set<number>, b: Set<number>): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const id of small) if (large.has(id)) return true;
-  return false;
-}
-
 function matchSynonym(stageIndex: number, s: Stage, hyp: readonly string[], ref: readonly string[], dictionary: SynonymDictionary): void {
-  const hypSets = hyp.map((w) => cachedSynonymSets(w, dictionary));
-  const refSets = ref.map((w) => cachedSynonymSets(w, dictionary));
+  // Which (i, j) pairs share a synset, found through an index from synset id to hypothesis positions.
+  const hypBySynset = new Map<number, number[]>();
+  hyp.forEach((w, i) => {
+    for (const id of cachedSynonymSets(w, dictionary)) {
+      const positions = hypBySynset.get(id);
+      if (positions === undefined) hypBySynset.set(id, [i]);
+      else if (positions[positions.length - 1] !== i) positions.push(i);
+    }
+  });
+  const shares = new Uint8Array(hyp.length);
   for (let j = 0; j < ref.length; j++) {
+    shares.fill(0);
+    for (const id of cachedSynonymSets(ref[j]!, dictionary)) {
+      const positions = hypBySynset.get(id);
+      if (positions !== undefined) for (const i of positions) shares[i] = 1;
+    }
     for (let i = 0; i < hyp.length; i++) {
-      if (s.hypKeys[i] !== s.refKeys[j] && sharesAny(hypSets[i]!, refSets[j]!)) addCandidate(s, oneToOne(stageIndex, j, i));
+      if (shares[i] && s.hypKeys[i] !== s.refKeys[j]) addCandidate(s, oneToOne(stageIndex, j, i));
     }
   }
 }
@@ -214,6 +221,28 @@ interface Fixed {
   readonly refUsed: Uint8Array;
 }
 
+/**
+ * The first `count` paths of a stable sort by comparePaths (Java's Collections.sort is stable: ties keep their
+ * insertion order), found by insertion into a bounded sorted list instead of sorting every path.
+ */
+function bestPaths(paths: Path[], count: number): Path[] {
+  if (paths.length <= count) return paths.sort(comparePaths); // Array.prototype.sort is stable too
+  const best: Path[] = [];
+  for (const p of paths) {
+    if (best.length === count && comparePaths(p, best[count - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (comparePaths(best[mid]!, p) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, p);
+    if (best.length > count) best.pop();
+  }
+  return best;
+}
+
 /** Candidates that can ever be taken: those touching no word of a fixed match (the others are always "used"). */
 function openCandidates(s: Stage, fixed: Fixed, fixedHypUsed: readonly number[]): Match[][] {
   return s.candidates.map((list) =>
@@ -233,8 +262,7 @@ function beamSearch(s: Stage, fixed: Fixed, start: Path, weights: readonly numbe
   const open = openCandidates(s, fixed, start.hypUsed);
   let nextPaths: Path[] = [start];
   for (let current = 0; current <= refLength; current++) {
-    // Array.prototype.sort is stable, like Java's Collections.sort: ties keep their insertion order.
-    const paths = nextPaths.sort(comparePaths);
+    const paths = bestPaths(nextPaths, beamSize);
     nextPaths = [];
     for (let rank = 0; rank < beamSize && rank < paths.length; rank++) {
       const path = paths[rank]!;
@@ -277,7 +305,7 @@ function beamSearch(s: Stage, fixed: Fixed, start: Path, weights: readonly numbe
     }
     if (nextPaths.length === 0) nextPaths.push(paths[0]!);
   }
-  return nextPaths.sort(comparePaths)[0]!;
+  return bestPaths(nextPaths, 1)[0]!;
 }
 
 /** Count matched words and chunks of a final alignment (chunk = run contiguous and in order in both lines). */
@@ -307,12 +335,18 @@ function countChunks(matches: readonly (Match | null)[]): { hyp: number; ref: nu
   return { hyp, ref, chunks };
 }
 
+function hashKeys(words: readonly string[]): Int32Array {
+  const keys = new Int32Array(words.length);
+  for (let i = 0; i < words.length; i++) keys[i] = javaHashCode(words[i]!);
+  return keys;
+}
+
 /** Align hypothesis words (line 1) to reference words (line 2). */
 export function alignWords(hyp: readonly string[], ref: readonly string[], config: AlignerConfig): Alignment {
   const modules = config.modules;
   const s: Stage = {
-    hypKeys: Int32Array.from(hyp, javaHashCode),
-    refKeys: Int32Array.from(ref, javaHashCode),
+    hypKeys: hashKeys(hyp),
+    refKeys: hashKeys(ref),
     candidates: ref.map(() => []),
     hypCoverage: new Int32Array(hyp.length),
     refCoverage: new Int32Array(ref.length),
