@@ -7,7 +7,8 @@
  * (the sums are doubles, so the order is kept to reproduce tercom's figures to the last bit).
  */
 import { TerInputError } from './errors.js';
-import { shiftedEdits } from './shift-search.js';
+import type { WordIds } from './edit-distance.js';
+import { shiftedEdits, shiftedEditsLowerBound } from './shift-search.js';
 import {
   foldCase,
   javaTrim,
@@ -46,30 +47,36 @@ class WordIndex {
   }
 }
 
-interface PairResult {
-  edits: number;
-  refWords: number;
-}
+/** One hypothesis / reference pair: tokenised ids, or tercom's TERnullstr result when either text is empty. */
+type PreparedPair =
+  | { kind: 'empty'; edits: number; refWords: number }
+  | { kind: 'words'; hyp: WordIds; ref: WordIds; floor: number };
 
-/** tercom `TERcalc.TER(String, String)`: one hypothesis against one reference, both already trimmed. */
-function scorePair(hypText: string, refText: string, opts: ResolvedTerTextOptions, words: WordIndex): PairResult {
+/** tercom `TERcalc.TER(String, String)` up to the shift search, for a hypothesis and a reference already trimmed. */
+function preparePair(hypText: string, refText: string, opts: ResolvedTerTextOptions, words: WordIndex): PreparedPair {
   const hyp = foldCase(hypText, opts);
   const ref = foldCase(refText, opts);
   if (hyp.length === 0 || ref.length === 0) {
     // tercom's TERnullstr: everything deleted, or everything inserted, with no shift search.
-    if (hyp.length === 0 && ref.length === 0) return { edits: 0, refWords: 0 };
+    if (hyp.length === 0 && ref.length === 0) return { kind: 'empty', edits: 0, refWords: 0 };
     if (hyp.length === 0) {
       const n = tercomTokenize(ref, opts).length;
-      return { edits: n, refWords: n };
+      return { kind: 'empty', edits: n, refWords: n };
     }
-    return { edits: tercomTokenize(hyp, opts).length, refWords: 0 };
+    return { kind: 'empty', edits: tercomTokenize(hyp, opts).length, refWords: 0 };
   }
   const hypIds = words.idsOf(tercomTokenize(hyp, opts));
   const refIds = words.idsOf(tercomTokenize(ref, opts));
-  return { edits: shiftedEdits(hypIds, refIds).edits, refWords: refIds.length };
+  return { kind: 'words', hyp: hypIds, ref: refIds, floor: shiftedEditsLowerBound(hypIds, refIds) };
 }
 
-/** tercom `score_all_refs`: fewest edits over the references, average reference length. */
+/**
+ * tercom `score_all_refs`: fewest edits over the references, average reference length.
+ *
+ * Only the fewest edits are reported, not which reference gave them, so the references may be scored in any
+ * order: they are taken by increasing lower bound of their edits, and the shift search is skipped for those whose
+ * bound already reaches the fewest edits found.
+ */
 function scoreSegment(
   hypText: string,
   refTexts: readonly string[],
@@ -78,10 +85,21 @@ function scoreSegment(
 ): { edits: number; refLength: number } {
   let bestEdits = Infinity;
   let totalWords = 0;
+  const searches: { hyp: WordIds; ref: WordIds; floor: number }[] = [];
   for (const ref of refTexts) {
-    const r = scorePair(hypText, ref, opts, words);
-    if (r.edits < bestEdits) bestEdits = r.edits;
-    totalWords += r.refWords;
+    const pair = preparePair(hypText, ref, opts, words);
+    if (pair.kind === 'empty') {
+      bestEdits = Math.min(bestEdits, pair.edits);
+      totalWords += pair.refWords;
+    } else {
+      searches.push(pair);
+      totalWords += pair.ref.length;
+    }
+  }
+  searches.sort((a, b) => a.floor - b.floor);
+  for (const { hyp, ref, floor } of searches) {
+    if (floor >= bestEdits) break;
+    bestEdits = Math.min(bestEdits, shiftedEdits(hyp, ref).edits);
   }
   return { edits: bestEdits, refLength: totalWords / refTexts.length };
 }

@@ -61,6 +61,24 @@ function bestShift(
   return best === null ? null : { shifted: best, edits: bestEdits };
 }
 
+/**
+ * A lower bound of `shiftedEdits(hyp, ref).edits`: shifts keep the hypothesis' words, and an alignment of them with
+ * the reference has at least max(hypLen, refLen) - (words the two share, with multiplicity) edits.
+ */
+export function shiftedEditsLowerBound(hyp: WordIds, ref: WordIds): number {
+  const counts = new Map<number, number>();
+  for (const w of hyp) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let shared = 0;
+  for (const w of ref) {
+    const c = counts.get(w) ?? 0;
+    if (c > 0) {
+      shared++;
+      counts.set(w, c - 1);
+    }
+  }
+  return Math.max(hyp.length, ref.length) - shared;
+}
+
 /** tercom's TER of one tokenised hypothesis against one tokenised reference (both non-empty strings). */
 export function shiftedEdits(hyp: WordIds, ref: WordIds): PairEdits {
   const phrases = buildPhraseStarts(hyp, ref);
