@@ -5,21 +5,21 @@
 // it comes from). The tiny RoBERTa of test-fixtures/ stands in for roberta-base: pass `modelDir` for the real one.
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import { attach, EVAL_CONTEXT, loadAdapter, selectBackend, type ForwardContext } from '@peft/core';
+import { attach, EVAL_CONTEXT, loadAdapter, selectBackend } from '@peft/core';
 import { getPreset } from '@peft/mam';
-import { classificationLoss, loadRoberta, loadRobertaTokenizer, type RobertaModel } from '@peft/models-gpt2-roberta';
+import { loadRoberta, loadRobertaTokenizer } from '@peft/models-gpt2-roberta';
 import {
-  NLU_ADAMW,
+  RECIPES,
+  accuracyOf,
   buildGlueInput,
   classifierSplit,
   loadSst2,
-  nluWarmupSteps,
-  polynomialWithWarmup,
+  nluTrainable,
   sequentialBatches,
   trainLoop,
   type ClassifierBatch,
   type StepLog,
+  type Trainable,
 } from '@peft/recipes';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -58,35 +58,15 @@ export interface Sst2Result {
   readonly reloadedAccuracy: number;
 }
 
-/** Logits [B, 2] of a padded batch. */
-function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardContext): tf.Tensor2D {
-  return tf.tidy(() => {
-    const shape: [number, number] = [batch.batchSize, batch.length];
-    const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
-    const attentionMask = tf.tensor2d(batch.attentionMask, shape, 'int32');
-    return model.classify(model.forward({ inputIds, attentionMask, ctx }).hidden, ctx);
-  });
-}
-
-function meanLoss(model: RobertaModel, split: ReturnType<typeof classifierSplit>, batchSize: number): number {
+/** Mean loss of a split in eval mode (no dropout). */
+function meanLoss(trainable: Trainable<ClassifierBatch>, split: ReturnType<typeof classifierSplit>, batchSize: number): number {
   let sum = 0;
   for (const idx of sequentialBatches(split.size, batchSize)) {
-    const batch = split.batch(idx);
-    const loss = tf.tidy(() => classificationLoss(logitsOf(model, batch, EVAL_CONTEXT), tf.tensor1d(batch.labels, 'int32')));
+    const loss = trainable.loss(split.batch(idx), EVAL_CONTEXT);
     sum += loss.dataSync()[0]! * idx.length;
     loss.dispose();
   }
   return sum / split.size;
-}
-
-function accuracy(model: RobertaModel, split: ReturnType<typeof classifierSplit>, batchSize: number): number {
-  let right = 0;
-  for (const idx of sequentialBatches(split.size, batchSize)) {
-    const batch = split.batch(idx);
-    const predicted = tf.tidy(() => tf.argMax(logitsOf(model, batch, EVAL_CONTEXT), -1).dataSync());
-    predicted.forEach((p, i) => (right += p === batch.labels[i] ? 1 : 0));
-  }
-  return right / split.size;
 }
 
 export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
@@ -94,18 +74,19 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   const { backend } = await selectBackend(options.backends ? { only: options.backends } : {});
   const modelDir = options.modelDir ?? TINY_ROBERTA;
   const dataDir = options.dataDir ?? SST2_DIR;
+  const recipe = RECIPES.sst2; // spec §6.2 as data: batch 16, lr 2e-4, AdamW (0.9, 0.98, wd 0.1), warm-up 6 %, clip 1, seed 42
   const steps = options.steps ?? 20;
-  const batchSize = options.batchSize ?? 16; // spec §6.2
-  const lr = options.lr ?? 2e-4; // spec §6.2
-  const seed = 42;
+  const batchSize = options.batchSize ?? recipe.batchSize;
+  const lr = options.lr ?? recipe.lr;
+  const seed = recipe.seed;
 
   // 1. Model, tokenizer and the preset: `nlu-inducer-mam` = inducer (r_k 2, r_v 2) + LoRA-Q r 4 + parallel FFN adapter 12.
   const model = await loadRoberta(modelDir, { numLabels: 2, seed });
   const tokenizer = await loadRobertaTokenizer(modelDir);
   const preset = getPreset('nlu-inducer-mam');
   const tuned = attach(model, preset.build(), { seed });
-  const trainable = tuned.trainableParameters().total;
-  log(`backend ${backend}; ${preset.build().describe()}: ${trainable} trainable parameters`);
+  const count = tuned.trainableParameters().total;
+  log(`backend ${backend}; ${tuned.method.describe()}: ${count} trainable parameters`);
 
   // 2. Data: <s> sentence </s>, cut to the model's positions, each batch padded to its longest row.
   const maxLength = Math.min(128, model.config.maxPositions - 2);
@@ -117,29 +98,28 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   log(`SST-2: ${train.size} training and ${dev.size} dev examples from ${dataDir}`);
 
   // 3. The recipes' loop: AdamW (β 0.9/0.98, wd 0.1), linear warm-up 6 % then linear decay, clipping at 1.0.
-  const before = meanLoss(model, train, batchSize);
+  // nluTrainable = the method's variables (RoBERTa and its head stay frozen) + cross-entropy of the <s> head.
+  const trainable = nluTrainable(model, tuned);
+  const before = meanLoss(trainable, train, batchSize);
   const losses: number[] = [];
   const result = await trainLoop<ClassifierBatch>({
-    trainable: {
-      parameters: tuned.instance.params.entries(), // the method's variables only: RoBERTa and its head stay frozen
-      loss: (batch, ctx) => tf.tidy(() => classificationLoss(logitsOf(model, batch, ctx), tf.tensor1d(batch.labels, 'int32'))),
-    },
+    trainable,
     data: train,
     seed,
     epochs: Math.ceil(steps / Math.ceil(train.size / batchSize)), // as many passes as `steps` needs
     maxSteps: steps,
     batchSize,
-    optimizer: NLU_ADAMW,
-    schedule: (total) => polynomialWithWarmup(lr, total, nluWarmupSteps(total)),
-    maxGradNorm: 1,
+    optimizer: recipe.optimizer,
+    schedule: (total) => recipe.schedule(lr, total),
+    maxGradNorm: recipe.maxGradNorm,
     onStep: (s: StepLog) => {
       losses.push(s.loss);
       log(`step ${String(s.step).padStart(3)}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${(s.seconds * 1000).toFixed(0)} ms`);
     },
   });
-  const after = meanLoss(model, train, batchSize);
+  const after = meanLoss(trainable, train, batchSize);
   log(`mean loss on the training examples: ${before.toFixed(4)} → ${after.toFixed(4)}`);
-  const devAccuracy = accuracy(model, dev, batchSize);
+  const devAccuracy = accuracyOf(model, dev, batchSize).value;
   log(`dev accuracy after ${result.steps} steps: ${(100 * devAccuracy).toFixed(1)} % on ${dev.size} examples`);
 
   // 4. The adapter is a few kB: save it, load it into a fresh RoBERTa, and check it predicts the same.
@@ -149,11 +129,11 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   model.dispose();
   const fresh = await loadRoberta(modelDir, { numLabels: 2, seed });
   const reloaded = await loadAdapter(adapterDir, fresh);
-  const reloadedAccuracy = accuracy(fresh, dev, batchSize);
+  const reloadedAccuracy = accuracyOf(fresh, dev, batchSize).value;
   log(`adapter saved to ${adapterDir}; reloaded into a fresh model: ${(100 * reloadedAccuracy).toFixed(1)} %`);
   reloaded.dispose();
   fresh.dispose();
-  return { trainable, steps: result.steps, losses, trainLoss: [before, after], devAccuracy, adapterDir, reloadedAccuracy };
+  return { trainable: count, steps: result.steps, losses, trainLoss: [before, after], devAccuracy, adapterDir, reloadedAccuracy };
 }
 
 async function mkTemp(): Promise<string> {
