@@ -13,7 +13,10 @@
  * Speed: the shift search scores many hypotheses that differ from the current one only after some position p.
  * Column j of the table, and the loop state entering it, depend only on hyp[0..j-1], so `BeamAligner` keeps, for
  * the current hypothesis, each column as it stood when its processing began plus the loop state at that point, and
- * scores a shifted hypothesis by replaying only columns p..hypLen. The numbers are those of a full run.
+ * scores a shifted hypothesis by replaying only columns p..hypLen. The shift search also only needs a count when
+ * it is below a threshold, so a replay stops as soon as a lower bound of the final count (each kept cell's cost plus
+ * the unbeamed distance still to go, read from the base's suffix distances) rises above it. Counts that come back
+ * are those of a full run.
  */
 
 /** Words are compared as interned integer ids. */
