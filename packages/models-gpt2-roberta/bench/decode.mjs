@@ -39,7 +39,7 @@ try {
 let dir;
 let shape;
 if (backend === 'cpu') {
-  dir = `${fixtures}gpt2-small-shaped-cpu-bench`;
+  dir = `${fixtures}gpt2-small-shaped/cpu-4x256`; // inside the git-ignored folder
   shape = 'GPT-2-shaped but SMALLER for the pure-JS cpu backend: 4 layers × 256, 4 heads, vocab 50,257';
   if (!existsSync(`${dir}/model.safetensors`)) {
     await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG, n_layer: 4, n_embd: 256, n_head: 4 }, HF_INIT_VALUES);
