@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { main as lifeCycle, PROMPT } from '../04-save-load-merge-generate/index.js';
-import { startPageServer, type PageServer } from './serve.js';
+import { startPageServer, type PageServer } from './index.js';
 import type { PageResult } from './main.js';
 
 tf.env().set('IS_TEST', false); // see examples/01-lora-gpt2/index.test.ts

@@ -1,5 +1,5 @@
 // Serves the page, the tiny GPT-2 and an adapter on 127.0.0.1.
-//   cd examples/browser && npx tsx serve.ts        (then open the printed address)
+//   cd examples/browser && npx tsx index.ts        (then open the printed address)
 // It bundles the page with Vite, trains and saves the adapter of example 4 if none is given, and serves:
 //   /            the bundled page
 //   /model/*     the checkpoint folder (config.json, model.safetensors, tokenizer files)
