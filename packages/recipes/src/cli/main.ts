@@ -12,7 +12,7 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
   peft train webnlg|coqa|sst2|mnli --model DIR [--preset NAME] [--data DIR] [--out DIR] [--epochs N]
              [--max-steps N] [--batch-size N] [--lr X] [--seed N] [--resume] [--warmup N] [--accum N]
              [--padding global|batch] [--checkpoint-every N] [--max-train-examples N] [--max-valid-examples N]
-             [--test-entries N] [--max-length N] [--label-smoothing X]
+             [--test-entries N] [--max-length N] [--label-smoothing X] [--patience N]
   peft eval webnlg --model DIR --adapter DIR [--data DIR] [--test-entries N] [--max-valid-examples N]
   peft generate --model DIR --adapter DIR --triples "s | p | o; s | p | o"   (or --story TEXT --question Q …)
   peft presets
@@ -52,8 +52,8 @@ export async function main(argv: readonly string[], io = { out: (s: string) => p
         return 0;
       }
       case 'demo': {
-        const out = o.string('out') ?? join(process.cwd(), `peft-demo-${timestamp()}`);
-        const maxSteps = o.int('max-steps', 1) ?? 300;
+        const out = o.string('out') ?? join(process.cwd(), 'runs', `demo-${timestamp()}`);
+        const maxSteps = o.int('max-steps', 1) ?? 400;
         o.checkAllUsed('demo');
         await useBackend(io.err);
         io.err('demo: inducer + LoRA on the tiny GPT-2 fixture, a WebNLG subset, then BLEU/METEOR/TER on 40 test entries');
@@ -108,7 +108,7 @@ function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
     preset: o.string('preset'),
     modelDir: resolve(o.required('model')),
     dataDir: o.string('data'),
-    out: resolve(o.string('out') ?? `peft-${task}-${timestamp()}`),
+    out: resolve(o.string('out') ?? join('runs', `${task}-${timestamp()}`)),
     epochs: num(o.int('epochs', 1)),
     maxSteps: num(o.int('max-steps', 1)),
     batchSize: num(o.int('batch-size', 1)),
@@ -124,6 +124,7 @@ function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
     testEntries: num(o.int('test-entries', 0)),
     maxLength: num(o.int('max-length', 8)),
     labelSmoothing: num(o.number('label-smoothing')),
+    patience: num(o.int('patience', 0)),
   };
   for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
   return s as unknown as Omit<TrainSettings, 'log'>;
@@ -136,13 +137,16 @@ export const DEMO_SETTINGS: Omit<TrainSettings, 'out' | 'log'> = {
   get modelDir() {
     return TINY_GPT2();
   },
-  epochs: 100,
+  // A 32-example subset (sequences ≤ 72 tokens) that an 8k-parameter adapter on a random 2-layer GPT-2 can visibly fit.
+  epochs: 1000,
   batchSize: 8,
-  lr: 5e-3,
-  warmup: 30,
+  lr: 2e-2,
+  warmup: 10,
   seed: 123,
-  maxTrainExamples: 400,
-  maxValidExamples: 64,
+  labelSmoothing: 0,
+  patience: 0,
+  maxTrainExamples: 32,
+  maxValidExamples: 16,
   testEntries: 40,
   maxLength: 72,
   checkpointEvery: 100,

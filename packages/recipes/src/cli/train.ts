@@ -50,6 +50,8 @@ export interface TrainSettings {
   /** Drop examples longer than this many tokens (the model's position limit always applies). */
   readonly maxLength?: number;
   readonly labelSmoothing?: number;
+  /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */
+  readonly patience?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -163,14 +165,15 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     valid: requireFile(join(data, recipe.files.valid), `${s.task} validation file`),
     test: recipe.files.test && (s.testEntries ?? 1) > 0 ? requireFile(join(data, recipe.files.test), `${s.task} test file`) : undefined,
   };
-  const model = await loadModel(s.modelDir);
+  const model = await loadModel(s.modelDir, recipe.family === 'nlu' ? { numLabels: s.task === 'mnli' ? 3 : 2, seed } : {});
   const tok = (await loadTokenizer(s.modelDir)) as unknown as NlgTokenizer;
   const batchSize = s.batchSize ?? recipe.batchSize;
   const lr = s.lr ?? recipe.lr;
   const epochs = s.epochs ?? recipe.epochs;
   const loopBase = {
     seed, epochs, batchSize, gradAccumulation: s.gradAccumulation ?? 1, optimizer: recipe.optimizer,
-    schedule: (T: number) => recipe.schedule(lr, T, s.warmup), maxGradNorm: recipe.maxGradNorm, patience: recipe.patience,
+    schedule: (T: number) => recipe.schedule(lr, T, s.warmup), maxGradNorm: recipe.maxGradNorm,
+    ...((s.patience ?? recipe.patience) ? { patience: s.patience ?? recipe.patience } : {}),
     checkpointEvery: s.checkpointEvery ?? 100, resume: s.resume ?? false,
     ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
   };
@@ -260,11 +263,16 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
   // NLU
   if (!(model instanceof RobertaModel)) throw badModel(s.modelDir, model, 'RoBERTa');
   const load = s.task === 'sst2' ? loadSst2 : loadMnli;
-  const maxLen = Math.min(512, (model.config as unknown as { maxPositionEmbeddings?: number }).maxPositionEmbeddings ? (model.config as unknown as { maxPositionEmbeddings: number }).maxPositionEmbeddings - 2 : 512);
+  const maxLen = Math.min(512, model.config.maxPositions - 2); // RoBERTa positions start after the padding index
   const toInput = (e: GlueExample) => buildGlueInput(tok, e, { maxLength: Math.min(maxLen, s.maxLength ?? Infinity) });
   const trainEx = load(files.train).slice(0, s.maxTrainExamples ?? Infinity).map(toInput);
   const validEx = load(files.valid).slice(0, s.maxValidExamples ?? NLU_EVAL_SAMPLES).map(toInput);
   const mm = s.task === 'mnli' && files.test ? load(files.test).slice(0, s.maxValidExamples ?? Infinity).map(toInput) : null;
+  if (!trainEx.length) throw new ConfigError('data', `${files.train} has no examples`);
+  for (const [file, xs] of [[files.train, trainEx], [files.valid, validEx]] as const) {
+    const bad = xs.find((x) => x.label >= model.numLabels);
+    if (bad) throw new ConfigError('label', `${file}: label ${bad.label} but the model's head has ${model.numLabels} classes`);
+  }
   setTotal(trainEx.length);
   const pad = tok.tokenToId('<pad>') ?? 1;
   const train = classifierSplit(trainEx, pad, s.padding ?? 'global');
