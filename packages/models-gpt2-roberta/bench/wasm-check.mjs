@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that training works on the wasm backend (no UnsortedSegmentSum, no transposed matmul needed) and gives the
 // numbers of the cpu backend: GPT-2 with a trainable hook, trainable added token rows, dropout and the chunked
-// label-smoothed LM loss; RoBERTa with a trainable hook, its frozen head and the classification loss. Uses the built
+// label-smoothed LM loss, with and without gradient checkpointing; RoBERTa with a trainable hook, its frozen head and the classification loss. Uses the built
 // packages and the committed tiny fixtures.
 //
 //   node packages/models-gpt2-roberta/bench/wasm-check.mjs
@@ -42,6 +42,14 @@ async function run(backend) {
     () => lmLoss(g, g.forward({ inputIds: ids, tokenTypeIds: ids, ctx: trainingContext(1, 1) }).hidden, labels, { labelSmoothing: 0.1, chunkRows: 4 }),
     [u, added],
   );
+  const ckpt = tf.variableGrads(
+    () =>
+      lmLoss(g, g.forward({ inputIds: ids, tokenTypeIds: ids, ctx: trainingContext(1, 1), checkpointBlocks: true }).hidden, labels, {
+        labelSmoothing: 0.1,
+        chunkRows: 4,
+      }),
+    [u, added],
+  );
   const r = await loadRoberta(`${fixtures}tiny-roberta`, { numLabels: 3 });
   r.useMethod(qHook(r.spec, u));
   const rIds = tf.tensor2d([[0, 31, 400, 2, 1]], undefined, 'int32');
@@ -51,6 +59,7 @@ async function run(backend) {
     lmLoss: lm.value.dataSync()[0],
     lmGradU: Array.from(lm.grads[u.name].dataSync()),
     lmGradRows: Array.from(lm.grads[added.name].dataSync()),
+    ckptGradU: Array.from(ckpt.grads[u.name].dataSync()),
     clsLoss: cls.value.dataSync()[0],
     clsGradU: Array.from(cls.grads[u.name].dataSync()),
   };
@@ -63,6 +72,7 @@ const rows = [
   ['GPT-2 LM loss', Math.abs(cpu.lmLoss - wasm.lmLoss)],
   ['GPT-2 grad of the hook (max rel. diff)', rel(cpu.lmGradU, wasm.lmGradU)],
   ['GPT-2 grad of the added rows (max rel. diff)', rel(cpu.lmGradRows, wasm.lmGradRows)],
+  ['GPT-2 grad of the hook with checkpointBlocks on wasm vs plain on cpu', rel(cpu.lmGradU, wasm.ckptGradU)],
   ['RoBERTa loss', Math.abs(cpu.clsLoss - wasm.clsLoss)],
   ['RoBERTa grad of the hook (max rel. diff)', rel(cpu.clsGradU, wasm.clsGradU)],
 ];

@@ -17,6 +17,7 @@ import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
 import { tidyObject } from '../nn/tidy.js';
+import { checkpointed } from '../nn/checkpoint.js';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
@@ -50,6 +51,12 @@ export interface Gpt2ForwardInput {
   readonly useCache?: boolean;
   /** Return the input of every block and the last block's output (before ln_f): L + 1 tensors. */
   readonly outputHiddenStates?: boolean;
+  /**
+   * Gradient checkpointing: keep only each block's input (and dropout masks) for the backward, which recomputes the
+   * block. Same values and gradients, much less memory (needed to train GPT-2 small in the 4 GiB wasm heap). The
+   * gradients reach the attached method's parameters; not with a cache.
+   */
+  readonly checkpointBlocks?: boolean;
 }
 
 export interface Gpt2ForwardOutput {
@@ -149,6 +156,8 @@ export class Gpt2Model implements TunableModel {
       throw new ConfigError('cache', `has ${input.cache.layers.length} layers, the model ${c.nLayer}`);
     }
     const wantCache = input.useCache === true || input.cache !== undefined;
+    if (input.checkpointBlocks && wantCache) throw new ConfigError('checkpointBlocks', 'cannot be combined with a key/value cache');
+    const trainable = input.checkpointBlocks ? (this.instance?.params.variables() ?? []) : [];
     return tidyObject((): Gpt2ForwardOutput => {
       const positions = input.positionIds
         ? tf.add(input.positionIds, tf.scalar(offset, 'int32'))
@@ -161,19 +170,25 @@ export class Gpt2Model implements TunableModel {
       const states: tf.Tensor3D[] = [];
       for (let i = 0; i < c.nLayer; i++) {
         if (input.outputHiddenStates) states.push(h);
-        const hooks = this.instance?.hooks(i) ?? {};
         const past_i = input.cache?.layers[i];
-        const out = gpt2Block(this.weights.blocks[i]!, hooks, h, {
-          numHeads: c.nHead,
-          activation: this.activation,
-          attnPdrop: c.attnPdrop,
-          residPdrop: c.residPdrop,
-          ctx,
-          ...(mask ? { mask } : {}),
-          ...(past_i ? { past: past_i } : {}),
-        });
-        h = out.h;
-        presents.push(out.present);
+        // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
+        const run = (x: tf.Tensor3D, blockCtx: ForwardContext, blockMask: tf.Tensor4D | undefined) =>
+          gpt2Block(this.weights.blocks[i]!, this.instance?.hooks(i) ?? {}, x, {
+            numHeads: c.nHead,
+            activation: this.activation,
+            attnPdrop: c.attnPdrop,
+            residPdrop: c.residPdrop,
+            ctx: blockCtx,
+            ...(blockMask ? { mask: blockMask } : {}),
+            ...(past_i ? { past: past_i } : {}),
+          });
+        if (input.checkpointBlocks) {
+          h = checkpointed((x, blockCtx, [m]) => run(x, blockCtx, m as tf.Tensor4D | undefined).h, h, ctx, trainable, mask ? [mask] : []);
+        } else {
+          const out = run(h, ctx, mask);
+          h = out.h;
+          presents.push(out.present);
+        }
       }
       if (input.outputHiddenStates) states.push(h);
       const hidden = this.weights.lnF.apply(h) as tf.Tensor3D;

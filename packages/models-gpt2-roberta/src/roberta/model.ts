@@ -16,6 +16,7 @@ import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
 import { tidyObject } from '../nn/tidy.js';
+import { checkpointed } from '../nn/checkpoint.js';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
@@ -43,6 +44,8 @@ export interface RobertaForwardInput {
   readonly ctx?: ForwardContext;
   /** Return the input of every layer and the last layer's output: L + 1 tensors. */
   readonly outputHiddenStates?: boolean;
+  /** Gradient checkpointing per layer (see Gpt2ForwardInput.checkpointBlocks). */
+  readonly checkpointBlocks?: boolean;
 }
 
 export interface RobertaForwardOutput {
@@ -128,14 +131,19 @@ export class RobertaModel implements TunableModel {
       const states: tf.Tensor3D[] = [];
       for (let i = 0; i < c.numLayers; i++) {
         if (input.outputHiddenStates) states.push(h);
-        h = robertaLayer(w.layers[i]!, this.instance?.hooks(i) ?? {}, h, {
-          numHeads: c.numHeads,
-          activation: this.activation,
-          attentionDropout: c.attentionDropout,
-          hiddenDropout: c.hiddenDropout,
-          ctx,
-          ...(mask ? { mask } : {}),
-        });
+        // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
+        const run = (x: tf.Tensor3D, layerCtx: ForwardContext, layerMask: tf.Tensor4D | undefined) =>
+          robertaLayer(w.layers[i]!, this.instance?.hooks(i) ?? {}, x, {
+            numHeads: c.numHeads,
+            activation: this.activation,
+            attentionDropout: c.attentionDropout,
+            hiddenDropout: c.hiddenDropout,
+            ctx: layerCtx,
+            ...(layerMask ? { mask: layerMask } : {}),
+          });
+        h = input.checkpointBlocks
+          ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.instance?.params.variables() ?? [], mask ? [mask] : [])
+          : run(h, ctx, mask);
       }
       if (input.outputHiddenStates) states.push(h);
       return input.outputHiddenStates ? { hidden: h, hiddenStates: states } : { hidden: h };

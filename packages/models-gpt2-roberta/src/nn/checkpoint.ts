@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext } from '@peft/core';
+import { customOp } from './tidy.js';
+
+/** A dropout mask as plain values (0 or 1/keep), outside the tfjs engine. */
+interface StoredMask {
+  readonly shape: number[];
+  readonly values: Float32Array;
+}
+
+/**
+ * A context that draws each dropout mask from `base` (applied to ones, so x·mask is bit-identical to base.dropout(x))
+ * and records its values, so a recomputation can replay exactly the same masks. The values are held as JavaScript
+ * arrays: tensors made inside a custom op's forward and kept past it would count as a leak to tfjs' kernel checks.
+ */
+class RecordingContext implements ForwardContext {
+  readonly training: boolean;
+  readonly masks: StoredMask[] = [];
+  constructor(private readonly base: ForwardContext) {
+    this.training = base.training;
+  }
+  dropout<T extends tf.Tensor>(x: T, rate: number): T {
+    if (!this.training || rate === 0) return x;
+    const mask = this.base.dropout(tf.onesLike(x), rate);
+    this.masks.push({ shape: [...mask.shape], values: mask.dataSync() as Float32Array });
+    return tf.mul(x, mask) as T;
+  }
+}
+
+/** Replays the masks a {@link RecordingContext} drew, in the same order. */
+class ReplayContext implements ForwardContext {
+  private next = 0;
+  constructor(
+    readonly training: boolean,
+    private readonly masks: readonly StoredMask[],
+  ) {}
+  dropout<T extends tf.Tensor>(x: T, rate: number): T {
+    if (!this.training || rate === 0) return x;
+    const mask = this.masks[this.next++];
+    if (!mask) throw new Error('gradient checkpointing: the recomputation asked for more dropout masks than the forward drew');
+    return tf.mul(x, tf.tensor(mask.values, mask.shape, 'float32')) as T;
+  }
+}
+
+/**
+ * Gradient checkpointing of one block: `block(h, ctx)` runs without a tape and only its input (and its dropout masks)
+ * is kept; the backward recomputes the block under a nested tape and returns the gradients of `h` and of `variables`
+ * (the trainable tensors the block's hooks use; they must be listed, as a custom gradient only reaches its inputs).
+ * `constants` are other tensors the block reads (the padding mask): they are kept for the recomputation and handed to
+ * `block` in its third argument, since the originals are gone by the time the backward runs.
+ *
+ * tfjs-core's `engine.gradients` resets the global tape when it ends at depth 0, which a nested call inside a backward
+ * pass would do to the outer tape; the outer tape is therefore saved and restored around it (tfjs-core 4.22 internals,
+ * guarded by the checkpointing tests).
+ */
+export function checkpointed(
+  block: (h: tf.Tensor3D, ctx: ForwardContext, constants: tf.Tensor[]) => tf.Tensor3D,
+  h: tf.Tensor3D,
+  ctx: ForwardContext,
+  variables: readonly tf.Variable[],
+  constants: readonly tf.Tensor[] = [],
+): tf.Tensor3D {
+  const op = customOp(([x], save) => {
+    const recording = new RecordingContext(ctx);
+    const value = block(x as tf.Tensor3D, recording, [...constants]);
+    save([x!, ...constants]); // kept only when a tape records
+    return {
+      value,
+      gradFunc: (dy, saved) => {
+        const xs = saved[0] as tf.Tensor3D;
+        const kept = saved.slice(1, 1 + constants.length);
+        const replay = new ReplayContext(ctx.training, recording.masks);
+        const engine = tf.engine() as unknown as {
+          state: { activeTape: unknown };
+          gradients: (f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor, allowNoGradients: boolean) => { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
+        };
+        const outerTape = engine.state.activeTape;
+        try {
+          const { value: recomputed, grads } = engine.gradients(() => block(xs, replay, kept), [xs, ...variables], dy, true);
+          recomputed.dispose();
+          return grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? xs : variables[i - 1]!));
+        } finally {
+          engine.state.activeTape = outerTape;
+        }
+      },
+    };
+  });
+  return op(h, ...variables) as tf.Tensor3D;
+}
