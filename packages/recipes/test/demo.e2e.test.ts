@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { parseSafetensors } from '@peft/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,51 @@ describe('peft demo (what npm start runs)', () => {
       expect(readFileSync(join(out, 'loss.png')).subarray(1, 4).toString()).toBe('PNG');
       expect(existsSync(join(out, 'adapter', 'adapter_config.json'))).toBe(true);
       expect(existsSync(`${out}.partial`)).toBe(false);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('peft train killed with kill -9 and rerun with --resume ends with the same checkpoint and adapter, byte for byte', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'peft-resume-'));
+    const tiny = join(here, '../../../test-fixtures/tiny-gpt2');
+    const args = (out: string): string[] => [
+      cli, 'train', 'webnlg', '--model', tiny, '--out', out, '--max-train-examples', '32', '--max-valid-examples', '8',
+      '--test-entries', '0', '--max-length', '72', '--max-steps', '30', '--batch-size', '8', '--lr', '2e-2', '--warmup', '5',
+      '--checkpoint-every', '5', '--padding', 'batch', '--patience', '0', '--seed', '7',
+    ];
+    try {
+      const a = spawnSync(process.execPath, args(join(work, 'a')), { encoding: 'utf8', cwd: work });
+      expect(a.status, a.stderr.slice(-2000)).toBe(0);
+      const b = join(work, 'b');
+      const child = spawn(process.execPath, args(b), { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (/step 20\/30/.test(err)) child.kill('SIGKILL');
+        });
+        child.on('exit', (_c, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`not killed: ${err.slice(-2000)}`))));
+      });
+      expect(existsSync(`${b}.partial`)).toBe(true);
+      expect(existsSync(b)).toBe(false);
+      const r = spawnSync(process.execPath, [...args(b), '--resume'], { encoding: 'utf8', cwd: work });
+      expect(r.status, r.stderr.slice(-2000)).toBe(0);
+      expect(r.stderr).toMatch(/resumed from step (1[0-9]|20)\n/);
+      const tensors = (f: string): Record<string, Buffer> => {
+        const buf = readFileSync(f);
+        const p = parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        return Object.fromEntries([...p.tensors].map(([k, e]) => [k, Buffer.from(e.data)]));
+      };
+      for (const f of ['checkpoint.safetensors', 'adapter/adapter_model.safetensors', 'adapter/task_embeddings.safetensors']) {
+        const ta = tensors(join(work, 'a', f));
+        const tb = tensors(join(b, f));
+        expect(Object.keys(tb).sort()).toEqual(Object.keys(ta).sort());
+        for (const k of Object.keys(ta)) expect(tb[k]!.equals(ta[k]!), `${f} ${k}`).toBe(true);
+      }
+      const steps = readFileSync(join(b, 'train.jsonl'), 'utf8').split('\n').filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; step: number }).filter((l) => l.type === 'step').map((l) => l.step);
+      expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
