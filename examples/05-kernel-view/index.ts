@@ -67,7 +67,7 @@ export function kernelSvg(weights: number[][], tokens: readonly string[]): strin
   const top = 110;
   const label = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${left + cell * 2 * n + 20}" height="${top + cell * n + 20}" font-family="monospace" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(left + cell * 2 * n + 20, 600)}" height="${top + cell * n + 20}" font-family="monospace" font-size="11">`,
     `<text x="4" y="14">head 0: D⁻¹M (rows: queries; columns: each query's own inducer, then the keys)</text>`,
   ];
   tokens.forEach((t, i) => {
