@@ -120,3 +120,29 @@ describe('peft metrics', () => {
     expect(missing.stderr).toMatch(/nope\.txt/);
   });
 });
+
+describe('peft train on the NLU and CoQA paths (2 steps, tiny fixtures, test fixtures as data)', () => {
+  it('mnli on tiny RoBERTa with a 3-class head; coqa on tiny GPT-2 scored by the official CoQA evaluation', () => {
+    const fixtures = join(here, 'fixtures');
+    const data = join(work, 'data2');
+    mkdirSync(join(data, 'mnli'), { recursive: true });
+    mkdirSync(join(data, 'coqa'), { recursive: true });
+    copyFileSync(join(fixtures, 'mnli-train.tsv'), join(data, 'mnli', 'train.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_matched.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_mismatched.tsv'));
+    copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-train-v1.0.json'));
+    copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-dev-v1.0.json'));
+    const m = peft('train', 'mnli', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--data', data, '--out', join(work, 'mnli-run'), '--max-steps', '2', '--batch-size', '4');
+    expect(m.code, m.stderr).toBe(0);
+    const mj = JSON.parse(m.stdout) as { steps: number; metrics: Record<string, number> };
+    expect(mj.steps).toBe(2);
+    expect(mj.metrics.accuracy! * 5).toBeCloseTo(Math.round(mj.metrics.accuracy! * 5), 9); // 5 labelled dev rows
+    expect(existsSync(join(work, 'mnli-run', 'adapter', 'adapter_config.json'))).toBe(true);
+    const c = peft('train', 'coqa', '--model', tinyGpt2, '--data', data, '--out', join(work, 'coqa-run'), '--max-steps', '2', '--batch-size', '4', '--test-entries', '1');
+    expect(c.code, c.stderr).toBe(0);
+    const cj = JSON.parse(c.stdout) as { metrics: Record<string, number> };
+    expect(cj.metrics.turns).toBe(4); // every turn of the first story
+    expect(cj.metrics['missing predictions']).toBe(0);
+    expect(existsSync(join(work, 'coqa-run', 'predictions.json'))).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  buildCoqaSequence, buildGlueInput, DataFormatError, loadCoqa, loadMnli, loadSst2, MNLI_LABELS,
+  buildCoqaSequence, buildGlueInput, coqaFromJson, DataFormatError, loadCoqa, loadMnli, loadSst2, MNLI_LABELS,
 } from '../src/index.js';
 import { c, charTokenizer, ID, robertaCharTokenizer } from './char-tokenizer.js';
 
@@ -15,7 +15,10 @@ describe('CoQA (official format → spec §7.3)', () => {
     expect(t3).toMatchObject({ storyId: 'story-a1', turnId: 3, answer: 'every Sunday', source: 'mctest' });
     expect(t3.history).toEqual(['What colour was the boat?', 'red', 'Where did she sail?', 'to the lighthouse', 'When?']);
     expect(t3.goldAnswers).toEqual(['every Sunday', 'Sundays', 'on Sunday', 'every Sunday']);
-    expect(turns[7]!.goldAnswers).toEqual(['three apple trees']); // no additional_answers in that story
+    expect(turns[7]!.goldAnswers).toEqual(['three apple trees', 'apple trees', 'three apple trees', 'trees']);
+    // the train file has no additional_answers: one gold answer
+    const train = coqaFromJson({ version: '1.0', data: [{ source: 'race', id: 'x', filename: 'f', story: 'ab', questions: [{ input_text: 'q?', turn_id: 1 }], answers: [{ span_start: 0, span_end: 1, span_text: 'a', input_text: 'a', turn_id: 1 }] }] }, 'train.json');
+    expect(train[0]!.goldAnswers).toEqual(['a']);
   });
 
   it('builds the sequence: document cut, last 5 utterances, speakers from the end, labels on the reply', () => {

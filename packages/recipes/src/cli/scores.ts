@@ -1,4 +1,4 @@
-import { corpusMeteor, corpusTer, multiBleu, preprocessWebnlgHypothesis, preprocessWebnlgReference } from '@peft/eval-metrics';
+import { corpusMeteor, corpusTer, evaluateCoqa, multiBleu, preprocessWebnlgHypothesis, preprocessWebnlgReference } from '@peft/eval-metrics';
 
 /**
  * BLEU / METEOR / TER of hypotheses against their references, with the official WebNLG preprocessing (lower-case,
@@ -15,26 +15,9 @@ export function scoreWebnlgSubset(hyps: readonly string[], refs: readonly (reado
   };
 }
 
-/** CoQA-style EM / F1 (normalised: lower-case, no punctuation or articles) against all gold answers of each turn. */
-export function scoreCoqaSubset(hyps: readonly string[], golds: readonly (readonly string[])[]): Record<string, number> {
-  const norm = (s: string): string[] =>
-    s.toLowerCase().replace(/[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g, '').replace(/\b(a|an|the)\b/g, ' ').split(/\s+/).filter(Boolean);
-  const f1 = (p: string[], g: string[]): number => {
-    const counts = new Map<string, number>();
-    for (const w of g) counts.set(w, (counts.get(w) ?? 0) + 1);
-    let same = 0;
-    for (const w of p) if ((counts.get(w) ?? 0) > 0) { same++; counts.set(w, counts.get(w)! - 1); }
-    if (!p.length || !g.length) return p.length === g.length ? 1 : 0;
-    if (!same) return 0;
-    const pr = same / p.length, rc = same / g.length;
-    return (2 * pr * rc) / (pr + rc);
-  };
-  let em = 0, f = 0;
-  hyps.forEach((h, i) => {
-    const p = norm(h);
-    em += Math.max(...golds[i]!.map((g) => (norm(g).join(' ') === p.join(' ') ? 1 : 0)));
-    f += Math.max(...golds[i]!.map((g) => f1(p, norm(g))));
-  });
-  const n = Math.max(1, hyps.length);
-  return { EM: (100 * em) / n, F1: (100 * f) / n, turns: hyps.length };
+/** The official CoQA EM / F1 (overall, in percent) of predictions `[{id, turn_id, answer}]` against gold stories. */
+export function scoreCoqaPredictions(gold: unknown, preds: readonly { id: string; turn_id: number; answer: string }[]): Record<string, number> {
+  const { scores, missing } = evaluateCoqa(gold, preds);
+  const overall = scores.overall!;
+  return { EM: overall.em, F1: overall.f1, turns: overall.turns, 'missing predictions': missing.length };
 }

@@ -4,6 +4,7 @@ import { attach, ConfigError, writeFileAtomic, type TunedModel } from '@peft/cor
 import { Gpt2Model, RobertaModel, loadModel, loadTokenizer, type LoadedModel } from '@peft/models-gpt2-roberta';
 import { classifierSplit, lmSplit, type PaddingMode } from '../data/batching.js';
 import { loadCoqa } from '../data/coqa.js';
+import { readJsonFile } from '../data/read-file.js';
 import { buildCoqaSequence } from '../data/coqa-sequence.js';
 import { loadMnli, loadSst2, type GlueExample } from '../data/glue.js';
 import { buildGlueInput } from '../data/glue-sequence.js';
@@ -24,7 +25,7 @@ import { JsonlLog } from './jsonl.js';
 import { OutputDir } from './out-dir.js';
 import { dataRoot, requireFile } from './paths.js';
 import { Progress } from './progress.js';
-import { scoreWebnlgSubset, scoreCoqaSubset } from './scores.js';
+import { scoreWebnlgSubset, scoreCoqaPredictions } from './scores.js';
 
 export interface TrainSettings {
   readonly task: TaskName;
@@ -198,6 +199,7 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     let trainEx: LmExample[];
     let validEx: LmExample[];
     let testPrompts: { prompts: LmExample[]; refs: string[][]; ids?: { id: string; turn_id: number }[] } | null = null;
+    let coqaGold: unknown = null;
     if (s.task === 'webnlg') {
       const seq = (e: WebnlgExample): LmExample => buildWebnlgSequence(tok, e.triples, e.target);
       trainEx = fit(lazyMap(loadWebnlgJson(files.train), seq, s.maxTrainExamples, limit), s.maxTrainExamples);
@@ -211,7 +213,13 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
       trainEx = fit(loadCoqa(files.train).map(seq), s.maxTrainExamples);
       const dev = loadCoqa(files.valid);
       validEx = fit(dev.map(seq), s.maxValidExamples);
-      const turns = dev.slice(0, s.testEntries ?? 200);
+      // decode every turn of the first N dev stories, scored by the official CoQA evaluation on those stories
+      const devDoc = readJsonFile(files.valid) as { version?: string; data: { id: string }[] };
+      const stories = devDoc.data.slice(0, s.testEntries ?? 20);
+      const keep = new Set(stories.map((x) => x.id));
+      const turns = dev.filter((t) => keep.has(t.storyId));
+      coqaGold = { version: devDoc.version ?? '1.0', data: stories };
+      scoreCoqaPredictions(coqaGold, []); // checks the gold format now, before any training
       testPrompts = {
         prompts: turns.map((t) => buildCoqaSequence(tok, t.story, t.history, [], { withEos: false })),
         refs: turns.map((t) => [...t.goldAnswers]),
@@ -248,9 +256,12 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
           log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
           const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
           writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
-          Object.assign(metrics, s.task === 'webnlg'
-            ? scoreWebnlgSubset(hyps, testPrompts.refs)
-            : scoreCoqaSubset(hyps, testPrompts.refs));
+          if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
+          else {
+            const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
+            writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
+            Object.assign(metrics, scoreCoqaPredictions(coqaGold, preds));
+          }
         }
         return metrics;
       },

@@ -91,13 +91,21 @@ export function decodePrompts(
   const stops = stopTokens.map((t) => requireTokenId(tok, t));
   const out: string[] = [];
   const bs = options.batchSize ?? 8;
+  const room = model.config.nPositions - (model.method?.positionOffset ?? 0);
   for (let i = 0; i < prompts.length; i += bs) {
     const chunk = prompts.slice(i, i + bs);
+    // never past the model's last position: a prompt that leaves no room decodes to ''
+    const longest = Math.max(...chunk.map((p) => p.inputIds.length));
+    const maxNew = Math.min(options.maxNewTokens ?? 40, room - longest);
+    if (maxNew <= 0) {
+      out.push(...chunk.map(() => ''));
+      continue;
+    }
     const r = generateGreedy(model, {
       inputIds: chunk.map((p) => p.inputIds),
       tokenTypeIds: chunk.map((p) => p.tokenTypeIds),
       stopTokens: stops,
-      maxNewTokens: options.maxNewTokens ?? 40,
+      maxNewTokens: maxNew,
       padTokenId: padId(tok),
     });
     for (const ids of r.tokens) out.push(tok.decode(ids, { skipSpecialTokens: true }).replace(/\n/g, '').trim());
