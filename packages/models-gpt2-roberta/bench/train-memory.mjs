@@ -42,16 +42,24 @@ model.useMethod({
   dispose: () => params.dispose(),
 });
 const ids = tf.tensor2d(Array.from({ length: batch }, (_, b) => Array.from({ length: seq }, (_, i) => (b * 131 + i * 7919) % 50257)), undefined, 'int32');
-const t0 = performance.now();
-const info = await tf.profile(() => {
+const step = () => {
   const { value, grads } = tf.variableGrads(
     () => lmLoss(model, model.forward({ inputIds: ids, ctx: trainingContext(1, 0), checkpointBlocks: checkpoint }).hidden, ids, { labelSmoothing: 0.1 }),
     params.variables(),
   );
   tf.dispose(Object.values(grads));
   return value;
-});
-const seconds = (performance.now() - t0) / 1000;
-console.log(
-  `${backend}, B=${batch}, T=${seq}, checkpointBlocks=${checkpoint}: step ${seconds.toFixed(1)} s (under tf.profile), peak tensor memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`,
-);
+};
+const t0 = performance.now();
+// --profile 0: time the step alone (no peak-memory figure); otherwise tf.profile records the peak tensor bytes
+if (args.profile === '0') {
+  const loss = step();
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`${backend}, B=${batch}, T=${seq}, checkpointBlocks=${checkpoint}: step ${seconds.toFixed(1)} s, loss ${loss.dataSync()[0].toFixed(4)}`);
+} else {
+  const info = await tf.profile(step);
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(
+    `${backend}, B=${batch}, T=${seq}, checkpointBlocks=${checkpoint}: step ${seconds.toFixed(1)} s (under tf.profile), peak tensor memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+}
