@@ -2,7 +2,7 @@
 // parameters to <dir>/final.safetensors. Usage: node train-child.mjs <dir> <resume 0|1> <stepDelayMs>
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { EVAL_CONTEXT, typedArrayToEntry, writeSafetensorsFile } from '@peft/core';
+import { typedArrayToEntry, writeSafetensorsFile } from '@peft/core';
 import * as recipes from '../dist/index.js';
 import { makeTinyLm, tinyTrainable, toyExamples } from './tiny-lm.mjs';
 
@@ -32,5 +32,4 @@ const result = await recipes.trainLoop({
 });
 const entries = new Map(model.parameters.map(([n, v]) => [n, typedArrayToEntry(v.dataSync(), v.shape, 'F32')]));
 await writeSafetensorsFile(`${dir}/final.safetensors`, entries, { steps: String(result.steps), resumed: String(result.resumedFrom) });
-void EVAL_CONTEXT;
 process.stdout.write(`done ${result.steps} resumedFrom ${result.resumedFrom}\n`);

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVAL_CONTEXT, loadAdapter, type ModelSpec } from '@peft/core';
+import { loadAdapter, type ModelSpec } from '@peft/core';
 import { scoreCoqa, scoreFiles, scoreWebnlg } from '@peft/eval-metrics';
 import { Gpt2Model, RobertaModel, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
 import { STOP_TOKENS } from '../data/special-tokens.js';
@@ -129,13 +128,8 @@ export async function evalCommand(task: string | undefined, o: Options): Promise
     const ppl = perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
     const hyps = decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
-    void EVAL_CONTEXT;
     return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references])) };
   } finally {
     dispose();
   }
-}
-
-export function readJson(path: string): unknown {
-  return JSON.parse(readFileSync(path, 'utf8'));
 }

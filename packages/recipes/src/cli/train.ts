@@ -1,60 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attach, ConfigError, writeFileAtomic, type TunedModel } from '@peft/core';
+import { ConfigError, writeFileAtomic } from '@peft/core';
 import { Gpt2Model, RobertaModel, loadModel, loadTokenizer, type LoadedModel } from '@peft/models-gpt2-roberta';
-import { classifierSplit, lmSplit, type PaddingMode } from '../data/batching.js';
-import { loadCoqa } from '../data/coqa.js';
-import { readJsonFile } from '../data/read-file.js';
-import { buildCoqaSequence } from '../data/coqa-sequence.js';
-import { loadMnli, loadSst2, type GlueExample } from '../data/glue.js';
-import { buildGlueInput } from '../data/glue-sequence.js';
-import type { LmExample } from '../data/lm-example.js';
-import { STOP_TOKENS } from '../data/special-tokens.js';
-import { groupEntries, type WebnlgExample } from '../data/webnlg-examples.js';
-import { loadWebnlgJson } from '../data/webnlg-json.js';
-import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
 import { UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
-import { NLU_EVAL_SAMPLES, RECIPES, type Recipe, type TaskName } from '../recipes.js';
-import { lossAndLrPlot } from '../report/plot.js';
+import { RECIPES, type Recipe } from '../recipes.js';
 import { renderReport } from '../report/markdown.js';
-import { trainLoop, type StepLog, type Validation } from '../train/loop.js';
-import { addTaskTokens, decodePrompts, nlgTrainable, padId, perplexity, saveTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
-import { accuracyOf, nluTrainable } from '../task/nlu.js';
+import { lossAndLrPlot } from '../report/plot.js';
+import type { NlgTokenizer } from '../task/nlg.js';
 import { JsonlLog } from './jsonl.js';
 import { OutputDir } from './out-dir.js';
 import { dataRoot, requireFile } from './paths.js';
+import { prepareNlg } from './prepare-nlg.js';
+import { prepareNlu } from './prepare-nlu.js';
 import { Progress } from './progress.js';
-import { scoreWebnlgSubset, scoreCoqaPredictions } from './scores.js';
+import type { Prepared, RunContext, TrainSettings } from './run-context.js';
 
-export interface TrainSettings {
-  readonly task: TaskName;
-  readonly preset?: string;
-  readonly modelDir: string;
-  readonly dataDir?: string;
-  readonly out: string;
-  readonly epochs?: number;
-  readonly maxSteps?: number;
-  readonly batchSize?: number;
-  readonly lr?: number;
-  readonly seed?: number;
-  readonly resume?: boolean;
-  /** NLG: ignite warm-up duration (spec 500); NLU: warm-up steps (spec ceil(0.06·T)). */
-  readonly warmup?: number;
-  readonly gradAccumulation?: number;
-  readonly padding?: PaddingMode;
-  readonly checkpointEvery?: number;
-  /** Use only the first N training / validation examples, and decode the first N test entries (N = 0: none). */
-  readonly maxTrainExamples?: number;
-  readonly maxValidExamples?: number;
-  readonly testEntries?: number;
-  /** Drop examples longer than this many tokens (the model's position limit always applies). */
-  readonly maxLength?: number;
-  readonly labelSmoothing?: number;
-  /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */
-  readonly patience?: number;
-  readonly log?: (line: string) => void;
-}
+export type { TrainSettings } from './run-context.js';
+
 
 export interface TrainSummary {
   readonly out: string;
@@ -64,15 +27,6 @@ export interface TrainSummary {
   readonly lastLoss: number;
 }
 
-interface Prepared {
-  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number) => void }) => Promise<{ steps: number }>;
-  readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
-  readonly saveAdapter: (dir: string) => Promise<void>;
-  readonly trainableCount: number;
-  readonly skipped: number;
-  readonly trainSize: number;
-  readonly dispose: () => void;
-}
 
 /** `peft train <task>`: the recipe's data, model, method, loop, adapter, log and report. */
 export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
@@ -107,7 +61,7 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
         log(`resumed from step ${step}`);
       },
       onStep: (l) => {
-        progress ??= new Progress(totalOf(l));
+        progress ??= new Progress(prepared.totalSteps);
         progress.update(l);
         jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds });
       },
@@ -147,13 +101,7 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
   } finally {
     prepared.dispose();
   }
-
-  function totalOf(_l: StepLog): number {
-    return totalStepsHint;
-  }
 }
-
-let totalStepsHint = 0;
 
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
@@ -178,154 +126,17 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     checkpointEvery: s.checkpointEvery ?? 100, resume: s.resume ?? false,
     ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
   };
-  const setTotal = (n: number): void => {
+  const totalFor = (n: number): number => {
     const perEpoch = Math.ceil(Math.ceil(n / batchSize) / (s.gradAccumulation ?? 1));
-    totalStepsHint = Math.min(perEpoch * epochs, s.maxSteps ?? Infinity);
+    return Math.min(perEpoch * epochs, s.maxSteps ?? Infinity);
   };
+  const ctx: RunContext = { s, recipe, presetName, seed, log, files, batchSize, loopBase, totalFor };
   if (recipe.family === 'nlg') {
     if (!(model instanceof Gpt2Model)) throw badModel(s.modelDir, model, 'GPT-2');
-    addTaskTokens(model, tok, seed);
-    const limit = Math.min(s.maxLength ?? Infinity, model.config.nPositions - 32);
-    let skipped = 0;
-    const fit = (xs: LmExample[], max = Infinity): LmExample[] => {
-      const out: LmExample[] = [];
-      for (const x of xs) {
-        if (out.length >= max) break;
-        if (x.inputIds.length > limit) skipped++;
-        else out.push(x);
-      }
-      return out;
-    };
-    let trainEx: LmExample[];
-    let validEx: LmExample[];
-    let testPrompts: { prompts: LmExample[]; refs: string[][]; ids?: { id: string; turn_id: number }[] } | null = null;
-    let coqaGold: unknown = null;
-    if (s.task === 'webnlg') {
-      const seq = (e: WebnlgExample): LmExample => buildWebnlgSequence(tok, e.triples, e.target);
-      trainEx = fit(lazyMap(loadWebnlgJson(files.train), seq, s.maxTrainExamples, limit), s.maxTrainExamples);
-      validEx = fit(lazyMap(loadWebnlgJson(files.valid), seq, s.maxValidExamples, limit), s.maxValidExamples);
-      if (files.test) {
-        const entries = groupEntries(loadWebnlgJson(files.test)).slice(0, s.testEntries ?? Infinity);
-        testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]) };
-      }
-    } else {
-      const seq = (t: { story: string; history: readonly string[]; answer: string }): LmExample => buildCoqaSequence(tok, t.story, t.history, t.answer);
-      trainEx = fit(loadCoqa(files.train).map(seq), s.maxTrainExamples);
-      const dev = loadCoqa(files.valid);
-      validEx = fit(dev.map(seq), s.maxValidExamples);
-      // decode every turn of the first N dev stories, scored by the official CoQA evaluation on those stories
-      const devDoc = readJsonFile(files.valid) as { version?: string; data: { id: string }[] };
-      const stories = devDoc.data.slice(0, s.testEntries ?? 20);
-      const keep = new Set(stories.map((x) => x.id));
-      const turns = dev.filter((t) => keep.has(t.storyId));
-      coqaGold = { version: devDoc.version ?? '1.0', data: stories };
-      scoreCoqaPredictions(coqaGold, []); // checks the gold format now, before any training
-      testPrompts = {
-        prompts: turns.map((t) => buildCoqaSequence(tok, t.story, t.history, [], { withEos: false })),
-        refs: turns.map((t) => [...t.goldAnswers]),
-        ids: turns.map((t) => ({ id: t.storyId, turn_id: t.turnId })),
-      };
-    }
-    if (!trainEx.length) throw new ConfigError('data', `no ${s.task} training example fits in ${limit} tokens`);
-    setTotal(trainEx.length);
-    const pad = padId(tok);
-    const train = lmSplit(trainEx, pad, s.padding ?? 'global');
-    const valid = lmSplit(validEx, pad, s.padding ?? 'global');
-    const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
-    const trainable = nlgTrainable(model, tuned, s.labelSmoothing ?? recipe.labelSmoothing);
-    const count = trainable.parameters.reduce((a, [, v]) => a + v.size, 0);
-    return {
-      trainSize: trainEx.length,
-      skipped,
-      trainableCount: count,
-      trainSteps: (o) =>
-        trainLoop({
-          ...loopBase, trainable,
-          data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
-          checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
-          onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
-          validate: () => perplexity(model, valid, Math.max(batchSize, 8)),
-        }),
-      saveAdapter: async (dir) => {
-        await tuned.save(dir);
-        await saveTaskEmbeddings(model, dir);
-      },
-      evaluate: async (outDir) => {
-        const metrics: Record<string, number | string> = { 'validation perplexity (last)': perplexity(model, valid, Math.max(batchSize, 8)).value };
-        if (testPrompts && testPrompts.prompts.length) {
-          log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
-          const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
-          writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
-          if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
-          else {
-            const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
-            writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
-            Object.assign(metrics, scoreCoqaPredictions(coqaGold, preds));
-          }
-        }
-        return metrics;
-      },
-      dispose: () => {
-        tuned.dispose();
-        model.dispose();
-      },
-    };
+    return prepareNlg(ctx, model, tok);
   }
-  // NLU
   if (!(model instanceof RobertaModel)) throw badModel(s.modelDir, model, 'RoBERTa');
-  const load = s.task === 'sst2' ? loadSst2 : loadMnli;
-  const maxLen = Math.min(512, model.config.maxPositions - 2); // RoBERTa positions start after the padding index
-  const toInput = (e: GlueExample) => buildGlueInput(tok, e, { maxLength: Math.min(maxLen, s.maxLength ?? Infinity) });
-  const trainEx = load(files.train).slice(0, s.maxTrainExamples ?? Infinity).map(toInput);
-  const validEx = load(files.valid).slice(0, s.maxValidExamples ?? NLU_EVAL_SAMPLES).map(toInput);
-  const mm = s.task === 'mnli' && files.test ? load(files.test).slice(0, s.maxValidExamples ?? Infinity).map(toInput) : null;
-  if (!trainEx.length) throw new ConfigError('data', `${files.train} has no examples`);
-  for (const [file, xs] of [[files.train, trainEx], [files.valid, validEx]] as const) {
-    const bad = xs.find((x) => x.label >= model.numLabels);
-    if (bad) throw new ConfigError('label', `${file}: label ${bad.label} but the model's head has ${model.numLabels} classes`);
-  }
-  setTotal(trainEx.length);
-  const pad = tok.tokenToId('<pad>') ?? 1;
-  const train = classifierSplit(trainEx, pad, s.padding ?? 'global');
-  const valid = classifierSplit(validEx, pad, s.padding ?? 'global');
-  const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
-  const trainable = nluTrainable(model, tuned);
-  return {
-    trainSize: trainEx.length,
-    skipped: 0,
-    trainableCount: trainable.parameters.reduce((a, [, v]) => a + v.size, 0),
-    trainSteps: (o) =>
-      trainLoop({
-        ...loopBase, trainable,
-        data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
-        checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
-        onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
-        validate: () => accuracyOf(model, valid, Math.max(batchSize, 16)),
-      }),
-    saveAdapter: (dir) => tuned.save(dir),
-    evaluate: async () => {
-      const m: Record<string, number | string> = { accuracy: accuracyOf(model, valid, Math.max(batchSize, 16)).value };
-      if (mm) m['accuracy (mismatched)'] = accuracyOf(model, classifierSplit(mm, pad, 'batch'), 16).value;
-      return m;
-    },
-    dispose: () => {
-      tuned.dispose();
-      model.dispose();
-    },
-  };
-}
-
-/** Maps lazily and stops early once `max` results fit (saves tokenising all of WebNLG for a small subset). */
-function lazyMap<A>(xs: readonly A[], f: (a: A) => LmExample, max: number | undefined, limit: number): LmExample[] {
-  if (max === undefined) return xs.map(f);
-  const out: LmExample[] = [];
-  let fitting = 0;
-  for (const x of xs) {
-    const y = f(x);
-    out.push(y);
-    if (y.inputIds.length <= limit && ++fitting >= max) break;
-  }
-  return out;
+  return prepareNlu(ctx, model, tok);
 }
 
 function badModel(dir: string, model: LoadedModel, want: string): ConfigError {

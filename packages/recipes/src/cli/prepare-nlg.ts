@@ -1,0 +1,122 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { attach, ConfigError, type TunedModel } from '@peft/core';
+import type { Gpt2Model } from '@peft/models-gpt2-roberta';
+import { lmSplit } from '../data/batching.js';
+import { loadCoqa } from '../data/coqa.js';
+import { buildCoqaSequence } from '../data/coqa-sequence.js';
+import type { LmExample } from '../data/lm-example.js';
+import { readJsonFile } from '../data/read-file.js';
+import { STOP_TOKENS } from '../data/special-tokens.js';
+import { groupEntries, type WebnlgExample } from '../data/webnlg-examples.js';
+import { loadWebnlgJson } from '../data/webnlg-json.js';
+import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
+import { getPreset } from '../presets.js';
+import { trainLoop } from '../train/loop.js';
+import { addTaskTokens, decodePrompts, nlgTrainable, padId, perplexity, saveTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
+import { scoreCoqaPredictions, scoreWebnlgSubset } from './scores.js';
+import type { Prepared, RunContext } from './run-context.js';
+
+/** WebNLG / CoQA on GPT-2: task tokens, spec §7 sequences, the method, perplexity, greedy decoding and scores. */
+export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer): Prepared {
+  const { s, recipe, presetName, seed, log, files, batchSize, loopBase, totalFor } = ctx;
+  addTaskTokens(model, tok, seed);
+  const limit = Math.min(s.maxLength ?? Infinity, model.config.nPositions - 32);
+  let skipped = 0;
+  const fit = (xs: LmExample[], max = Infinity): LmExample[] => {
+    const out: LmExample[] = [];
+    for (const x of xs) {
+      if (out.length >= max) break;
+      if (x.inputIds.length > limit) skipped++;
+      else out.push(x);
+    }
+    return out;
+  };
+  let trainEx: LmExample[];
+  let validEx: LmExample[];
+  let testPrompts: { prompts: LmExample[]; refs: string[][]; ids?: { id: string; turn_id: number }[] } | null = null;
+  let coqaGold: unknown = null;
+  if (s.task === 'webnlg') {
+    const seq = (e: WebnlgExample): LmExample => buildWebnlgSequence(tok, e.triples, e.target);
+    trainEx = fit(lazyMap(loadWebnlgJson(files.train), seq, s.maxTrainExamples, limit), s.maxTrainExamples);
+    validEx = fit(lazyMap(loadWebnlgJson(files.valid), seq, s.maxValidExamples, limit), s.maxValidExamples);
+    if (files.test) {
+      const entries = groupEntries(loadWebnlgJson(files.test)).slice(0, s.testEntries ?? Infinity);
+      testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]) };
+    }
+  } else {
+    const seq = (t: { story: string; history: readonly string[]; answer: string }): LmExample => buildCoqaSequence(tok, t.story, t.history, t.answer);
+    trainEx = fit(loadCoqa(files.train).map(seq), s.maxTrainExamples);
+    const dev = loadCoqa(files.valid);
+    validEx = fit(dev.map(seq), s.maxValidExamples);
+    // decode every turn of the first N dev stories, scored by the official CoQA evaluation on those stories
+    const devDoc = readJsonFile(files.valid) as { version?: string; data: { id: string }[] };
+    const stories = devDoc.data.slice(0, s.testEntries ?? 20);
+    const keep = new Set(stories.map((x) => x.id));
+    const turns = dev.filter((t) => keep.has(t.storyId));
+    coqaGold = { version: devDoc.version ?? '1.0', data: stories };
+    scoreCoqaPredictions(coqaGold, []); // checks the gold format now, before any training
+    testPrompts = {
+      prompts: turns.map((t) => buildCoqaSequence(tok, t.story, t.history, [], { withEos: false })),
+      refs: turns.map((t) => [...t.goldAnswers]),
+      ids: turns.map((t) => ({ id: t.storyId, turn_id: t.turnId })),
+    };
+  }
+  if (!trainEx.length) throw new ConfigError('data', `no ${s.task} training example fits in ${limit} tokens`);
+  const pad = padId(tok);
+  const train = lmSplit(trainEx, pad, s.padding ?? 'global');
+  const valid = lmSplit(validEx, pad, s.padding ?? 'global');
+  const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
+  const trainable = nlgTrainable(model, tuned, s.labelSmoothing ?? recipe.labelSmoothing);
+  const count = trainable.parameters.reduce((a, [, v]) => a + v.size, 0);
+  return {
+    trainSize: trainEx.length,
+    totalSteps: totalFor(trainEx.length),
+    skipped,
+    trainableCount: count,
+    trainSteps: (o) =>
+      trainLoop({
+        ...loopBase, trainable,
+        data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
+        checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
+        onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
+        validate: () => perplexity(model, valid, Math.max(batchSize, 8)),
+      }),
+    saveAdapter: async (dir) => {
+      await tuned.save(dir);
+      await saveTaskEmbeddings(model, dir);
+    },
+    evaluate: async (outDir) => {
+      const metrics: Record<string, number | string> = { 'validation perplexity (last)': perplexity(model, valid, Math.max(batchSize, 8)).value };
+      if (testPrompts && testPrompts.prompts.length) {
+        log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
+        const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
+        writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
+        if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
+        else {
+          const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
+          writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
+          Object.assign(metrics, scoreCoqaPredictions(coqaGold, preds));
+        }
+      }
+      return metrics;
+    },
+    dispose: () => {
+      tuned.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Maps lazily and stops early once `max` results fit (saves tokenising all of WebNLG for a small subset). */
+function lazyMap<A>(xs: readonly A[], f: (a: A) => LmExample, max: number | undefined, limit: number): LmExample[] {
+  if (max === undefined) return xs.map(f);
+  const out: LmExample[] = [];
+  let fitting = 0;
+  for (const x of xs) {
+    const y = f(x);
+    out.push(y);
+    if (y.inputIds.length <= limit && ++fitting >= max) break;
+  }
+  return out;
+}

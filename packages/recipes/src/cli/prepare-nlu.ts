@@ -1,0 +1,56 @@
+import { attach, ConfigError, type TunedModel } from '@peft/core';
+import type { RobertaModel } from '@peft/models-gpt2-roberta';
+import { classifierSplit } from '../data/batching.js';
+import { loadMnli, loadSst2, type GlueExample } from '../data/glue.js';
+import { buildGlueInput } from '../data/glue-sequence.js';
+import type { TextTokenizer } from '../data/tokenizer.js';
+import { getPreset } from '../presets.js';
+import { NLU_EVAL_SAMPLES } from '../recipes.js';
+import { trainLoop } from '../train/loop.js';
+import { accuracyOf, nluTrainable } from '../task/nlu.js';
+import type { Prepared, RunContext } from './run-context.js';
+
+/** SST-2 / MNLI on RoBERTa: GLUE inputs, the method on the frozen head, accuracy. */
+export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokenizer): Prepared {
+  const { s, presetName, seed, files, batchSize, loopBase, totalFor } = ctx;
+  const load = s.task === 'sst2' ? loadSst2 : loadMnli;
+  const maxLen = Math.min(512, model.config.maxPositions - 2); // RoBERTa positions start after the padding index
+  const toInput = (e: GlueExample) => buildGlueInput(tok, e, { maxLength: Math.min(maxLen, s.maxLength ?? Infinity) });
+  const trainEx = load(files.train).slice(0, s.maxTrainExamples ?? Infinity).map(toInput);
+  const validEx = load(files.valid).slice(0, s.maxValidExamples ?? NLU_EVAL_SAMPLES).map(toInput);
+  const mm = s.task === 'mnli' && files.test ? load(files.test).slice(0, s.maxValidExamples ?? Infinity).map(toInput) : null;
+  if (!trainEx.length) throw new ConfigError('data', `${files.train} has no examples`);
+  for (const [file, xs] of [[files.train, trainEx], [files.valid, validEx]] as const) {
+    const bad = xs.find((x) => x.label >= model.numLabels);
+    if (bad) throw new ConfigError('label', `${file}: label ${bad.label} but the model's head has ${model.numLabels} classes`);
+  }
+  const pad = tok.tokenToId('<pad>') ?? 1;
+  const train = classifierSplit(trainEx, pad, s.padding ?? 'global');
+  const valid = classifierSplit(validEx, pad, s.padding ?? 'global');
+  const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
+  const trainable = nluTrainable(model, tuned);
+  return {
+    trainSize: trainEx.length,
+    totalSteps: totalFor(trainEx.length),
+    skipped: 0,
+    trainableCount: trainable.parameters.reduce((a, [, v]) => a + v.size, 0),
+    trainSteps: (o) =>
+      trainLoop({
+        ...loopBase, trainable,
+        data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
+        checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
+        onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
+        validate: () => accuracyOf(model, valid, Math.max(batchSize, 16)),
+      }),
+    saveAdapter: (dir) => tuned.save(dir),
+    evaluate: async () => {
+      const m: Record<string, number | string> = { accuracy: accuracyOf(model, valid, Math.max(batchSize, 16)).value };
+      if (mm) m['accuracy (mismatched)'] = accuracyOf(model, classifierSplit(mm, pad, 'batch'), 16).value;
+      return m;
+    },
+    dispose: () => {
+      tuned.dispose();
+      model.dispose();
+    },
+  };
+}

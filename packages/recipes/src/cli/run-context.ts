@@ -1,0 +1,67 @@
+import type { PaddingMode } from '../data/batching.js';
+import type { Recipe, TaskName } from '../recipes.js';
+import type { TrainLoopOptions, StepLog, Validation } from '../train/loop.js';
+
+/** What `peft train` was asked for (see the README for each option). */
+export interface TrainSettings {
+  readonly task: TaskName;
+  readonly preset?: string;
+  readonly modelDir: string;
+  readonly dataDir?: string;
+  readonly out: string;
+  readonly epochs?: number;
+  readonly maxSteps?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  readonly seed?: number;
+  readonly resume?: boolean;
+  /** NLG: ignite warm-up duration (spec 500); NLU: warm-up steps (spec ceil(0.06·T)). */
+  readonly warmup?: number;
+  readonly gradAccumulation?: number;
+  readonly padding?: PaddingMode;
+  readonly checkpointEvery?: number;
+  /** Use only the first N training / validation examples, and decode the first N test entries (N = 0: none). */
+  readonly maxTrainExamples?: number;
+  readonly maxValidExamples?: number;
+  readonly testEntries?: number;
+  /** Drop examples longer than this many tokens (the model's position limit always applies). */
+  readonly maxLength?: number;
+  readonly labelSmoothing?: number;
+  /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */
+  readonly patience?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The loop options every recipe shares (the trainable, data, validation and callbacks are added per family). */
+export type LoopBase = Pick<
+  TrainLoopOptions<unknown>,
+  'seed' | 'epochs' | 'batchSize' | 'gradAccumulation' | 'optimizer' | 'schedule' | 'maxGradNorm' | 'patience' | 'checkpointEvery' | 'resume' | 'maxSteps'
+>;
+
+/** Everything a family's preparation needs from the command. */
+export interface RunContext {
+  readonly s: TrainSettings;
+  readonly recipe: Recipe;
+  readonly presetName: string;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+  readonly files: { readonly train: string; readonly valid: string; readonly test: string | undefined };
+  readonly batchSize: number;
+  readonly loopBase: LoopBase;
+  readonly totalFor: (trainExamples: number) => number;
+}
+
+/** A prepared run: how to train, evaluate and save, whatever the family. */
+export interface Prepared {
+  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number) => void }) => Promise<{ steps: number }>;
+  readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
+  readonly saveAdapter: (dir: string) => Promise<void>;
+  readonly trainableCount: number;
+  readonly skipped: number;
+  readonly trainSize: number;
+  /** Optimizer steps the run will take (for the progress bar). */
+  readonly totalSteps: number;
+  readonly dispose: () => void;
+}
+
+export type { PaddingMode, TaskName, StepLog, Validation };
