@@ -80,12 +80,19 @@ export interface LayerHooks {
   readonly ffnParallel?: ParallelHook;
 }
 
-/** Access to a model's frozen linear weights, in [in, out] layout (y = x·W + b), for merging. */
+/**
+ * Access to a model's frozen linear weights, in [in, out] layout (y = x·W + b), for merging. Ownership: the getters
+ * return copies that the caller disposes; the setters copy their argument, which the caller keeps (and disposes).
+ */
 export interface LinearWeights {
   readonly spec: ModelSpec;
+  /** A copy of W [in, out]; the caller owns it. */
   getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D;
+  /** Replaces W by a copy of `kernel`; the caller keeps ownership of `kernel`. */
   setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void;
+  /** A copy of b [out] (undefined when the site has no bias); the caller owns it. */
   getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined;
+  /** Replaces b by a copy of `bias`; the caller keeps ownership of `bias`. */
   setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void;
 }
 

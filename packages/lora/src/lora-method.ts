@@ -122,25 +122,32 @@ function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec,
     return { linear };
   };
 
+  // LinearWeights hands out copies and copies what it is given (core's contract): dispose both sides here.
   const applyMerge = (model: LinearWeights, sign: 1 | -1): void => {
     for (let layer = 0; layer < spec.numLayers; layer++) {
       for (const site of config.sites) {
         const f = factors(layer, site);
-        const w = model.getLinearKernel(layer, site);
         const [dIn, dOut] = siteDims(spec, site);
-        if (w.shape[0] !== dIn || w.shape[1] !== dOut) {
-          throw new ConfigError(`merge.layers.${layer}.${site}`, `model kernel is [${w.shape.join(', ')}], LoRA expects [${dIn}, ${dOut}] ([in, out] layout)`);
+        const w = model.getLinearKernel(layer, site);
+        try {
+          if (w.shape[0] !== dIn || w.shape[1] !== dOut) {
+            throw new ConfigError(`merge.layers.${layer}.${site}`, `model kernel is [${w.shape.join(', ')}], LoRA expects [${dIn}, ${dOut}] ([in, out] layout)`);
+          }
+          const next = tf.tidy(() => tf.add(w, tf.mul(deltaKernel(f), sign)) as tf.Tensor2D);
+          model.setLinearKernel(layer, site, next);
+          next.dispose();
+        } finally {
+          w.dispose();
         }
-        model.setLinearKernel(layer, site, tf.tidy(() => tf.add(w, tf.mul(deltaKernel(f), sign)) as tf.Tensor2D));
         if (f.bias) {
           const bias = model.getLinearBias(layer, site);
-          const db = tf.tidy(() => tf.mul(f.bias!, sign * f.scaling));
-          if (bias) {
-            model.setLinearBias(layer, site, tf.tidy(() => tf.add(bias, db) as tf.Tensor1D));
-            db.dispose();
-          } else {
-            model.setLinearBias(layer, site, db as tf.Tensor1D);
-          }
+          const next = tf.tidy(() => {
+            const db = tf.mul(f.bias!, sign * f.scaling) as tf.Tensor1D;
+            return bias ? (tf.add(bias, db) as tf.Tensor1D) : db;
+          });
+          model.setLinearBias(layer, site, next);
+          next.dispose();
+          bias?.dispose();
         }
       }
     }

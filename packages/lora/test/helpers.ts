@@ -17,7 +17,8 @@ export const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta',
 
 /**
  * A stand-in model with only linear sites: each site is y = x·W + b followed by the installed hook. It owns its
- * kernels and biases; `setLinearKernel` frees the replaced tensor and keeps the new one.
+ * kernels and biases and follows core's LinearWeights contract: getters return copies the caller owns, setters copy
+ * their argument (the caller keeps it) and free the replaced tensor.
  */
 export class LinearSitesModel implements TunableModel {
   private readonly kernels = new Map<string, tf.Tensor2D>();
@@ -35,18 +36,19 @@ export class LinearSitesModel implements TunableModel {
     }
   }
   getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
-    return this.kernels.get(`${layer}/${site}`)!;
+    return tf.clone(this.kernels.get(`${layer}/${site}`)!);
   }
   setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
     this.kernels.get(`${layer}/${site}`)!.dispose();
-    this.kernels.set(`${layer}/${site}`, kernel);
+    this.kernels.set(`${layer}/${site}`, tf.clone(kernel));
   }
   getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
-    return this.biases.get(`${layer}/${site}`);
+    const b = this.biases.get(`${layer}/${site}`);
+    return b ? tf.clone(b) : undefined;
   }
   setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
     this.biases.get(`${layer}/${site}`)?.dispose();
-    this.biases.set(`${layer}/${site}`, bias);
+    this.biases.set(`${layer}/${site}`, tf.clone(bias));
   }
   useMethod(instance: MethodInstance | null): void {
     this.instance = instance;
@@ -60,7 +62,7 @@ export class LinearSitesModel implements TunableModel {
   site(layer: number, site: LinearSite, x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return tf.tidy(() => {
       const [dIn, dOut] = siteDims(this.spec, site);
-      const y = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, dIn]), this.getLinearKernel(layer, site)), this.getLinearBias(layer, site)!), [...x.shape.slice(0, -1), dOut]);
+      const y = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, dIn]), this.kernels.get(`${layer}/${site}`)!), this.biases.get(`${layer}/${site}`)!), [...x.shape.slice(0, -1), dOut]);
       const hook = this.instance?.hooks(layer).linear?.[site];
       return hook ? hook(x, y, ctx) : y;
     });

@@ -36,12 +36,13 @@ describe('LoRA merge / unmerge', () => {
     expect(maxAbsDiff(unmerged[2]!, base[2]!)).toBeGreaterThan(0.01); // the adapter changes attn.v
     const before = tf.memory().numTensors;
     tuned.merge();
-    expect(tf.memory().numTensors).toBe(before); // old kernels freed by the model, new ones kept
+    expect(tf.memory().numTensors).toBe(before); // copies in and out are disposed: merge leaks nothing
     expect(tuned.instance.merged).toBe(true);
     const merged = forwardAll(model, x, xff);
     unmerged.forEach((u, i) => expect(maxAbsDiff(merged[i]!, u), `site ${i}`).toBeLessThan(1e-5));
     expect(() => tuned.merge()).toThrow(ConfigError);
     tuned.unmerge();
+    expect(tf.memory().numTensors).toBe(before); // nor does unmerge
     expect(maxAbsDiff(model.getLinearKernel(1, 'attn.v').dataSync(), baseKernel)).toBeLessThan(1e-6);
     expect(maxAbsDiff(model.getLinearBias(1, 'attn.v')!.dataSync(), baseBias)).toBeLessThan(1e-6);
     const again = forwardAll(model, x, xff);
