@@ -51,19 +51,7 @@ export async function readAdapterFiles(dir: string): Promise<AdapterContents> {
   } catch {
     throw new CheckpointError('E_MISSING_FILE', cfgPath, 'no adapter config here (is this an adapter directory?)');
   }
-  let config: AdapterConfigFile;
-  try {
-    config = JSON.parse(text) as AdapterConfigFile;
-  } catch (e) {
-    throw new CheckpointError('E_BAD_JSON', cfgPath, `not valid JSON (${(e as Error).message})`);
-  }
-  if (config.peft_library !== '@peft' || !config.peft_method || !config.model_spec) {
-    throw new CheckpointError(
-      'E_NOT_PEFT_ADAPTER',
-      cfgPath,
-      "lacks 'peft_library', 'peft_method' or 'model_spec': not written by @peft (for Hugging Face PEFT LoRA files use @peft/lora's importer)",
-    );
-  }
+  parseAdapterConfig(text, cfgPath); // a bad config is reported before the weights are read
   const wPath = join(dir, ADAPTER_WEIGHTS_FILE);
   let buf: Buffer;
   try {
@@ -71,10 +59,40 @@ export async function readAdapterFiles(dir: string): Promise<AdapterContents> {
   } catch {
     throw new CheckpointError('E_MISSING_FILE', wPath, 'adapter weights file is missing');
   }
-  const file = parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), wPath);
+  return parseAdapterFiles(text, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), { config: cfgPath, weights: wPath });
+}
+
+/**
+ * Parses an adapter from memory (e.g. two `fetch` responses in a browser): the text of adapter_config.json and the
+ * bytes of adapter_model.safetensors. `names` label the two in errors.
+ */
+export function parseAdapterFiles(
+  configText: string,
+  weights: Uint8Array,
+  names: { config: string; weights: string } = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE },
+): AdapterContents {
+  const config = parseAdapterConfig(configText, names.config);
+  const file = parseSafetensors(weights, names.weights);
   const tensors: Record<string, tf.Tensor> = {};
-  for (const [name, e] of file.tensors) tensors[name] = entryToTensor(e, name, wPath);
+  for (const [name, e] of file.tensors) tensors[name] = entryToTensor(e, name, names.weights);
   return { config, tensors };
+}
+
+function parseAdapterConfig(text: string, cfgPath: string): AdapterConfigFile {
+  let config: AdapterConfigFile;
+  try {
+    config = JSON.parse(text) as AdapterConfigFile;
+  } catch (e) {
+    throw new CheckpointError('E_BAD_JSON', cfgPath, `not valid JSON (${(e as Error).message})`);
+  }
+  if (config === null || typeof config !== 'object' || config.peft_library !== '@peft' || !config.peft_method || !config.model_spec) {
+    throw new CheckpointError(
+      'E_NOT_PEFT_ADAPTER',
+      cfgPath,
+      "lacks 'peft_library', 'peft_method' or 'model_spec': not written by @peft (for Hugging Face PEFT LoRA files use @peft/lora's importer)",
+    );
+  }
+  return config;
 }
 
 /** Throws {@link AdapterMismatchError} unless `found` describes the same model shape as `expected`. */

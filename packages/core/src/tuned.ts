@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkSpecMatches, readAdapterFiles, writeAdapterFiles, type AdapterConfigFile } from './adapter-file.js';
+import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  checkSpecMatches,
+  parseAdapterFiles,
+  readAdapterFiles,
+  writeAdapterFiles,
+  type AdapterConfigFile,
+  type AdapterContents,
+} from './adapter-file.js';
 import { AdapterMismatchError, ConfigError } from './errors.js';
 import {
   describeMethod,
@@ -96,22 +105,34 @@ export function attach<M extends TunableModel>(model: M, method: PeftMethod, opt
  */
 export async function loadAdapter<M extends TunableModel>(dir: string, model: M): Promise<TunedModel<M>> {
   const { join } = await import('node:path');
-  const { config, tensors } = await readAdapterFiles(dir);
-  const cfgPath = join(dir, 'adapter_config.json');
-  const wPath = join(dir, 'adapter_model.safetensors');
+  const contents = await readAdapterFiles(dir);
+  return attachAdapterContents(contents, model, { config: join(dir, ADAPTER_CONFIG_FILE), weights: join(dir, ADAPTER_WEIGHTS_FILE) });
+}
+
+/** {@link loadAdapter} from memory: the text of adapter_config.json and the bytes of adapter_model.safetensors. */
+export function adapterFromBytes<M extends TunableModel>(configText: string, weights: Uint8Array, model: M): TunedModel<M> {
+  const names = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE };
+  return attachAdapterContents(parseAdapterFiles(configText, weights, names), model, names);
+}
+
+function attachAdapterContents<M extends TunableModel>(
+  { config, tensors }: AdapterContents,
+  model: M,
+  names: { config: string; weights: string },
+): TunedModel<M> {
   try {
-    checkSpecMatches(cfgPath, model.spec, config.model_spec);
+    checkSpecMatches(names.config, model.spec, config.model_spec);
     let method: PeftMethod;
     try {
       method = methodFromDescriptor(config.peft_method);
     } catch (e) {
-      if (e instanceof ConfigError) throw new AdapterMismatchError(cfgPath, e.field, 'a valid method config', config.peft_method);
+      if (e instanceof ConfigError) throw new AdapterMismatchError(names.config, e.field, 'a valid method config', config.peft_method);
       throw e;
     }
     const instance = method.init(model.spec, { seed: 0 });
     try {
-      if (instance.importTensors) instance.importTensors(tensors, wPath);
-      else instance.params.assign(tensors, wPath);
+      if (instance.importTensors) instance.importTensors(tensors, names.weights);
+      else instance.params.assign(tensors, names.weights);
     } catch (e) {
       instance.dispose();
       throw e;
@@ -123,7 +144,7 @@ export async function loadAdapter<M extends TunableModel>(dir: string, model: M)
   }
 }
 
-/** Methods may contribute top-level fields to adapter_config.json (HF PEFT's LoRA fields) via `hfConfig()`. */
+/** Methods may contribute top-level fields to adapter_config.json (HF PEFT's LoRA fields) via `adapterConfigFields()`. */
 function methodTopLevelFields(m: PeftMethod): Record<string, unknown> {
   const f = (m as { adapterConfigFields?: () => Record<string, unknown> }).adapterConfigFields;
   return typeof f === 'function' ? f.call(m) : {};

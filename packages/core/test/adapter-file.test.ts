@@ -132,3 +132,26 @@ describe('attach, save and load an adapter', () => {
     expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
   });
 });
+
+describe('adapterFromBytes (browser-style, no file system)', () => {
+  it('loads the same adapter from the two files held in memory', async () => {
+    const { adapterFromBytes } = await import('@peft/core');
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    const model = new ToyModel(spec);
+    const tuned = attach(model, shift({ scale: 2 }), { seed: 5 });
+    await tuned.save(dir);
+    const fresh = new ToyModel(spec);
+    const loaded = adapterFromBytes(
+      readFileSync(join(dir, 'adapter_config.json'), 'utf8'),
+      new Uint8Array(readFileSync(join(dir, 'adapter_model.safetensors'))),
+      fresh,
+    );
+    const x = tf.zeros([1, 4]);
+    const [a, b] = [model.forward(x), fresh.forward(x)];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(() => adapterFromBytes('{}', new Uint8Array(8), fresh)).toThrow(CheckpointError);
+    tf.dispose([x, a, b]);
+    tuned.dispose();
+    loaded.dispose();
+  });
+});
