@@ -7,7 +7,7 @@ import { attach, loadAdapter } from '@peft/core';
 import { Gpt2Model, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
 import { describe, expect, it } from 'vitest';
 import {
-  addTaskTokens, buildWebnlgSequence, decodePrompts, getPreset, lmSplit, loadTaskEmbeddings, loadWebnlgJson, NLG_ADAMW, padId,
+  addTaskTokens, buildWebnlgSequence, nlgTrainable, decodePrompts, getPreset, lmSplit, loadTaskEmbeddings, loadWebnlgJson, NLG_ADAMW, padId,
   perplexity, saveTaskEmbeddings, STOP_TOKENS, trainLoop, constantSchedule, type NlgTokenizer,
 } from '../src/index.js';
 
@@ -23,7 +23,6 @@ describe('NLG wiring on the tiny GPT-2 fixture (inducer + LoRA)', () => {
     const ex = loadWebnlgJson(fx('webnlg-mini.json')).map((e) => buildWebnlgSequence(tok, e.triples, e.target));
     const split = lmSplit(ex, padId(tok), 'global');
     const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 3 });
-    const { nlgTrainable } = await import('../src/task/nlg.js');
     const trainable = nlgTrainable(model, tuned, 0.1);
     expect(trainable.parameters.some(([n]) => n === 'wte.added_rows')).toBe(true);
     const counts = new Map<number, number>();
