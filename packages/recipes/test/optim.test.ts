@@ -65,6 +65,12 @@ describe('AdamW', () => {
     expect(decaysByHfRule('h.0.ln_1.weight')).toBe(false);
     expect(decaysByHfRule('adapter.layer_norm.weight')).toBe(false);
     expect(decaysByHfRule('layers.1.lnx_down')).toBe(true);
+    // the inducer's b1/b2 are KA's A_bias/B_bias: no decay; its A/B matrices decay
+    expect(decaysByHfRule('inducer0.layers.0.inducer.value.b2')).toBe(false);
+    expect(decaysByHfRule('inducer0.layers.0.inducer.key.b1')).toBe(false);
+    expect(decaysByHfRule('inducer0.layers.0.inducer.key.B')).toBe(true);
+    expect(decaysByHfRule('lora1.layers.0.attn.q.lora_B')).toBe(true);
+    expect(decaysByHfRule('adapter2.layers.0.ffn_parallel.up.bias')).toBe(false);
   });
 });
 

@@ -14,9 +14,13 @@ export interface AdamWConfig {
 /** Spec §6.1: NLG `transformers.AdamW(lr, correct_bias=True)`: β (0.9, 0.999), eps 1e-6, no weight decay. */
 export const NLG_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0 };
 
-/** HF Trainer's rule: no decay for names containing `bias` or for LayerNorm weights. */
+/**
+ * HF Trainer's rule: no decay for names containing `bias` or for LayerNorm weights. Our inducer names its biases `b1` /
+ * `b2` where KA names them `A_bias` / `B_bias` (spec §6.2, §10), so a last path segment `b`, `b1`, `b2`… counts as a bias.
+ */
 export function decaysByHfRule(name: string): boolean {
-  return !(/bias/.test(name) || /layer_?norm|LayerNorm|(^|[._/])ln(_\w+)?([._/]|$)/i.test(name));
+  const last = name.split(/[./]/).pop() ?? name;
+  return !(/bias/.test(name) || /^b\d*$/.test(last) || /layer_?norm|LayerNorm|(^|[._/])ln(_\w+)?([._/]|$)/i.test(name));
 }
 
 /** Spec §6.2: NLU AdamW: β (0.9, 0.98), eps 1e-6, weight decay 0.1 except biases and LayerNorm weights. */
