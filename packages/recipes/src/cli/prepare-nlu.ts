@@ -15,7 +15,11 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
   const { s, presetName, seed, files, batchSize, loopBase, totalFor } = ctx;
   const load = s.task === 'sst2' ? loadSst2 : loadMnli;
   const maxLen = Math.min(512, model.config.maxPositions - 2); // RoBERTa positions start after the padding index
-  const toInput = (e: GlueExample) => buildGlueInput(tok, e, { maxLength: Math.min(maxLen, s.maxLength ?? Infinity) });
+  const length = Math.min(maxLen, s.maxLength ?? Infinity);
+  // 'global' padding is the reference's padding="max_length" (every example padded to 512, or the model's limit); it
+  // matters numerically, because the faithful inducer's λ counts padded keys (spec §3.2)
+  const padTo = (s.padding ?? 'global') === 'global' ? length : undefined;
+  const toInput = (e: GlueExample) => buildGlueInput(tok, e, { maxLength: length, ...(padTo ? { padTo } : {}) });
   const trainEx = load(files.train).slice(0, s.maxTrainExamples ?? Infinity).map(toInput);
   const validEx = load(files.valid).slice(0, s.maxValidExamples ?? NLU_EVAL_SAMPLES).map(toInput);
   const mm = s.task === 'mnli' && files.test ? load(files.test).slice(0, s.maxValidExamples ?? Infinity).map(toInput) : null;
