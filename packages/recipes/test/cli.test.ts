@@ -138,6 +138,10 @@ describe('peft train on the NLU and CoQA paths (2 steps, tiny fixtures, test fix
     expect(mj.steps).toBe(2);
     expect(mj.metrics.accuracy! * 5).toBeCloseTo(Math.round(mj.metrics.accuracy! * 5), 9); // 5 labelled dev rows
     expect(existsSync(join(work, 'mnli-run', 'adapter', 'adapter_config.json'))).toBe(true);
+    // the saved adapter (the only validation is the last step's) evaluates to the same accuracies
+    const e = peft('eval', 'mnli', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--adapter', join(work, 'mnli-run', 'adapter'), '--data', data);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toEqual({ accuracy: mj.metrics.accuracy, 'accuracy (mismatched)': mj.metrics['accuracy (mismatched)'] });
     const c = peft('train', 'coqa', '--model', tinyGpt2, '--data', data, '--out', join(work, 'coqa-run'), '--max-steps', '2', '--batch-size', '4', '--test-entries', '1');
     expect(c.code, c.stderr).toBe(0);
     const cj = JSON.parse(c.stdout) as { metrics: Record<string, number> };

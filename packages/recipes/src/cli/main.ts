@@ -13,7 +13,7 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
              [--max-steps N] [--batch-size N] [--lr X] [--seed N] [--resume] [--warmup N] [--accum N]
              [--padding global|batch] [--checkpoint-every N] [--max-train-examples N] [--max-valid-examples N]
              [--test-entries N] [--max-length N] [--label-smoothing X] [--patience N]
-  peft eval webnlg --model DIR --adapter DIR [--data DIR] [--test-entries N] [--max-valid-examples N]
+  peft eval webnlg|sst2|mnli --model DIR --adapter DIR [--data DIR] [--test-entries N] [--max-valid-examples N] [--seed N]
   peft generate --model DIR --adapter DIR --triples "s | p | o; s | p | o"   (or --story TEXT --question Q …)
   peft presets
   peft metrics bleu|ter|meteor --hyp FILE --ref FILE [--ref FILE …] [--lc]

@@ -9,6 +9,11 @@ import { lmSplit } from '../data/batching.js';
 import { groupEntries } from '../data/webnlg-examples.js';
 import { loadWebnlgJson } from '../data/webnlg-json.js';
 import { UsageError } from '../errors.js';
+import { classifierSplit } from '../data/batching.js';
+import { loadMnli, loadSst2 } from '../data/glue.js';
+import { buildGlueInput } from '../data/glue-sequence.js';
+import { NLU_EVAL_SAMPLES, RECIPES } from '../recipes.js';
+import { accuracyOf } from '../task/nlu.js';
 import { presetRegistry } from '../presets.js';
 import { addTaskTokens, decodePrompts, loadTaskEmbeddings, padId, perplexity, type NlgTokenizer } from '../task/nlg.js';
 import { dataRoot, requireFile } from './paths.js';
@@ -65,8 +70,12 @@ export function metricsCommand(kind: string | undefined, o: Options): unknown {
   }
 }
 
-async function loadTuned(modelDir: string, adapterDir: string): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
-  const model = await loadModel(modelDir);
+async function loadTuned(
+  modelDir: string,
+  adapterDir: string,
+  head?: { numLabels: number; seed: number },
+): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
+  const model = await loadModel(modelDir, head ?? {});
   const tok = (await loadTokenizer(modelDir)) as unknown as NlgTokenizer;
   try {
     if (model instanceof Gpt2Model) {
@@ -111,7 +120,8 @@ export async function generateCommand(o: Options): Promise<string[]> {
 
 /** `peft eval webnlg --model DIR --adapter DIR [--data DIR] [--test-entries N]`: perplexity and test BLEU/METEOR/TER. */
 export async function evalCommand(task: string | undefined, o: Options): Promise<Record<string, number | string>> {
-  if (task !== 'webnlg') throw new UsageError(`peft eval supports webnlg (got ${task ? `'${task}'` : 'nothing'}); NLU and CoQA evaluation run at the end of peft train`);
+  if (task === 'sst2' || task === 'mnli') return evalNlu(task, o);
+  if (task !== 'webnlg') throw new UsageError(`peft eval supports webnlg, sst2, mnli (got ${task ? `'${task}'` : 'nothing'}); CoQA is scored at the end of peft train`);
   const modelDir = o.required('model');
   const adapterDir = o.required('adapter');
   const data = dataRoot(o.string('data'));
@@ -129,6 +139,33 @@ export async function evalCommand(task: string | undefined, o: Options): Promise
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
     const hyps = decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
     return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references])) };
+  } finally {
+    dispose();
+  }
+}
+
+/** `peft eval sst2|mnli --model DIR --adapter DIR [--data DIR] [--max-valid-examples N] [--seed N]`: accuracy (MNLI: matched and mismatched). */
+async function evalNlu(task: 'sst2' | 'mnli', o: Options): Promise<Record<string, number>> {
+  const modelDir = o.required('model');
+  const adapterDir = o.required('adapter');
+  const data = dataRoot(o.string('data'));
+  const limit = o.int('max-valid-examples', 1) ?? NLU_EVAL_SAMPLES;
+  // a checkpoint without a classification head gets a random frozen one drawn from the run's seed (spec §3.6):
+  // evaluate with the seed the adapter was trained with
+  const seed = o.int('seed', 0) ?? RECIPES[task].seed;
+  o.checkAllUsed('eval');
+  const files = RECIPES[task].files;
+  const valid = requireFile(join(data, files.valid), `${task} validation file`);
+  const { model, tok, dispose } = await loadTuned(modelDir, adapterDir, { numLabels: task === 'mnli' ? 3 : 2, seed });
+  try {
+    if (!(model instanceof RobertaModel)) throw new UsageError(`peft eval ${task} needs a RoBERTa model`);
+    const length = Math.min(512, model.config.maxPositions - 2);
+    const load = task === 'sst2' ? loadSst2 : loadMnli;
+    const split = (file: string, n: number) =>
+      classifierSplit(load(file).slice(0, n).map((e) => buildGlueInput(tok, e, { maxLength: length, padTo: length })), tok.tokenToId('<pad>') ?? 1);
+    const out: Record<string, number> = { accuracy: accuracyOf(model, split(valid, limit), 16).value };
+    if (task === 'mnli' && files.test) out['accuracy (mismatched)'] = accuracyOf(model, split(requireFile(join(data, files.test), 'MNLI mismatched file'), Infinity), 16).value;
+    return out;
   } finally {
     dispose();
   }
