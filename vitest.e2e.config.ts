@@ -12,7 +12,7 @@ const alias = Object.fromEntries(
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/test/**/*.e2e.test.ts'],
+    include: ['packages/*/test/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts'],
     exclude: ['**/node_modules/**'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 900_000,
