@@ -31,7 +31,12 @@ export function causalKeep(n: number, m: number): tf.Tensor2D {
   });
 }
 
-/** Applies the causal replacement (masked → `maskedValue`) and then the additive mask, as the reference does. */
+/**
+ * Applies the causal replacement (masked → `maskedValue`) and then the additive mask, as the reference does.
+ * The replacement is written s·keep + (1 − keep)·maskedValue with keep ∈ {0, 1} [n, m]: exact for both kinds of entry
+ * (s·1 + 0 = s, s·0 + v = v for finite s), and broadcast by the arithmetic kernels instead of tiling a [B, H, n, m]
+ * condition for `where`.
+ */
 export function maskScores(
   s: tf.Tensor4D,
   options: { causal?: boolean; mask?: tf.Tensor; maskedValue: number },
@@ -39,8 +44,9 @@ export function maskScores(
   let causalOnly = s;
   if (options.causal) {
     const [, , n, m] = s.shape;
-    const keep = causalKeep(n, m);
-    causalOnly = tf.where(tf.broadcastTo(keep, s.shape), s, tf.fill(s.shape, options.maskedValue)) as tf.Tensor4D;
+    const keep = tf.cast(causalKeep(n, m), 'float32'); // [n, m]
+    const fill = tf.mul(tf.sub(1, keep), options.maskedValue); // [n, m]
+    causalOnly = tf.add(tf.mul(s, keep), fill) as tf.Tensor4D;
   }
   const withPadding = options.mask ? (tf.add(causalOnly, options.mask) as tf.Tensor4D) : causalOnly;
   return { withPadding, causalOnly };
