@@ -319,15 +319,19 @@ function fakeModel(spec: ModelSpec): TunableModel & { kernel(layer: number, site
     spec,
     useMethod: () => undefined,
     baseParameterCount: () => 1000,
-    getLinearKernel: (l, s) => kernels.get(key(l, s))!,
+    // core's LinearWeights contract: getters hand out copies, setters copy their argument
+    getLinearKernel: (l, s) => tf.clone(kernels.get(key(l, s))!),
     setLinearKernel: (l, s, k) => {
       kernels.get(key(l, s))!.dispose();
-      kernels.set(key(l, s), k);
+      kernels.set(key(l, s), tf.clone(k));
     },
-    getLinearBias: (l, s) => biases.get(key(l, s)),
+    getLinearBias: (l, s) => {
+      const b = biases.get(key(l, s));
+      return b ? tf.clone(b) : undefined;
+    },
     setLinearBias: (l, s, b) => {
       biases.get(key(l, s))?.dispose();
-      biases.set(key(l, s), b);
+      biases.set(key(l, s), tf.clone(b));
     },
     kernel: (l, s) => kernels.get(key(l, s))!,
   };

@@ -4,7 +4,7 @@ export type { KeyValueCache, LayerCache } from './cache.js';
 export { disposeCache } from './cache.js';
 export { FrozenLinear } from './nn/linear.js';
 export { LayerNorm } from './nn/layer-norm.js';
-export { geluTanh, geluErf } from './nn/activations.js';
+export { geluTanh, geluErf, geluTanhValue, geluErfValue } from './nn/activations.js';
 export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
 export {
   readCheckpointConfig,

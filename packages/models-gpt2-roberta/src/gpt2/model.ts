@@ -17,7 +17,7 @@ import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
 import { tidyObject } from '../nn/tidy.js';
-import { checkpointed } from '../nn/checkpoint.js';
+import { checkpointed, checkpointsLayer } from '../nn/checkpoint.js';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
@@ -54,9 +54,10 @@ export interface Gpt2ForwardInput {
   /**
    * Gradient checkpointing: keep only each block's input (and dropout masks) for the backward, which recomputes the
    * block. Same values and gradients, much less memory (needed to train GPT-2 small in the 4 GiB wasm heap). The
-   * gradients reach the attached method's parameters; not with a cache.
+   * gradients reach the attached method's parameters; not with a cache. A number k checkpoints only the first k
+   * blocks: rematerialise only as much as the heap needs (each checkpointed block runs its forward twice).
    */
-  readonly checkpointBlocks?: boolean;
+  readonly checkpointBlocks?: boolean | number;
 }
 
 export interface Gpt2ForwardOutput {
@@ -182,7 +183,7 @@ export class Gpt2Model implements TunableModel {
             ...(blockMask ? { mask: blockMask } : {}),
             ...(past_i ? { past: past_i } : {}),
           });
-        if (input.checkpointBlocks) {
+        if (checkpointsLayer(input.checkpointBlocks, i)) {
           h = checkpointed((x, blockCtx, [m]) => run(x, blockCtx, m as tf.Tensor4D | undefined).h, h, ctx, trainable, mask ? [mask] : []);
         } else {
           const out = run(h, ctx, mask);

@@ -1,9 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { customOp } from './tidy.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** GPT-2's `gelu_new`, the tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). x³ as x·x·x (fast on wasm). */
-export function geluTanh(x: tf.Tensor): tf.Tensor {
+/**
+ * GPT-2's `gelu_new`, the tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). x³ as x·x·x (fast on
+ * wasm). Fused under a custom gradient that keeps only x for the backward pass — the composed form keeps about six
+ * [N, 3072] intermediates per layer on the tape — and recomputes
+ *   d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²),   t = tanh(√(2/π)·(x + 0.044715·x³)).
+ */
+export const geluTanh = customOp(([x], save) => {
+  save([x!]);
+  return {
+    value: geluTanhValue(x!),
+    gradFunc: (dy, [xs]) =>
+      tf.tidy(() => {
+        const x2 = tf.mul(xs!, xs!);
+        const t = tf.tanh(tf.mul(tf.mul(xs!, tf.add(tf.mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
+        const dInner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), SQRT_2_OVER_PI);
+        const d = tf.add(tf.mul(tf.add(t, 1), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.mul(t, t))), dInner));
+        return tf.mul(dy, d);
+      }),
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/** The composed tanh-GELU, without a custom gradient (the reference the fused one is tested against). */
+export function geluTanhValue(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const cube = tf.mul(tf.mul(x, x), x);
     const inner = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), SQRT_2_OVER_PI);
@@ -11,8 +34,25 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
   });
 }
 
-/** The exact GELU (RoBERTa's `gelu`): 0.5·x·(1 + erf(x/√2)). */
-export function geluErf(x: tf.Tensor): tf.Tensor {
+/**
+ * The exact GELU (RoBERTa's `gelu`): 0.5·x·(1 + erf(x/√2)), fused like {@link geluTanh}:
+ *   d/dx = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π).
+ */
+export const geluErf = customOp(([x], save) => {
+  save([x!]);
+  return {
+    value: geluErfValue(x!),
+    gradFunc: (dy, [xs]) =>
+      tf.tidy(() => {
+        const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs!, Math.SQRT1_2)), 1), 0.5);
+        const pdf = tf.mul(tf.exp(tf.mul(tf.mul(xs!, xs!), -0.5)), INV_SQRT_2PI);
+        return tf.mul(dy, tf.add(cdf, tf.mul(xs!, pdf)));
+      }),
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
+/** The composed exact GELU, without a custom gradient. */
+export function geluErfValue(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
 

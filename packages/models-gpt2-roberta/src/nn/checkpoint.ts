@@ -87,3 +87,8 @@ export function checkpointed(
   });
   return op(h, ...variables) as tf.Tensor3D;
 }
+
+/** Whether layer `layer` is checkpointed under the `checkpointBlocks` option: all (true), none, or the first k. */
+export function checkpointsLayer(option: boolean | number | undefined, layer: number): boolean {
+  return typeof option === 'number' ? layer < option : option === true;
+}

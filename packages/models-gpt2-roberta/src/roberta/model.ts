@@ -16,7 +16,7 @@ import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
 import { additivePaddingMask } from '../nn/masks.js';
 import { tidyObject } from '../nn/tidy.js';
-import { checkpointed } from '../nn/checkpoint.js';
+import { checkpointed, checkpointsLayer } from '../nn/checkpoint.js';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
@@ -44,8 +44,8 @@ export interface RobertaForwardInput {
   readonly ctx?: ForwardContext;
   /** Return the input of every layer and the last layer's output: L + 1 tensors. */
   readonly outputHiddenStates?: boolean;
-  /** Gradient checkpointing per layer (see Gpt2ForwardInput.checkpointBlocks). */
-  readonly checkpointBlocks?: boolean;
+  /** Gradient checkpointing per layer, all (true) or the first k (see Gpt2ForwardInput.checkpointBlocks). */
+  readonly checkpointBlocks?: boolean | number;
 }
 
 export interface RobertaForwardOutput {
@@ -141,7 +141,7 @@ export class RobertaModel implements TunableModel {
             ctx: layerCtx,
             ...(layerMask ? { mask: layerMask } : {}),
           });
-        h = input.checkpointBlocks
+        h = checkpointsLayer(input.checkpointBlocks, i)
           ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.instance?.params.variables() ?? [], mask ? [mask] : [])
           : run(h, ctx, mask);
       }
