@@ -1,7 +1,8 @@
 // One GPT-2-small-shaped training step in @peft, for side-by-side timing against scripts/bench/pytorch_step.py.
 // The same step: frozen random N(0, 0.02) GPT-2 small (12 × 768, vocab 50,257, tied head), batch B × T, the NLG
 // "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0, AdamW.
-// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [layers=12] [batch=8] [seq=128] [steps=4] [dir=…]
+// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [layers=12] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…]
+// remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // Prints one JSON line: { median_s, steps_s, peak_rss_mb, backend, blas, loss }.
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +13,7 @@ import { GPT2_SMALL_CONFIG, lmLoss, loadGpt2, writeRandomGpt2Checkpoint } from '
 import { AdamW, NLG_ADAMW, clipByGlobalNorm } from '@peft/recipes';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
+const REMAT = +(args.remat ?? 0);
 const B = +(args.batch ?? 8), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 4), LAYERS = +(args.layers ?? 12);
 const dir = args.dir ?? new URL(`../../test-fixtures/gpt2-small-shaped${LAYERS === 12 ? '' : `-${LAYERS}l`}`, import.meta.url).pathname;
 
@@ -34,7 +36,7 @@ for (let step = 0; step < STEPS; step++) {
   const t0 = performance.now();
   const ctx = trainingContext(0, step);
   const { value, grads } = tf.variableGrads(() => {
-    const { hidden } = model.forward({ inputIds: ids, ctx });
+    const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
   const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
@@ -50,6 +52,7 @@ console.log(JSON.stringify({
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
   blas: blas.registered.length > 0,
+  remat: REMAT,
   trainable: tuned.trainableParameters().total,
   tensors: tf.memory().numTensors,
   loss,

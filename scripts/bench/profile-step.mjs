@@ -1,5 +1,5 @@
 // Where a @peft training step spends its time: kernel wall time by kernel name (tf.profile), one step after a warm-up.
-// Usage: node scripts/bench/profile-step.mjs [backend=wasm] [blas=1] [layers=1] [batch=8] [seq=128]
+// Usage: node scripts/bench/profile-step.mjs [backend=wasm] [blas=1] [layers=1] [batch=8] [seq=128] [remat=k]
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { attach, selectBackend, trainingContext } from '@peft/core';
@@ -9,7 +9,7 @@ import { GPT2_SMALL_CONFIG, lmLoss, loadGpt2, writeRandomGpt2Checkpoint } from '
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const B = +(args.batch ?? 8), T = +(args.seq ?? 128), LAYERS = +(args.layers ?? 1);
-const dir = new URL(`../../test-fixtures/gpt2-small-shaped-${LAYERS}l`, import.meta.url).pathname;
+const dir = new URL(`../../test-fixtures/gpt2-small-shaped${LAYERS === 12 ? "" : `-${LAYERS}l`}`, import.meta.url).pathname;
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
 if (args.blas !== '0') registerBlasKernels({ backends: [choice.backend] });
 if (!existsSync(`${dir}/model.safetensors`)) await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG, n_layer: LAYERS });
@@ -18,7 +18,7 @@ const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
 const vars = tuned.trainableVariables();
 const ids = tf.randomUniform([B, T], 0, model.vocabSize, 'int32');
 const step = (s) => {
-  const { value, grads } = tf.variableGrads(() => lmLoss(model, model.forward({ inputIds: ids, ctx: trainingContext(0, s) }).hidden, ids, { labelSmoothing: 0.1 }), vars);
+  const { value, grads } = tf.variableGrads(() => lmLoss(model, model.forward({ inputIds: ids, ctx: trainingContext(0, s), checkpointBlocks: +(args.remat ?? 0) }).hidden, ids, { labelSmoothing: 0.1 }), vars);
   value.dataSync();
   tf.dispose([value, ...Object.values(grads)]);
 };

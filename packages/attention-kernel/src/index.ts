@@ -3,3 +3,4 @@ export { kernelAttention, broadcastShared } from './kernel-attention.js';
 export { explicitKernelAttention } from './explicit.js';
 export { attentionScores, sharedScores, perQueryLogits, causalKeep, maskScores } from './scores.js';
 export { splitHeads, mergeHeads } from './heads.js';
+export { logSumExpLast } from './logsumexp.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { logSumExpLast } from './logsumexp.js';
 import { attentionScores, maskScores, perQueryLogits, sharedScores } from './scores.js';
 import type { KernelAttentionInput, KernelAttentionOutput } from './types.js';
 
@@ -44,7 +45,7 @@ export function kernelAttention(input: KernelAttentionInput): KernelAttentionOut
         ? tf.concat([sharedS, causalOnly], 3)
         : causalOnly
       : ordinary;
-    const lambdaRaw = tf.sigmoid(tf.sub(a, tf.logSumExp(lambdaScores, -1, true))); // [B, H, n, 1]
+    const lambdaRaw = tf.sigmoid(tf.sub(a, logSumExpLast(lambdaScores))); // [B, H, n, 1]
     const lambda = dropout ? dropout(lambdaRaw) : lambdaRaw;
 
     let output: tf.Tensor4D;

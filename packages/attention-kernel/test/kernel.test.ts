@@ -199,3 +199,19 @@ describe('hygiene', () => {
     expect(() => explicitKernelAttention({ ...t.input, dropout: (x) => x })).toThrow(/dropout/);
   });
 });
+
+describe('logSumExpLast', () => {
+  it('equals tfjs logSumExp in value and gradient, and stays finite for large scores', async () => {
+    const { logSumExpLast } = await import('@peft/attention-kernel');
+    const s = tf.tensor3d([[[1, 2, 3], [-1e4, 0.5, 80]]]);
+    const a = logSumExpLast(s);
+    const b = tf.logSumExp(s, -1, true);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+    const dy = tf.tensor3d([[[0.3], [-2]]]);
+    const ga = tf.grad((x: tf.Tensor) => logSumExpLast(x))(s, dy);
+    const gb = tf.grad((x: tf.Tensor) => tf.logSumExp(x, -1, true))(s, dy);
+    expect(maxAbsDiff(ga, gb)).toBeLessThan(1e-6);
+    expect(Number.isFinite(a.dataSync()[1]!)).toBe(true);
+    tf.dispose([s, a, b, dy, ga, gb]);
+  });
+});

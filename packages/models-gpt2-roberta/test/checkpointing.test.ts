@@ -74,7 +74,7 @@ describe('gradient checkpointing', () => {
     const ids = tf.tensor2d([[0, 31, 400, 77, 2], [0, 88, 2, 1, 1]], undefined, 'int32');
     const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], undefined, 'int32');
     const y = tf.tensor1d([2, 0], 'int32');
-    const loss = (checkpointBlocks: boolean) => {
+    const loss = (checkpointBlocks: boolean | number) => {
       const ctx = trainingContext(5, 9);
       return classificationLoss(tf.mul(m.classify(m.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks }).hidden, ctx), 50) as tf.Tensor2D, y);
     };

@@ -35,11 +35,12 @@ describe('chunked LM loss', () => {
   });
 
   for (const eps of [0, 0.1]) {
-    for (const chunkRows of [1, 3, 128]) {
-      it(`value and gradient equal the plain formulation (ε = ${eps}, chunkRows = ${chunkRows})`, () => {
+    for (const [chunkRows, saveGradientBytes] of [[1, undefined], [3, undefined], [128, undefined], [3, 0], [128, 0]] as const) {
+      const mode = saveGradientBytes === 0 ? 'recomputed' : 'kept';
+      it(`value and gradient equal the plain formulation (ε = ${eps}, chunkRows = ${chunkRows}, logit gradient ${mode})`, () => {
         const y = tf.tensor2d(labels, undefined, 'int32');
         const [got, gGot] = tf.tidy(() => {
-          const { value, grads } = tf.valueAndGrads((h: tf.Tensor) => lmLoss(model, h as tf.Tensor3D, y, { labelSmoothing: eps, chunkRows }))([hidden]);
+          const { value, grads } = tf.valueAndGrads((h: tf.Tensor) => lmLoss(model, h as tf.Tensor3D, y, { labelSmoothing: eps, chunkRows, ...(saveGradientBytes === undefined ? {} : { saveGradientBytes }) }))([hidden]);
           return [value.dataSync()[0]!, grads[0]!.arraySync()];
         }) as unknown as [number, number[][][]];
         const [want, gWant] = tf.tidy(() => {
@@ -79,6 +80,8 @@ describe('chunked LM loss', () => {
     const y = tf.tensor2d(rowLabels, undefined, 'int32');
     const f = (loss: (h: tf.Tensor3D) => tf.Scalar) => () => loss(model.forward({ inputIds: input, tokenTypeIds: types }).hidden);
     const got = tf.variableGrads(f((h) => lmLoss(model, h, y, { labelSmoothing: 0.1, chunkRows: 2 })), [added]);
+    const recomputed = tf.variableGrads(f((h) => lmLoss(model, h, y, { labelSmoothing: 0.1, chunkRows: 2, saveGradientBytes: 0 })), [added]);
+    expect(tf.max(tf.abs(tf.sub(recomputed.grads[added.name]!, got.grads[added.name]!))).dataSync()[0]).toBeLessThan(1e-6);
     const want = tf.variableGrads(f((h) => naiveLoss(model, h, rowLabels, 0.1)), [added]);
     const g = got.grads[added.name]!;
     const w = want.grads[added.name]!;

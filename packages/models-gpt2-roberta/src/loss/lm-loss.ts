@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '@peft/core';
-import { customOp, type GradFunc } from '../nn/tidy.js';
+import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
 /** The label value that marks a position without a target (PyTorch `ignore_index`). */
@@ -11,6 +11,12 @@ export interface LmLossOptions {
   readonly labelSmoothing?: number;
   /** Rows of the [rows, V] logits block computed at a time (default 128). */
   readonly chunkRows?: number;
+  /**
+   * The forward keeps the [N, V] logit gradient for the backward when it takes at most this many bytes (default
+   * 256 MiB: B 8 × T 128 with GPT-2's vocabulary is 204 MB), saving one [N, d]·[d, V] matmul and a softmax pass;
+   * above it the backward recomputes the logits chunk by chunk. 0 always recomputes.
+   */
+  readonly saveGradientBytes?: number;
 }
 
 /**
@@ -24,6 +30,7 @@ export interface LmLossOptions {
  */
 export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
+  const saveBudget = options.saveGradientBytes ?? 256 * 2 ** 20;
   if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);
   const chunkRows = options.chunkRows ?? 128;
   if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
@@ -53,39 +60,58 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
     const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
+  /** ∂loss/∂z for one chunk, per unit dy: (softmax(z) − ((1 − ε)·onehot(y) + ε/V))·w, w = 1/count or 0. */
+  const unitGradient = (z: tf.Tensor2D, lse: tf.Tensor | null, y: tf.Tensor1D, w: tf.Tensor1D): tf.Tensor2D =>
+    tf.tidy(() => {
+      const p = lse ? tf.exp(tf.sub(z, tf.reshape(lse, [-1, 1]))) : tf.softmax(z);
+      const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
+      return tf.mul(tf.sub(p, target), tf.reshape(w, [-1, 1])) as tf.Tensor2D;
+    });
   const chunks = Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i) => [i * chunkRows, Math.min(chunkRows, rows - i * chunkRows)] as const);
 
   const lossOf = ([x, aIn]: tf.Tensor[], save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: GradFunc } => {
     const a = (aIn as tf.Tensor2D | undefined) ?? null;
-    // the backward needs the targets too: `save` keeps copies past this call (the originals are disposed at its end)
-    save(a ? [x!, safeTargets, weights, a] : [x!, safeTargets, weights]);
+    // When the [N, V] logit gradient fits the budget, the forward keeps it (per chunk, without dy) and the backward is
+    // one matmul per chunk; otherwise the backward recomputes each chunk's logits (one more [r, d]·[d, V] matmul).
+    // (only when a tape records: otherwise tfjs saves nothing and no backward follows; tfjs-core 4.22's engine state)
+    const recording = ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth ?? 0) > 0;
+    const keepGrads = recording && rows * vocab * 4 <= saveBudget;
+    const unitGrads: tf.Tensor2D[] = [];
     let total: tf.Scalar = tf.scalar(0);
     for (const [start, r] of chunks) {
-      const next = tf.tidy(() => {
+      const [next, g] = tidyObject(() => {
         const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
+        const w = tf.slice(weights, [start], [r]);
         const lse = tf.logSumExp(z, 1); // [r]
         const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
         const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
-        return tf.add(total, tf.sum(tf.mul(rowLoss, tf.slice(weights, [start], [r])))) as tf.Scalar;
+        const sum = tf.add(total, tf.sum(tf.mul(rowLoss, w))) as tf.Scalar;
+        return [sum, keepGrads ? unitGradient(z, lse, y, w) : null] as const;
       });
       total.dispose();
       total = next;
+      if (g) unitGrads.push(g);
     }
+    // the backward needs the targets too: `save` keeps copies past this call (the originals are disposed at its end)
+    save([x!, safeTargets, weights, ...(a ? [a] : []), ...unitGrads]);
+    unitGrads.forEach((g) => g.dispose());
+    const hasAdded = a !== null;
     return {
       value: total,
       gradFunc: (dy, saved) => {
-        const [xs, ys, ws, as] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor2D | undefined];
+        const [xs, ys, ws] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const as = hasAdded ? (saved[3] as tf.Tensor2D) : undefined;
+        const kept = saved.slice(hasAdded ? 4 : 3) as tf.Tensor2D[];
         const dxParts: tf.Tensor[] = [];
         let da: tf.Tensor | undefined = as ? tf.zerosLike(as) : undefined;
-        for (const [start, r] of chunks) {
+        for (const [c, [start, r]] of chunks.entries()) {
           const [dxc, dac] = tf.tidy(() => {
             const h = tf.slice(xs, [start, 0], [r, d]);
-            const z = chunkLogits(h, as ?? null); // [r, V]
-            const y = tf.slice(ys, [start], [r]);
-            const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
-            const scale = tf.reshape(tf.mul(tf.slice(ws, [start], [r]), dy), [r, 1]);
-            const dz = tf.mul(tf.sub(tf.softmax(z), target), scale) as tf.Tensor2D; // [r, V]
+            const unit = keepGrads
+              ? kept[c]!
+              : unitGradient(chunkLogits(h, as ?? null), null, tf.slice(ys, [start], [r]), tf.slice(ws, [start], [r]));
+            const dz = tf.mul(unit, dy) as tf.Tensor2D; // [r, V]
             if (!as) return [tf.matMul(dz, table), undefined] as const;
             const dzFrozen = tf.slice(dz, [0, 0], [r, v0]) as tf.Tensor2D;
             const dzAdded = tf.slice(dz, [0, v0], [r, -1]) as tf.Tensor2D;
