@@ -3,7 +3,8 @@
     {
       "target_name": "peft_blas",
       "sources": ["src/native/blas.c"],
-      "cflags": ["-O2", "-std=c11"],
+      "cflags": ["-O3", "-std=gnu11", "-fopenmp", "-fno-math-errno", "-funsafe-math-optimizations", "-fno-finite-math-only"],
+      "ldflags": ["-fopenmp"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "libraries": ["-lopenblas"]
     }

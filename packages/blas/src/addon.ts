@@ -10,6 +10,8 @@ export interface BlasAddon {
     transposeA: boolean, transposeB: boolean,
     strideA: number, strideB: number,
   ): void;
+  /** y[yOffset + i] = f(x[xOffset + i]) for i < n; op 0 = tanh, 1 = exp. */
+  unary(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, n: number): void;
   setThreads(n: number): void;
   config(): string;
 }

@@ -4,7 +4,7 @@ import { gemmGeometry } from './geometry.js';
 
 /**
  * @peft/blas: an optional accelerator. It registers a `BatchMatMul` kernel backed by OpenBLAS's sgemm into the
- * TensorFlow.js `wasm` and `cpu` backends. On wasm the GEMM reads and writes the wasm heap in place; every matmul form
+ * TensorFlow.js `wasm` and `cpu` backends, and `Tanh` / `Exp` kernels computed natively on all cores. On wasm the GEMM reads and writes the wasm heap in place; every matmul form
  * — transposed, batched, broadcast — runs at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D
  * form and everything else falls to a naive loop at ~2 GFLOP/s. Anything it cannot express goes to tfjs's kernel.
  */
@@ -14,12 +14,29 @@ export interface BlasStatus {
   readonly reason?: string;
   /** OpenBLAS's build configuration and thread count. */
   readonly config?: string;
-  /** Backends whose BatchMatMul is now OpenBLAS's. */
+  /** Backends whose kernels (BatchMatMul, Tanh, Exp) are now the addon's. */
   readonly registered: readonly string[];
 }
 
 type KernelConfig = ReturnType<typeof tf.getKernel> & object;
+/** tfjs's own kernels, by `${kernel}/${backend}`, to fall back to and to restore. */
 const originals = new Map<string, KernelConfig>();
+const UNARY_OPS: Readonly<Record<string, number>> = { Tanh: 0, Exp: 1 };
+
+function replaceKernel(kernelName: string, backendName: string, make: (original: KernelConfig) => tf.KernelFunc): boolean {
+  const key = `${kernelName}/${backendName}`;
+  const original = originals.get(key) ?? tf.getKernel(kernelName, backendName);
+  if (!original) return false; // that backend's package is not imported
+  originals.set(key, original);
+  tf.unregisterKernel(kernelName, backendName); // ours or tfjs's, whichever is registered now
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
+    kernelFunc: make(original),
+  });
+  return true;
+}
 
 /** Registers the OpenBLAS matmul into the given backends (default both); a no-op report when the addon is absent. */
 export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number } = {}): BlasStatus {
@@ -29,33 +46,35 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
   if (options.threads) addon.setThreads(options.threads);
   const registered: string[] = [];
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
-    const original = originals.get(backendName) ?? tf.getKernel('BatchMatMul', backendName);
-    if (!original) continue; // that backend's package is not imported
-    originals.set(backendName, original);
-    tf.unregisterKernel('BatchMatMul', backendName); // ours or tfjs's, whichever is registered now
-    tf.registerKernel({
-      kernelName: 'BatchMatMul',
-      backendName,
-      ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-      kernelFunc: (args) => {
-        const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-        const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-        const g = a.dtype === 'float32' && b.dtype === 'float32' ? gemmGeometry(a.shape, b.shape, transposeA, transposeB) : null;
-        if (!g) return original.kernelFunc(args);
-        return backendName === 'wasm'
-          ? wasmGemm(args.backend as WasmBackendLike, a, b, g, transposeA, transposeB, addon)
-          : cpuGemm(args.backend as CpuBackendLike, a, b, g, transposeA, transposeB, addon);
-      },
+    const ok = replaceKernel('BatchMatMul', backendName, (original) => (args) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      const g = a.dtype === 'float32' && b.dtype === 'float32' ? gemmGeometry(a.shape, b.shape, transposeA, transposeB) : null;
+      if (!g) return original.kernelFunc(args);
+      return backendName === 'wasm'
+        ? wasmGemm(args.backend as WasmBackendLike, a, b, g, transposeA, transposeB, addon)
+        : cpuGemm(args.backend as CpuBackendLike, a, b, g, transposeA, transposeB, addon);
     });
+    if (!ok) continue;
+    for (const [kernelName, op] of Object.entries(UNARY_OPS)) {
+      replaceKernel(kernelName, backendName, (original) => (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const n = x.shape.reduce((p, d) => p * d, 1);
+        if (x.dtype !== 'float32' || n === 0) return original.kernelFunc(args);
+        return backendName === 'wasm'
+          ? wasmUnary(args.backend as WasmBackendLike, x, n, op, addon)
+          : cpuUnary(args.backend as CpuBackendLike, x, n, op, addon);
+      });
+    }
     registered.push(backendName);
   }
   return { available: true, config: addon.config(), registered };
 }
 
-/** Puts tfjs's own BatchMatMul kernels back. */
+/** Puts tfjs's own kernels back. */
 export function unregisterBlasKernels(): void {
-  for (const [backendName, original] of originals) {
-    tf.unregisterKernel('BatchMatMul', backendName);
+  for (const original of originals.values()) {
+    tf.unregisterKernel(original.kernelName, original.backendName);
     tf.registerKernel(original);
   }
   originals.clear();
@@ -87,6 +106,20 @@ function wasmGemm(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, 
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
   addon.sgemmBatched(heap, offset(a), heap, offset(b), heap, offset(out), g.batch, g.m, g.n, g.k, ta, tb, g.strideA, g.strideB);
   return out;
+}
+
+function wasmUnary(backend: WasmBackendLike, x: tf.TensorInfo, n: number, op: number, addon: Addon): tf.TensorInfo {
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  addon.unary(op, heap, offset(x), heap, offset(out), n);
+  return out;
+}
+
+function cpuUnary(backend: CpuBackendLike, x: tf.TensorInfo, n: number, op: number, addon: Addon): tf.TensorInfo {
+  const out = new Float32Array(n);
+  addon.unary(op, backend.data.get(x.dataId).values as Float32Array, 0, out, 0, n);
+  return backend.makeTensorInfo([...x.shape], 'float32', out);
 }
 
 function cpuGemm(backend: CpuBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, g: Geometry, ta: boolean, tb: boolean, addon: Addon): tf.TensorInfo {

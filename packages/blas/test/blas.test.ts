@@ -82,3 +82,28 @@ describe('@peft/blas without the addon', () => {
     else expect(s.reason).toMatch(/libopenblas-dev/);
   });
 });
+
+describe.skipIf(!available)('@peft/blas native Tanh and Exp', () => {
+  afterAll(async () => {
+    unregisterBlasKernels();
+    await tf.setBackend('cpu');
+  });
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`equal tfjs's kernels on ${backend} (values and gradients), large and small tensors`, async () => {
+      await tf.setBackend(backend);
+      for (const shape of [[7], [300, 700]]) {
+        const x = tf.mul(rand(shape, 3), 4);
+        const want = [tf.tanh(x), tf.exp(x), tf.grad((t: tf.Tensor) => tf.tanh(t))(x), tf.grad((t: tf.Tensor) => tf.exp(t))(x)];
+        registerBlasKernels({ backends: [backend] });
+        const got = [tf.tanh(x), tf.exp(x), tf.grad((t: tf.Tensor) => tf.tanh(t))(x), tf.grad((t: tf.Tensor) => tf.exp(t))(x)];
+        unregisterBlasKernels();
+        for (const [i, g] of got.entries()) {
+          // |got − want| ≤ 2e-7 + 1e-5·|want| (1 − tanh² near |x| ≈ 10 is a difference of float32 ulps)
+          const excess = tf.tidy(() => tf.max(tf.sub(tf.abs(tf.sub(g, want[i]!)), tf.add(tf.mul(tf.abs(want[i]!), 1e-5), 2e-7))).dataSync()[0]!);
+          expect(excess, `output ${i} at [${shape}]`).toBeLessThanOrEqual(0);
+        }
+        tf.dispose([x, ...want, ...got]);
+      }
+    });
+  }
+});

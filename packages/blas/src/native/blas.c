@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 
 #define CHECK(call)                                                                 \
   do {                                                                              \
@@ -74,6 +75,41 @@ static napi_value sgemm_batched(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// unary(op, x, xOffset, y, yOffset, n): y[i] = f(x[i]) for op 0 = tanh, 1 = exp. OpenMP threads and the
+// compiler's vector math (libmvec) do what tfjs-wasm does one scalar at a time on one thread. x and y may alias.
+static napi_value unary(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 6) {
+    napi_throw_error(env, NULL, "peft_blas: unary takes 6 arguments");
+    return NULL;
+  }
+  size_t lx, ly;
+  int64_t op = get_i64(env, argv[0]);
+  float *x = f32_view(env, argv[1], &lx);
+  if (!x) return NULL;
+  float *y = f32_view(env, argv[3], &ly);
+  if (!y) return NULL;
+  int64_t xo = get_i64(env, argv[2]), yo = get_i64(env, argv[4]), n = get_i64(env, argv[5]);
+  if (n < 0 || xo < 0 || yo < 0 || (uint64_t)(xo + n) > lx || (uint64_t)(yo + n) > ly) {
+    napi_throw_range_error(env, NULL, "peft_blas: unary operand out of bounds");
+    return NULL;
+  }
+  const float *restrict in = x + xo;
+  float *restrict out = y + yo;
+  if (op == 0) {
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; i++) out[i] = tanhf(in[i]);
+  } else if (op == 1) {
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; i++) out[i] = expf(in[i]);
+  } else {
+    napi_throw_range_error(env, NULL, "peft_blas: unknown unary op");
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -96,8 +132,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sgemmBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
+      {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(napi_define_properties(env, exports, 3, props));
+  CHECK(napi_define_properties(env, exports, 4, props));
   return exports;
 }
 
