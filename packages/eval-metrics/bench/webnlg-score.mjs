@@ -56,3 +56,4 @@ console.log(
   `wall time ${total.toFixed(2)} s  (TER ${(spent.ter / 1000).toFixed(2)} s, METEOR ${(spent.meteor / 1000).toFixed(2)} s, ` +
     `reading + preprocessing + BLEU ${other.toFixed(2)} s; goal < 30 s); CPU time ${cpuSeconds.toFixed(2)} s`,
 );
+console.log(JSON.stringify({ wall_s: total, cpu_s: cpuSeconds, ter_s: spent.ter / 1000, meteor_s: spent.meteor / 1000, other_s: other, goal_s: 30 }));

@@ -80,3 +80,4 @@ console.log(`same tokens: ${same}`);
 console.log(`tensors alive: ${tf.memory().numTensors}`);
 model.dispose();
 if (!same) process.exitCode = 1;
+console.log(JSON.stringify({ backend, model: shape, context, new_tokens: newTokens, cached_s: cached.seconds, recompute_s: full.seconds, speedup: full.seconds / cached.seconds, same_tokens: same }));
