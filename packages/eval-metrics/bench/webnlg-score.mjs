@@ -1,20 +1,23 @@
 // Times the full official WebNLG 2017 evaluation on the built package:
-//   cd packages/eval-metrics && npx tsup && node bench/webnlg-score.mjs [DATA_DIR]
-// The hypothesis of each of the 1,862 test entries is its first reference (raw text), so every metric sees a perfect
-// match (BLEU 100, TER 0) while doing the full work. Prints the scores, the wall time per part and the process CPU
-// time (the wall time on a loaded machine can be far above it).
+//   cd packages/eval-metrics && npx tsup && node bench/webnlg-score.mjs [DATA_DIR] [--hyp FILE]
+// Without --hyp, the hypothesis of each of the 1,862 test entries is its first reference (raw text): BLEU 100, TER 0.
+// With --hyp (one line per test entry, e.g. a real system's output), TER's shift search and METEOR's aligner do the
+// work a real evaluation does. Prints the scores, the wall time per part and the process CPU time (the wall time on a
+// loaded machine can be far above it).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OFFICIAL_WEBNLG_METRICS, formatMultiBleu, readWebnlgBenchmark, scoreWebnlg } from '../dist/index.js';
 
-const dataDir =
-  process.argv[2] ?? fileURLToPath(new URL('../../../../shared/data/webnlg/webnlg_challenge_2017', import.meta.url));
+const argv = process.argv.slice(2);
+const hypAt = argv.indexOf('--hyp');
+const givenHyp = hypAt >= 0 ? argv.splice(hypAt, 2)[1] : undefined;
+const dataDir = argv[0] ?? fileURLToPath(new URL('../../../../shared/data/webnlg/webnlg_challenge_2017', import.meta.url));
 const xml = join(dataDir, 'test', 'testdata_with_lex.xml');
 const entries = readWebnlgBenchmark(readFileSync(xml, 'utf8'), xml);
-const hypFile = join(mkdtempSync(join(tmpdir(), 'webnlg-bench-')), 'first-reference.txt');
-writeFileSync(hypFile, entries.map((entry) => `${entry.lexs[0]}\n`).join(''));
+const hypFile = givenHyp ?? join(mkdtempSync(join(tmpdir(), 'webnlg-bench-')), 'first-reference.txt');
+if (!givenHyp) writeFileSync(hypFile, entries.map((entry) => `${entry.lexs[0]}\n`).join(''));
 
 const spent = { ter: 0, meteor: 0 };
 const timed = (name) => {
