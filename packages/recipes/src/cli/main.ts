@@ -97,6 +97,25 @@ async function useBackend(log: (s: string) => void): Promise<void> {
   const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : undefined;
   const choice = await selectBackend(only ? { only } : {});
   log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}`);
+  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend));
+}
+
+/**
+ * The optional @peft/blas accelerator (OpenBLAS matmul, native tanh/exp) for the wasm and cpu backends: used when it
+ * loads, unless PEFT_BLAS=0. Returns the line to log.
+ */
+async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
+  if (process.env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+  try {
+    const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
+    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
+    const status = blas.registerBlasKernels({ backends: [backend] });
+    return status.available
+      ? `kernels: OpenBLAS matmul + native tanh/exp (@peft/blas; ${status.config})`
+      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+  } catch (e) {
+    return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
 }
 
 function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
