@@ -116,15 +116,20 @@ function wasmUnary(backend: WasmBackendLike, x: tf.TensorInfo, n: number, op: nu
   return out;
 }
 
+/** The cpu backend's values of a float32 tensor as a Float32Array (some kernels store other array types). */
+function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v ?? []);
+}
+
 function cpuUnary(backend: CpuBackendLike, x: tf.TensorInfo, n: number, op: number, addon: Addon): tf.TensorInfo {
   const out = new Float32Array(n);
-  addon.unary(op, backend.data.get(x.dataId).values as Float32Array, 0, out, 0, n);
+  addon.unary(op, cpuValues(backend, x), 0, out, 0, n);
   return backend.makeTensorInfo([...x.shape], 'float32', out);
 }
 
 function cpuGemm(backend: CpuBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, g: Geometry, ta: boolean, tb: boolean, addon: Addon): tf.TensorInfo {
-  const values = (t: tf.TensorInfo) => backend.data.get(t.dataId).values as Float32Array;
   const out = new Float32Array(g.batch * g.m * g.n);
-  addon.sgemmBatched(values(a), 0, values(b), 0, out, 0, g.batch, g.m, g.n, g.k, ta, tb, g.strideA, g.strideB);
+  addon.sgemmBatched(cpuValues(backend, a), 0, cpuValues(backend, b), 0, out, 0, g.batch, g.m, g.n, g.k, ta, tb, g.strideA, g.strideB);
   return backend.makeTensorInfo(g.outShape, 'float32', out);
 }
