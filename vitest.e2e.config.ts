@@ -1,16 +1,11 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { inlineTfjsCore, peftAliases } from './vitest.shared.ts';
 
 // End-to-end tests (`npm run e2e`, after `npm run build`): the slow `*.e2e.test.ts` files that `npm test` leaves out.
 // They mostly spawn the built `peft` command; sources are aliased as in vitest.config.ts for any direct import.
-const packagesDir = fileURLToPath(new URL('./packages', import.meta.url));
-const alias = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@peft/${name}`, `${packagesDir}/${name}/src/index.ts`]),
-);
 
 export default defineConfig({
-  resolve: { alias },
+  resolve: { alias: peftAliases },
   test: {
     include: ['packages/*/test/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts'],
     exclude: ['**/node_modules/**'],
@@ -19,10 +14,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 1,
-    server: {
-      deps: {
-        inline: [/@tensorflow[\\/]tfjs-core[\\/]dist[\\/](?!tf-core)/],
-      },
-    },
+    server: inlineTfjsCore,
   },
 });

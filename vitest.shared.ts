@@ -1,0 +1,12 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// What every vitest config of the repository shares: @peft/* resolve to their sources, and tfjs-core's gradient
+// registrations (extension-less ESM files) go through Vite's resolver.
+const packagesDir = fileURLToPath(new URL('./packages', import.meta.url));
+
+export const peftAliases = Object.fromEntries(
+  readdirSync(packagesDir).map((name) => [`@peft/${name}`, `${packagesDir}/${name}/src/index.ts`]),
+);
+
+export const inlineTfjsCore = { deps: { inline: [/@tensorflow[\\/]tfjs-core[\\/]dist[\\/](?!tf-core)/] } };
