@@ -14,4 +14,5 @@ export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from './half.js';
 export * from './adapter-file.js';
 export * from './tuned.js';
 export * from './backend.js';
+export * from './fused-kernels.js';
 export { writeFileAtomic } from './io.js';

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Optional fused kernels. An accelerator (such as @peft/blas) may register these kernel names into a TensorFlow.js
+ * backend; models and methods call them when the active backend has them and compose the same function from tfjs
+ * ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used inside a
+ * custom gradient, never differentiated by tfjs itself.
+ *
+ * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
+ * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
+ */
+export const FusedKernelNames = {
+  geluTanh: 'PeftGeluTanh',
+  geluTanhGrad: 'PeftGeluTanhGrad',
+} as const;
+
+export type FusedKernelName = (typeof FusedKernelNames)[keyof typeof FusedKernelNames];
+
+/** Whether the active backend has the fused kernel `name` registered. */
+export function hasFusedKernel(name: FusedKernelName): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** Runs a registered fused kernel on the active backend (check {@link hasFusedKernel} first). */
+export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap): tf.Tensor {
+  return tf.engine().runKernel(name, inputs) as tf.Tensor;
+}
