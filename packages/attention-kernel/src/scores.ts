@@ -21,14 +21,16 @@ export function perQueryLogits(q: tf.Tensor4D, keys: tf.Tensor4D, scale: number)
 
 /**
  * The causal keep-mask [n, m] (1 = visible): query i, at absolute position m − n + i, sees keys j ≤ m − n + i.
- * Built from integer comparisons, so it is exact on every backend.
+ * Written from JavaScript in one pass (a range/compare/cast chain costs ~2 ms per layer on wasm), so it is exact on
+ * every backend.
  */
 export function causalKeep(n: number, m: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const rows = tf.reshape(tf.add(tf.range(0, n, 1, 'int32'), m - n), [n, 1]);
-    const cols = tf.reshape(tf.range(0, m, 1, 'int32'), [1, m]);
-    return tf.cast(tf.greaterEqual(rows, cols), 'bool') as tf.Tensor2D;
-  });
+  return tf.tensor2d(causalKeepValues(n, m, new Uint8Array(n * m)), [n, m], 'bool');
+}
+
+function causalKeepValues<T extends Uint8Array | Float32Array>(n: number, m: number, keep: T): T {
+  for (let i = 0; i < n; i++) keep.fill(1, i * m, i * m + Math.max(0, Math.min(m, m - n + i + 1)));
+  return keep;
 }
 
 /**
@@ -44,7 +46,7 @@ export function maskScores(
   let causalOnly = s;
   if (options.causal) {
     const [, , n, m] = s.shape;
-    const keep = tf.cast(causalKeep(n, m), 'float32'); // [n, m]
+    const keep = tf.tensor2d(causalKeepValues(n, m, new Float32Array(n * m)), [n, m]); // [n, m] 0/1
     const fill = tf.mul(tf.sub(1, keep), options.maskedValue); // [n, m]
     causalOnly = tf.add(tf.mul(s, keep), fill) as tf.Tensor4D;
   }

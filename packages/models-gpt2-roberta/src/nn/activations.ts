@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FusedKernelNames, hasFusedKernel, runFusedKernel } from '@peft/core';
 import { customOp } from './tidy.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -9,21 +10,32 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
  * wasm). Fused under a custom gradient that keeps only x for the backward pass — the composed form keeps about six
  * [N, 3072] intermediates per layer on the tape — and recomputes
  *   d/dx = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²),   t = tanh(√(2/π)·(x + 0.044715·x³)).
+ * Where the active backend has the fused kernels of @peft/core's contract (registered by an accelerator such as
+ * @peft/blas), each direction is one kernel call instead of about ten elementwise passes.
  */
 export const geluTanh = customOp(([x], save) => {
   save([x!]);
   return {
-    value: geluTanhValue(x!),
+    value: x!.dtype === 'float32' && hasFusedKernel(FusedKernelNames.geluTanh)
+      ? runFusedKernel(FusedKernelNames.geluTanh, { x: x! })
+      : geluTanhValue(x!),
     gradFunc: (dy, [xs]) =>
-      tf.tidy(() => {
-        const x2 = tf.mul(xs!, xs!);
-        const t = tf.tanh(tf.mul(tf.mul(xs!, tf.add(tf.mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
-        const dInner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), SQRT_2_OVER_PI);
-        const d = tf.add(tf.mul(tf.add(t, 1), 0.5), tf.mul(tf.mul(tf.mul(xs!, 0.5), tf.sub(1, tf.mul(t, t))), dInner));
-        return tf.mul(dy, d);
-      }),
+      xs!.dtype === 'float32' && hasFusedKernel(FusedKernelNames.geluTanhGrad)
+        ? runFusedKernel(FusedKernelNames.geluTanhGrad, { x: xs!, dy })
+        : geluTanhGrad(xs!, dy),
   };
 }) as (x: tf.Tensor) => tf.Tensor;
+
+/** dy·d/dx gelu_new(x), composed from tfjs ops. */
+function geluTanhGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const x2 = tf.mul(x, x);
+    const t = tf.tanh(tf.mul(tf.mul(x, tf.add(tf.mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
+    const dInner = tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), SQRT_2_OVER_PI);
+    const d = tf.add(tf.mul(tf.add(t, 1), 0.5), tf.mul(tf.mul(tf.mul(x, 0.5), tf.sub(1, tf.mul(t, t))), dInner));
+    return tf.mul(dy, d);
+  });
+}
 
 /** The composed tanh-GELU, without a custom gradient (the reference the fused one is tested against). */
 export function geluTanhValue(x: tf.Tensor): tf.Tensor {
