@@ -3,7 +3,7 @@
     {
       "target_name": "peft_blas",
       "sources": ["src/native/blas.c"],
-      "cflags": ["-O3", "-std=gnu11", "-fopenmp", "-fno-math-errno", "-funsafe-math-optimizations", "-fno-finite-math-only"],
+      "cflags": ["-O3", "-std=gnu11", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"],
       "ldflags": ["-fopenmp"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "libraries": ["-lopenblas"]

@@ -10,8 +10,15 @@ export interface BlasAddon {
     transposeA: boolean, transposeB: boolean,
     strideA: number, strideB: number,
   ): void;
-  /** y[yOffset + i] = f(x[xOffset + i]) for i < n; op 0 = tanh, 1 = exp. */
-  unary(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, n: number): void;
+  /**
+   * y[yOffset + i] = f(x[xOffset + i]) for i < n with op 0 = tanh, 1 = exp, 2 = gelu_new; op 3 = gelu_new's
+   * derivative times dy[dyOffset + i]. Vectorised, on all cores above 64 Ki elements.
+   */
+  elementwise(op: number, x: Float32Array, xOffset: number, dy: Float32Array, dyOffset: number, y: Float32Array, yOffset: number, n: number): void;
+  /** dst[dstOffset + Σ i_d·dstStrides_d] = src[srcOffset + Σ i_d·srcStrides_d] over the index box `shape` (4-byte elements). */
+  stridedCopy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, shape: number[], srcStrides: number[], dstStrides: number[]): void;
+  /** x viewed as [outer, inner]: y[o] = scale·Σ_i x[o, i] (rows) or y[i] = scale·Σ_o x[o, i] (columns). */
+  reduceSum(x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, outer: number, inner: number, columns: boolean, scale: number): void;
   setThreads(n: number): void;
   config(): string;
 }

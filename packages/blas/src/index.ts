@@ -1,12 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon } from './addon.js';
-import { gemmGeometry } from './geometry.js';
+import { FusedKernelNames } from '@peft/core';
+import { loadAddon, type BlasAddon } from './addon.js';
+import { identityKernel, splitKernel, tileKernel } from './copy-kernels.js';
+import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
+import { gemmKernel } from './gemm-kernel.js';
+import { reduceKernel } from './reduce-kernels.js';
 
 /**
- * @peft/blas: an optional accelerator. It registers a `BatchMatMul` kernel backed by OpenBLAS's sgemm into the
- * TensorFlow.js `wasm` and `cpu` backends, and `Tanh` / `Exp` kernels computed natively on all cores. On wasm the GEMM reads and writes the wasm heap in place; every matmul form
- * — transposed, batched, broadcast — runs at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D
- * form and everything else falls to a naive loop at ~2 GFLOP/s. Anything it cannot express goes to tfjs's kernel.
+ * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
+ * - `BatchMatMul` backed by OpenBLAS's sgemm: every matmul form (transposed, batched, broadcast) at BLAS speed, where
+ *   tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything else falls to a naive loop at ~2 GFLOP/s;
+ * - `Sum` and `Mean` over leading or trailing axes, vectorised and on all cores (no transpose first);
+ * - `Tanh` and `Exp`, vectorised and on all cores, and @peft/core's fused kernels (`PeftGeluTanh`,
+ *   `PeftGeluTanhGrad`), which the models use when present;
+ * - on wasm, `Identity` without a copy and `SplitV` / `Tile` as native strided copies.
+ * On wasm every kernel reads and writes the wasm heap in place. Anything a kernel cannot express goes to tfjs's own.
  */
 export interface BlasStatus {
   readonly available: boolean;
@@ -14,16 +22,19 @@ export interface BlasStatus {
   readonly reason?: string;
   /** OpenBLAS's build configuration and thread count. */
   readonly config?: string;
-  /** Backends whose kernels (BatchMatMul, Tanh, Exp) are now the addon's. */
+  /** Backends whose kernels are now the addon's. */
   readonly registered: readonly string[];
+  /** The kernel names registered into those backends. */
+  readonly kernels?: readonly string[];
 }
 
-type KernelConfig = ReturnType<typeof tf.getKernel> & object;
+type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
 /** tfjs's own kernels, by `${kernel}/${backend}`, to fall back to and to restore. */
 const originals = new Map<string, KernelConfig>();
-const UNARY_OPS: Readonly<Record<string, number>> = { Tanh: 0, Exp: 1 };
+/** Kernel names tfjs does not have (the fused ones), by `${kernel}/${backend}`. */
+const added = new Map<string, { kernelName: string; backendName: string }>();
 
-function replaceKernel(kernelName: string, backendName: string, make: (original: KernelConfig) => tf.KernelFunc): boolean {
+function replaceKernel(kernelName: string, backendName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): boolean {
   const key = `${kernelName}/${backendName}`;
   const original = originals.get(key) ?? tf.getKernel(kernelName, backendName);
   if (!original) return false; // that backend's package is not imported
@@ -33,51 +44,65 @@ function replaceKernel(kernelName: string, backendName: string, make: (original:
     kernelName,
     backendName,
     ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    kernelFunc: make(original),
+    kernelFunc: make(original.kernelFunc),
   });
   return true;
 }
 
-/** Registers the OpenBLAS matmul into the given backends (default both); a no-op report when the addon is absent. */
+function addKernel(kernelName: string, backendName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc });
+  added.set(`${kernelName}/${backendName}`, { kernelName, backendName });
+}
+
+function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
+  if (!replaceKernel('BatchMatMul', backendName, (original) => gemmKernel(backendName, original, addon))) return [];
+  const names = ['BatchMatMul'];
+  for (const [name, op] of [['Tanh', ElementwiseOp.tanh], ['Exp', ElementwiseOp.exp]] as const) {
+    if (replaceKernel(name, backendName, (original) => elementwiseKernel(backendName, op, addon, original))) names.push(name);
+  }
+  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
+    if (replaceKernel(name, backendName, (original) => reduceKernel(backendName, mean, original, addon))) names.push(name);
+  }
+  addKernel(FusedKernelNames.geluTanh, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanh, addon));
+  addKernel(FusedKernelNames.geluTanhGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanhGrad, addon));
+  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad);
+  if (backendName === 'wasm') {
+    if (replaceKernel('Identity', backendName, identityKernel)) names.push('Identity');
+    if (replaceKernel('SplitV', backendName, (original) => splitKernel(original, addon))) names.push('SplitV');
+    if (replaceKernel('Tile', backendName, (original) => tileKernel(original, addon))) names.push('Tile');
+  }
+  return names;
+}
+
+/** Registers the kernels into the given backends (default both); a no-op report when the addon is absent. */
 export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number } = {}): BlasStatus {
   const loaded = loadAddon();
   if (!('addon' in loaded)) return { available: false, reason: loaded.reason, registered: [] };
   const { addon } = loaded;
   if (options.threads) addon.setThreads(options.threads);
   const registered: string[] = [];
+  const kernels = new Set<string>();
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
-    const ok = replaceKernel('BatchMatMul', backendName, (original) => (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-      const g = a.dtype === 'float32' && b.dtype === 'float32' ? gemmGeometry(a.shape, b.shape, transposeA, transposeB) : null;
-      if (!g) return original.kernelFunc(args);
-      return backendName === 'wasm'
-        ? wasmGemm(args.backend as WasmBackendLike, a, b, g, transposeA, transposeB, addon)
-        : cpuGemm(args.backend as CpuBackendLike, a, b, g, transposeA, transposeB, addon);
-    });
-    if (!ok) continue;
-    for (const [kernelName, op] of Object.entries(UNARY_OPS)) {
-      replaceKernel(kernelName, backendName, (original) => (args) => {
-        const { x } = args.inputs as { x: tf.TensorInfo };
-        const n = x.shape.reduce((p, d) => p * d, 1);
-        if (x.dtype !== 'float32' || n === 0) return original.kernelFunc(args);
-        return backendName === 'wasm'
-          ? wasmUnary(args.backend as WasmBackendLike, x, n, op, addon)
-          : cpuUnary(args.backend as CpuBackendLike, x, n, op, addon);
-      });
-    }
+    const names = registerInto(backendName, addon);
+    if (names.length === 0) continue;
     registered.push(backendName);
+    for (const n of names) kernels.add(n);
   }
-  return { available: true, config: addon.config(), registered };
+  return { available: true, config: addon.config(), registered, kernels: [...kernels] };
 }
 
-/** Puts tfjs's own kernels back. */
+/** Puts tfjs's own kernels back and removes the fused ones. */
 export function unregisterBlasKernels(): void {
   for (const original of originals.values()) {
     tf.unregisterKernel(original.kernelName, original.backendName);
     tf.registerKernel(original);
   }
   originals.clear();
+  for (const { kernelName, backendName } of added.values()) {
+    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  }
+  added.clear();
 }
 
 /** Whether the addon is built and loads, without registering anything. */
@@ -86,50 +111,5 @@ export function blasAvailability(): { available: boolean; reason?: string; confi
   return 'addon' in loaded ? { available: true, config: loaded.addon.config() } : { available: false, reason: loaded.reason };
 }
 
-// The parts of the backends' classes the kernels use (tfjs-backend-wasm / -cpu internals, pinned at 4.22).
-interface WasmBackendLike {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(id: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-interface CpuBackendLike {
-  data: { get(id: object): { values?: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-type Geometry = NonNullable<ReturnType<typeof gemmGeometry>>;
-type Addon = Extract<ReturnType<typeof loadAddon>, { addon: unknown }>['addon'];
-
-function wasmGemm(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, g: Geometry, ta: boolean, tb: boolean, addon: Addon): tf.TensorInfo {
-  const out = backend.makeOutput(g.outShape, 'float32');
-  // the heap may have grown while allocating `out`: take the view afterwards
-  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
-  addon.sgemmBatched(heap, offset(a), heap, offset(b), heap, offset(out), g.batch, g.m, g.n, g.k, ta, tb, g.strideA, g.strideB);
-  return out;
-}
-
-function wasmUnary(backend: WasmBackendLike, x: tf.TensorInfo, n: number, op: number, addon: Addon): tf.TensorInfo {
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
-  addon.unary(op, heap, offset(x), heap, offset(out), n);
-  return out;
-}
-
-/** The cpu backend's values of a float32 tensor as a Float32Array (some kernels store other array types). */
-function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
-  const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : Float32Array.from(v ?? []);
-}
-
-function cpuUnary(backend: CpuBackendLike, x: tf.TensorInfo, n: number, op: number, addon: Addon): tf.TensorInfo {
-  const out = new Float32Array(n);
-  addon.unary(op, cpuValues(backend, x), 0, out, 0, n);
-  return backend.makeTensorInfo([...x.shape], 'float32', out);
-}
-
-function cpuGemm(backend: CpuBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, g: Geometry, ta: boolean, tb: boolean, addon: Addon): tf.TensorInfo {
-  const out = new Float32Array(g.batch * g.m * g.n);
-  addon.sgemmBatched(cpuValues(backend, a), 0, cpuValues(backend, b), 0, out, 0, g.batch, g.m, g.n, g.k, ta, tb, g.strideA, g.strideB);
-  return backend.makeTensorInfo(g.outShape, 'float32', out);
-}
+export { reduceGeometry } from './reduce-kernels.js';
+export { tileCopy, splitCopies, simplifyCopy, contiguousStrides, type StridedCopy } from './copy-geometry.js';

@@ -1,0 +1,79 @@
+/**
+ * Tile, SplitV and Identity-like kernels as strided copies: an index box with a source and a destination stride per
+ * axis (in elements; a source stride of 0 repeats). Pure functions of shapes, tested on their own.
+ */
+export interface StridedCopy {
+  readonly shape: number[];
+  readonly srcOffset: number;
+  readonly srcStrides: number[];
+  readonly dstOffset: number;
+  readonly dstStrides: number[];
+}
+
+/** Row-major strides of a shape. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d]!;
+  }
+  return strides;
+}
+
+/** Drops size-1 axes and merges neighbours that are contiguous in both source and destination (fewer, longer runs). */
+export function simplifyCopy(c: StridedCopy): StridedCopy {
+  const shape: number[] = [];
+  const ss: number[] = [];
+  const ds: number[] = [];
+  for (let d = 0; d < c.shape.length; d++) {
+    if (c.shape[d] === 1) continue;
+    shape.push(c.shape[d]!);
+    ss.push(c.srcStrides[d]!);
+    ds.push(c.dstStrides[d]!);
+  }
+  for (let d = shape.length - 2; d >= 0; d--) {
+    const inner = shape[d + 1]!;
+    if (ss[d] === ss[d + 1]! * inner && ds[d] === ds[d + 1]! * inner) {
+      shape.splice(d, 2, shape[d]! * inner);
+      ss.splice(d, 2, ss[d + 1]!);
+      ds.splice(d, 2, ds[d + 1]!);
+    }
+  }
+  if (shape.length === 0) return { ...c, shape: [1], srcStrides: [1], dstStrides: [1] };
+  return { shape, srcOffset: c.srcOffset, srcStrides: ss, dstOffset: c.dstOffset, dstStrides: ds };
+}
+
+/** tile(x, reps): output axis d (size reps_d·s_d) split into (rep, index) with source strides (0, stride_d). */
+export function tileCopy(shape: readonly number[], reps: readonly number[]): StridedCopy {
+  const out = shape.map((s, d) => s * reps[d]!);
+  const xs = contiguousStrides(shape);
+  const os = contiguousStrides(out);
+  const box: number[] = [];
+  const ss: number[] = [];
+  const ds: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    box.push(reps[d]!, shape[d]!);
+    ss.push(0, xs[d]!);
+    ds.push(shape[d]! * os[d]!, os[d]!);
+  }
+  return simplifyCopy({ shape: box, srcOffset: 0, srcStrides: ss, dstOffset: 0, dstStrides: ds });
+}
+
+/** split(x, sizes, axis): one copy per piece, from its slice of x into a contiguous output. */
+export function splitCopies(shape: readonly number[], sizes: readonly number[], axis: number): StridedCopy[] {
+  const xs = contiguousStrides(shape);
+  let begin = 0;
+  return sizes.map((size) => {
+    const piece = shape.map((s, d) => (d === axis ? size : s));
+    const copy = simplifyCopy({
+      shape: piece,
+      srcOffset: begin * xs[axis]!,
+      srcStrides: xs,
+      dstOffset: 0,
+      dstStrides: contiguousStrides(piece),
+    });
+    begin += size;
+    return copy;
+  });
+}

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { attach, hasFusedKernel, FusedKernelNames, trainingContext } from '@peft/core';
+import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { getPreset } from '@peft/mam';
+import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// A whole training step of the tiny GPT-2 with inducer + LoRA on wasm: with @peft/blas's kernels (OpenBLAS matmul,
+// fused GELU, native Tanh/Exp/Sum/Mean, copy-free Identity, native SplitV/Tile) the loss and every gradient equal
+// those of tfjs's own kernels, and the step leaks nothing.
+const TINY_GPT2 = new URL('../test-fixtures/tiny-gpt2', import.meta.url).pathname;
+
+describe.skipIf(!blasAvailability().available)('a training step with @peft/blas equals one without', () => {
+  afterAll(async () => {
+    unregisterBlasKernels();
+    await tf.setBackend('cpu');
+  });
+
+  it('same loss and gradients (dropout on, checkpointed blocks), nothing leaked', async () => {
+    await tf.setBackend('wasm');
+    const model = await loadGpt2(TINY_GPT2);
+    const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
+    const vars = tuned.trainableVariables();
+    // non-zero LoRA B and inducer weights, so that every path carries gradient
+    vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+    const ids = tf.tensor2d([[5, 9, 2, 7, 1, 3, 8, 4], [6, 6, 1, 0, 2, 9, 3, 5]], [2, 8], 'int32');
+    const step = (checkpointBlocks: number) =>
+      tf.variableGrads(() => {
+        const { hidden } = model.forward({ inputIds: ids, ctx: trainingContext(3, 1), checkpointBlocks });
+        return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
+      }, vars);
+
+    const plain = step(1);
+    expect(hasFusedKernel(FusedKernelNames.geluTanh)).toBe(false);
+    const status = registerBlasKernels({ backends: ['wasm'] });
+    expect(status.kernels).toEqual(expect.arrayContaining(['BatchMatMul', 'PeftGeluTanh', 'PeftGeluTanhGrad', 'Identity', 'SplitV', 'Sum']));
+    expect(hasFusedKernel(FusedKernelNames.geluTanh)).toBe(true);
+    step(1); // warm-up, then count tensors around a second step
+    const before = tf.memory().numTensors;
+    const fast = step(1);
+    expect(Math.abs(fast.value.dataSync()[0]! - plain.value.dataSync()[0]!)).toBeLessThan(1e-5);
+    for (const v of vars) {
+      const a = plain.grads[v.name]!;
+      const b = fast.grads[v.name]!;
+      const scale = tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]!);
+      expect(scale, `${v.name} has a gradient`).toBeGreaterThan(0);
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+      expect(diff, v.name).toBeLessThanOrEqual(1e-4 * scale + 1e-7);
+    }
+    tf.dispose([fast.value, ...Object.values(fast.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    unregisterBlasKernels();
+    tf.dispose([plain.value, ...Object.values(plain.grads), ids]);
+    tuned.dispose?.();
+    model.dispose();
+  });
+});
