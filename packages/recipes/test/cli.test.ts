@@ -100,6 +100,9 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     const r = peft('train', 'webnlg', '--model', tinyGpt2, '--epochs', 'two');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--epochs must be an integer/);
+    const c = peft('train', 'webnlg', '--model', tinyGpt2, '--checkpoint-blocks', 'some');
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/--checkpoint-blocks must be all, none or a block count, got 'some'/);
   });
 });
 

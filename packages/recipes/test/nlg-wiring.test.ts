@@ -3,18 +3,46 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, loadAdapter } from '@peft/core';
+import { attach, loadAdapter, trainingContext } from '@peft/core';
 import { Gpt2Model, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
 import { describe, expect, it } from 'vitest';
 import {
   addTaskTokens, buildWebnlgSequence, nlgTrainable, decodePrompts, getPreset, lmSplit, loadTaskEmbeddings, loadWebnlgJson, NLG_ADAMW, padId,
   perplexity, saveTaskEmbeddings, STOP_TOKENS, trainLoop, constantSchedule, type NlgTokenizer,
 } from '../src/index.js';
+import { checkpointBlocksFor } from '../src/cli/checkpoint-blocks.js';
 
 const tiny = fileURLToPath(new URL('../../../test-fixtures/tiny-gpt2', import.meta.url));
 const fx = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
 
 describe('NLG wiring on the tiny GPT-2 fixture (inducer + LoRA)', () => {
+  it('rematerialising blocks (--checkpoint-blocks) gives the same loss and gradients; the default follows the backend', async () => {
+    expect(checkpointBlocksFor(undefined, 'wasm')).toBe(true);
+    expect(checkpointBlocksFor(undefined, 'tensorflow')).toBe(false);
+    expect(checkpointBlocksFor('none', 'wasm')).toBe(false);
+    expect(checkpointBlocksFor(1, 'tensorflow')).toBe(1);
+    const model = (await loadModel(tiny)) as Gpt2Model;
+    const tok = (await loadTokenizer(tiny)) as unknown as NlgTokenizer;
+    addTaskTokens(model, tok, 1);
+    const ex = loadWebnlgJson(fx('webnlg-mini.json')).map((e) => buildWebnlgSequence(tok, e.triples, e.target));
+    const batch = lmSplit(ex, padId(tok), 'global').batch([0, 1]);
+    const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 3 });
+    const run = (blocks: boolean | number) => {
+      const t = nlgTrainable(model, tuned, 0.1, blocks);
+      return tf.variableGrads(() => t.loss(batch, trainingContext(5, 2)) as tf.Scalar, t.parameters.map(([, v]) => v));
+    };
+    const plain = run(false);
+    const remat = run(true);
+    expect(remat.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0]!, 6);
+    for (const name of Object.keys(plain.grads)) {
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(plain.grads[name]!, remat.grads[name]!))).dataSync()[0]!);
+      expect(d, name).toBeLessThan(1e-6);
+    }
+    tf.dispose([plain.value, remat.value, ...Object.values(plain.grads), ...Object.values(remat.grads)]);
+    tuned.dispose();
+    model.dispose();
+  });
+
   it('trains with a stable tensor count (step 2 = step 12; the 10-vs-100 check runs on the tiny pure-tfjs LM in loop.test.ts), saves and reloads the adapter and task rows exactly', async () => {
     const model = (await loadModel(tiny)) as Gpt2Model;
     expect(model).toBeInstanceOf(Gpt2Model);

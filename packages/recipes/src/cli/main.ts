@@ -13,6 +13,7 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
              [--max-steps N] [--batch-size N] [--lr X] [--seed N] [--resume] [--warmup N] [--accum N]
              [--padding global|batch] [--checkpoint-every N] [--max-train-examples N] [--max-valid-examples N]
              [--test-entries N] [--max-length N] [--label-smoothing X] [--patience N]
+             [--checkpoint-blocks all|none|K]   (GPT-2: rematerialised blocks; default all on wasm/cpu)
   peft eval webnlg|sst2|mnli --model DIR --adapter DIR [--data DIR] [--test-entries N] [--max-valid-examples N] [--seed N]
   peft generate --model DIR --adapter DIR --triples "s | p | o; s | p | o"   (or --story TEXT --question Q …)
   peft presets
@@ -143,6 +144,7 @@ function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
     testEntries: num(o.int('test-entries', 0)),
     maxLength: num(o.int('max-length', 8)),
     labelSmoothing: num(o.number('label-smoothing')),
+    checkpointBlocks: checkpointBlocksOption(o.string('checkpoint-blocks')),
     patience: num(o.int('patience', 0)),
   };
   for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
@@ -171,6 +173,13 @@ export const DEMO_SETTINGS: Omit<TrainSettings, 'out' | 'log'> = {
   checkpointEvery: 100,
   padding: 'batch',
 };
+
+function checkpointBlocksOption(v: string | undefined): 'all' | 'none' | number | undefined {
+  if (v === undefined || v === 'all' || v === 'none') return v;
+  const k = Number(v);
+  if (!Number.isInteger(k) || k < 0) throw new UsageError(`--checkpoint-blocks must be all, none or a block count, got '${v}'`);
+  return k;
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');

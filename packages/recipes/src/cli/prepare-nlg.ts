@@ -13,6 +13,7 @@ import { loadWebnlgJson } from '../data/webnlg-json.js';
 import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
 import { getPreset } from '../presets.js';
 import { trainLoop } from '../train/loop.js';
+import { checkpointBlocksFor } from './checkpoint-blocks.js';
 import { addTaskTokens, decodePrompts, nlgTrainable, padId, perplexity, saveTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
 import { scoreCoqaPredictions, scoreWebnlgSubset } from './scores.js';
 import type { Prepared, RunContext } from './run-context.js';
@@ -67,7 +68,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   const train = lmSplit(trainEx, pad, s.padding ?? 'global');
   const valid = lmSplit(validEx, pad, s.padding ?? 'global');
   const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
-  const trainable = nlgTrainable(model, tuned, s.labelSmoothing ?? recipe.labelSmoothing);
+  const trainable = nlgTrainable(model, tuned, s.labelSmoothing ?? recipe.labelSmoothing, checkpointBlocksFor(s.checkpointBlocks));
   const count = trainable.parameters.reduce((a, [, v]) => a + v.size, 0);
   return {
     trainSize: trainEx.length,

@@ -27,6 +27,11 @@ export interface TrainSettings {
   /** Drop examples longer than this many tokens (the model's position limit always applies). */
   readonly maxLength?: number;
   readonly labelSmoothing?: number;
+  /**
+   * GPT-2 blocks rematerialised in the backward pass: 'all', 'none' or the first k. Default: all on the wasm and cpu
+   * backends (the 4 GiB wasm heap does not hold GPT-2 small's activations at B·T ≈ 1,000), none on tfjs-node(-gpu).
+   */
+  readonly checkpointBlocks?: 'all' | 'none' | number;
   /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */
   readonly patience?: number;
   readonly log?: (line: string) => void;

@@ -38,24 +38,27 @@ export function padId(tok: TextTokenizer): number {
   return requireTokenId(tok, NLG_PAD_TOKEN);
 }
 
-function lmHidden(model: Gpt2Model, batch: LmBatch, ctx: ForwardContext): { hidden: tf.Tensor3D; labels: tf.Tensor2D } {
+function lmHidden(model: Gpt2Model, batch: LmBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): { hidden: tf.Tensor3D; labels: tf.Tensor2D } {
   const shape: [number, number] = [batch.batchSize, batch.length];
   const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
   const tokenTypeIds = tf.tensor2d(batch.tokenTypeIds, shape, 'int32');
   const labels = tf.tensor2d(batch.labels, shape, 'int32');
-  const { hidden } = model.forward({ inputIds, tokenTypeIds, ctx });
+  const { hidden } = model.forward({ inputIds, tokenTypeIds, ctx, ...(checkpointBlocks ? { checkpointBlocks } : {}) });
   tf.dispose([inputIds, tokenTypeIds]);
   return { hidden, labels };
 }
 
-/** The loop's view of GPT-2 + method: the method's variables and the task-token rows; the smoothed shifted LM loss. */
-export function nlgTrainable(model: Gpt2Model, tuned: TunedModel, labelSmoothing: number): Trainable<LmBatch> {
+/**
+ * The loop's view of GPT-2 + method: the method's variables and the task-token rows; the smoothed shifted LM loss.
+ * `checkpointBlocks` rematerialises blocks in the backward pass (all: true, the first k: k), same gradients, less memory.
+ */
+export function nlgTrainable(model: Gpt2Model, tuned: TunedModel, labelSmoothing: number, checkpointBlocks: boolean | number = false): Trainable<LmBatch> {
   const parameters = [...tuned.instance.params.entries(), ...model.extraTrainables().entries()] as const;
   return {
     parameters,
     loss: (batch, ctx) =>
       tf.tidy(() => {
-        const { hidden, labels } = lmHidden(model, batch, ctx);
+        const { hidden, labels } = lmHidden(model, batch, ctx, checkpointBlocks);
         return lmLoss(model, hidden, labels, { labelSmoothing });
       }),
   };
