@@ -112,14 +112,14 @@ if (results.matmul) {
   for (const r of results.matmul.rows) lines.push(`  ${r.form.padEnd(34)} cpu ${String(r.cpu).padStart(5)}  wasm ${String(r.wasm).padStart(5)}  wasm+blas ${String(r['wasm+blas']).padStart(5)}  (×${r['blas/wasm']})`);
 }
 lines.push(`\ntraining step, GPT-2-small shape (${s.layers} layers), B 8 × T 128, inducer + LoRA trainable:`);
-if (s.peft) lines.push(`  @peft  wasm + OpenBLAS   median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${s.peft.peak_rss_mb.toFixed(0)} MB`);
+if (s.peft) lines.push(`  @peft  wasm + @peft/blas median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${s.peft.peak_rss_mb.toFixed(0)} MB`);
 if (s.baseline) lines.push(`  @peft  stock wasm        median ${s.baseline.median_s.toFixed(2)} s/step   peak RSS ${s.baseline.peak_rss_mb.toFixed(0)} MB   (before)`);
 if (s.torch) lines.push(`  PyTorch ${s.torch.runs[0].threads} threads, OpenBLAS  median ${s.torch.median_s.toFixed(2)} s/step   peak RSS ${s.torch.peak_rss_mb.toFixed(0)} MB`);
 if (s.peft && s.torch) {
   const ratio = s.peft.median_s / s.torch.median_s;
   const rss = s.peft.peak_rss_mb / s.torch.peak_rss_mb;
   lines.push(`  ratio @peft / PyTorch: step time ${ratio.toFixed(2)}× (goal ≤ 1.0×: ${ratio <= 1 ? 'met' : 'NOT met'}), peak RSS ${rss.toFixed(2)}× (goal ≤ 1.2×: ${rss <= 1.2 ? 'met' : 'NOT met'})`);
-  if (ratio > 1) lines.push('  what limits it: the elementwise kernels other than tanh/exp still run on one thread in wasm under Node, and every block is rematerialised (its forward runs twice) to fit the 4 GiB heap; see docs/performance.md');
+  if (ratio > 1) lines.push('  what limits it: every block is rematerialised (its forward runs twice) to fit the 4 GiB wasm heap, and the elementwise kernels @peft/blas does not replace (add, multiply, softmax, LayerNorm) run on one thread in wasm; see docs/performance.md');
 } else if (!torchOk) lines.push('  PyTorch side skipped: Debian python3-torch + libopenblas0-pthread not installed and not installable here');
 if (s.baseline && s.peft) lines.push(`  @peft/blas speed-up on the whole step: ${(s.baseline.median_s / s.peft.median_s).toFixed(2)}×`);
 if (results.decode) {
