@@ -102,7 +102,8 @@ async function useBackend(log: (s: string) => void): Promise<void> {
 }
 
 /**
- * The optional @peft/blas accelerator (OpenBLAS matmul, native tanh/exp) for the wasm and cpu backends: used when it
+ * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
+ * cpu backends: used when it
  * loads, unless PEFT_BLAS=0. Returns the line to log.
  */
 async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
@@ -112,7 +113,7 @@ async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
     const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
     const status = blas.registerBlasKernels({ backends: [backend] });
     return status.available
-      ? `kernels: OpenBLAS matmul + native tanh/exp (@peft/blas; ${status.config})`
+      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
       : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
   } catch (e) {
     return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
