@@ -68,6 +68,9 @@ const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.st
 // 1. matmul
 results.matmul = node('packages/blas/bench/matmul.mjs', ['--json'], 'matmul throughput by backend');
 
+// 1b. tfjs's threaded-SIMD wasm build in Node
+results.wasmThreads = node('scripts/bench/wasm-threads.mjs', [], "tfjs's threaded-SIMD wasm build in Node");
+
 // 2. training step, interleaved
 const torchOk = !flag('--skip-torch') && ensureTorch();
 const stepArgs = [`layers=${layers}`, `steps=${steps}`, 'batch=8', 'seq=128'];
@@ -110,6 +113,12 @@ lines.push(`\n@peft benchmarks — ${new Date().toISOString()} — ${execFileSyn
 if (results.matmul) {
   lines.push('\nmatmul GFLOP/s (median):');
   for (const r of results.matmul.rows) lines.push(`  ${r.form.padEnd(34)} cpu ${String(r.cpu).padStart(5)}  wasm ${String(r.wasm).padStart(5)}  wasm+blas ${String(r['wasm+blas']).padStart(5)}  (×${r['blas/wasm']})`);
+}
+if (results.wasmThreads) {
+  const w = results.wasmThreads;
+  lines.push(w.threaded.available
+    ? `\ntfjs threaded-SIMD wasm in Node: ${w.threaded.gflops} GFLOP/s on x·W with ${w.threaded.threads} threads vs ${w.simd_gflops} single-threaded SIMD`
+    : `\ntfjs threaded-SIMD wasm in Node: does not start (${w.threaded.reason.slice(0, 120)}); single-threaded SIMD x·W ${w.simd_gflops} GFLOP/s`);
 }
 lines.push(`\ntraining step, GPT-2-small shape (${s.layers} layers), B 8 × T 128, inducer + LoRA trainable:`);
 if (s.peft) lines.push(`  @peft  wasm + @peft/blas median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${s.peft.peak_rss_mb.toFixed(0)} MB`);
