@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { heapExhaustedMessage, isWasmHeapExhausted } from '../src/cli/heap-exhausted.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '../../..');
@@ -151,5 +152,17 @@ describe('peft train on the NLU and CoQA paths (2 steps, tiny fixtures, test fix
     expect(cj.metrics.turns).toBe(4); // every turn of the first story
     expect(cj.metrics['missing predictions']).toBe(0);
     expect(existsSync(join(work, 'coqa-run', 'predictions.json'))).toBe(true);
+  });
+});
+
+describe('the wasm heap running out', () => {
+  it('is recognised from the runtime error Emscripten throws, only on wasm, and explained', () => {
+    const oob = new WebAssembly.RuntimeError('memory access out of bounds');
+    expect(isWasmHeapExhausted(oob, () => 'wasm')).toBe(true);
+    expect(isWasmHeapExhausted(new WebAssembly.RuntimeError('Aborted(OOM)'), () => 'wasm')).toBe(true);
+    expect(isWasmHeapExhausted(oob, () => 'tensorflow')).toBe(false);
+    expect(isWasmHeapExhausted(new WebAssembly.RuntimeError('unreachable'), () => 'wasm')).toBe(false);
+    expect(isWasmHeapExhausted(new Error('memory access out of bounds'), () => 'wasm')).toBe(false);
+    expect(heapExhaustedMessage(oob)).toMatch(/4 GiB heap ran out \(memory access out of bounds\)\. Lower --batch-size/);
   });
 });

@@ -1,9 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
 import { PeftError, selectBackend } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { TASKS, type TaskName } from '../recipes.js';
 import { Options, parseArgs } from './args.js';
 import { evalCommand, generateCommand, metricsCommand, presetsCommand } from './other-commands.js';
+import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { TINY_GPT2 } from './paths.js';
 import { runTrain, type TrainSettings } from './train.js';
 
@@ -79,6 +81,10 @@ export async function main(argv: readonly string[], io = { out: (s: string) => p
     if (e instanceof UsageError) {
       io.err(`peft: ${e.message}\n(peft --help for usage)`);
       return 2;
+    }
+    if (isWasmHeapExhausted(e, () => tf.getBackend())) {
+      io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);
+      return 1;
     }
     if (e instanceof PeftError || isNamedInputError(e)) {
       io.err(`peft: error: ${(e as Error).message}`);
