@@ -104,6 +104,10 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     const c = peft('train', 'webnlg', '--model', tinyGpt2, '--checkpoint-blocks', 'some');
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/--checkpoint-blocks must be all, none or a block count, got 'some'/);
+    const n = peft('train', 'sst2', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--checkpoint-blocks', 'all', '--out', join(work, 'run-nlu-remat'));
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/--checkpoint-blocks is implemented for GPT-2 \(webnlg, coqa\), not for RoBERTa \(sst2\)/);
+    noOutput('run-nlu-remat');
   });
 });
 

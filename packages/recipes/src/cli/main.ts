@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
 import { PeftError, selectBackend } from '@peft/core';
 import { UsageError } from '../errors.js';
-import { TASKS, type TaskName } from '../recipes.js';
+import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { Options, parseArgs } from './args.js';
 import { evalCommand, generateCommand, metricsCommand, presetsCommand } from './other-commands.js';
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
@@ -155,6 +155,9 @@ function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
     patience: num(o.int('patience', 0)),
   };
   for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
+  if (s.checkpointBlocks !== undefined && RECIPES[task].family !== 'nlg') {
+    throw new UsageError(`--checkpoint-blocks is implemented for GPT-2 (webnlg, coqa), not for RoBERTa (${task}): lower --batch-size and use --accum instead`);
+  }
   return s as unknown as Omit<TrainSettings, 'log'>;
 }
 
