@@ -39,9 +39,10 @@ export class LayerNorm {
   /** x̂ = (x − mean)·r and r = 1/√(var + eps) [..., 1]. */
   private normalise(x: tf.Tensor): { normed: tf.Tensor; rstd: tf.Tensor } {
     return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const rstd = tf.rsqrt(tf.add(variance, this.eps));
-      return { normed: tf.mul(tf.sub(x, mean), rstd), rstd };
+      // tf.moments' own steps, keeping x − mean for x̂ instead of computing it twice
+      const centred = tf.sub(x, tf.mean(x, -1, true));
+      const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), this.eps));
+      return { normed: tf.mul(centred, rstd), rstd };
     });
   }
 
