@@ -27,7 +27,3 @@ export function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Arr
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : Float32Array.from(v ?? []);
 }
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}

@@ -31,9 +31,10 @@ export function splitKernel(original: KernelFunc, addon: BlasAddon): KernelFunc 
     const ax = util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = backend_util.prepareSplitSize(x as never, numOrSizeSplits, ax) as number[];
     const backend = args.backend as unknown as WasmBackendLike;
+    const empty = util.sizeFromShape(x.shape) === 0;
     return splitCopies(x.shape, sizes, ax).map((c, i) => {
       const out = backend.makeOutput(x.shape.map((s, d) => (d === ax ? sizes[i]! : s)), x.dtype);
-      if (sizes[i]! > 0 && util.sizeFromShape(x.shape) > 0) copy(backend, addon, x, out, c);
+      if (sizes[i]! > 0 && !empty) copy(backend, addon, x, out, c);
       return out;
     });
   };

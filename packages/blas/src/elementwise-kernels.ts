@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
-import { type CpuBackendLike, type WasmBackendLike, cpuValues, sizeOf, wasmHeap, wasmOffset } from './backend-access.js';
+import { type CpuBackendLike, type WasmBackendLike, cpuValues, wasmHeap, wasmOffset } from './backend-access.js';
 
 /** The addon's elementwise ops (src/native/blas.c). */
 export const ElementwiseOp = { tanh: 0, exp: 1, geluTanh: 2, geluTanhGrad: 3 } as const;
@@ -17,10 +17,10 @@ export function elementwiseKernel(backendName: string, op: Op, addon: BlasAddon,
       if (original) return original(args);
       throw new TypeError(`@peft/blas: kernel op ${op} takes float32 tensors, got ${x.dtype}`);
     }
-    if (dy && sizeOf(dy.shape) !== sizeOf(x.shape)) {
+    if (dy && tf.util.sizeFromShape(dy.shape) !== tf.util.sizeFromShape(x.shape)) {
       throw new RangeError(`@peft/blas: dy has shape [${dy.shape}], x has [${x.shape}]`);
     }
-    const n = sizeOf(x.shape);
+    const n = tf.util.sizeFromShape(x.shape);
     if (backendName === 'wasm') {
       const backend = args.backend as WasmBackendLike;
       const out = backend.makeOutput([...x.shape], 'float32');

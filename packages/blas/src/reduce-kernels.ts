@@ -1,6 +1,6 @@
 import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
-import { type CpuBackendLike, type WasmBackendLike, cpuValues, sizeOf, wasmHeap, wasmOffset } from './backend-access.js';
+import { type CpuBackendLike, type WasmBackendLike, cpuValues, wasmHeap, wasmOffset } from './backend-access.js';
 
 /**
  * A reduction over axes that are all leading or all trailing, seen as x [outer, inner] summed over rows or columns;
@@ -15,8 +15,8 @@ export function reduceGeometry(shape: readonly number[], axes: readonly number[]
   const leading = set.every((a, i) => a === i);
   if (!trailing && !leading) return null;
   const kept = shape.filter((_, d) => !set.includes(d));
-  if (trailing) return { outer: sizeOf(shape.slice(0, r - k)), inner: sizeOf(shape.slice(r - k)), columns: false, outShape: kept };
-  return { outer: sizeOf(shape.slice(0, k)), inner: sizeOf(shape.slice(k)), columns: true, outShape: kept };
+  if (trailing) return { outer: util.sizeFromShape(shape.slice(0, r - k)), inner: util.sizeFromShape(shape.slice(r - k)), columns: false, outShape: kept };
+  return { outer: util.sizeFromShape(shape.slice(0, k)), inner: util.sizeFromShape(shape.slice(k)), columns: true, outShape: kept };
 }
 
 /** Sum (mean = false) or Mean over leading or trailing axes of a float32 tensor, natively; tfjs's kernel otherwise. */
