@@ -12,10 +12,10 @@ import { groupEntries, type WebnlgExample } from '../data/webnlg-examples.js';
 import { loadWebnlgJson } from '../data/webnlg-json.js';
 import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
 import { getPreset } from '../presets.js';
-import { trainLoop } from '../train/loop.js';
 import { checkpointBlocksFor } from './checkpoint-blocks.js';
 import { addTaskTokens, decodePrompts, nlgTrainable, padId, perplexity, saveTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
 import { scoreCoqaPredictions, scoreWebnlgSubset } from './scores.js';
+import { loopSteps } from './loop-steps.js';
 import type { Prepared, RunContext } from './run-context.js';
 
 /** WebNLG / CoQA on GPT-2: task tokens, spec §7 sequences, the method, perplexity, greedy decoding and scores. */
@@ -75,14 +75,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
     totalSteps: totalFor(trainEx.length),
     skipped,
     trainableCount: count,
-    trainSteps: (o) =>
-      trainLoop({
-        ...loopBase, trainable,
-        data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
-        checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
-        onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
-        validate: () => perplexity(model, valid, Math.max(batchSize, 8)),
-      }),
+    trainSteps: loopSteps(loopBase, trainable, train, () => perplexity(model, valid, Math.max(batchSize, 8))),
     saveAdapter: async (dir) => {
       await tuned.save(dir);
       await saveTaskEmbeddings(model, dir);

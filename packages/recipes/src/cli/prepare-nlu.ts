@@ -6,8 +6,8 @@ import { buildGlueInput } from '../data/glue-sequence.js';
 import type { TextTokenizer } from '../data/tokenizer.js';
 import { getPreset } from '../presets.js';
 import { NLU_EVAL_SAMPLES } from '../recipes.js';
-import { trainLoop } from '../train/loop.js';
 import { accuracyOf, nluTrainable } from '../task/nlu.js';
+import { loopSteps } from './loop-steps.js';
 import type { Prepared, RunContext } from './run-context.js';
 
 /** SST-2 / MNLI on RoBERTa: GLUE inputs, the method on the frozen head, accuracy. */
@@ -38,14 +38,7 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
     totalSteps: totalFor(trainEx.length),
     skipped: 0,
     trainableCount: trainable.parameters.reduce((a, [, v]) => a + v.size, 0),
-    trainSteps: (o) =>
-      trainLoop({
-        ...loopBase, trainable,
-        data: { size: train.size, batch: (i) => train.batch(i), tokens: (b) => b.batchSize * b.length },
-        checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
-        onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
-        validate: () => accuracyOf(model, valid, Math.max(batchSize, 16)),
-      }),
+    trainSteps: loopSteps(loopBase, trainable, train, () => accuracyOf(model, valid, Math.max(batchSize, 16))),
     saveAdapter: (dir) => tuned.save(dir),
     evaluate: async () => {
       const m: Record<string, number | string> = { accuracy: accuracyOf(model, valid, Math.max(batchSize, 16)).value };

@@ -1,0 +1,22 @@
+import { trainLoop, type Trainable, type Validation } from '../train/loop.js';
+import type { LoopBase, Prepared } from './run-context.js';
+
+/**
+ * `Prepared.trainSteps` for either family: the training loop over a padded split, counting tokens as batch × length,
+ * with the command's callbacks wired through.
+ */
+export function loopSteps<B extends { readonly batchSize: number; readonly length: number }>(
+  loopBase: LoopBase,
+  trainable: Trainable<B>,
+  split: { readonly size: number; batch(indices: readonly number[]): B },
+  validate: () => Validation,
+): Prepared['trainSteps'] {
+  return (o) =>
+    trainLoop({
+      ...loopBase, trainable,
+      data: { size: split.size, batch: (i) => split.batch(i), tokens: (b) => b.batchSize * b.length },
+      checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
+      onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
+      validate,
+    });
+}
