@@ -1,25 +1,29 @@
-// One GPT-2-small-shaped training step in @peft, for side-by-side timing against scripts/bench/pytorch_step.py.
-// The same step: frozen random N(0, 0.02) GPT-2 small (12 × 768, vocab 50,257, tied head), batch B × T, the NLG
-// "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0, AdamW.
-// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [layers=12] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…]
+// One GPT-2-shaped training step in @peft, for side-by-side timing against scripts/bench/pytorch_step.py.
+// The same step: frozen random N(0, 0.02) GPT-2 (small: 12 × 768, medium: 24 × 1024; vocab 50,257, tied head), batch
+// B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
+// AdamW.
+// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [model=small] [layers=…] [batch=8] [seq=128]
+//        [steps=4] [remat=k] [dir=…]
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
-// Prints one JSON line: { median_s, steps_s, peak_rss_mb, backend, blas, loss }.
-import { existsSync } from 'node:fs';
+// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, … }.
+// matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
 import { attach, selectBackend, trainingContext } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
-import { GPT2_SMALL_CONFIG, lmLoss, loadGpt2, writeRandomGpt2Checkpoint } from '@peft/models-gpt2-roberta';
+import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
 import { AdamW, NLG_ADAMW, clipByGlobalNorm } from '@peft/recipes';
+import { gpt2Fixture } from './fixtures.mjs';
+import { countMatmulFlops } from './matmul-count.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const REMAT = +(args.remat ?? 0);
-const B = +(args.batch ?? 8), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 4), LAYERS = +(args.layers ?? 12);
-const dir = args.dir ?? new URL(`../../test-fixtures/gpt2-small-shaped${LAYERS === 12 ? '' : `-${LAYERS}l`}`, import.meta.url).pathname;
+const B = +(args.batch ?? 8), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 4);
+const size = args.model ?? 'small';
+const dir = args.dir ?? (await gpt2Fixture(size, args.layers === undefined ? undefined : +args.layers));
 
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
 const blas = args.blas === '0' ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
-if (!existsSync(`${dir}/model.safetensors`)) await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG, n_layer: LAYERS });
 const model = await loadGpt2(dir);
 const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
 const named = tuned.instance.params.entries();
@@ -31,9 +35,13 @@ const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % model.voc
 const ids = tf.tensor2d(Array.from({ length: B }, () => Array.from({ length: T }, rnd)), [B, T], 'int32');
 
 const times = [];
+const cpu = [];
 let loss = NaN;
+let flops = 0;
 for (let step = 0; step < STEPS; step++) {
+  const counter = step === 0 ? countMatmulFlops(choice.backend) : null;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
   const { value, grads } = tf.variableGrads(() => {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
@@ -44,16 +52,27 @@ for (let step = 0; step < STEPS; step++) {
   loss = value.dataSync()[0];
   tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
   times.push((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1e6);
+  if (counter) flops = counter.stop();
 }
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
+  cpu_s: cpu,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
   blas: blas.registered.length > 0,
+  model: size,
+  layers: model.config.nLayer,
+  d: model.config.nEmbd,
+  heads: model.config.nHead,
+  batch: B,
+  seq: T,
   remat: REMAT,
   trainable: tuned.trainableParameters().total,
+  matmul_flops: flops,
   tensors: tf.memory().numTensors,
   loss,
 }));

@@ -20,10 +20,12 @@ export {
   writeRandomGpt2Checkpoint,
   writeRandomRobertaCheckpoint,
   generateGpt2SmallShaped,
+  generateGpt2MediumShaped,
+  generateRobertaBaseShaped,
   HF_INIT_VALUES,
 } from './checkpoint/random.js';
 export type { RandomValues } from './checkpoint/random.js';
-export { parseGpt2Config, gpt2ParameterCount, GPT2_SMALL_CONFIG } from './gpt2/config.js';
+export { parseGpt2Config, gpt2ParameterCount, GPT2_SMALL_CONFIG, GPT2_MEDIUM_CONFIG } from './gpt2/config.js';
 export type { Gpt2Config } from './gpt2/config.js';
 export { Gpt2Model } from './gpt2/model.js';
 export type { Gpt2Weights, Gpt2ForwardInput, Gpt2ForwardOutput } from './gpt2/model.js';

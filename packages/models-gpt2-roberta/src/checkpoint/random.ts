@@ -1,7 +1,7 @@
 import { Rng, serializeSafetensors, writeFileAtomic, type SafetensorsEntry } from '@peft/core';
-import { GPT2_SMALL_CONFIG, parseGpt2Config } from '../gpt2/config.js';
+import { GPT2_MEDIUM_CONFIG, GPT2_SMALL_CONFIG, parseGpt2Config } from '../gpt2/config.js';
 import { gpt2TensorShapes } from '../gpt2/load.js';
-import { parseRobertaConfig } from '../roberta/config.js';
+import { ROBERTA_BASE_CONFIG, parseRobertaConfig } from '../roberta/config.js';
 import { robertaClassifierShapes, robertaTensorShapes } from '../roberta/load.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from './directory.js';
 
@@ -90,4 +90,21 @@ export async function writeRandomRobertaCheckpoint(
  */
 export async function generateGpt2SmallShaped(dir: string, options: { seed?: number } = {}): Promise<void> {
   await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG }, { ...HF_INIT_VALUES, seed: options.seed ?? 0 });
+}
+
+/**
+ * A GPT-2-medium-SHAPED random checkpoint (24 layers × 1024, 16 heads, vocab 50,257, 1024 positions; HF init values)
+ * for benchmarks: about 1.4 GB.
+ */
+export async function generateGpt2MediumShaped(dir: string, options: { seed?: number } = {}): Promise<void> {
+  await writeRandomGpt2Checkpoint(dir, { ...GPT2_MEDIUM_CONFIG }, { ...HF_INIT_VALUES, seed: options.seed ?? 0 });
+}
+
+/**
+ * A RoBERTa-base-SHAPED random checkpoint with a classification head of `numLabels` classes (12 layers × 768, vocab
+ * 50,265, 514 positions; HF init values) for benchmarks: about 500 MB. MNLI's head has 3 classes.
+ */
+export async function generateRobertaBaseShaped(dir: string, options: { seed?: number; numLabels?: number } = {}): Promise<void> {
+  const config = { ...ROBERTA_BASE_CONFIG, architectures: ['RobertaForSequenceClassification'], num_labels: options.numLabels ?? 3 };
+  await writeRandomRobertaCheckpoint(dir, config, { ...HF_INIT_VALUES, seed: options.seed ?? 0 }, { withClassifier: true });
 }

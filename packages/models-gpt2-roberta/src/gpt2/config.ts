@@ -70,3 +70,11 @@ export const GPT2_SMALL_CONFIG: Readonly<Record<string, unknown>> = Object.freez
   resid_pdrop: 0.1,
   vocab_size: 50257,
 });
+
+/** config.json of GPT-2 medium (`gpt2-medium`): 24 layers × 1024, 16 heads, otherwise as GPT-2 small. */
+export const GPT2_MEDIUM_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  ...GPT2_SMALL_CONFIG,
+  n_embd: 1024,
+  n_head: 16,
+  n_layer: 24,
+});

@@ -1,0 +1,40 @@
+// The benchmarks' random checkpoints (HF layout, HF init values), written on first use under git-ignored
+// test-fixtures/ folders: GPT-2-small-shaped (~500 MB), GPT-2-medium-shaped (~1.4 GB), RoBERTa-base-shaped (~500 MB).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  GPT2_MEDIUM_CONFIG,
+  GPT2_SMALL_CONFIG,
+  generateGpt2MediumShaped,
+  generateGpt2SmallShaped,
+  generateRobertaBaseShaped,
+  writeRandomGpt2Checkpoint,
+} from '@peft/models-gpt2-roberta';
+
+const root = fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
+
+/** The shapes the benchmarks use, by name (GPT-2 small / medium as Hugging Face publishes them). */
+export const GPT2_SHAPES = {
+  small: { layers: 12, d: 768, heads: 12, config: GPT2_SMALL_CONFIG, generate: generateGpt2SmallShaped },
+  medium: { layers: 24, d: 1024, heads: 16, config: GPT2_MEDIUM_CONFIG, generate: generateGpt2MediumShaped },
+};
+
+/** The directory of a GPT-2-`size`-shaped checkpoint with `layers` blocks (default: the model's own count). */
+export async function gpt2Fixture(size = 'small', layers) {
+  const shape = GPT2_SHAPES[size];
+  if (!shape) throw new Error(`unknown GPT-2 shape '${size}' (small, medium)`);
+  const n = layers ?? shape.layers;
+  const dir = `${root}gpt2-${size}-shaped${n === shape.layers ? '' : `-${n}l`}`;
+  if (!existsSync(`${dir}/model.safetensors`)) {
+    if (n === shape.layers) await shape.generate(dir);
+    else await writeRandomGpt2Checkpoint(dir, { ...shape.config, n_layer: n });
+  }
+  return dir;
+}
+
+/** The directory of a RoBERTa-base-shaped checkpoint with a 3-class (MNLI) head. */
+export async function robertaFixture() {
+  const dir = `${root}roberta-base-shaped`;
+  if (!existsSync(`${dir}/model.safetensors`)) await generateRobertaBaseShaped(dir, { numLabels: 3 });
+  return dir;
+}
