@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-/** The native addon's functions (src/native/blas.c). */
+/** The native addon's functions (src/native/*.c). */
 export interface BlasAddon {
   sgemmBatched(
     a: Float32Array, aOffset: number,
@@ -19,6 +19,37 @@ export interface BlasAddon {
   stridedCopy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, shape: number[], srcStrides: number[], dstStrides: number[]): void;
   /** x viewed as [outer, inner]: y[o] = scale·Σ_i x[o, i] (rows) or y[i] = scale·Σ_o x[o, i] (columns). */
   reduceSum(x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, outer: number, inner: number, columns: boolean, scale: number): void;
+  /**
+   * y[yOffset + i] = a[aOffset + Σ i_d·aStrides_d] ∘ b[bOffset + Σ i_d·bStrides_d] over the index box `shape` (rank
+   * 1..8, y contiguous); op 0 add, 1 sub, 2 mul, 3 div.
+   */
+  binary(op: number, a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, y: Float32Array, yOffset: number, shape: number[], aStrides: number[], bStrides: number[]): void;
+  /** y[yOffset + i] = f(x[xOffset + i]) for i < n; op: index in unary-kernels.ts's UNARY_KERNELS. */
+  unary(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, n: number): void;
+  /** x viewed as [rows, cols]: op 0 y[r] = max_c x[r, c]; 1 y[r, :] = softmax(x[r, :]); 2 y[r] = log Σ_c exp x[r, c]. */
+  rowwise(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, rows: number, cols: number): void;
+  /**
+   * Label-smoothed cross-entropy of logit rows z [rows, cols] (labels: int32 data through a Float32Array): loss[r] =
+   * w_r·(lse − (1 − ε)·z[y] − ε·mean z) and, withGradient, grad[r] = w_r·(softmax(z_r) − ε/cols − (1 − ε)·onehot(y_r)).
+   */
+  smoothedCrossEntropy(
+    z: Float32Array, zOffset: number, labels: Float32Array, labelsOffset: number, weights: Float32Array, weightsOffset: number,
+    loss: Float32Array, lossOffset: number, grad: Float32Array, gradOffset: number,
+    rows: number, cols: number, labelSmoothing: number, withGradient: boolean,
+  ): void;
+  /** glibc: blocks under 32 MiB from the heap, and up to trimBytes of free heap top kept; whether it took effect. */
+  configureAllocator(trimBytes: number): boolean;
+  /** @peft/core's PeftMaskedSoftmax on [B, H, n, m] scores (dims); mask strides as [B, H, n, m] (0 = repeated). */
+  maskedSoftmax(
+    s: Float32Array, sOffset: number, mask: Float32Array | null, maskOffset: number, maskStrides: number[],
+    p: Float32Array, pOffset: number, lse: Float32Array | null, lseOffset: number, pu: Float32Array | null, puOffset: number,
+    dims: number[], scale: number, causal: boolean, maskedValue: number,
+  ): void;
+  /** @peft/core's PeftMaskedSoftmaxGrad over rows = B·H·n rows of m. */
+  maskedSoftmaxGrad(
+    p: Float32Array, pOffset: number, dp: Float32Array, dpOffset: number, dlse: Float32Array | null, dlseOffset: number,
+    pl: Float32Array | null, plOffset: number, ds: Float32Array, dsOffset: number, rows: number, n: number, m: number, scale: number, causal: boolean,
+  ): void;
   setThreads(n: number): void;
   config(): string;
 }

@@ -77,3 +77,47 @@ export function splitCopies(shape: readonly number[], sizes: readonly number[], 
     return copy;
   });
 }
+
+/** transpose(x, perm): output axis d reads input axis perm[d]. */
+export function transposeCopy(shape: readonly number[], perm: readonly number[]): StridedCopy {
+  const xs = contiguousStrides(shape);
+  const out = perm.map((p) => shape[p]!);
+  return simplifyCopy({ shape: out, srcOffset: 0, srcStrides: perm.map((p) => xs[p]!), dstOffset: 0, dstStrides: contiguousStrides(out) });
+}
+
+/** slice(x, begin, size) into a contiguous output. */
+export function sliceCopy(shape: readonly number[], begin: readonly number[], size: readonly number[]): StridedCopy {
+  const xs = contiguousStrides(shape);
+  return simplifyCopy({
+    shape: [...size],
+    srcOffset: begin.reduce((o, b, d) => o + b * xs[d]!, 0),
+    srcStrides: xs,
+    dstOffset: 0,
+    dstStrides: contiguousStrides(size),
+  });
+}
+
+/** concat(xs, axis): one copy per input, into its slab of the contiguous output. */
+export function concatCopies(shapes: readonly (readonly number[])[], axis: number): StridedCopy[] {
+  const outShape = shapes[0]!.map((s, d) => (d === axis ? shapes.reduce((a, x) => a + x[d]!, 0) : s));
+  const os = contiguousStrides(outShape);
+  let begin = 0;
+  return shapes.map((shape) => {
+    const copy = simplifyCopy({ shape: [...shape], srcOffset: 0, srcStrides: contiguousStrides(shape), dstOffset: begin * os[axis]!, dstStrides: os });
+    begin += shape[axis]!;
+    return copy;
+  });
+}
+
+/** pad(x, paddings): x copied into the output at offset (before_0, before_1, …); the rest is filled separately. */
+export function padCopy(shape: readonly number[], paddings: readonly (readonly [number, number])[]): StridedCopy {
+  const out = shape.map((s, d) => paddings[d]![0] + s + paddings[d]![1]);
+  const os = contiguousStrides(out);
+  return simplifyCopy({
+    shape: [...shape],
+    srcOffset: 0,
+    srcStrides: contiguousStrides(shape),
+    dstOffset: paddings.reduce((o, [before], d) => o + before * os[d]!, 0),
+    dstStrides: os,
+  });
+}

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedKernelNames } from '@peft/core';
 import { loadAddon, type BlasAddon } from './addon.js';
-import { identityKernel, splitKernel, tileKernel } from './copy-kernels.js';
+import { BinaryOp, binaryKernel } from './binary-kernels.js';
+import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './copy-kernels.js';
 import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
 import { gemmKernel } from './gemm-kernel.js';
+import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
+import { smoothedCrossEntropyKernel } from './loss-kernels.js';
 import { reduceKernel } from './reduce-kernels.js';
+import { maxKernel, softmaxKernel } from './row-kernels.js';
+import { UNARY_KERNELS, unaryKernel } from './unary-kernels.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
@@ -66,17 +71,36 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   }
   addKernel(FusedKernelNames.geluTanh, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanh, addon));
   addKernel(FusedKernelNames.geluTanhGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanhGrad, addon));
-  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad);
-  if (backendName === 'wasm') {
-    if (replaceKernel('Identity', backendName, identityKernel)) names.push('Identity');
-    if (replaceKernel('SplitV', backendName, (original) => splitKernel(original, addon))) names.push('SplitV');
-    if (replaceKernel('Tile', backendName, (original) => tileKernel(original, addon))) names.push('Tile');
+  addKernel(FusedKernelNames.smoothedCrossEntropy, backendName, smoothedCrossEntropyKernel(backendName, addon));
+  addKernel(FusedKernelNames.maskedSoftmax, backendName, maskedSoftmaxKernel(backendName, addon));
+  addKernel(FusedKernelNames.maskedSoftmaxGrad, backendName, maskedSoftmaxGradKernel(backendName, addon));
+  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.smoothedCrossEntropy, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad);
+  // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
+  // arithmetic), tfjs-wasm on one thread
+  for (const [name, op] of [['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const) {
+    if (replaceKernel(name, backendName, (original) => binaryKernel(backendName, op, original, addon))) names.push(name);
+  }
+  UNARY_KERNELS.forEach((name, op) => {
+    if (replaceKernel(name, backendName, (original) => unaryKernel(backendName, op, original, addon))) names.push(name);
+  });
+  if (replaceKernel('Softmax', backendName, (original) => softmaxKernel(backendName, original, addon))) names.push('Softmax');
+  if (replaceKernel('Max', backendName, (original) => maxKernel(backendName, original, addon))) names.push('Max');
+  if (backendName === 'wasm' && replaceKernel('Identity', backendName, identityKernel)) names.push('Identity');
+  if (replaceKernel('SplitV', backendName, (original) => splitKernel(backendName, original, addon))) names.push('SplitV');
+  if (replaceKernel('Tile', backendName, (original) => tileKernel(backendName, original, addon))) names.push('Tile');
+  if (backendName === 'cpu') {
+    // tfjs-wasm has these natively already
+    if (replaceKernel('Transpose', backendName, (original) => transposeKernel(backendName, original, addon))) names.push('Transpose');
+    if (replaceKernel('Slice', backendName, (original) => sliceKernel(backendName, original, addon))) names.push('Slice');
+    if (replaceKernel('Concat', backendName, (original) => concatKernel(backendName, original, addon))) names.push('Concat');
+    if (replaceKernel('PadV2', backendName, (original) => padKernel(backendName, original, addon))) names.push('PadV2');
+    if (replaceKernel('GatherV2', backendName, (original) => gatherKernel(backendName, original))) names.push('GatherV2');
   }
   return names;
 }
 
 /** Registers the kernels into the given backends (default both); a no-op report when the addon is absent. */
-export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number } = {}): BlasStatus {
+export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number; tuneAllocator?: boolean } = {}): BlasStatus {
   const loaded = loadAddon();
   if (!('addon' in loaded)) return { available: false, reason: loaded.reason, registered: [] };
   const { addon } = loaded;
@@ -88,6 +112,8 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
     if (names.length === 0) continue;
     registered.push(backendName);
     for (const n of names) kernels.add(n);
+    // cpu tensors are JavaScript typed arrays: keep their pages warm in the C heap (src/native/allocator.c)
+    if (backendName === 'cpu' && options.tuneAllocator !== false) addon.configureAllocator(256 * 2 ** 20);
   }
   return { available: true, config: addon.config(), registered, kernels: [...kernels] };
 }
@@ -112,4 +138,6 @@ export function blasAvailability(): { available: boolean; reason?: string; confi
 }
 
 export { reduceGeometry } from './reduce-kernels.js';
-export { tileCopy, splitCopies, simplifyCopy, contiguousStrides, type StridedCopy } from './copy-geometry.js';
+export { broadcastGeometry, type BroadcastGeometry } from './binary-kernels.js';
+export { maskStrides } from './attention-kernels.js';
+export { tileCopy, splitCopies, simplifyCopy, contiguousStrides, transposeCopy, sliceCopy, concatCopies, padCopy, type StridedCopy } from './copy-geometry.js';

@@ -1,6 +1,7 @@
 import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
 import { type CpuBackendLike, type WasmBackendLike, cpuValues, wasmHeap, wasmOffset } from './backend-access.js';
+import { transposeCopy } from './copy-geometry.js';
 
 /**
  * A reduction over axes that are all leading or all trailing, seen as x [outer, inner] summed over rows or columns;
@@ -19,28 +20,49 @@ export function reduceGeometry(shape: readonly number[], axes: readonly number[]
   return { outer: util.sizeFromShape(shape.slice(0, k)), inner: util.sizeFromShape(shape.slice(k)), columns: true, outShape: kept };
 }
 
-/** Sum (mean = false) or Mean over leading or trailing axes of a float32 tensor, natively; tfjs's kernel otherwise. */
+/** Sum (mean = false) or Mean of a float32 tensor over any axes, natively; tfjs's kernel for other dtypes. */
 export function reduceKernel(backendName: string, mean: boolean, original: KernelFunc, addon: BlasAddon): KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     if (x.dtype !== 'float32') return original(args);
     const axes = util.parseAxisParam(axis, x.shape);
+    const outShape = keepDims ? x.shape.map((s, d) => (axes.includes(d) ? 1 : s)) : x.shape.filter((_, d) => !axes.includes(d));
     const g = reduceGeometry(x.shape, axes);
-    if (!g || g.outer * g.inner === 0) return original(args);
-    const count = g.columns ? g.outer : g.inner;
+    if (g && g.outer * g.inner === 0) return original(args);
+    if (!g && util.sizeFromShape(x.shape) === 0) return original(args);
+    // axes in the middle: move them last with one native transpose, then sum rows
+    const perm = g ? null : [...x.shape.keys()].filter((d) => !axes.includes(d)).concat([...new Set(axes)].sort((a, b) => a - b));
+    const reduced = perm ? perm.slice(x.shape.length - new Set(axes).size).reduce((p, d) => p * x.shape[d]!, 1) : 0;
+    const geo = g ?? { outer: util.sizeFromShape(x.shape) / reduced, inner: reduced, columns: false };
+    const count = geo.columns ? geo.outer : geo.inner;
     const scale = mean ? 1 / count : 1;
-    const outShape = keepDims ? x.shape.map((s, d) => (axes.includes(d) ? 1 : s)) : g.outShape;
+    const n = geo.outer * geo.inner;
     if (backendName === 'wasm') {
-      const backend = args.backend as unknown as WasmBackendLike;
+      const backend = args.backend as unknown as WasmBackendLike & { disposeData(id: object): boolean };
       const out = backend.makeOutput(outShape, 'float32');
+      const tmp = perm ? backend.makeOutput([n], 'float32') : null;
       const heap = wasmHeap(backend);
-      addon.reduceSum(heap, wasmOffset(backend, x), heap, wasmOffset(backend, out), g.outer, g.inner, g.columns, scale);
+      let src = wasmOffset(backend, x);
+      if (perm && tmp) {
+        const c = transposeCopy(x.shape, perm);
+        addon.stridedCopy(heap, src + c.srcOffset, heap, wasmOffset(backend, tmp) + c.dstOffset, c.shape, c.srcStrides, c.dstStrides);
+        src = wasmOffset(backend, tmp);
+      }
+      addon.reduceSum(heap, src, heap, wasmOffset(backend, out), geo.outer, geo.inner, geo.columns, scale);
+      if (tmp) backend.disposeData(tmp.dataId);
       return out;
     }
     const backend = args.backend as unknown as CpuBackendLike;
-    const out = new Float32Array(g.columns ? g.inner : g.outer);
-    addon.reduceSum(cpuValues(backend, x), 0, out, 0, g.outer, g.inner, g.columns, scale);
+    const out = new Float32Array(geo.columns ? geo.inner : geo.outer);
+    let src = cpuValues(backend, x);
+    if (perm) {
+      const c = transposeCopy(x.shape, perm);
+      const moved = new Float32Array(n);
+      addon.stridedCopy(src, c.srcOffset, moved, c.dstOffset, c.shape, c.srcStrides, c.dstStrides);
+      src = moved;
+    }
+    addon.reduceSum(src, 0, out, 0, geo.outer, geo.inner, geo.columns, scale);
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
 }

@@ -8,10 +8,24 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
  * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
+ * - `PeftSmoothedCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 in [0, V), weights [r] float32 }`,
+ *   attrs `{ labelSmoothing: ε, withGradient: boolean }` → `[loss [r], grad [r, V]]` (grad only with `withGradient`):
+ *   loss[r] = w_r·(logsumexp(z_r) − (1 − ε)·z_r[y_r] − ε·mean(z_r)) and grad[r] = w_r·(softmax(z_r) − ε/V −
+ *   (1 − ε)·onehot(y_r)), PyTorch's `CrossEntropyLoss(label_smoothing=ε)` per row and its gradient.
+ * - `PeftMaskedSoftmax`: inputs `{ scores [B, H, n, m] float32, mask? }` (mask: additive, broadcastable to the scores),
+ *   attrs `{ scale, causal, maskedValue, lse: 'none' | 'masked' | 'unpadded' }`. With s' = scale·s on the keys query i
+ *   sees (causal: j ≤ m − n + i) and `maskedValue` elsewhere, and s'' = s' + mask: → `[P = softmax(s'')]`, with
+ *   `lse: 'masked'` → `[P, logsumexp(s'') [B, H, n, 1]]`, with `'unpadded'` → `[P, logsumexp(s'), softmax(s')]`.
+ * - `PeftMaskedSoftmaxGrad`: inputs `{ probs P, dProbs, dLse? [B, H, n, 1], lseProbs? }`, attrs `{ scale, causal }` →
+ *   dScores = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the
+ *   raw scores, through P and through the log-sum-exp.
  */
 export const FusedKernelNames = {
   geluTanh: 'PeftGeluTanh',
   geluTanhGrad: 'PeftGeluTanhGrad',
+  smoothedCrossEntropy: 'PeftSmoothedCrossEntropy',
+  maskedSoftmax: 'PeftMaskedSoftmax',
+  maskedSoftmaxGrad: 'PeftMaskedSoftmaxGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernelNames)[keyof typeof FusedKernelNames];
@@ -22,6 +36,12 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
 }
 
 /** Runs a registered fused kernel on the active backend (check {@link hasFusedKernel} first). */
-export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap): tf.Tensor {
-  return tf.engine().runKernel(name, inputs) as tf.Tensor;
+export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
+}
+
+/** Runs a registered fused kernel with several outputs on the active backend (check {@link hasFusedKernel} first). */
+export function runFusedKernelOutputs(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
 }

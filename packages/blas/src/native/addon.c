@@ -77,6 +77,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"elementwise", NULL, elementwise, NULL, NULL, NULL, napi_default, NULL},
       {"stridedCopy", NULL, strided_copy, NULL, NULL, NULL, napi_default, NULL},
       {"reduceSum", NULL, reduce_sum, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+      {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
+      {"rowwise", NULL, rowwise, NULL, NULL, NULL, napi_default, NULL},
+      {"smoothedCrossEntropy", NULL, smoothed_cross_entropy, NULL, NULL, NULL, napi_default, NULL},
+      {"configureAllocator", NULL, configure_allocator, NULL, NULL, NULL, napi_default, NULL},
+      {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"maskedSoftmaxGrad", NULL, masked_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

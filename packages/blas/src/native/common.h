@@ -32,6 +32,15 @@ napi_value sgemm_batched(napi_env env, napi_callback_info info);
 napi_value elementwise(napi_env env, napi_callback_info info);
 napi_value reduce_sum(napi_env env, napi_callback_info info);
 napi_value strided_copy(napi_env env, napi_callback_info info);
+napi_value binary(napi_env env, napi_callback_info info);
+napi_value unary(napi_env env, napi_callback_info info);
+napi_value rowwise(napi_env env, napi_callback_info info);
+napi_value smoothed_cross_entropy(napi_env env, napi_callback_info info);
+napi_value configure_allocator(napi_env env, napi_callback_info info);
+napi_value masked_softmax(napi_env env, napi_callback_info info);
+napi_value masked_softmax_grad(napi_env env, napi_callback_info info);
+// Reads a JS array of `rank` non-negative integers into out; 0 after throwing.
+int read_dims(napi_env env, napi_value arr, uint32_t rank, int64_t *out);
 void pick_elementwise_loops(void);
 
 #endif

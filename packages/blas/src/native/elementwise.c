@@ -2,46 +2,9 @@
 // its derivative, each loop compiled for AVX2+FMA and for the baseline and run on all threads.
 #include <omp.h>
 #include "common.h"
+#include "fastmath.h"
 
-// exp: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial for e^r (the classic Cephes coefficients, ~1 ulp), and
-// 2^n applied as two normal factors so that results down to the denormals and up to overflow come out right.
-// tanh: the Cephes odd polynomial below |x| < 0.625, 1 − 2/(e^{2|x|} + 1) above. NaN propagates in both.
-
-static inline __attribute__((always_inline)) float pow2i(int32_t n) {
-  union { int32_t i; float f; } u;
-  u.i = (n + 127) << 23;
-  return u.f;
-}
-
-static inline __attribute__((always_inline)) float exp_f(float x) {
-  x = x < -104.0f ? -104.0f : x;
-  x = x > 89.0f ? 89.0f : x;
-  const float n = __builtin_rintf(x * 1.44269504088896341f);
-  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float y = p * (r * r) + r + 1.0f;
-  const int32_t ni = (int32_t)n;
-  const int32_t half = ni >> 1;
-  return (y * pow2i(half)) * pow2i(ni - half);
-}
-
-static inline __attribute__((always_inline)) float tanh_f(float x) {
-  const float z = x * x;
-  float ps = -5.70498872745e-3f;
-  ps = ps * z + 2.06390887954e-2f;
-  ps = ps * z - 5.37397155531e-2f;
-  ps = ps * z + 1.33314422036e-1f;
-  ps = ps * z - 3.33332819422e-1f;
-  ps = ps * z * x + x;
-  const float ax = __builtin_fabsf(x);
-  const float big = 1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f);
-  return ax < 0.625f ? ps : __builtin_copysignf(big, x);
-}
+// exp_f and tanh_f: fastmath.h.
 
 #define SQRT_2_OVER_PI 0.7978845608028654f
 #define GELU_C 0.044715f

@@ -1,0 +1,241 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { FusedKernelNames, Rng, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
+import { blasAvailability, broadcastGeometry, maskStrides, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+// The kernels that make tfjs's `cpu` backend usable for training (and help wasm): broadcast arithmetic, maps, row ops,
+// strided copies, and the fused loss and attention kernels, each against tfjs's own kernels or a float64 formula.
+const available = blasAvailability().available;
+if (!available) console.warn(`@peft/blas hot-op kernel tests skipped: ${blasAvailability().reason}`);
+
+function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+  const rng = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Array.from({ length: n }, () => (dtype === 'int32' ? Math.floor(rng.normal() * 100) : rng.normal())), shape, dtype);
+}
+
+function both<T extends tf.Tensor | tf.Tensor[]>(backend: 'wasm' | 'cpu', f: () => T): { want: T; got: T } {
+  const want = f();
+  registerBlasKernels({ backends: [backend] });
+  try {
+    return { want, got: f() };
+  } finally {
+    unregisterBlasKernels();
+  }
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  expect(a.dtype).toBe(b.dtype);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32')))).dataSync()[0]!);
+}
+
+describe('broadcast geometry', () => {
+  it('merges what both operands read as one run, and repeats with stride 0', () => {
+    expect(broadcastGeometry([8, 128, 768], [8, 128, 768])).toEqual({ outShape: [8, 128, 768], shape: [786432], aStrides: [1], bStrides: [1] });
+    // a bias over the last axis: rows of a, the same b each row
+    expect(broadcastGeometry([1024, 768], [768])).toEqual({ outShape: [1024, 768], shape: [1024, 768], aStrides: [768, 1], bStrides: [0, 1] });
+    // a column [.., 1] against a matrix: b repeated along the row
+    expect(broadcastGeometry([96, 128, 1], [96, 128, 128])).toEqual({ outShape: [96, 128, 128], shape: [12288, 128], aStrides: [1, 0], bStrides: [128, 1] });
+    // a per-head bias [H, 1, p] over [B, H, n, p]: no merge across the repeated n axis
+    expect(broadcastGeometry([8, 12, 128, 64], [12, 1, 64])).toEqual({
+      outShape: [8, 12, 128, 64], shape: [8, 12, 128, 64], aStrides: [98304, 8192, 64, 1], bStrides: [0, 64, 0, 1],
+    });
+    expect(broadcastGeometry([], [])).toEqual({ outShape: [], shape: [1], aStrides: [1], bStrides: [1] });
+    expect(() => broadcastGeometry([3, 4], [5])).toThrow(/broadcast/i);
+  });
+
+  it('attention masks read as [B, H, n, m]', () => {
+    expect(maskStrides([2, 1, 1, 7], [2, 3, 5, 7])).toEqual([7, 0, 0, 1]);
+    expect(maskStrides([5, 7], [2, 3, 5, 7])).toEqual([0, 0, 7, 1]);
+    expect(maskStrides([2, 1, 1, 6], [2, 3, 5, 7])).toBeNull();
+  });
+});
+
+describe.skipIf(!available)('@peft/blas hot-op kernels beside tfjs', () => {
+  afterEach(() => unregisterBlasKernels());
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`Add, Sub, Multiply, RealDiv equal tfjs's under every broadcast the models use, on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      const pairs: [number[], number[]][] = [
+        [[300, 257], [300, 257]], // same shape, threaded
+        [[300, 257], [257]], // bias
+        [[4, 6, 50, 1], [4, 6, 50, 50]], // column
+        [[4, 6, 50, 50], [50, 50]], // causal keep
+        [[4, 6, 50, 16], [6, 1, 16]], // per-head bias
+        [[4, 1, 1, 50], [4, 6, 50, 50]], // padding mask
+        [[3, 1], [1, 5]], // outer
+        [[], [7, 9]], // scalar
+        [[70000], []],
+      ];
+      for (const [sa, sb] of pairs) {
+        const a = rand(sa, sa.length + 1);
+        const b = tf.add(tf.abs(rand(sb, sb.length + 7)), 0.5); // away from 0 for the division
+        for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+          const { want, got } = both(backend, () => op(a, b) as tf.Tensor);
+          expect(maxDiff(got, want), `${op.name} [${sa}] [${sb}]`).toBeLessThanOrEqual(1e-6);
+          const swapped = both(backend, () => op(b, a) as tf.Tensor);
+          expect(maxDiff(swapped.got, swapped.want), `${op.name} [${sb}] [${sa}]`).toBeLessThanOrEqual(op === tf.div ? 1e-3 : 1e-6);
+          tf.dispose([want, got, swapped.want, swapped.got]);
+        }
+        tf.dispose([a, b]);
+      }
+      const ints = rand([3, 4], 3, 'int32');
+      const { want, got } = both(backend, () => tf.add(ints, ints));
+      expect(got.dtype).toBe('int32');
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      tf.dispose([ints, want, got]);
+    });
+
+    it(`Neg, Square, Sqrt, Rsqrt, Log, Sigmoid, Floor, Abs, Reciprocal equal tfjs's, special values included, on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      const specials = [0, -0, 1, -1, 0.5, 1e-30, 1e-40, -1e-40, 3e38, -20, 20, 88, -88, -104, 104, Infinity, -Infinity, NaN];
+      const big = tf.mul(rand([70001], 11), 4); // threaded
+      const x = tf.concat([tf.tensor1d(specials), big]);
+      const ops: [string, (t: tf.Tensor) => tf.Tensor][] = [
+        ['neg', tf.neg], ['square', tf.square], ['sqrt', tf.sqrt], ['rsqrt', tf.rsqrt], ['log', tf.log],
+        ['sigmoid', tf.sigmoid], ['floor', tf.floor], ['abs', tf.abs], ['reciprocal', tf.reciprocal],
+      ];
+      const xs = x.dataSync();
+      for (const [name, op] of ops) {
+        const { want, got } = both(backend, () => op(x));
+        const a = got.dataSync();
+        const b = want.dataSync();
+        for (let j = 0; j < a.length; j++) {
+          // (tfjs-wasm flushes results in the subnormal range to 0; ours keep them)
+          const ok = Number.isFinite(b[j]!) ? Math.abs(a[j]! - b[j]!) <= 5e-7 * Math.abs(b[j]!) + 1e-37 : Object.is(a[j], b[j]);
+          if (!ok) expect(a[j], `${name}(${xs[j]})`).toBe(b[j]);
+        }
+        tf.dispose([want, got]);
+      }
+      tf.dispose([x, big]);
+    });
+
+    it(`Softmax and Max over the last axes equal tfjs's on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      const x = tf.mul(rand([40, 3, 700], 12), 5);
+      for (const [name, f] of [
+        ['softmax', () => tf.softmax(x)],
+        ['max -1', () => tf.max(x, -1)],
+        ['max [1, 2] keepDims', () => tf.max(x, [1, 2], true)],
+        ['max 0 (tfjs)', () => tf.max(x, 0)],
+      ] as const) {
+        const { want, got } = both(backend, f);
+        expect(maxDiff(got, want), name).toBeLessThanOrEqual(1e-6);
+        tf.dispose([want, got]);
+      }
+      x.dispose();
+    });
+  }
+
+  it('Transpose, Slice, Concat, PadV2, GatherV2, SplitV, Tile copy exactly what tfjs-cpu copies, float32 and int32', async () => {
+    await tf.setBackend('cpu');
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = rand([3, 4, 6, 5], 13, dtype);
+      const cases: [string, () => tf.Tensor | tf.Tensor[]][] = [
+        ['transpose', () => tf.transpose(x, [0, 2, 1, 3])],
+        ['transpose all', () => tf.transpose(x, [3, 1, 0, 2])],
+        ['slice', () => tf.slice(x, [1, 0, 2, 1], [2, 3, 3, 4])],
+        ['slice contiguous', () => tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1])],
+        ['concat 1', () => tf.concat([x, tf.slice(x, [0, 1, 0, 0], [-1, 2, -1, -1])], 1)],
+        ['concat 3', () => tf.concat([x, x, x], 3)],
+        ['pad', () => tf.pad(x, [[0, 1], [2, 0], [0, 0], [1, 1]], 7)],
+        ['gather 0', () => tf.gather(x, tf.tensor1d([2, 0, 2], 'int32'), 0)],
+        ['gather 2, 2-D indices', () => tf.gather(x, tf.tensor2d([[5, 1], [0, 0]], [2, 2], 'int32'), 2)],
+        ['split', () => tf.split(x, [1, 2, 3], 2)],
+        ['tile', () => tf.tile(x, [1, 2, 1, 3])],
+      ];
+      for (const [name, f] of cases) {
+        const { want, got } = both('cpu', f);
+        const w = [want].flat();
+        const g = [got].flat();
+        for (const [i, t] of g.entries()) {
+          expect(t.shape, name).toEqual(w[i]!.shape);
+          expect(t.dtype, name).toBe(dtype);
+          expect(Array.from(t.dataSync()), name).toEqual(Array.from(w[i]!.dataSync()));
+        }
+        tf.dispose([...w, ...g]);
+      }
+      registerBlasKernels({ backends: ['cpu'] });
+      expect(() => tf.gather(x, tf.tensor1d([3], 'int32'), 0)).toThrow(/index/); // tfjs's own error
+      unregisterBlasKernels();
+      x.dispose();
+    }
+  });
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`PeftSmoothedCrossEntropy equals the float64 formula, loss and gradient, on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      registerBlasKernels({ backends: [backend] });
+      const [rows, cols, eps] = [5, 3001, 0.1];
+      const z = tf.mul(rand([rows, cols], 14), 3);
+      const ys = [0, 3000, 17, 17, 1500];
+      const ws = [0.25, 0.25, 0, 0.25, 0.25];
+      const [loss, grad] = runFusedKernelOutputs(FusedKernelNames.smoothedCrossEntropy, { logits: z, labels: tf.tensor1d(ys, 'int32'), weights: tf.tensor1d(ws) }, { labelSmoothing: eps, withGradient: true });
+      const zv = z.dataSync();
+      const lv = loss!.dataSync();
+      const gv = grad!.dataSync();
+      for (let r = 0; r < rows; r++) {
+        const row = Array.from(zv.slice(r * cols, (r + 1) * cols));
+        const m = Math.max(...row);
+        const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+        const lse = m + Math.log(s);
+        const want = ws[r]! * (lse - (1 - eps) * row[ys[r]!]! - (eps * row.reduce((a, v) => a + v, 0)) / cols);
+        expect(Math.abs(lv[r]! - want), `loss row ${r}`).toBeLessThan(1e-5);
+        for (let c = 0; c < cols; c++) {
+          const g = ws[r]! * (Math.exp(row[c]! - lse) - eps / cols - (c === ys[r] ? 1 - eps : 0));
+          expect(Math.abs(gv[r * cols + c]! - g), `grad ${r}, ${c}`).toBeLessThan(1e-7);
+        }
+      }
+      const [lossOnly, ...rest] = runFusedKernelOutputs(FusedKernelNames.smoothedCrossEntropy, { logits: z, labels: tf.tensor1d(ys, 'int32'), weights: tf.tensor1d(ws) }, { labelSmoothing: eps, withGradient: false });
+      expect(rest).toHaveLength(0);
+      expect(Array.from(lossOnly!.dataSync())).toEqual(Array.from(lv));
+      expect(() => runFusedKernelOutputs(FusedKernelNames.smoothedCrossEntropy, { logits: z, labels: tf.tensor1d([0, 0, 0, 0, cols], 'int32'), weights: tf.tensor1d(ws) }, { labelSmoothing: eps, withGradient: false })).toThrow(/label/);
+    });
+
+    it(`PeftMaskedSoftmax and its gradient equal the composed formula on ${backend} (causal, padding, λ's unpadded rows)`, async () => {
+      await tf.setBackend(backend);
+      const [b, h, n, m] = [2, 3, 5, 9]; // n < m: queries are the last n positions (a cache)
+      const s = rand([b, h, n, m], 15);
+      const mask = tf.tensor4d([0, 0, -1e4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1e4, -1e4], [b, 1, 1, m]);
+      const dP = rand([b, h, n, m], 16);
+      const dLse = rand([b, h, n, 1], 17);
+      const scale = 0.25;
+      for (const causal of [false, true]) {
+        // the composed reference, by hand
+        const keep = tf.tensor2d(Array.from({ length: n * m }, (_, i) => (!causal || i % m <= m - n + Math.floor(i / m) ? 1 : 0)), [n, m]);
+        const sPrime = tf.add(tf.mul(tf.mul(s, scale), keep), tf.mul(tf.sub(1, keep), -1e4));
+        const sFull = tf.add(sPrime, mask);
+        const p = tf.softmax(sFull);
+        const pu = tf.softmax(sPrime);
+        const lse = tf.logSumExp(sFull, -1, true);
+        const lseU = tf.logSumExp(sPrime, -1, true);
+        registerBlasKernels({ backends: [backend] });
+        const attrs = { scale, causal, maskedValue: -1e4 };
+        const [p1, l1] = runFusedKernelOutputs(FusedKernelNames.maskedSoftmax, { scores: s, mask }, { ...attrs, lse: 'masked' });
+        const [p2, l2, u2] = runFusedKernelOutputs(FusedKernelNames.maskedSoftmax, { scores: s, mask }, { ...attrs, lse: 'unpadded' });
+        const only = runFusedKernelOutputs(FusedKernelNames.maskedSoftmax, { scores: s }, { ...attrs, lse: 'none' });
+        const g1 = runFusedKernel(FusedKernelNames.maskedSoftmaxGrad, { probs: p, dProbs: dP, dLse }, { scale, causal });
+        const g2 = runFusedKernel(FusedKernelNames.maskedSoftmaxGrad, { probs: p, dProbs: dP, dLse, lseProbs: pu }, { scale, causal });
+        unregisterBlasKernels();
+        expect(maxDiff(p1!, p), 'P').toBeLessThan(1e-6);
+        expect(maxDiff(l1!, lse), 'lse').toBeLessThan(1e-5);
+        expect(maxDiff(p2!, p), 'P (unpadded mode)').toBeLessThan(1e-6);
+        expect(maxDiff(l2!, lseU), 'lse unpadded').toBeLessThan(1e-5);
+        expect(maxDiff(u2!, pu), 'P unpadded').toBeLessThan(1e-6);
+        expect(only).toHaveLength(1);
+        expect(maxDiff(only[0]!, tf.softmax(sPrime)), 'P without a mask').toBeLessThan(1e-6);
+        const dot = tf.sum(tf.mul(dP, p), -1, true);
+        for (const [g, pl] of [[g1!, p], [g2!, pu]] as const) {
+          const want = tf.mul(tf.mul(tf.add(tf.mul(p, tf.sub(dP, dot)), tf.mul(dLse, pl)), scale), keep);
+          expect(maxDiff(g, want), `grad causal ${causal}`).toBeLessThan(1e-6);
+        }
+      }
+    });
+  }
+});
