@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError } from '@peft/core';
+import { ConfigError, FusedKernelNames, ShapeError, hasFusedKernel, runFusedKernelOutputs } from '@peft/core';
 import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
@@ -60,9 +60,14 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
     const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
+  // an accelerator's fused kernel does a chunk's loss and gradient in one pass each (@peft/core's contract)
+  const fused = hasFusedKernel(FusedKernelNames.smoothedCrossEntropy);
+  const fusedChunk = (z: tf.Tensor2D, y: tf.Tensor1D, w: tf.Tensor1D, withGradient: boolean) =>
+    runFusedKernelOutputs(FusedKernelNames.smoothedCrossEntropy, { logits: z, labels: y, weights: w }, { labelSmoothing: eps, withGradient }) as [tf.Tensor1D, tf.Tensor2D?];
   /** ∂loss/∂z for one chunk, per unit dy: (softmax(z) − ((1 − ε)·onehot(y) + ε/V))·w, w = 1/count or 0. */
   const unitGradient = (z: tf.Tensor2D, lse: tf.Tensor | null, y: tf.Tensor1D, w: tf.Tensor1D): tf.Tensor2D =>
     tf.tidy(() => {
+      if (fused) return fusedChunk(z, y, w, true)[1]!;
       const p = lse ? tf.exp(tf.sub(z, tf.reshape(lse, [-1, 1]))) : tf.softmax(z);
       const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
       return tf.mul(tf.sub(p, target), tf.reshape(w, [-1, 1])) as tf.Tensor2D;
@@ -83,6 +88,10 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
         const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
         const w = tf.slice(weights, [start], [r]);
+        if (fused) {
+          const [rowLoss, g] = fusedChunk(z, y, w, keepGrads); // weighted per-row losses [r], unit gradient [r, V]
+          return [tf.add(total, tf.sum(rowLoss)) as tf.Scalar, g ?? null] as const;
+        }
         const lse = tf.logSumExp(z, 1); // [r]
         const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
         const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
