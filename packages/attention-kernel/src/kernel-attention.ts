@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAttention } from './fused-attention.js';
 import { logSumExpLast } from './logsumexp.js';
 import { attentionScores, maskScores, perQueryLogits, sharedScores } from './scores.js';
 import type { KernelAttentionInput, KernelAttentionOutput } from './types.js';
@@ -21,6 +22,20 @@ export function kernelAttention(input: KernelAttentionInput): KernelAttentionOut
     const scale = input.scale ?? 1 / Math.sqrt(p);
     const maskedValue = input.maskedValue ?? -1e4;
 
+    const pq = supports?.perQuery;
+    if (!supports?.shared) {
+      // scores, masks, softmax, dropout and λ's log-sum-exp under one custom gradient
+      const { f, lse } = fusedAttention(q, k, v, {
+        scale,
+        causal: input.causal === true,
+        maskedValue,
+        ...(input.mask ? { mask: input.mask } : {}),
+        lse: !pq ? 'none' : pq.lambdaIgnoresPaddingMask && input.mask ? 'unpadded' : 'masked',
+        ...(dropout ? { dropout } : {}),
+      });
+      return pq ? withPerQuery(f, pq, tf.sub(perQueryLogits(q, pq.keys, scale), lse!), dropout) : { output: f };
+    }
+
     const scores = attentionScores(q, k, scale); // [B, H, n, m]
     const { withPadding, causalOnly } = maskScores(scores, { causal: input.causal, mask: input.mask, maskedValue });
 
@@ -36,7 +51,6 @@ export function kernelAttention(input: KernelAttentionInput): KernelAttentionOut
       ? (tf.sum(tf.slice(probs, [0, 0, 0, 0], [-1, -1, -1, l]), -1) as tf.Tensor3D)
       : undefined;
 
-    const pq = supports?.perQuery;
     if (!pq) return sharedWeight ? { output: f, sharedWeight } : { output: f };
 
     const a = perQueryLogits(q, pq.keys, scale); // [B, H, n, 1]
@@ -45,19 +59,31 @@ export function kernelAttention(input: KernelAttentionInput): KernelAttentionOut
         ? tf.concat([sharedS, causalOnly], 3)
         : causalOnly
       : ordinary;
-    const lambdaRaw = tf.sigmoid(tf.sub(a, logSumExpLast(lambdaScores))); // [B, H, n, 1]
-    const lambda = dropout ? dropout(lambdaRaw) : lambdaRaw;
-
-    let output: tf.Tensor4D;
-    if (pq.mode === 'residual') {
-      output = pq.values ? (tf.add(f, tf.mul(lambda, pq.values)) as tf.Tensor4D) : f;
-    } else {
-      const gated = tf.mul(tf.sub(1, lambdaRaw), f) as tf.Tensor4D;
-      output = pq.values ? (tf.add(gated, tf.mul(lambda, pq.values)) as tf.Tensor4D) : gated;
-    }
-    const lambda3 = tf.squeeze(lambda, [3]) as tf.Tensor3D;
-    return sharedWeight ? { output, lambda: lambda3, sharedWeight } : { output, lambda: lambda3 };
+    const out = withPerQuery(f, pq, tf.sub(a, logSumExpLast(lambdaScores)), dropout);
+    return sharedWeight ? { ...out, sharedWeight } : out;
   });
+}
+
+/**
+ * The per-query support merged into the normalisation: λ_i = sigmoid(a_i − logsumexp_j s_ij) ([B, H, n, 1] logit
+ * difference given), then o = f + λ·m (residual) or (1 − λ_raw)·f + λ·value (absolute); λ gets its own dropout.
+ */
+function withPerQuery(
+  f: tf.Tensor4D,
+  pq: NonNullable<NonNullable<KernelAttentionInput['supports']>['perQuery']>,
+  logitGap: tf.Tensor,
+  dropout: KernelAttentionInput['dropout'],
+): { output: tf.Tensor4D; lambda: tf.Tensor3D } {
+  const lambdaRaw = tf.sigmoid(logitGap); // [B, H, n, 1]
+  const lambda = dropout ? dropout(lambdaRaw) : lambdaRaw;
+  let output: tf.Tensor4D;
+  if (pq.mode === 'residual') {
+    output = pq.values ? (tf.add(f, tf.mul(lambda, pq.values)) as tf.Tensor4D) : f;
+  } else {
+    const gated = tf.mul(tf.sub(1, lambdaRaw), f) as tf.Tensor4D;
+    output = pq.values ? (tf.add(gated, tf.mul(lambda, pq.values)) as tf.Tensor4D) : gated;
+  }
+  return { output, lambda: tf.squeeze(lambda, [3]) as tf.Tensor3D };
 }
 
 /** Shared values [H, l, p] or [B, H, l, p] → [B, H, l, p]. */
