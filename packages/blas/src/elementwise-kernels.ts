@@ -3,7 +3,7 @@ import type { BlasAddon } from './addon.js';
 import { type CpuBackendLike, type WasmBackendLike, cpuValues, wasmHeap, wasmOffset } from './backend-access.js';
 
 /** The addon's elementwise ops (src/native/blas.c). */
-export const ElementwiseOp = { tanh: 0, exp: 1, geluTanh: 2, geluTanhGrad: 3 } as const;
+export const ElementwiseOp = { tanh: 0, exp: 1, geluTanh: 2, geluTanhGrad: 3, geluErf: 4, geluErfGrad: 5 } as const;
 type Op = (typeof ElementwiseOp)[keyof typeof ElementwiseOp];
 
 /**

@@ -71,6 +71,9 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   }
   addKernel(FusedKernelNames.geluTanh, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanh, addon));
   addKernel(FusedKernelNames.geluTanhGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanhGrad, addon));
+  addKernel(FusedKernelNames.geluErf, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErf, addon));
+  addKernel(FusedKernelNames.geluErfGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErfGrad, addon));
+  names.push(FusedKernelNames.geluErf, FusedKernelNames.geluErfGrad);
   addKernel(FusedKernelNames.smoothedCrossEntropy, backendName, smoothedCrossEntropyKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmax, backendName, maskedSoftmaxKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmaxGrad, backendName, maskedSoftmaxGradKernel(backendName, addon));

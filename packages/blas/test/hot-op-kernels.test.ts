@@ -116,6 +116,36 @@ describe.skipIf(!available)('@peft/blas hot-op kernels beside tfjs', () => {
       tf.dispose([x, big]);
     });
 
+    it(`PeftGeluErf and its gradient equal the exact GELU in float64 on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      registerBlasKernels({ backends: [backend] });
+      // erf in float64: its Taylor series (|x| ≤ 5, cancellation leaves ~1e-9) and ±1 beyond
+      const erf = (x: number) => {
+        if (Math.abs(x) > 5) return Math.sign(x);
+        let term = x, sum = x;
+        for (let n = 1; n < 200; n++) {
+          term *= (-x * x) / n;
+          sum += term / (2 * n + 1);
+        }
+        return (2 / Math.sqrt(Math.PI)) * sum;
+      };
+      const n = 70001;
+      const xs = Float32Array.from({ length: n }, (_, i) => (i / n) * 16 - 8);
+      const dys = Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) / 10);
+      const y = runFusedKernel(FusedKernelNames.geluErf, { x: tf.tensor1d(xs) }).dataSync();
+      const dx = runFusedKernel(FusedKernelNames.geluErfGrad, { x: tf.tensor1d(xs), dy: tf.tensor1d(dys) }).dataSync();
+      let errY = 0, errD = 0;
+      for (let i = 0; i < n; i++) {
+        const x = xs[i]!;
+        const want = 0.5 * x * (1 + erf(x / Math.SQRT2));
+        const wantD = dys[i]! * (0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI));
+        errY = Math.max(errY, Math.abs(y[i]! - want) / Math.max(1, Math.abs(want)));
+        errD = Math.max(errD, Math.abs(dx[i]! - wantD) / Math.max(1, Math.abs(wantD)));
+      }
+      expect(errY).toBeLessThan(1e-6);
+      expect(errD).toBeLessThan(1e-6);
+    });
+
     it(`Softmax and Max over the last axes equal tfjs's on ${backend}`, async () => {
       await tf.setBackend(backend);
       const x = tf.mul(rand([40, 3, 700], 12), 5);

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
  * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
+ * - `PeftGeluErf`, `PeftGeluErfGrad`: the same for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`).
  * - `PeftSmoothedCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 in [0, V), weights [r] float32 }`,
  *   attrs `{ labelSmoothing: ε, withGradient: boolean }` → `[loss [r], grad [r, V]]` (grad only with `withGradient`):
  *   loss[r] = w_r·(logsumexp(z_r) − (1 − ε)·z_r[y_r] − ε·mean(z_r)) and grad[r] = w_r·(softmax(z_r) − ε/V −
@@ -23,6 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export const FusedKernelNames = {
   geluTanh: 'PeftGeluTanh',
   geluTanhGrad: 'PeftGeluTanhGrad',
+  geluErf: 'PeftGeluErf',
+  geluErfGrad: 'PeftGeluErfGrad',
   smoothedCrossEntropy: 'PeftSmoothedCrossEntropy',
   maskedSoftmax: 'PeftMaskedSoftmax',
   maskedSoftmaxGrad: 'PeftMaskedSoftmaxGrad',

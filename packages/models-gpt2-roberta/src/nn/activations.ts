@@ -47,19 +47,24 @@ export function geluTanhValue(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The exact GELU (RoBERTa's `gelu`): 0.5·x·(1 + erf(x/√2)), fused like {@link geluTanh}:
+ * The exact GELU (RoBERTa's `gelu`): 0.5·x·(1 + erf(x/√2)), fused like {@link geluTanh} (one kernel each way where
+ * the backend has @peft/core's `PeftGeluErf` / `PeftGeluErfGrad`):
  *   d/dx = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π).
  */
 export const geluErf = customOp(([x], save) => {
   save([x!]);
   return {
-    value: geluErfValue(x!),
+    value: x!.dtype === 'float32' && hasFusedKernel(FusedKernelNames.geluErf)
+      ? runFusedKernel(FusedKernelNames.geluErf, { x: x! })
+      : geluErfValue(x!),
     gradFunc: (dy, [xs]) =>
-      tf.tidy(() => {
-        const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs!, Math.SQRT1_2)), 1), 0.5);
-        const pdf = tf.mul(tf.exp(tf.mul(tf.mul(xs!, xs!), -0.5)), INV_SQRT_2PI);
-        return tf.mul(dy, tf.add(cdf, tf.mul(xs!, pdf)));
-      }),
+      xs!.dtype === 'float32' && hasFusedKernel(FusedKernelNames.geluErfGrad)
+        ? runFusedKernel(FusedKernelNames.geluErfGrad, { x: xs!, dy })
+        : tf.tidy(() => {
+            const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs!, Math.SQRT1_2)), 1), 0.5);
+            const pdf = tf.mul(tf.exp(tf.mul(tf.mul(xs!, xs!), -0.5)), INV_SQRT_2PI);
+            return tf.mul(dy, tf.add(cdf, tf.mul(xs!, pdf)));
+          }),
   };
 }) as (x: tf.Tensor) => tf.Tensor;
 
