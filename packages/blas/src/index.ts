@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernelNames } from '@peft/core';
+import { BackendFeatures, FusedKernelNames, declareBackendFeature, withdrawBackendFeature } from '@peft/core';
 import { loadAddon, type BlasAddon } from './addon.js';
 import { BinaryOp, binaryKernel } from './binary-kernels.js';
 import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './copy-kernels.js';
@@ -36,6 +36,8 @@ export interface BlasStatus {
 type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
 /** tfjs's own kernels, by `${kernel}/${backend}`, to fall back to and to restore. */
 const originals = new Map<string, KernelConfig>();
+/** Backends this package declared @peft/core backend features for. */
+const featured = new Set<string>();
 /** Kernel names tfjs does not have (the fused ones), by `${kernel}/${backend}`. */
 const added = new Map<string, { kernelName: string; backendName: string }>();
 
@@ -115,6 +117,8 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
     if (names.length === 0) continue;
     registered.push(backendName);
     for (const n of names) kernels.add(n);
+    declareBackendFeature(backendName, BackendFeatures.transposedMatMul); // every BatchMatMul form is one sgemm
+    featured.add(backendName);
     // cpu tensors are JavaScript typed arrays: keep their pages warm in the C heap (src/native/allocator.c)
     if (backendName === 'cpu' && options.tuneAllocator !== false) addon.configureAllocator(256 * 2 ** 20);
   }
@@ -123,6 +127,8 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
 
 /** Puts tfjs's own kernels back and removes the fused ones. */
 export function unregisterBlasKernels(): void {
+  for (const b of featured) withdrawBackendFeature(b, BackendFeatures.transposedMatMul);
+  featured.clear();
   for (const original of originals.values()) {
     tf.unregisterKernel(original.kernelName, original.backendName);
     tf.registerKernel(original);

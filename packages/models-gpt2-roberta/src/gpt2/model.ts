@@ -205,7 +205,7 @@ export class Gpt2Model implements TunableModel {
     this.checkAlive();
     const d = this.config.nEmbd;
     if (hidden.shape[hidden.rank - 1] !== d) throw new ShapeError('hidden', [...hidden.shape.slice(0, -1), d], hidden.shape);
-    this.embedding.headKernel(); // made outside any gradient scope
+    this.embedding.prepareHead(); // made outside any gradient scope
     return tf.tidy(() => {
       const z = this.embedding.logits(tf.reshape(hidden, [-1, d]) as tf.Tensor2D);
       return tf.reshape(z, [...hidden.shape.slice(0, -1), this.vocabSize]);

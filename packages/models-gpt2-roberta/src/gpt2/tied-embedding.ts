@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ParameterSet, Rng, ShapeError, normal } from '@peft/core';
+import { BackendFeatures, ConfigError, ParameterSet, Rng, ShapeError, backendHasFeature, normal } from '@peft/core';
 import { customOp } from '../nn/tidy.js';
 
 /** The name of the trainable added rows in {@link TiedEmbedding.trainables}. */
@@ -18,8 +18,9 @@ export interface AddTokensOptions {
 
 /**
  * GPT-2's token table `wte`, used for the input embedding, for the token-type ("task") embedding and, tied, for the
- * LM head. The frozen rows are kept [V, d] (gather, and the head's backward dh = dlogits·wte) and, once the head is
- * used, also [d, V] (the head's forward h·wteᵀ as a plain matmul). Rows added by {@link addRows} with
+ * LM head. The frozen rows are kept [V, d] (gather, and the head's backward dh = dlogits·wte); the head's forward h·wteᵀ
+ * is a transposed product where the backend has @peft/core's `transposedMatMul` feature, else a plain one with a
+ * [d, V] copy made on first use. Rows added by {@link addRows} with
  * `trainable` live in a small variable [k, d] reached through one-hot·matmul, so no gather gradient is ever needed.
  */
 export class TiedEmbedding {
@@ -71,6 +72,16 @@ export class TiedEmbedding {
     return this.tableT;
   }
 
+  /** Makes what {@link frozenLogits} needs on this backend (the [d, V] copy, if any) outside any gradient scope. */
+  prepareHead(): void {
+    if (!backendHasFeature(BackendFeatures.transposedMatMul)) this.headKernel();
+  }
+
+  /** h [N, d] → the frozen rows' logits [N, V_frozen] = h·wteᵀ. */
+  frozenLogits(h: tf.Tensor2D): tf.Tensor2D {
+    return backendHasFeature(BackendFeatures.transposedMatMul) ? tf.matMul(h, this.table, false, true) : tf.matMul(h, this.headKernel());
+  }
+
   /** The frozen table [V_frozen, d] (not a copy). */
   frozenTable(): tf.Tensor2D {
     return this.table;
@@ -81,21 +92,21 @@ export class TiedEmbedding {
    * for trainable added rows, dA = dlogits[:, V_frozen:]ᵀ·h.
    */
   logits(h: tf.Tensor2D): tf.Tensor2D {
-    const kernel = this.headKernel();
+    this.prepareHead();
     const table = this.table;
     const v0 = this.frozenVocabSize;
     const added = this.added;
     return tf.tidy(() => {
       if (!added) {
         const f = customOp(([x]) => ({
-          value: tf.matMul(x as tf.Tensor2D, kernel),
+          value: this.frozenLogits(x as tf.Tensor2D),
           gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, table),
         }));
         return f(h) as tf.Tensor2D;
       }
       const f = customOp(([x, a], save) => {
         save([x!, a!]);
-        const frozen = tf.matMul(x as tf.Tensor2D, kernel); // [N, V0]
+        const frozen = this.frozenLogits(x as tf.Tensor2D); // [N, V0]
         const extra = tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D, false, true); // [N, k]
         return {
           value: tf.concat([frozen, extra], 1),

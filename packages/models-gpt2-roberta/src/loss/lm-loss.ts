@@ -49,7 +49,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   if (rows === 0 || count === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
 
   const embedding = model.embedding;
-  const kernel = embedding.headKernel(); // [d, V0], made outside the gradient scope
+  embedding.prepareHead(); // the [d, V0] copy where the backend needs one, made outside the gradient scope
   const table = embedding.frozenTable(); // [V0, d]
   const added = embedding.addedRows; // [k, d] | null
   const v0 = embedding.frozenVocabSize;
@@ -57,7 +57,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   const weights = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : 1 / count)), 'float32'); // [N]
 
   const chunkLogits = (h: tf.Tensor2D, a: tf.Tensor2D | null): tf.Tensor2D => {
-    const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
+    const frozen = embedding.frozenLogits(h); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
   // an accelerator's fused kernel does a chunk's loss and gradient in one pass each (@peft/core's contract)

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '@peft/core';
+import { BackendFeatures, ShapeError, backendHasFeature } from '@peft/core';
 import { customOp } from './tidy.js';
 
 /**
- * A frozen affine map y = x·W + b with W stored [in, out] (the only fast matmul form of the wasm backend). Its
- * gradient with respect to x is dy·Wᵀ, computed from a pre-transposed copy of W that is made the first time a
- * gradient is needed (inference never makes it) and kept until W changes. W and b get no gradient.
+ * A frozen affine map y = x·W + b with W stored [in, out] (the only fast matmul form of the stock wasm backend). Its
+ * gradient with respect to x is dy·Wᵀ: a transposed product where the backend has @peft/core's `transposedMatMul`
+ * feature (an accelerator such as @peft/blas), else a plain one with a pre-transposed copy of W that is made the first
+ * time a gradient is needed (inference never makes it) and kept until W changes. W and b get no gradient.
  */
 export class FrozenLinear {
   private transposed: tf.Tensor2D | null = null;
@@ -43,7 +44,10 @@ export class FrozenLinear {
       const y = tf.matMul(xx as tf.Tensor2D, this.kernel);
       return {
         value: this.bias ? tf.add(y, this.bias) : y,
-        gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
+        gradFunc: (dy) =>
+          backendHasFeature(BackendFeatures.transposedMatMul)
+            ? tf.matMul(dy as tf.Tensor2D, this.kernel, false, true)
+            : tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
       };
     });
     return f(x) as tf.Tensor2D;

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Capabilities of a backend's kernels that change how a model lays out its frozen weights. An accelerator declares
+ * them for the backends it serves (and withdraws them when it unregisters); models ask before keeping extra copies.
+ *
+ * - `transposedMatMul`: `matMul(a, b, transposeA, transposeB)` runs every transpose form at full speed. Without it
+ *   (stock tfjs-wasm sends only the plain 2-D form to XNNPACK; the rest falls to a naive loop), models keep a
+ *   transposed copy of each frozen kernel used in a transposed product — about the weights' size again.
+ */
+export const BackendFeatures = {
+  transposedMatMul: 'transposed-matmul',
+} as const;
+
+export type BackendFeature = (typeof BackendFeatures)[keyof typeof BackendFeatures];
+
+/** libtensorflow (tfjs-node) has every matmul form natively. */
+const BUILT_IN: Readonly<Record<string, readonly BackendFeature[]>> = { tensorflow: [BackendFeatures.transposedMatMul] };
+const declared = new Map<string, Set<BackendFeature>>();
+
+export function declareBackendFeature(backend: string, feature: BackendFeature): void {
+  const set = declared.get(backend) ?? new Set<BackendFeature>();
+  set.add(feature);
+  declared.set(backend, set);
+}
+
+export function withdrawBackendFeature(backend: string, feature: BackendFeature): void {
+  declared.get(backend)?.delete(feature);
+}
+
+/** Whether `backend` (default: the active one) has `feature`, built in or declared. */
+export function backendHasFeature(feature: BackendFeature, backend: string = tf.getBackend()): boolean {
+  return (BUILT_IN[backend]?.includes(feature) ?? false) || (declared.get(backend)?.has(feature) ?? false);
+}
