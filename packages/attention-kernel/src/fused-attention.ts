@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernelNames, hasFusedKernel, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
+import { FusedKernelNames, hasFusedKernel, leanSlice, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
 import { logSumExpLast } from './logsumexp.js';
 import { causalKeep, maskScores } from './scores.js';
 
@@ -75,9 +75,10 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o
   });
   const out = op(q, k, v) as tf.Tensor4D;
   if (!withLse) return { f: out };
+  const [b, h, n] = q.shape;
   return tf.tidy(() => ({
-    f: tf.slice(out, [0, 0, 0, 0], [-1, -1, -1, p]) as tf.Tensor4D,
-    lse: tf.slice(out, [0, 0, 0, p], [-1, -1, -1, 1]) as tf.Tensor4D,
+    f: leanSlice<tf.Tensor4D>(out, [0, 0, 0, 0], [b, h, n, p]),
+    lse: leanSlice<tf.Tensor4D>(out, [0, 0, 0, p], [b, h, n, 1]),
   }));
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { rowDot } from '@peft/core';
 
 /** S = Q·Kᵀ·scale: [B, H, n, p] × [B, H, m, p] → [B, H, n, m]. */
 export function attentionScores(q: tf.Tensor4D, k: tf.Tensor4D, scale: number): tf.Tensor4D {
@@ -16,7 +17,7 @@ export function sharedScores(q: tf.Tensor4D, keys: tf.Tensor, scale: number): tf
 
 /** The per-query support's logit a_i = ⟨q_i, P_k,i⟩·scale: [B, H, n, 1]. */
 export function perQueryLogits(q: tf.Tensor4D, keys: tf.Tensor4D, scale: number): tf.Tensor4D {
-  return tf.mul(tf.sum(tf.mul(q, keys), -1, true), scale);
+  return tf.mul(rowDot(q, keys), scale);
 }
 
 /**

@@ -16,4 +16,5 @@ export * from './tuned.js';
 export * from './backend.js';
 export * from './fused-kernels.js';
 export * from './backend-features.js';
+export * from './lean-ops.js';
 export { writeFileAtomic } from './io.js';

@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { leanAdd, leanReshape } from '@peft/core';
 
 /** The per-head tanh layer of an inducer MLP: tanh(Q_h·A_h + b1_h), [B, H, n, p] → [B, H, n, r]. */
 export function headwiseHidden(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor): tf.Tensor4D {
   // a: [H, p, r] is broadcast to [B, H, p, r] explicitly: tfjs's BatchMatMul gradient does not reduce an implicitly
   // broadcast batch axis. b1: [H, 1, r] broadcasts over the queries.
-  return tf.tanh(tf.add(tf.matMul(q, perBatch(a, q.shape[0])), b1)) as tf.Tensor4D;
+  return tf.tanh(leanAdd(tf.matMul(q, perBatch(a, q.shape[0])), b1)) as tf.Tensor4D;
 }
 
 /** A per-head MLP, tanh(Q_h·A_h + b1_h)·B_h + b2_h: [B, H, n, p] → [B, H, n, p] (B [H, r, p], b2 [H, 1, p]). */
 export function headwiseMlp(q: tf.Tensor4D, a: tf.Tensor, b1: tf.Tensor, b: tf.Tensor, b2: tf.Tensor): tf.Tensor4D {
-  return tf.add(tf.matMul(headwiseHidden(q, a, b1), perBatch(b, q.shape[0])), b2) as tf.Tensor4D;
+  return leanAdd<tf.Tensor4D>(tf.matMul(headwiseHidden(q, a, b1), perBatch(b, q.shape[0])), b2);
 }
 
 /** [H, r, c] → [B, H, r, c] (a broadcast whose gradient sums over the batch). */
@@ -42,9 +43,9 @@ export function extendedValue(
       // shared W2 [r, d]: Σ_h first, then one product
       e = tf.matMul(tf.reshape(tf.sum(weighted, 1), [bsz * n, r]), w2 as tf.Tensor2D); // [B·n, d]
     } else {
-      const rows = tf.reshape(tf.transpose(weighted, [0, 2, 1, 3]), [bsz * n, h * r]); // [B·n, H·r], index h·r + k
+      const rows = leanReshape(tf.transpose(weighted, [0, 2, 1, 3]), [bsz * n, h * r]); // [B·n, H·r], index h·r + k
       e = tf.matMul(rows, tf.reshape(w2, [h * r, d])); // W2 [H, r, d] → [H·r, d], same index order
     }
-    return tf.reshape(tf.add(e, b2), [bsz, n, d]) as tf.Tensor3D;
+    return leanReshape<tf.Tensor3D>(leanAdd(e, b2), [bsz, n, d]);
   });
 }

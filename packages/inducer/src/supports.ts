@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PeftError, ShapeError, type AttentionSupports, type ModelSpec, type ParameterSet, type SupportsInput } from '@peft/core';
+import { PeftError, ShapeError, leanAdd, type AttentionSupports, type ModelSpec, type ParameterSet, type SupportsInput } from '@peft/core';
 import type { InducerConfig } from './config.js';
 import { extendedValue, headwiseMlp } from './mlp.js';
 import { keyParamName, valueParamName } from './parameters.js';
@@ -13,7 +13,7 @@ export function inducerKeys(q: tf.Tensor4D, queryOffset: number, config: Inducer
   return tf.tidy(() => {
     if (config.keyRank >= 2) {
       const p = (part: 'A' | 'b1' | 'B' | 'b2') => params.get(keyParamName(layer, part));
-      return tf.add(q, headwiseMlp(q, p('A'), p('b1'), p('B'), p('b2'))) as tf.Tensor4D;
+      return leanAdd<tf.Tensor4D>(q, headwiseMlp(q, p('A'), p('b1'), p('B'), p('b2')));
     }
     if (config.keyRank === 1) return tf.clone(q);
     const n = q.shape[2];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardContext } from '@peft/core';
+import { leanAdd, leanReshape, type ForwardContext } from '@peft/core';
 
 /** One site's low-rank update, in Hugging Face's layout. */
 export interface LoraFactors {
@@ -24,8 +24,8 @@ export function loraDelta(x: tf.Tensor, f: LoraFactors, ctx: ForwardContext, dro
     const x2 = tf.reshape(xd, [-1, dIn]); // [N, d_in]
     const h = tf.mul(tf.matMul(x2, f.a as tf.Tensor2D, false, true), f.scaling); // [N, r]
     let out = tf.matMul(h, f.b as tf.Tensor2D, false, true); // [N, d_out]
-    if (f.bias) out = tf.add(out, tf.mul(f.bias, f.scaling));
-    return tf.reshape(out, [...x.shape.slice(0, -1), dOut]);
+    if (f.bias) out = leanAdd(out, tf.mul(f.bias, f.scaling));
+    return leanReshape(out, [...x.shape.slice(0, -1), dOut]); // (keeps nothing on the tape, unlike tfjs's Add and Reshape)
   });
 }
 

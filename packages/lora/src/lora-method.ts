@@ -4,6 +4,7 @@ import {
   ParameterSet,
   defaultClaim,
   kaimingUniform,
+  leanAdd,
   validateModelSpec,
   zeros,
   type InitOptions,
@@ -117,7 +118,7 @@ function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec,
     for (const site of config.sites) {
       const f = factors(layer, site);
       // after merge() the update lives in the frozen weights: adding it again would count it twice
-      linear[site] = (x, y, ctx) => (merged ? y : tf.tidy(() => tf.add(y, loraDelta(x, f, ctx, config.dropout))));
+      linear[site] = (x, y, ctx) => (merged ? y : tf.tidy(() => leanAdd(y, loraDelta(x, f, ctx, config.dropout))));
     }
     return { linear };
   };

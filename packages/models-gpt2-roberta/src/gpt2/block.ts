@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
-import type { ForwardContext, LayerHooks } from '@peft/core';
+import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
 import type { LayerCache } from '../cache.js';
 import type { Activation } from '../nn/activations.js';
 import type { FrozenLinear } from '../nn/linear.js';
@@ -66,9 +66,9 @@ export function gpt2Block(
   const a = mergeHeads(output); // [B, n, d]
   let y = w.cProj.apply(a);
   y = lin['attn.o']?.(a, y, ctx) ?? y;
-  if (sup?.afterOutput) y = tf.add(y, sup.afterOutput(lambda, ctx));
+  if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
   y = hooks.attnOutput?.(y, ctx) ?? y;
-  let hidden = tf.add(h, ctx.dropout(y, o.residPdrop)) as tf.Tensor3D;
+  let hidden = leanAdd<tf.Tensor3D>(h, ctx.dropout(y, o.residPdrop)); // (adds that keep nothing on the tape)
 
   const x2 = w.ln2.apply(hidden); // [B, n, d]
   let u = w.cFc.apply(x2); // [B, n, inner]
@@ -76,8 +76,8 @@ export function gpt2Block(
   const g = o.activation(u);
   let z = w.mlpProj.apply(g); // [B, n, d]
   z = lin['ffn.out']?.(g, z, ctx) ?? z;
-  if (hooks.ffnParallel) z = tf.add(z, hooks.ffnParallel(x2, ctx));
+  if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(x2, ctx));
   z = hooks.ffnOutput?.(z, ctx) ?? z;
-  hidden = tf.add(hidden, ctx.dropout(z, o.residPdrop)) as tf.Tensor3D;
+  hidden = leanAdd<tf.Tensor3D>(hidden, ctx.dropout(z, o.residPdrop));
   return { h: hidden, present: { k: keys, v: values } };
 }

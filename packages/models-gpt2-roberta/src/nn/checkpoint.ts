@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardContext } from '@peft/core';
+import { multiplyByMask, type ForwardContext } from '@peft/core';
 import { customOp } from './tidy.js';
 
 /** A dropout mask as plain values (0 or 1/keep), outside the tfjs engine. */
@@ -23,7 +23,7 @@ class RecordingContext implements ForwardContext {
     if (!this.training || rate === 0) return x;
     const mask = this.base.dropout(tf.onesLike(x), rate);
     this.masks.push({ shape: [...mask.shape], values: mask.dataSync() as Float32Array });
-    return tf.mul(x, mask) as T;
+    return multiplyByMask(x, mask);
   }
 }
 
@@ -38,7 +38,7 @@ class ReplayContext implements ForwardContext {
     if (!this.training || rate === 0) return x;
     const mask = this.masks[this.next++];
     if (!mask) throw new Error('gradient checkpointing: the recomputation asked for more dropout masks than the forward drew');
-    return tf.mul(x, tf.tensor(mask.values, mask.shape, 'float32')) as T;
+    return tf.tidy(() => multiplyByMask(x, tf.tensor(mask.values, mask.shape, 'float32')));
   }
 }
 

@@ -32,25 +32,27 @@ export class FrozenLinear {
     if (shape[shape.length - 1] !== this.inSize) {
       throw new ShapeError(`${this.name} input`, [...shape.slice(0, -1), this.inSize], shape);
     }
-    return tf.tidy(() => {
-      const x2 = tf.reshape(x, [-1, this.inSize]) as tf.Tensor2D; // [N, in]
-      const y2 = this.affine(x2); // [N, out]
-      return tf.reshape(y2, [...shape.slice(0, -1), this.outSize]);
-    });
-  }
-
-  private affine(x: tf.Tensor2D): tf.Tensor2D {
+    // one custom op from [..., in] to [..., out]: the reshapes around the product stay off the tape (tfjs's Reshape
+    // keeps its input for the backward pass, and nothing here needs x)
+    const outShape = [...shape.slice(0, -1), this.outSize];
     const f = customOp(([xx]) => {
-      const y = tf.matMul(xx as tf.Tensor2D, this.kernel);
+      const y = tf.tidy(() => {
+        const y2 = tf.matMul(tf.reshape(xx!, [-1, this.inSize]) as tf.Tensor2D, this.kernel); // [N, out]
+        return tf.reshape(this.bias ? tf.add(y2, this.bias) : y2, outShape);
+      });
       return {
-        value: this.bias ? tf.add(y, this.bias) : y,
+        value: y,
         gradFunc: (dy) =>
-          backendHasFeature(BackendFeatures.transposedMatMul)
-            ? tf.matMul(dy as tf.Tensor2D, this.kernel, false, true)
-            : tf.matMul(dy as tf.Tensor2D, this.kernelTransposed()),
+          tf.tidy(() => {
+            const dy2 = tf.reshape(dy, [-1, this.outSize]) as tf.Tensor2D;
+            const dx = backendHasFeature(BackendFeatures.transposedMatMul)
+              ? tf.matMul(dy2, this.kernel, false, true)
+              : tf.matMul(dy2, this.kernelTransposed());
+            return tf.reshape(dx, shape);
+          }),
       };
     });
-    return f(x) as tf.Tensor2D;
+    return f(x);
   }
 
   /** Wᵀ [out, in], made once and kept. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
-import type { ForwardContext, LayerHooks } from '@peft/core';
+import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
 import type { Activation } from '../nn/activations.js';
 import type { FrozenLinear } from '../nn/linear.js';
 import type { LayerNorm } from '../nn/layer-norm.js';
@@ -53,9 +53,9 @@ export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Te
   const a = mergeHeads(output); // [B, n, d]
   let y = w.attnOut.apply(a);
   y = lin['attn.o']?.(a, y, ctx) ?? y;
-  if (sup?.afterOutput) y = tf.add(y, sup.afterOutput(lambda, ctx));
+  if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
   y = hooks.attnOutput?.(y, ctx) ?? y;
-  const a1 = w.attnLn.apply(tf.add(ctx.dropout(y, o.hiddenDropout), h)); // [B, n, d]
+  const a1 = w.attnLn.apply(leanAdd(ctx.dropout(y, o.hiddenDropout), h)); // [B, n, d] (adds that keep nothing on the tape)
 
   let u = w.intermediate.apply(a1); // [B, n, I]
   u = lin['ffn.in']?.(a1, u, ctx) ?? u;
@@ -63,7 +63,7 @@ export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Te
   let z = w.output.apply(g); // [B, n, d]
   z = lin['ffn.out']?.(g, z, ctx) ?? z;
   z = ctx.dropout(z, o.hiddenDropout);
-  if (hooks.ffnParallel) z = tf.add(z, hooks.ffnParallel(a1, ctx));
+  if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(a1, ctx));
   z = hooks.ffnOutput?.(z, ctx) ?? z;
-  return w.outLn.apply(tf.add(z, a1)) as tf.Tensor3D;
+  return w.outLn.apply(leanAdd(z, a1)) as tf.Tensor3D;
 }
