@@ -50,6 +50,8 @@ export interface BlasAddon {
     p: Float32Array, pOffset: number, dp: Float32Array, dpOffset: number, dlse: Float32Array | null, dlseOffset: number,
     pl: Float32Array | null, plOffset: number, ds: Float32Array, dsOffset: number, rows: number, n: number, m: number, scale: number, causal: boolean,
   ): void;
+  /** y[i] = floor(fround(u_i) + keep)·invKeep in float32, u_i the i-th value of tfjs's seeded Alea generator. */
+  dropoutMask(seed: string, keep: number, invKeep: number, y: Float32Array, yOffset: number, n: number): void;
   setThreads(n: number): void;
   config(): string;
 }

@@ -7,6 +7,7 @@ import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
 import { gemmKernel } from './gemm-kernel.js';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
 import { smoothedCrossEntropyKernel } from './loss-kernels.js';
+import { dropoutMaskKernel } from './random-kernels.js';
 import { reduceKernel } from './reduce-kernels.js';
 import { maxKernel, softmaxKernel } from './row-kernels.js';
 import { UNARY_KERNELS, unaryKernel } from './unary-kernels.js';
@@ -79,7 +80,8 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   addKernel(FusedKernelNames.smoothedCrossEntropy, backendName, smoothedCrossEntropyKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmax, backendName, maskedSoftmaxKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmaxGrad, backendName, maskedSoftmaxGradKernel(backendName, addon));
-  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.smoothedCrossEntropy, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad);
+  addKernel(FusedKernelNames.dropoutMask, backendName, dropoutMaskKernel(backendName, addon));
+  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.smoothedCrossEntropy, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad, FusedKernelNames.dropoutMask);
   // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
   // arithmetic), tfjs-wasm on one thread
   for (const [name, op] of [['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from './errors.js';
+import { FusedKernelNames, hasFusedKernel, runFusedKernel } from './fused-kernels.js';
 import { multiplyByMask } from './lean-ops.js';
 import { mixSeed } from './rng.js';
 
@@ -31,11 +32,14 @@ export function trainingContext(seed: number, step: number): ForwardContext {
       if (!(rate >= 0 && rate < 1)) throw new ConfigError('dropout', `rate must be in [0, 1), got ${rate}`);
       if (rate === 0) return x;
       const callSeed = mixSeed(seed, step, calls++);
-      // mask = floor(u + keep) is 1 with probability keep; written with plain ops so every backend has them. Drawn
-      // off the tape, and the tape keeps only the scaled mask (not x, u or the floor)
+      // mask = floor(u + keep) is 1 with probability keep; written with plain ops so every backend has them (an
+      // accelerator's PeftDropoutMask draws the same values in one pass). Drawn off the tape, and the tape keeps only
+      // the scaled mask (not x, u or the floor)
       const keep = 1 - rate;
       return multiplyByMask(x, () =>
-        tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), keep)), 1 / keep)),
+        hasFusedKernel(FusedKernelNames.dropoutMask)
+          ? runFusedKernel(FusedKernelNames.dropoutMask, {}, { shape: [...x.shape], seed: String(callSeed), rate })
+          : tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), keep)), 1 / keep)),
       );
     },
   };

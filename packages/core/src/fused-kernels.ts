@@ -20,6 +20,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `PeftMaskedSoftmaxGrad`: inputs `{ probs P, dProbs, dLse? [B, H, n, 1], lseProbs? }`, attrs `{ scale, causal }` →
  *   dScores = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the
  *   raw scores, through P and through the log-sum-exp.
+ * - `PeftDropoutMask`: no inputs, attrs `{ shape, seed: string, rate }` → float32 mask of `shape`, bit for bit
+ *   floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
  */
 export const FusedKernelNames = {
   geluTanh: 'PeftGeluTanh',
@@ -29,6 +31,7 @@ export const FusedKernelNames = {
   smoothedCrossEntropy: 'PeftSmoothedCrossEntropy',
   maskedSoftmax: 'PeftMaskedSoftmax',
   maskedSoftmaxGrad: 'PeftMaskedSoftmaxGrad',
+  dropoutMask: 'PeftDropoutMask',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernelNames)[keyof typeof FusedKernelNames];

@@ -126,7 +126,7 @@ napi_value masked_softmax(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (rows == 0) return NULL;
-  const int threads = rows * m > 32768 && rows > 1 ? max_threads : 1;
+  const int threads = rows * m > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {
@@ -169,7 +169,7 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (rows == 0) return NULL;
-  const int threads = rows * m > 32768 && rows > 1 ? max_threads : 1;
+  const int threads = rows * m > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

@@ -89,7 +89,7 @@ napi_value binary(napi_env env, napi_callback_info info) {
   const int64_t len = shape[r - 1], rows = n / len;
   const float *A = a + ao, *B = b + bo;
   float *Y = y + yo;
-  const int threads = n > 65536 ? max_threads : 1;
+  const int threads = n > LIGHT_PARALLEL_MIN ? max_threads : 1;
   if (rows >= 4 * threads) {
 #pragma omp parallel num_threads(threads)
     {

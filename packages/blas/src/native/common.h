@@ -25,6 +25,12 @@ extern int max_threads;
 extern int use_avx2;
 #define AVX2_FMA __attribute__((target("avx2,fma")))
 
+// Elements above which a pass is spread over the threads. Memory-bound passes (add, copy, sum) gain little from a
+// second core and pay a wake-up per parallel region — on a loaded machine a whole scheduler slice (~20 ms measured);
+// passes computing exp, tanh or log gain nearly 2× from it.
+#define LIGHT_PARALLEL_MIN ((int64_t)1 << 20)
+#define HEAVY_PARALLEL_MIN ((int64_t)1 << 16)
+
 // This thread's block of [0, n) inside an OpenMP parallel region: equal blocks, a multiple of 16 long.
 void thread_block(int64_t n, int64_t *lo, int64_t *hi);
 
@@ -38,6 +44,7 @@ napi_value rowwise(napi_env env, napi_callback_info info);
 napi_value smoothed_cross_entropy(napi_env env, napi_callback_info info);
 napi_value configure_allocator(napi_env env, napi_callback_info info);
 napi_value masked_softmax(napi_env env, napi_callback_info info);
+napi_value dropout_mask(napi_env env, napi_callback_info info);
 napi_value masked_softmax_grad(napi_env env, napi_callback_info info);
 // Reads a JS array of `rank` non-negative integers into out; 0 after throwing.
 int read_dims(napi_env env, napi_value arr, uint32_t rank, int64_t *out);

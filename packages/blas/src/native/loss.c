@@ -77,7 +77,7 @@ napi_value smoothed_cross_entropy(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  const int threads = rows * cols > 65536 && rows > 1 ? max_threads : 1;
+  const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

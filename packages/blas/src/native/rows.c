@@ -63,7 +63,7 @@ napi_value rowwise(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "peft_blas: rowwise operand out of bounds");
     return NULL;
   }
-  const int threads = rows * cols > 65536 && rows > 1 ? max_threads : 1;
+  const int threads = rows * cols > (op == R_MAX ? LIGHT_PARALLEL_MIN : HEAVY_PARALLEL_MIN) && rows > 1 ? max_threads : 1;
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

@@ -53,7 +53,7 @@ napi_value unary(napi_env env, napi_callback_info info) {
   const map_fn f = (use_avx2 ? maps_avx2 : maps_base)[op];
   const float *in = x + xo;
   float *out = y + yo;
-  const int threads = n > 65536 ? max_threads : 1;
+  const int threads = n > (op == U_LOG || op == U_SIGMOID ? HEAVY_PARALLEL_MIN : LIGHT_PARALLEL_MIN) ? max_threads : 1;
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;
