@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernelNames, hasFusedKernel, leanSlice, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
+import { FusedKernelNames, hasFusedKernel, leanReshape, leanSlice, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
 import { logSumExpLast } from './logsumexp.js';
 import { causalKeep, maskScores } from './scores.js';
 
@@ -38,7 +38,8 @@ export interface FusedAttentionOutput {
  * multiplies by, in the same call order.
  */
 export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o: FusedAttentionOptions): FusedAttentionOutput {
-  const p = q.shape[3];
+  const [b, h, n, p] = q.shape;
+  const rows = b * h * n;
   const withLse = o.lse !== 'none';
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [qq, kk, vv] = args as tf.Tensor4D[];
@@ -48,8 +49,9 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o
       const { probs, lse, lseProbs } = maskedSoftmax(scores, o);
       const keep = o.dropout ? (o.dropout(tf.onesLike(probs)) as tf.Tensor4D) : null; // 0 or 1/(1 − rate)
       const f = tf.matMul(keep ? tf.mul(probs, keep) : probs, vv!) as tf.Tensor4D; // [B, H, n, p]
+      // f and lse leave as one flat tensor (a custom gradient has one output): two contiguous runs, cheap to split
       return {
-        value: lse ? (tf.concat([f, lse], 3) as tf.Tensor4D) : f,
+        value: lse ? tf.concat([tf.reshape(f, [-1]), tf.reshape(lse, [-1])]) : f,
         saved: [qq!, kk!, vv!, probs, ...(keep ? [keep] : []), ...(lseProbs ? [lseProbs] : [])],
       };
     });
@@ -63,8 +65,8 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o
           const [qs, ks, vs, probs] = s as tf.Tensor4D[];
           const keep = hasKeep ? (s[4] as tf.Tensor4D) : null;
           const lseProbs = o.lse === 'unpadded' ? (s[hasKeep ? 5 : 4] as tf.Tensor4D) : undefined;
-          const dF = (withLse ? tf.slice(dy, [0, 0, 0, 0], [-1, -1, -1, p]) : dy) as tf.Tensor4D;
-          const dLse = withLse ? (tf.slice(dy, [0, 0, 0, p], [-1, -1, -1, 1]) as tf.Tensor4D) : undefined;
+          const dF = (withLse ? tf.reshape(tf.slice(dy, [0], [rows * p]), [b, h, n, p]) : dy) as tf.Tensor4D;
+          const dLse = withLse ? (tf.reshape(tf.slice(dy, [rows * p], [rows]), [b, h, n, 1]) as tf.Tensor4D) : undefined;
           const dV = tf.matMul(keep ? tf.mul(probs!, keep) : probs!, dF, true, false);
           const dDropped = tf.matMul(dF, vs!, false, true) as tf.Tensor4D; // [B, H, n, m]
           const dProbs = keep ? (tf.mul(dDropped, keep) as tf.Tensor4D) : dDropped;
@@ -73,12 +75,11 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, o
         }),
     };
   });
-  const out = op(q, k, v) as tf.Tensor4D;
-  if (!withLse) return { f: out };
-  const [b, h, n] = q.shape;
+  const out = op(q, k, v);
+  if (!withLse) return { f: out as tf.Tensor4D };
   return tf.tidy(() => ({
-    f: leanSlice<tf.Tensor4D>(out, [0, 0, 0, 0], [b, h, n, p]),
-    lse: leanSlice<tf.Tensor4D>(out, [0, 0, 0, p], [b, h, n, 1]),
+    f: leanReshape<tf.Tensor4D>(leanSlice(out, [0], [rows * p]), [b, h, n, p]),
+    lse: leanReshape<tf.Tensor4D>(leanSlice(out, [rows * p], [rows]), [b, h, n, 1]),
   }));
 }
 
