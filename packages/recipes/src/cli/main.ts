@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
 import { PeftError, selectBackend } from '@peft/core';
 import { UsageError } from '../errors.js';
-import { RECIPES, TASKS, type TaskName } from '../recipes.js';
+import { TASKS, type TaskName } from '../recipes.js';
 import { Options, parseArgs } from './args.js';
 import { evalCommand, generateCommand, metricsCommand, presetsCommand } from './other-commands.js';
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { TINY_GPT2 } from './paths.js';
 import { runTrain, type TrainSettings } from './train.js';
+import { planTraining } from './training-backend.js';
 
 export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, LoRA, adapters, prefix-tuning) on TensorFlow.js
 
@@ -15,7 +16,7 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
              [--max-steps N] [--batch-size N] [--lr X] [--seed N] [--resume] [--warmup N] [--accum N]
              [--padding global|batch] [--checkpoint-every N] [--max-train-examples N] [--max-valid-examples N]
              [--test-entries N] [--max-length N] [--label-smoothing X] [--patience N]
-             [--checkpoint-blocks all|none|K]   (GPT-2: rematerialised blocks; default all on wasm/cpu)
+             [--checkpoint-blocks all|none|K]   (blocks rematerialised; default: as many as memory needs)
   peft eval webnlg|sst2|mnli --model DIR --adapter DIR [--data DIR] [--test-entries N] [--max-valid-examples N] [--seed N]
   peft generate --model DIR --adapter DIR --triples "s | p | o; s | p | o"   (or --story TEXT --question Q …)
   peft presets
@@ -24,7 +25,9 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
   peft metrics coqa --data coqa-dev-v1.0.json --pred PREDICTIONS.json
   peft demo [--out DIR] [--max-steps N]    (what \`npm start\` runs)
 
-Backend: the fastest installed of tfjs-node-gpu, tfjs-node, wasm, cpu (PEFT_BACKEND=wasm|cpu|… to force one).`;
+Backend: the fastest installed of tfjs-node-gpu, tfjs-node, wasm, cpu (PEFT_BACKEND=wasm|cpu|… to force one); for
+training, the one the model's step fits: wasm while it fits the 4 GiB heap, else cpu with @peft/blas's kernels
+(PEFT_MEMORY_BUDGET_GB caps what a cpu run may take; default half of this machine's memory).`;
 
 /** Runs the command line; returns the exit code (0 ok, 1 error, 2 usage). Output: results on stdout, the rest on stderr. */
 export async function main(argv: readonly string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') }): Promise<number> {
@@ -49,8 +52,7 @@ export async function main(argv: readonly string[], io = { out: (s: string) => p
         if (!sub || !(TASKS as readonly string[]).includes(sub)) throw new UsageError(`peft train needs a task: ${TASKS.join(', ')} (got ${sub ? `'${sub}'` : 'nothing'})`);
         const settings = trainSettings(sub as TaskName, o);
         o.checkAllUsed('train');
-        await useBackend(io.err);
-        const r = await runTrain({ ...settings, log: io.err });
+        const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err });
         io.out(JSON.stringify({ out: r.out, steps: r.steps, first_loss: r.firstLoss, last_loss: r.lastLoss, metrics: r.metrics }));
         return 0;
       }
@@ -58,9 +60,10 @@ export async function main(argv: readonly string[], io = { out: (s: string) => p
         const out = o.string('out') ?? join(process.cwd(), 'runs', `demo-${timestamp()}`);
         const maxSteps = o.int('max-steps', 1) ?? 400;
         o.checkAllUsed('demo');
-        await useBackend(io.err);
+        const demo = { ...DEMO_SETTINGS, out: resolve(out), maxSteps };
+        const planned = await useTrainingBackend(demo, io.err);
         io.err('demo: inducer + LoRA on the tiny GPT-2 fixture, a WebNLG subset, then BLEU/METEOR/TER on 40 test entries');
-        const r = await runTrain({ ...DEMO_SETTINGS, out: resolve(out), maxSteps, log: io.err });
+        const r = await runTrain({ ...demo, ...planned, log: io.err });
         io.out(JSON.stringify({ out: r.out, steps: r.steps, first_loss: r.firstLoss, last_loss: r.lastLoss, metrics: r.metrics }));
         return 0;
       }
@@ -100,11 +103,35 @@ function isNamedInputError(e: unknown): boolean {
   return e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError' && e.name !== 'ReferenceError';
 }
 
-async function useBackend(log: (s: string) => void): Promise<void> {
-  const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : undefined;
+async function useBackend(log: (s: string) => void, planned?: { backend: string; reason: string }): Promise<void> {
+  const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : planned ? [planned.backend] : undefined;
   const choice = await selectBackend(only ? { only } : {});
-  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}`);
+  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${process.env.PEFT_BACKEND ? 'PEFT_BACKEND' : planned?.reason ?? choice.note}`);
   if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend));
+}
+
+/**
+ * `peft train`'s backend: the one the model's training step fits (src/train/memory-plan.ts: wasm while the step fits
+ * its 4 GiB heap, else cpu with @peft/blas's kernels), with as many blocks keeping their activations as fit. Returns
+ * the `checkpointBlocks` to use unless --checkpoint-blocks was given. PEFT_BACKEND still forces a backend.
+ */
+async function useTrainingBackend(s: Omit<TrainSettings, 'log'>, log: (s: string) => void): Promise<Pick<TrainSettings, 'checkpointBlocks'>> {
+  if (process.env.PEFT_BACKEND) {
+    await useBackend(log);
+    return {};
+  }
+  const plan = await planTraining(s, process.env.PEFT_BLAS !== '0' && (await blasLoads()));
+  await useBackend(log, plan);
+  return s.checkpointBlocks === undefined ? { checkpointBlocks: plan.rematerialised } : {};
+}
+
+async function blasLoads(): Promise<boolean> {
+  try {
+    const specifier = '@peft/blas';
+    return ((await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas')).blasAvailability().available;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -155,9 +182,6 @@ function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
     patience: num(o.int('patience', 0)),
   };
   for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
-  if (s.checkpointBlocks !== undefined && RECIPES[task].family !== 'nlg') {
-    throw new UsageError(`--checkpoint-blocks is implemented for GPT-2 (webnlg, coqa), not for RoBERTa (${task}): lower --batch-size and use --accum instead`);
-  }
   return s as unknown as Omit<TrainSettings, 'log'>;
 }
 

@@ -7,6 +7,7 @@ import type { TextTokenizer } from '../data/tokenizer.js';
 import { getPreset } from '../presets.js';
 import { NLU_EVAL_SAMPLES } from '../recipes.js';
 import { accuracyOf, nluTrainable } from '../task/nlu.js';
+import { checkpointBlocksFor } from './checkpoint-blocks.js';
 import { loopSteps } from './loop-steps.js';
 import type { Prepared, RunContext } from './run-context.js';
 
@@ -32,7 +33,7 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
   const train = classifierSplit(trainEx, pad, s.padding ?? 'global');
   const valid = classifierSplit(validEx, pad, s.padding ?? 'global');
   const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
-  const trainable = nluTrainable(model, tuned);
+  const trainable = nluTrainable(model, tuned, checkpointBlocksFor(s.checkpointBlocks));
   return {
     trainSize: trainEx.length,
     totalSteps: totalFor(trainEx.length),

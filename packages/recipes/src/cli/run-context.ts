@@ -28,8 +28,8 @@ export interface TrainSettings {
   readonly maxLength?: number;
   readonly labelSmoothing?: number;
   /**
-   * GPT-2 blocks rematerialised in the backward pass: 'all', 'none' or the first k. Default: all on the wasm and cpu
-   * backends (the 4 GiB wasm heap does not hold GPT-2 small's activations at B·T ≈ 1,000), none on tfjs-node(-gpu).
+   * Blocks (GPT-2) or layers (RoBERTa) rematerialised in the backward pass: 'all', 'none' or the first k. Default: what
+   * the `peft` command's memory plan gives (as many kept as the backend's heap or the memory budget holds).
    */
   readonly checkpointBlocks?: 'all' | 'none' | number;
   /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */

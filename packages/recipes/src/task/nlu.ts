@@ -6,22 +6,25 @@ import { sequentialBatches } from '../data/batching.js';
 import type { ClassifierExample } from '../data/glue-sequence.js';
 import type { Trainable, Validation } from '../train/loop.js';
 
-function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardContext): tf.Tensor2D {
+function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): tf.Tensor2D {
   return tf.tidy(() => {
     const shape: [number, number] = [batch.batchSize, batch.length];
     const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
     const attentionMask = tf.tensor2d(batch.attentionMask, shape, 'int32');
-    const { hidden } = model.forward({ inputIds, attentionMask, ctx });
+    const { hidden } = model.forward({ inputIds, attentionMask, ctx, ...(checkpointBlocks ? { checkpointBlocks } : {}) });
     return model.classify(hidden, ctx);
   });
 }
 
-/** RoBERTa + method for the loop: the method's variables (the head stays frozen, spec §3.6), cross-entropy. */
-export function nluTrainable(model: RobertaModel, tuned: TunedModel): Trainable<ClassifierBatch> {
+/**
+ * RoBERTa + method for the loop: the method's variables (the head stays frozen, spec §3.6), cross-entropy.
+ * `checkpointBlocks` rematerialises layers in the backward pass (all: true, the first k: k), same gradients, less memory.
+ */
+export function nluTrainable(model: RobertaModel, tuned: TunedModel, checkpointBlocks: boolean | number = false): Trainable<ClassifierBatch> {
   return {
     parameters: tuned.instance.params.entries(),
     loss: (batch, ctx) =>
-      tf.tidy(() => classificationLoss(logitsOf(model, batch, ctx), tf.tensor1d(batch.labels, 'int32'))),
+      tf.tidy(() => classificationLoss(logitsOf(model, batch, ctx, checkpointBlocks), tf.tensor1d(batch.labels, 'int32'))),
   };
 }
 

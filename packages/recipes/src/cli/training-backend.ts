@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { totalmem } from 'node:os';
+import { BACKEND_CANDIDATES } from '@peft/core';
+import {
+  gpt2ParameterCount,
+  modelTypeOf,
+  parseGpt2Config,
+  parseRobertaConfig,
+  readCheckpointConfig,
+  robertaParameterCount,
+} from '@peft/models-gpt2-roberta';
+import { RECIPES } from '../recipes.js';
+import { planTrainingBackend, type BackendPlan, type TrainingShape } from '../train/memory-plan.js';
+import type { TrainSettings } from './run-context.js';
+
+/** The shape of the step `peft train` will run: the checkpoint's config.json, the batch size and the row length. */
+export async function trainingShape(s: Pick<TrainSettings, 'task' | 'modelDir' | 'batchSize' | 'maxLength'>): Promise<TrainingShape> {
+  const { json, path } = await readCheckpointConfig(s.modelDir);
+  const recipe = RECIPES[s.task];
+  const batch = s.batchSize ?? recipe.batchSize;
+  if (modelTypeOf(json) === 'roberta') {
+    const c = parseRobertaConfig(json, path);
+    // NLU rows are padded to the length limit ('global' padding, as the reference)
+    const seq = Math.min(512, c.maxPositions - 2, s.maxLength ?? Infinity);
+    return { family: 'nlu', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, inner: c.intermediateSize, vocab: c.vocabSize, parameters: robertaParameterCount(c), batch, seq };
+  }
+  const c = parseGpt2Config(json, path);
+  // NLG rows are padded to the batch's longest; 512 tokens unless a shorter limit is given
+  const seq = Math.min(c.nPositions - 32, s.maxLength ?? 512);
+  return { family: 'nlg', layers: c.nLayer, hidden: c.nEmbd, heads: c.nHead, inner: c.nInner, vocab: c.vocabSize, parameters: gpt2ParameterCount(c), batch, seq };
+}
+
+/** The backends whose packages load here (importing one registers it). */
+export async function installedBackends(): Promise<string[]> {
+  const found = new Set<string>(['cpu'].filter((b) => tf.findBackendFactory(b)));
+  for (const c of BACKEND_CANDIDATES) {
+    if (!c.pkg || found.has(c.backend)) continue;
+    try {
+      await import(/* @vite-ignore */ c.pkg);
+      if (tf.findBackendFactory(c.backend)) found.add(c.backend);
+    } catch {
+      // not installed
+    }
+  }
+  return [...found];
+}
+
+/** Memory a training run may take where no heap caps it: PEFT_MEMORY_BUDGET_GB, else half of this machine's. */
+export function memoryBudget(env: Record<string, string | undefined> = process.env): number {
+  const gb = Number(env.PEFT_MEMORY_BUDGET_GB);
+  return Number.isFinite(gb) && gb > 0 ? gb * 2 ** 30 : totalmem() / 2;
+}
+
+/** The plan for a `peft train` run: the backend its model fits, why, and the blocks to rematerialise. */
+export async function planTraining(s: Pick<TrainSettings, 'task' | 'modelDir' | 'batchSize' | 'maxLength'>, nativeKernels: boolean): Promise<BackendPlan> {
+  return planTrainingBackend(await trainingShape(s), { installed: await installedBackends(), nativeKernels, budget: memoryBudget() });
+}

@@ -1,0 +1,136 @@
+/**
+ * Which backend a training run fits, and how many of its blocks to rematerialise, from the model's shape alone.
+ *
+ * The estimate (bytes) of a step's peak memory, each term measured on GPT-2 small and RoBERTa-base steps
+ * (scripts/bench/tape-memory.mjs for the tape, peak RSS for the rest; docs/performance.md):
+ * - the frozen weights, 4 bytes a parameter — three times over without native kernels (transposed copies, and
+ *   XNNPACK's packed copies on wasm);
+ * - per block whose activations the tape keeps: 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
+ *   dropout masks), the FFN's [N, inner] input and two [B, H, T, T] (probabilities, dropout mask) — N = B·T — times
+ *   2.3 for the allocator's fragmentation and the backward pass's transients (peak RSS rose 128 MB per kept block of
+ *   GPT-2 small at B 8 × T 128, whose tape holds 60 MB);
+ * - one block's worth again as the working set of a rematerialised block's backward;
+ * - GPT-2's LM head: the kept [N, V] logit gradient (at most 256 MiB, lm-loss.ts) and a few [128, V] chunks;
+ * - the runtime itself (Node, tfjs, the wasm module), ~0.5 GB.
+ */
+export interface TrainingShape {
+  readonly family: 'nlg' | 'nlu';
+  readonly layers: number;
+  readonly hidden: number;
+  readonly heads: number;
+  readonly inner: number;
+  readonly vocab: number;
+  /** Frozen parameters (the Hugging Face count). */
+  readonly parameters: number;
+  readonly batch: number;
+  /** Tokens per row. */
+  readonly seq: number;
+}
+
+export interface MemoryEstimate {
+  readonly runtime: number;
+  readonly weights: number;
+  readonly head: number;
+  /** One kept block's activations, fragmentation included. */
+  readonly perBlock: number;
+}
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+/** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
+export const WASM_USABLE_BYTES = 3.6 * GiB;
+
+export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean }): MemoryEstimate {
+  const n = s.batch * s.seq;
+  const tape = 4 * (11 * n * s.hidden + n * s.inner + 2 * s.batch * s.heads * s.seq * s.seq);
+  const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
+  return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
+}
+
+/** Peak bytes with `kept` blocks keeping their activations (the rest rematerialised). */
+export function trainingBytes(e: MemoryEstimate, kept: number, layers: number): number {
+  const working = kept < layers ? e.perBlock : 0;
+  return e.runtime + e.weights + e.head + e.perBlock * kept + working;
+}
+
+/**
+ * A step's relative work: its matrix products' FLOPs (the forward pass, a backward pass of about the same — frozen
+ * products need only their input's gradient — the LM head both ways, and one more forward of each rematerialised block).
+ */
+export function relativeStepWork(s: TrainingShape, rematerialised: number): number {
+  const n = s.batch * s.seq;
+  const block = 2 * n * (4 * s.hidden * s.hidden + 2 * s.hidden * s.inner) + 4 * n * s.seq * s.hidden;
+  const head = s.family === 'nlg' ? 4 * n * s.hidden * s.vocab : 0;
+  return (2 + rematerialised / s.layers) * s.layers * block + head;
+}
+
+/**
+ * How much slower a step runs per unit of work than on wasm + @peft/blas (GPT-2 small, B 8 × T 128, the same blocks
+ * rematerialised, docs/performance.md): cpu + @peft/blas ~1.15× (every op allocates a JavaScript array where wasm
+ * reuses its heap), cpu without native kernels ~30× (pure JavaScript), wasm without them ~8×.
+ */
+export const BACKEND_SLOWDOWN = { wasmNative: 1, cpuNative: 1.15, wasmPlain: 8, cpuPlain: 30 } as const;
+
+export interface BackendPlan {
+  readonly backend: 'tensorflow' | 'wasm' | 'cpu';
+  /** Blocks to rematerialise (the first k): `checkpointBlocks`. */
+  readonly rematerialised: number;
+  /** The estimated peak of a step, bytes. */
+  readonly estimate: number;
+  /** Why, in words. */
+  readonly reason: string;
+}
+
+export interface PlanOptions {
+  /** Backends that are installed, in any order ('tensorflow' is tfjs-node). */
+  readonly installed: readonly string[];
+  /** Whether @peft/blas's kernels are available for wasm and cpu. */
+  readonly nativeKernels: boolean;
+  /** Memory the run may use on a backend without a heap limit, bytes. */
+  readonly budget: number;
+}
+
+const gb = (b: number) => `${(b / GiB).toFixed(1)} GB`;
+
+/**
+ * tfjs-node when installed (native memory, every form native). Otherwise wasm or cpu, whichever runs the step with
+ * less estimated time: each keeps as many blocks' activations as its limit holds (wasm: its 4 GiB heap; cpu: the
+ * budget) and rematerialises the rest, and cpu runs each unit of work ~1.15× slower. So a model whose step fits the
+ * wasm heap with few blocks rematerialised trains on wasm, and one that would rematerialise most of them (or does not
+ * fit at all) on cpu.
+ */
+export function planTrainingBackend(s: TrainingShape, o: PlanOptions): BackendPlan {
+  const e = estimateTrainingMemory(s, { nativeKernels: o.nativeKernels });
+  const what = `${s.layers} blocks × ${s.hidden}, B ${s.batch} × T ${s.seq}`;
+  const option = (backend: BackendPlan['backend'], limit: number, slowdown: number) => {
+    if (trainingBytes(e, 0, s.layers) > limit) return null;
+    let kept = 0;
+    while (kept < s.layers && trainingBytes(e, kept + 1, s.layers) <= limit) kept++;
+    const remat = s.layers - kept;
+    return { backend, remat, estimate: trainingBytes(e, kept, s.layers), limit, time: relativeStepWork(s, remat) * slowdown };
+  };
+  const describe = (x: NonNullable<ReturnType<typeof option>>) =>
+    `~${gb(x.estimate)} with ${x.remat === 0 ? 'no block' : `${x.remat} of ${s.layers} blocks`} rematerialised`;
+  const done = (x: NonNullable<ReturnType<typeof option>>, why: string): BackendPlan => ({ backend: x.backend, rematerialised: x.remat, estimate: x.estimate, reason: `${why}; ${describe(x)}` });
+  if (o.installed.includes('tensorflow')) {
+    const t = option('tensorflow', o.budget, 1)!;
+    return done(t ?? { backend: 'tensorflow', remat: s.layers, estimate: trainingBytes(e, 0, s.layers), limit: o.budget, time: 0 }, `${what}: tfjs-node holds activations in native memory`);
+  }
+  const wasm = o.installed.includes('wasm') ? option('wasm', Math.min(WASM_USABLE_BYTES, o.budget), o.nativeKernels ? BACKEND_SLOWDOWN.wasmNative : BACKEND_SLOWDOWN.wasmPlain) : null;
+  const cpu = option('cpu', o.budget, o.nativeKernels ? BACKEND_SLOWDOWN.cpuNative : BACKEND_SLOWDOWN.cpuPlain);
+  const kernels = o.nativeKernels ? 'with @peft/blas kernels' : 'pure JavaScript: install @peft/blas';
+  if (wasm && (!cpu || wasm.time <= cpu.time)) {
+    return done(wasm, `${what} fits the wasm heap (${gb(WASM_USABLE_BYTES)} usable)${cpu ? `, and runs it faster than cpu would (${describe(cpu)})` : ''}`);
+  }
+  if (cpu) {
+    const why = !o.installed.includes('wasm')
+      ? 'wasm is not installed'
+      : wasm
+        ? `on wasm it would need ${describe(wasm)}, more work than cpu's`
+        : `it needs ${gb(trainingBytes(e, 0, s.layers))} even rematerialising every block, over the wasm heap's ${gb(WASM_USABLE_BYTES)}`;
+    return done(cpu, `${what}: ${why}: cpu backend (${kernels}) within ${gb(o.budget)}`);
+  }
+  // nothing fits: the smallest configuration on cpu, and let the run say what ran out
+  const least = { backend: 'cpu' as const, remat: s.layers, estimate: trainingBytes(e, 0, s.layers), limit: o.budget, time: 0 };
+  return done(least, `${what} needs ${gb(least.estimate)} even rematerialising every block, over the budget of ${gb(o.budget)} (PEFT_MEMORY_BUDGET_GB): cpu backend (${kernels}); lower --batch-size or --max-length`);
+}
