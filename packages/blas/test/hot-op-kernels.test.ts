@@ -60,6 +60,20 @@ describe.skipIf(!available)('@peft/blas hot-op kernels beside tfjs', () => {
   });
 
   for (const backend of ['cpu', 'wasm'] as const) {
+    it(`few-row products (decoding's x·W and x·Wᵀ, 1 to 8 rows) equal tfjs's on ${backend}, head-sized ones threaded`, async () => {
+      await tf.setBackend(backend);
+      for (const [m, k, n] of [[1, 64, 96], [3, 300, 17], [8, 33, 2050], [1, 256, 16400]] as const) {
+        const x = rand([m, k], m + k);
+        for (const tb of [false, true]) {
+          const w = tf.randomNormal(tb ? [n, k] : [k, n], 0, 1, 'float32', n);
+          const { want, got } = both(backend, () => tf.matMul(x, w, false, tb));
+          expect(maxDiff(got, want), `m ${m} k ${k} n ${n} tb ${tb}`).toBeLessThan(1e-3);
+          tf.dispose([w, want, got]);
+        }
+        x.dispose();
+      }
+    });
+
     it(`Add, Sub, Multiply, RealDiv equal tfjs's under every broadcast the models use, on ${backend}`, async () => {
       await tf.setBackend(backend);
       const pairs: [number[], number[]][] = [

@@ -84,6 +84,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"configureAllocator", NULL, configure_allocator, NULL, NULL, NULL, napi_default, NULL},
       {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, napi_default, NULL},
       {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, napi_default, NULL},
+      {"gemv", NULL, gemv, NULL, NULL, NULL, napi_default, NULL},
       {"maskedSoftmaxGrad", NULL, masked_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
