@@ -7,8 +7,9 @@ export interface Continuation {
   readonly ids: number[];
 }
 
-export function continuation(model: Gpt2Model, tokenizer: Gpt2Tokenizer, prompt: string, maxNewTokens: number): Continuation {
-  const ids = generateGreedy(model, { inputIds: [tokenizer.encode(prompt)], maxNewTokens }).tokens[0]!;
+/** Awaits the decoding, as reading tokens back from a GPU backend is asynchronous. */
+export async function continuation(model: Gpt2Model, tokenizer: Gpt2Tokenizer, prompt: string, maxNewTokens: number): Promise<Continuation> {
+  const ids = (await generateGreedy(model, { inputIds: [tokenizer.encode(prompt)], maxNewTokens })).tokens[0]!;
   return { text: tokenizer.decode(ids), ids };
 }
 

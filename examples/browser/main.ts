@@ -37,13 +37,13 @@ async function run(): Promise<PageResult> {
   document.getElementById('backend')!.textContent = `the ${tf.getBackend()} backend`;
 
   const [model, tokenizer] = await Promise.all([fetchGpt2(modelBase), fetchGpt2Tokenizer(modelBase)]);
-  const base = continuation(model, tokenizer, PROMPT, maxNewTokens);
+  const base = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('base', base.text);
   const tuned = await fetchAdapter(adapterBase, model);
-  const withAdapter = continuation(model, tokenizer, PROMPT, maxNewTokens);
+  const withAdapter = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('tuned', withAdapter.text);
   tuned.merge(); // W ← W + ΔW: the same text, at the base model's cost
-  const merged = continuation(model, tokenizer, PROMPT, maxNewTokens);
+  const merged = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('merged', merged.text);
   tuned.dispose();
   model.dispose();

@@ -117,17 +117,17 @@ async function checkInNode(run: PageRun): Promise<void> {
   expect(configText).toBe(result.configText);
   expect(weights.byteLength).toBe(result.weightsBytes);
   expect(JSON.parse(configText)).toMatchObject({ peft_library: '@peft', peft_type: 'LORA', r: 16, lora_alpha: 32 }); // q and v of c_attn: one rank-16 LoRA
-  const again = tuned.toBytes(); // what Node's save() would write for the loaded adapter: the downloaded bytes
+  const again = await tuned.toBytes(); // what Node's save() would write for the loaded adapter: the downloaded bytes
   expect(again.configText).toBe(configText);
   expect(Buffer.from(again.weights).equals(weights)).toBe(true);
 
   const ids = result.probe.ids;
-  const logits = tf.tidy(() => Array.from(model.logits(model.forward({ inputIds: tf.tensor2d([ids], [1, ids.length], 'int32') }).hidden).dataSync()));
+  const logits = tf.tidy(() => Array.from(model.logits(model.forward({ inputIds: tf.tensor2d([ids], [1, ids.length], 'int32') }).hidden).dataSync())); // cpu
   expect(logits).toHaveLength(ids.length * result.probe.vocabSize);
   let worst = 0;
   logits.forEach((z, i) => (worst = Math.max(worst, Math.abs(z - result.probe.logits[i]!) / Math.max(1, Math.abs(z)))));
   expect(worst).toBeLessThan(1e-4);
-  const greedy = generateGreedy(model, { inputIds: [tokenizer.encode(result.prompt)], maxNewTokens: result.tuned.ids.length }).tokens[0]!;
+  const greedy = (await generateGreedy(model, { inputIds: [tokenizer.encode(result.prompt)], maxNewTokens: result.tuned.ids.length })).tokens[0]!;
   expect(greedy).toEqual(result.tuned.ids); // identical tokens
   console.log(`${result.backend}: the downloaded adapter in Node (cpu): max |Δlogit|/max(1, |logit|) ${worst.toExponential(1)}, greedy tokens identical`);
   tuned.dispose();

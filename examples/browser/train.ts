@@ -70,11 +70,16 @@ async function nextPaint(): Promise<void> {
   await yieldToBrowser();
 }
 
-function logitsOf(model: Gpt2Model, ids: number[]): number[] {
-  return tf.tidy(() => {
+async function logitsOf(model: Gpt2Model, ids: number[]): Promise<number[]> {
+  const logits = tf.tidy(() => {
     const inputIds = tf.tensor2d([ids], [1, ids.length], 'int32');
-    return Array.from(model.logits(model.forward({ inputIds }).hidden).dataSync()); // [1, n, V] → n·V
+    return model.logits(model.forward({ inputIds }).hidden); // [1, n, V]
   });
+  try {
+    return Array.from(await logits.data());
+  } finally {
+    logits.dispose();
+  }
 }
 
 interface RunSettings {
@@ -97,7 +102,7 @@ async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettin
   const maxNew = newTokens(tokenizer, s);
   setStatus('generating with the base model (the first run also compiles the GPU programs)…', 'loading');
   await nextPaint();
-  const base = continuation(model, tokenizer, s.prompt, maxNew);
+  const base = await continuation(model, tokenizer, s.prompt, maxNew);
   showContinuation($('base'), s.prompt, base.text);
   $('tuned').replaceChildren();
   chart.clear();
@@ -116,9 +121,9 @@ async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettin
   const trainMilliseconds = performance.now() - t0;
   setStatus('generating with the trained adapter…', 'training');
   await nextPaint();
-  const tunedText = continuation(model, tokenizer, s.prompt, maxNew);
+  const tunedText = await continuation(model, tokenizer, s.prompt, maxNew);
   showContinuation($('tuned'), s.prompt, tunedText.text);
-  const files = tuned.toBytes();
+  const files = await tuned.toBytes();
   offerAdapter(files, { config: $<HTMLAnchorElement>('download-config'), weights: $<HTMLAnchorElement>('download-weights') });
   const table = tuned.trainableParameters();
   $('method').textContent = `${tuned.method.describe()}: ${table.total} trainable parameters (${table.percentOfBase.toFixed(2)}% of the model). Save both files into one folder:`;
@@ -135,7 +140,7 @@ async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettin
       prompt: s.prompt,
       base,
       tuned: tunedText,
-      probe: { ids: probeIds, vocabSize: model.vocabSize, logits: logitsOf(model, probeIds) },
+      probe: { ids: probeIds, vocabSize: model.vocabSize, logits: await logitsOf(model, probeIds) },
       configText: files.configText,
       weightsBytes: files.weights.byteLength,
       trainMilliseconds,

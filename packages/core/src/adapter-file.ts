@@ -29,12 +29,15 @@ export interface AdapterBytes {
   readonly weights: Uint8Array;
 }
 
-/** The exact contents {@link writeAdapterFiles} writes, without a file system (e.g. for a download in a browser). */
-export function serializeAdapterFiles(
+/**
+ * The exact contents {@link writeAdapterFiles} writes, without a file system (e.g. for a download in a browser).
+ * Asynchronous, as reading a GPU backend's tensors back is.
+ */
+export async function serializeAdapterFiles(
   config: AdapterConfigFile,
   tensors: Record<string, tf.Tensor>,
   options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
-): AdapterBytes {
+): Promise<AdapterBytes> {
   return {
     configText: JSON.stringify(config, null, 2) + '\n',
     weights: serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' }),
@@ -51,7 +54,7 @@ export async function writeAdapterFiles(
   tensors: Record<string, tf.Tensor>,
   options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
 ): Promise<void> {
-  await writeAdapterBytes(dir, serializeAdapterFiles(config, tensors, options));
+  await writeAdapterBytes(dir, await serializeAdapterFiles(config, tensors, options));
 }
 
 /** {@link writeAdapterFiles} for files already serialised: the weights first, then the config, each atomically. */

@@ -61,7 +61,7 @@ export class TunedModel<M extends TunableModel = TunableModel> {
 
   /** Writes adapter_config.json + adapter_model.safetensors (the adapter alone, never the base), atomically. */
   async save(dir: string, options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<void> {
-    const files = this.toBytes(options); // read before any file is touched: a failure leaves the old adapter
+    const files = await this.toBytes(options); // read before any file is touched: a failure leaves the old adapter
     await writeAdapterBytes(dir, files);
   }
 
@@ -69,7 +69,7 @@ export class TunedModel<M extends TunableModel = TunableModel> {
    * The two files {@link save} writes, in memory (byte for byte the same): for a download in a browser, or any store
    * that is not a directory. {@link adapterFromBytes} reads them back.
    */
-  toBytes(options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): AdapterBytes {
+  async toBytes(options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<AdapterBytes> {
     const exported = this.instance.exportTensors?.() ?? { tensors: this.instance.params.toRecord(), owned: false };
     try {
       const config: AdapterConfigFile = {
@@ -79,7 +79,7 @@ export class TunedModel<M extends TunableModel = TunableModel> {
         peft_method: describeMethod(this.method),
         model_spec: this.model.spec,
       };
-      return serializeAdapterFiles(config, exported.tensors, options);
+      return await serializeAdapterFiles(config, exported.tensors, options);
     } finally {
       if (exported.owned) tf.dispose(Object.values(exported.tensors));
     }

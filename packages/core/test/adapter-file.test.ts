@@ -161,12 +161,12 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
     const model = new ToyModel(spec);
     const tuned = attach(model, shift({ scale: 3 }), { seed: 9 });
     const before = tf.memory().numTensors;
-    const bytes = tuned.toBytes();
+    const bytes = await tuned.toBytes();
     expect(tf.memory().numTensors).toBe(before);
     await tuned.save(dir);
     expect(bytes.configText).toBe(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
     expect(Buffer.from(bytes.weights).equals(readFileSync(join(dir, 'adapter_model.safetensors')))).toBe(true);
-    const half = tuned.toBytes({ dtype: 'F16' });
+    const half = await tuned.toBytes({ dtype: 'F16' });
     expect(half.weights.byteLength).toBeLessThan(bytes.weights.byteLength);
     const fresh = new ToyModel(spec);
     const loaded = adapterFromBytes(bytes.configText, bytes.weights, fresh);
