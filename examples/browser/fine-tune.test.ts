@@ -43,7 +43,7 @@ it('trains LoRA with the recipes loop: step 1 scores the base model, the loss fa
   model.dispose();
 }, 120_000);
 
-it('pads lines of different lengths, and says which line cannot be learnt', async () => {
+it('pads lines of different lengths, and says which line or setting cannot be used', async () => {
   const [model, tokenizer] = await Promise.all([loadGpt2(TINY_GPT2), loadGpt2Tokenizer(TINY_GPT2)]);
   const lines = [SENTENCE, 'the lazy dog'];
   // Step 1 (B = 0: the base model) over the padded batch = the token-weighted mean of each line's loss on its own.
@@ -63,6 +63,8 @@ it('pads lines of different lengths, and says which line cannot be learnt', asyn
   const before = tf.memory().numTensors;
   await expect(fineTune(model, tokenizer, { ...SETTINGS, lines: ['', '  '] })).rejects.toThrow('every line of the text is blank');
   await expect(fineTune(model, tokenizer, { ...SETTINGS, lines: [SENTENCE, 'a'] })).rejects.toThrow('line 2 is a single token');
+  await expect(fineTune(model, tokenizer, { ...SETTINGS, steps: 2.5 })).rejects.toThrow('steps must be a whole number ≥ 1, got 2.5');
+  await expect(fineTune(model, tokenizer, { ...SETTINGS, lr: 0 })).rejects.toThrow('the learning rate must be a positive number, got 0');
   expect(tf.memory().numTensors).toBe(before);
   model.dispose();
 }, 120_000);

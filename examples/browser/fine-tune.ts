@@ -69,8 +69,15 @@ function lmTrainable(model: Gpt2Model, tuned: TunedModel<Gpt2Model>, dropout: bo
   };
 }
 
+/** Throws, naming the setting, unless `steps` and `lr` can be trained with (a page checks before it starts). */
+export function checkFineTuneSettings(options: Pick<FineTuneOptions, 'steps' | 'lr'>): void {
+  if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new Error(`steps must be a whole number ≥ 1, got ${options.steps}`);
+  if (!(options.lr > 0 && Number.isFinite(options.lr))) throw new Error(`the learning rate must be a positive number, got ${options.lr}`);
+}
+
 /** Attaches a fresh LoRA to `model` and trains it on `lines`; the caller owns (and disposes) the returned adapter. */
 export async function fineTune(model: Gpt2Model, tokenizer: Gpt2Tokenizer, options: FineTuneOptions): Promise<FineTuneResult> {
+  checkFineTuneSettings(options);
   const examples = examplesOf(options.lines, tokenizer);
   // Padding sits after each line's last token and is never a label, so its id does not matter (0).
   const data = lmSplit(examples, 0, 'batch');

@@ -7,7 +7,7 @@ import type { TunedModel } from '@peft/core';
 import type { Gpt2Model, Gpt2Tokenizer } from '@peft/models-gpt2-roberta';
 import { offerAdapter } from './adapter-download.js';
 import { continuation, showContinuation, type Continuation } from './continuation.js';
-import { PAGE_LORA, fineTune } from './fine-tune.js';
+import { PAGE_LORA, checkFineTuneSettings, fineTune } from './fine-tune.js';
 import { fetchGpt2, fetchGpt2Tokenizer } from './load.js';
 import { LossChart } from './loss-chart.js';
 import { PAGE_BACKENDS, pickBackend, type BackendChoice, type PageBackend } from './pick-backend.js';
@@ -99,6 +99,7 @@ function newTokens(tokenizer: Gpt2Tokenizer, s: RunSettings): number {
 
 /** One training run on `model` (which has no method attached); returns the adapter, still attached. */
 async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettings): Promise<{ result: TrainRunResult; tuned: TunedModel<Gpt2Model> }> {
+  checkFineTuneSettings(s);
   const maxNew = newTokens(tokenizer, s);
   setStatus('generating with the base model (the first run also compiles the GPU programs)…', 'loading');
   await nextPaint();
@@ -118,7 +119,22 @@ async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettin
       await yieldToBrowser();
     },
   });
-  const trainMilliseconds = performance.now() - t0;
+  try {
+    return { tuned, result: await afterTraining(model, tokenizer, s, { tuned, losses, base, maxNew, trainMilliseconds: performance.now() - t0 }) };
+  } catch (e) {
+    tuned.dispose(); // back to the base model for the next run
+    throw e;
+  }
+}
+
+/** Generation with the trained adapter, the downloads, and the run's numbers. */
+async function afterTraining(
+  model: Gpt2Model,
+  tokenizer: Gpt2Tokenizer,
+  s: RunSettings,
+  run: { tuned: TunedModel<Gpt2Model>; losses: number[]; base: Continuation; maxNew: number; trainMilliseconds: number },
+): Promise<TrainRunResult> {
+  const { tuned, maxNew } = run;
   setStatus('generating with the trained adapter…', 'training');
   await nextPaint();
   const tunedText = await continuation(model, tokenizer, s.prompt, maxNew);
@@ -129,22 +145,19 @@ async function trainRun(model: Gpt2Model, tokenizer: Gpt2Tokenizer, s: RunSettin
   $('method').textContent = `${tuned.method.describe()}: ${table.total} trainable parameters (${table.percentOfBase.toFixed(2)}% of the model). Save both files into one folder:`;
   const probeIds = tokenizer.encode(s.lines[0]!);
   return {
-    tuned,
-    result: {
-      lines: s.lines,
-      steps: s.steps,
-      lr: s.lr,
-      method: tuned.method.describe(),
-      trainableParameters: table.total,
-      losses,
-      prompt: s.prompt,
-      base,
-      tuned: tunedText,
-      probe: { ids: probeIds, vocabSize: model.vocabSize, logits: await logitsOf(model, probeIds) },
-      configText: files.configText,
-      weightsBytes: files.weights.byteLength,
-      trainMilliseconds,
-    },
+    lines: s.lines,
+    steps: s.steps,
+    lr: s.lr,
+    method: tuned.method.describe(),
+    trainableParameters: table.total,
+    losses: run.losses,
+    prompt: s.prompt,
+    base: run.base,
+    tuned: tunedText,
+    probe: { ids: probeIds, vocabSize: model.vocabSize, logits: await logitsOf(model, probeIds) },
+    configText: files.configText,
+    weightsBytes: files.weights.byteLength,
+    trainMilliseconds: run.trainMilliseconds,
   };
 }
 
@@ -194,17 +207,21 @@ async function main(): Promise<void> {
   let tuned: TunedModel<Gpt2Model> | undefined;
   const run = async (s: RunSettings): Promise<void> => {
     $<HTMLButtonElement>('train').disabled = true;
-    tuned?.dispose(); // the previous adapter: back to the base model
-    tuned = undefined;
-    const out = await trainRun(model, tokenizer, s);
-    tuned = out.tuned;
-    window.peftTrain = { ...choice, ...out.result, loadMilliseconds };
-    const last = out.result.losses.at(-1)!;
-    setStatus(
-      `done: ${s.steps} steps in ${(out.result.trainMilliseconds / 1000).toFixed(1)} s on ${choice.backend}, loss ${out.result.losses[0]!.toFixed(3)} → ${last.toFixed(3)}`,
-      'done',
-    );
-    $<HTMLButtonElement>('train').disabled = false;
+    try {
+      tuned?.dispose(); // the previous adapter: back to the base model
+      tuned = undefined;
+      const out = await trainRun(model, tokenizer, s);
+      tuned = out.tuned;
+      window.peftTrain = { ...choice, ...out.result, loadMilliseconds };
+      window.peftError = undefined;
+      const last = out.result.losses.at(-1)!;
+      setStatus(
+        `done: ${s.steps} steps in ${(out.result.trainMilliseconds / 1000).toFixed(1)} s on ${choice.backend}, loss ${out.result.losses[0]!.toFixed(3)} → ${last.toFixed(3)}`,
+        'done',
+      );
+    } finally {
+      $<HTMLButtonElement>('train').disabled = false;
+    }
   };
   $('form').addEventListener('submit', (event) => {
     event.preventDefault();
