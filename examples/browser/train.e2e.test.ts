@@ -63,6 +63,8 @@ interface PageRun {
   readonly seconds: number;
   /** What the page says it runs on. */
   readonly shown: string;
+  /** The status line seen while it trained, at step 10 or a little later. */
+  readonly liveStatus: string;
 }
 
 /** Opens train.html?query in a fresh Chromium with `flags`, waits for the run, screenshots it, saves the downloads. */
@@ -77,6 +79,18 @@ async function trainInPage(name: string, flags: string[], query: string): Promis
     page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
     const t0 = performance.now();
     await page.goto(`${server.url}train.html${query}`);
+    // While it trains, the page repaints between steps: the status counts them and the chart grows.
+    const live = await page.waitForFunction(
+      () => {
+        const status = document.getElementById('status')!;
+        const step = Number(/^training: step (\d+)/.exec(status.textContent!)?.[1]);
+        return step >= 10 || status.dataset.status === 'done' || status.dataset.status === 'error' ? status.textContent : false;
+      },
+      null,
+      { polling: 250 },
+    );
+    const liveStatus = String(await live.jsonValue());
+    await page.screenshot({ path: join(outDir, `train-${name}-live.png`), fullPage: true });
     await page.waitForSelector('#status[data-status="done"], #status[data-status="error"]');
     const seconds = (performance.now() - t0) / 1000;
     await page.screenshot({ path: join(outDir, `train-${name}.png`), fullPage: true });
@@ -87,7 +101,7 @@ async function trainInPage(name: string, flags: string[], query: string): Promis
     mkdirSync(adapterDir);
     await download(page, '#download-config', adapterDir);
     await download(page, '#download-weights', adapterDir);
-    return { result, console, adapterDir, seconds, shown };
+    return { result, console, adapterDir, seconds, shown, liveStatus };
   } finally {
     await browser.close();
     rmSync(profile, { recursive: true, force: true });
@@ -148,6 +162,7 @@ it('trains on WebGPU (SwiftShader): the loss falls as in Node, the sentence is l
   expect(result.skipped).toEqual([]);
   expect(run.shown).toBe('Runs on: WebGPU — google swiftshader (a fallback adapter) — software on the CPU, so expect CPU speed');
   expectNoGpuFaults(run);
+  expect(run.liveStatus).toMatch(/^training: step (1\d|[2-9]\d) of 100, loss \d\.\d{4} \(\d+ ms a step\)$/);
 
   // The loss fell: below the previous step at each of the first 10 steps, the last 10 steps' mean under 0.3× step 1's.
   expect(result.steps).toBe(100);
@@ -171,6 +186,7 @@ it('falls back to WebGL when WebGPU is off, and trains there too', async () => {
   expect(result.skipped[0]).toMatch(/^webgpu: /);
   expect(run.shown).toMatch(/^Runs on: WebGL \(no WebGPU here\) — ANGLE \(.*SwiftShader.*\) — software on the CPU, so expect CPU speed\s*skipped: webgpu: /);
   expectNoGpuFaults(run);
+  expect(run.liveStatus).toMatch(/^training: step 1\d of 20, loss /);
   // The loss fell: below the previous step at every step, and the last under 0.5× step 1's.
   expect(result.losses).toHaveLength(20);
   for (let i = 1; i < 20; i++) expect(result.losses[i]).toBeLessThan(result.losses[i - 1]!);
