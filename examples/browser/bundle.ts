@@ -1,7 +1,8 @@
 // Bundles the two pages with Vite (programmatically): index.html (generation with a served adapter) and train.html
 // (training in the page). Some @peft package indexes import node:* modules at the top level for their file APIs
 // (@peft/core's writeFileAtomic, @peft/recipes' data readers and checkpoints); the pages never call those, so each
-// node:* import is replaced by a module with the same export names whose functions throw if called.
+// node:* import is replaced by a module with the same export names whose functions throw if called. The packages
+// @peft/recipes loads on demand for its report charts are left out the same way.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'vite';
@@ -28,6 +29,26 @@ function nodeBuiltinsUnavailable(): Plugin {
         `export function ${name}() { throw new Error('node:${module} ${name}() is not available in the browser'); }`;
       return [...names.map(fn), 'export default {};'].join('\n');
     },
+  };
+}
+
+/**
+ * Packages that @peft/recipes loads on demand to draw its report charts (`import()` in renderVegaLite): resvg is a
+ * Node addon that cannot be bundled, and Vega would only add a chunk the pages never load. Each becomes a module that
+ * throws when loaded.
+ */
+const NOT_IN_PAGES = ['@resvg/resvg-js', 'vega', 'vega-lite'];
+const NOT_IN_PAGES_STUB = '\0not-in-pages';
+
+function onDemandPackagesLeftOut(): Plugin {
+  return {
+    name: 'peft-on-demand-packages-left-out',
+    enforce: 'pre',
+    resolveId: (id) => (NOT_IN_PAGES.includes(id) ? `${NOT_IN_PAGES_STUB}:${id}` : null),
+    load: (id) =>
+      id.startsWith(NOT_IN_PAGES_STUB)
+        ? `throw new Error('${id.slice(NOT_IN_PAGES_STUB.length + 1)} is left out of the browser pages (Node-only report charts)');`
+        : null,
   };
 }
 
@@ -64,7 +85,7 @@ export async function bundlePage(options: BundleOptions): Promise<void> {
     configFile: false,
     logLevel: 'error', // (rolldown warns that the node:* stubs are imported both statically and dynamically)
     base: './',
-    plugins: [nodeBuiltinsUnavailable(), ...(options.fromSource ? [peftFromSource()] : [])],
+    plugins: [nodeBuiltinsUnavailable(), onDemandPackagesLeftOut(), ...(options.fromSource ? [peftFromSource()] : [])],
     build: {
       rolldownOptions: { input: Object.fromEntries(Object.entries(PAGES).map(([name, file]) => [name, `${here}${file}`])) },
       outDir: options.outDir,
