@@ -28,3 +28,4 @@ export * from './task/nlu.js';
 export * from './report/png.js';
 export * from './report/plot.js';
 export * from './report/markdown.js';
+export * from './sweep/index.js';

@@ -8,6 +8,7 @@ import { evalCommand, generateCommand, metricsCommand, presetsCommand } from './
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { TINY_GPT2 } from './paths.js';
 import { runTrain, type TrainSettings } from './train.js';
+import { runSweepCommandLine } from './sweep-bridge.js';
 
 export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, LoRA, adapters, prefix-tuning) on TensorFlow.js
 
@@ -23,11 +24,14 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
   peft metrics webnlg --hyp FILE [--data WEBNLG_DIR]
   peft metrics coqa --data coqa-dev-v1.0.json --pred PREDICTIONS.json
   peft demo [--out DIR] [--max-steps N]    (what \`npm start\` runs)
+  peft sweep plan|run|status|report FILE [--redis URL] …   (the paper's grid on a Redis queue: docs/sweep.md)
+  peft worker --redis URL [--concurrency N] [--root DIR]    (runs sweep jobs; peft worker --help)
 
 Backend: the fastest installed of tfjs-node-gpu, tfjs-node, wasm, cpu (PEFT_BACKEND=wasm|cpu|… to force one).`;
 
 /** Runs the command line; returns the exit code (0 ok, 1 error, 2 usage). Output: results on stdout, the rest on stderr. */
 export async function main(argv: readonly string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') }): Promise<number> {
+  if (argv[0] === 'sweep' || argv[0] === 'worker') return runSweepCommandLine(argv, io);
   try {
     const args = parseArgs(argv);
     const [command, sub] = args.positional;
