@@ -95,6 +95,7 @@ const TITLES = { nlg: 'GPT-2 (WebNLG, CoQA)', nlu: 'RoBERTa (MNLI, SST-2)' } as 
 /** The report as Markdown: one table per family, then the legend. */
 export function renderReportMarkdown(r: SweepReport): string {
   const out: string[] = [`# Sweep '${r.sweep}'`, ''];
+  const n = Math.max(0, ...r.tables.flatMap((t) => t.rows.flatMap((row) => Object.values(row.cells).map((c) => c?.values.length ?? 0))));
   for (const t of r.tables) {
     out.push(`## ${TITLES[t.family]}`, '');
     out.push(`| method | stored params (% of base) | ${t.columns.map((c) => `${c.label}${c.higherIsBetter ? ' ↑' : ' ↓'}`).join(' | ')} |`);
@@ -105,7 +106,6 @@ export function renderReportMarkdown(r: SweepReport): string {
     }
     out.push('');
   }
-  const n = Math.max(0, ...r.tables.flatMap((t) => t.rows.flatMap((row) => Object.values(row.cells).map((c) => c?.values.length ?? 0))));
   out.push(
     `Mean ± sample standard deviation over seeds (up to ${n} per cell; the count in brackets where a cell has fewer than the most). ` +
       `† : differs from the reference method (ref.) at p < ${r.alpha} in a two-sided Welch t-test; no mark: not significant or not testable ` +
