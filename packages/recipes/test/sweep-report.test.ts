@@ -71,7 +71,7 @@ describe('sweep report', () => {
     const spec = reportChartSpec(report) as { data: { values: ReturnType<typeof chartData> }; facet: { field: string; sort: string[] }; resolve: unknown; spec: { layer: { mark: { type: string } }[] } };
     expect(spec.facet.field).toBe('metric');
     expect(spec.facet.sort).toEqual(['WebNLG BLEU S ↑', 'WebNLG BLEU A ↑', 'WebNLG METEOR A ↑', 'WebNLG TER A ↓', 'SST-2 ↑']);
-    expect(spec.resolve).toEqual({ scale: { y: 'independent' } });
+    expect(spec.resolve).toEqual({ scale: { x: 'independent', y: 'independent' } });
     expect(spec.spec.layer.map((l) => l.mark.type)).toEqual(['rule', 'point']);
     const mam = spec.data.values.find((d) => d.metric === 'SST-2 ↑' && d.method === 'he-mam-glue')!;
     expect(mam.mean).toBeCloseTo(93.1, 10);

@@ -39,7 +39,7 @@ export function chartData(r: SweepReport): ChartDatum[] {
 }
 
 /**
- * The report as a Vega-Lite chart: one panel per metric (own y scale), one point per method at its mean with a bar
+ * The report as a Vega-Lite chart: one panel per metric (own axes: each shows the methods that have that metric), one point per method at its mean with a bar
  * of ± one standard deviation, coloured by reference / significantly different / not.
  */
 export function reportChartSpec(r: SweepReport): VegaLiteSpec {
@@ -55,7 +55,7 @@ export function reportChartSpec(r: SweepReport): VegaLiteSpec {
       width: 220,
       height: 160,
       encoding: {
-        x: { field: 'method', type: 'nominal', title: null, axis: { labelAngle: -30 } },
+        x: { field: 'method', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30, labelAlign: 'right' } },
         tooltip: [
           { field: 'method' },
           { field: 'mean', format: '.4f' },
@@ -67,7 +67,7 @@ export function reportChartSpec(r: SweepReport): VegaLiteSpec {
         { mark: { type: 'point', filled: true, size: 60 }, encoding: { y: { field: 'mean', type: 'quantitative' }, color: { field: 'role', type: 'nominal' } } },
       ],
     },
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
     config: { font: 'DejaVu Sans' },
   };
 }
