@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { selectBackend, writeFileAtomic } from '@peft/core';
-import { RECIPES } from '../recipes.js';
 import { reportChartSpec } from '../sweep/chart-spec.js';
 import { collectRuns } from '../sweep/collect.js';
 import { presetShare, type ParameterShare } from '../sweep/parameter-counts.js';
@@ -120,10 +119,17 @@ export function registerSweepCommands(program: Command, io: SweepIo): void {
       const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : undefined;
       await selectBackend(only ? { only } : {});
       const params = new Map<string, ParameterShare>();
-      for (const j of jobs) if (!params.has(j.preset)) params.set(j.preset, await presetShare(j.preset, j.model));
+      for (const j of jobs) {
+        if (params.has(j.preset)) continue;
+        try {
+          params.set(j.preset, await presetShare(j.preset, j.model));
+        } catch (e) {
+          io.err(`peft sweep report: no parameter count for ${j.preset} (${(e as Error).message})`);
+        }
+      }
       const against = o.against ?? spec.against;
       for (const a of against) {
-        if (!jobs.some((j) => j.preset === a)) io.err(`peft sweep report: --against ${a} is not a method of this sweep; using the default for its family (${Object.values(RECIPES).map((r) => r.defaultPreset).filter((v, i, xs) => xs.indexOf(v) === i).join(', ')})`);
+        if (!jobs.some((j) => j.preset === a)) io.err(`peft sweep report: --against ${a} is not a method of this sweep; its family's table keeps its default reference`);
       }
       const report = buildReport({ sweep: spec.name, jobs, runs, missing, against, alpha: o.alpha, params });
       const markdown = renderReportMarkdown(report);
