@@ -11,7 +11,7 @@ import { DEFAULT_QUEUE, enqueueSweep, openQueue } from '../sweep/queue.js';
 import { buildReport, renderReportMarkdown } from '../sweep/report.js';
 import { formatStatus, sweepStatus } from '../sweep/status.js';
 import { readSweepFile } from '../sweep/sweep-file.js';
-import { startSweepWorker } from '../sweep/worker.js';
+import { startSweepWorker, stopSweepWorker } from '../sweep/worker.js';
 
 export interface SweepIo {
   readonly out: (s: string) => void;
@@ -171,8 +171,7 @@ export function registerSweepCommands(program: Command, io: SweepIo): void {
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           io.out(`worker ${worker.opts.name}: ${signal}: stopping the running jobs (they go back to the queue and resume elsewhere)`);
-          worker.cancelAllJobs(signal);
-          void worker.close().then(done);
+          void stopSweepWorker(worker).then(done);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { DEFAULT_QUEUE, redisConnection, type SweepQueueJob } from './queue.js';
 import type { SweepJob } from './plan.js';
 import { JobPermanentError, runSweepJob, type JobResult } from './run-job.js';
@@ -27,6 +27,14 @@ export interface WorkerSettings {
   readonly log?: (line: string) => void;
 }
 
+const SHUTDOWN = 'worker shutting down';
+
+/** Stops a worker: kills its running children and puts their jobs back in the queue, then closes it. */
+export async function stopSweepWorker(worker: Worker<SweepJob, JobResult, string>): Promise<void> {
+  worker.cancelAllJobs(SHUTDOWN);
+  await worker.close();
+}
+
 /**
  * A BullMQ worker that runs each job's `peft train` as a child process. A child's usage error (exit 2) or typed
  * error fails its job at once (UnrecoverableError, no retry); a crash is retried with the queue's backoff and resumes
@@ -35,7 +43,7 @@ export interface WorkerSettings {
 export function startSweepWorker(s: WorkerSettings): Worker<SweepJob, JobResult, string> {
   const log = s.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const name = s.name ?? `${hostname()}:${process.pid}`;
-  const processor = async (job: SweepQueueJob, _token?: string, signal?: AbortSignal): Promise<JobResult> => {
+  const processor = async (job: SweepQueueJob, token?: string, signal?: AbortSignal): Promise<JobResult> => {
     const attempt = job.attemptsStarted;
     try {
       const r = await runSweepJob({
@@ -50,6 +58,12 @@ export function startSweepWorker(s: WorkerSettings): Worker<SweepJob, JobResult,
       log(`${name}: done ${job.id} (${r.steps} steps${r.resumedFrom !== null ? `, resumed from step ${r.resumedFrom}` : ''}${r.alreadyFinished ? ', finished by an earlier attempt' : ''})`);
       return r;
     } catch (e) {
+      if (signal?.aborted && signal.reason === SHUTDOWN) {
+        // back to the queue as it is: no attempt used up; the next worker resumes from the run's checkpoint
+        await job.moveToWait(token);
+        log(`${name}: put ${job.id} back in the queue`);
+        throw new WaitingError();
+      }
       log(`${name}: failed ${job.id}: ${(e as Error).message}`);
       if (e instanceof JobPermanentError) throw new UnrecoverableError(e.message);
       throw e;
