@@ -1,3 +1,4 @@
+import { CHART_FONT_FAMILY } from '../report/render-chart.js';
 import type { SweepReport } from './report.js';
 
 /** A Vega-Lite v5 specification (plain JSON). */
@@ -68,6 +69,6 @@ export function reportChartSpec(r: SweepReport): VegaLiteSpec {
       ],
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-    config: { font: 'DejaVu Sans' },
+    config: { font: CHART_FONT_FAMILY },
   };
 }

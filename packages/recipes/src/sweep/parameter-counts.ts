@@ -4,7 +4,7 @@ import { gpt2ParameterCount, modelTypeOf, parseGpt2Config, parseRobertaConfig, r
 
 /** What a method adds to the model that must be stored, and that as a share of the frozen base. */
 export interface ParameterShare {
-  /** Parameters stored per task: the method's inference-time count (prefix reparameterisation MLPs left out, spec §5). */
+  /** Parameters stored per task (the adapter file; prefix reparameterisation MLPs left out, spec §5). */
   readonly stored: number;
   readonly base: number;
   readonly percent: number;
@@ -27,6 +27,6 @@ export async function checkpointSize(dir: string): Promise<{ spec: ModelSpec; ba
 /** A preset's stored parameters on a checkpoint (builds the method once on a tfjs backend, then disposes it). */
 export async function presetShare(preset: string, modelDir: string): Promise<ParameterShare> {
   const { spec, base } = await checkpointSize(modelDir);
-  const stored = presetParameterCount(preset, spec).inference;
+  const stored = presetParameterCount(preset, spec).stored;
   return { stored, base, percent: (100 * stored) / base };
 }
