@@ -140,6 +140,6 @@ describe('peft sweep plan / peft worker on the command line', () => {
     expect(bad.stderr).toMatch(/peft: error: .*cli-bad\.yaml: field 'train\.lr': must be a number ≥ 0, got "fast"/);
     const usage = peft('worker', '--redis', 'localhost:6379');
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toMatch(/option '--redis <url>' argument 'localhost:6379' is invalid\. must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(usage.stderr).toMatch(/option '--redis <url>' argument 'localhost:6379' is invalid\. --redis must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 });
