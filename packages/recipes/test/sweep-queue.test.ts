@@ -240,5 +240,6 @@ describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, 
     expect(rep.stdout).toMatch(/† : differs from the reference method \(ref\.\) at p < 0\.05 in a two-sided Welch t-test/);
     expect(rep.stdout).toContain('Not finished (left out): mnli-nlu-inducer-lora-s1.');
     expect(existsSync(join(work, 'runs', 'report', 'chart.vl.json'))).toBe(true);
+    expect(readFileSync(join(work, 'runs', 'report', 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
   }, 300_000);
 });
