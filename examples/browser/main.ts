@@ -24,8 +24,8 @@ declare global {
   }
 }
 
-function generate(model: Gpt2Model, tokenizer: Gpt2Tokenizer, maxNewTokens: number): { text: string; ids: number[] } {
-  const ids = generateGreedy(model, { inputIds: [tokenizer.encode(PROMPT)], maxNewTokens }).tokens[0]!;
+async function generate(model: Gpt2Model, tokenizer: Gpt2Tokenizer, maxNewTokens: number): Promise<{ text: string; ids: number[] }> {
+  const ids = (await generateGreedy(model, { inputIds: [tokenizer.encode(PROMPT)], maxNewTokens })).tokens[0]!;
   return { text: tokenizer.decode(ids), ids };
 }
 
@@ -52,13 +52,13 @@ async function run(): Promise<PageResult> {
   document.getElementById('backend')!.textContent = `the ${tf.getBackend()} backend`;
 
   const [model, tokenizer] = await Promise.all([fetchGpt2(modelBase), fetchGpt2Tokenizer(modelBase)]);
-  const base = generate(model, tokenizer, maxNewTokens);
+  const base = await generate(model, tokenizer, maxNewTokens);
   show('base', base.text);
   const tuned = await fetchAdapter(adapterBase, model);
-  const withAdapter = generate(model, tokenizer, maxNewTokens);
+  const withAdapter = await generate(model, tokenizer, maxNewTokens);
   show('tuned', withAdapter.text);
   tuned.merge(); // W ← W + ΔW: the same text, at the base model's cost
-  const merged = generate(model, tokenizer, maxNewTokens);
+  const merged = await generate(model, tokenizer, maxNewTokens);
   show('merged', merged.text);
   tuned.dispose();
   model.dispose();

@@ -35,7 +35,7 @@ export async function writeAdapterFiles(
 ): Promise<void> {
   const { join } = await import('node:path');
   const { writeFileAtomic } = await import('./atomic.js');
-  const bytes = serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' });
+  const bytes = serializeSafetensors(await tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' });
   await writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), bytes);
   await writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError } from '@peft/core';
+import { ConfigError, ShapeError, valuesAtHand } from '@peft/core';
 import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
@@ -21,7 +21,9 @@ export interface LmLossOptions {
 
 /**
  * The shifted causal LM loss of GPT-2 with its tied head: position t predicts labels[t + 1]; labels of −100 are
- * ignored; the mean is over the remaining targets (0 when there are none, where PyTorch gives NaN).
+ * ignored; the mean is over the remaining targets (0 when there are none, where PyTorch gives NaN). Targets and their
+ * weights are made on the backend from `labels` (no read back); labels outside [0, V) and not −100 are an error where
+ * their values are at hand (`valuesAtHand`).
  *
  * hidden [B, n, d] (the model's `hidden`), labels [B, n] int32. Computed in row chunks under a custom gradient, so the
  * [N, V] logits never exist at once and no gather needs a gradient (the backward recomputes each chunk's logits:
@@ -38,23 +40,31 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   if (labels.shape[0] !== b || labels.shape[1] !== n) throw new ShapeError('labels', [b, n], labels.shape);
   if (labels.dtype !== 'int32') throw new ConfigError('labels', `must be an int32 tensor, got ${labels.dtype}`);
   const vocab = model.vocabSize;
-  const targets = Array.from((labels.dataSync() as Int32Array).filter((_, i) => i % n !== 0)); // labels[:, 1:]
-  let count = 0;
-  for (const [i, y] of targets.entries()) {
-    if (y === IGNORE_INDEX) continue;
-    if (y < 0 || y >= vocab) throw new ConfigError('labels', `value ${y} (shifted index ${i}) is outside [0, ${vocab}) and is not -100`);
-    count++;
+  const host = valuesAtHand(labels);
+  if (host) {
+    for (let i = 0, k = 0; i < host.length; i++) {
+      if (i % n === 0) continue; // labels[:, 1:]
+      const y = host[i]!;
+      if (y !== IGNORE_INDEX && (y < 0 || y >= vocab)) throw new ConfigError('labels', `value ${y} (shifted index ${k}) is outside [0, ${vocab}) and is not -100`);
+      k++;
+    }
   }
   const rows = b * (n - 1);
-  if (rows === 0 || count === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
+  if (rows === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
 
   const embedding = model.embedding;
   const kernel = embedding.headKernel(); // [d, V0], made outside the gradient scope
   const table = embedding.frozenTable(); // [V0, d]
   const added = embedding.addedRows; // [k, d] | null
   const v0 = embedding.frozenVocabSize;
-  const safeTargets = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : y)), 'int32'); // [N]
-  const weights = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : 1 / count)), 'float32'); // [N]
+  // [N] each: the shifted targets (−100 → 0) and their weights 1/count (0 where ignored; all 0 when none is scored)
+  const [safeTargets, weights] = tf.tidy(() => {
+    const shifted = tf.reshape(tf.slice(labels, [0, 1], [b, n - 1]), [rows]);
+    const scored = tf.notEqual(shifted, IGNORE_INDEX);
+    const valid = tf.cast(scored, 'float32');
+    const count = tf.maximum(tf.sum(valid), 1);
+    return [tf.where(scored, shifted, tf.zerosLike(shifted)) as tf.Tensor1D, tf.div(valid, count) as tf.Tensor1D];
+  });
 
   const chunkLogits = (h: tf.Tensor2D, a: tf.Tensor2D | null): tf.Tensor2D => {
     const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]

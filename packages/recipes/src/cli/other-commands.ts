@@ -110,9 +110,9 @@ export async function generateCommand(o: Options): Promise<string[]> {
           return { subject: parts[0]!, property: parts[1]!, object: parts[2]! };
         }), [], false),
       );
-      return decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
+      return await decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
     }
-    return decodePrompts(model, tok, [buildCoqaSequence(tok, story!, questions, [], { withEos: false })], STOP_TOKENS.coqa);
+    return await decodePrompts(model, tok, [buildCoqaSequence(tok, story!, questions, [], { withEos: false })], STOP_TOKENS.coqa);
   } finally {
     dispose();
   }
@@ -135,9 +135,9 @@ export async function evalCommand(task: string | undefined, o: Options): Promise
     if (!(model instanceof Gpt2Model)) throw new UsageError('peft eval webnlg needs a GPT-2 model');
     const limit = model.config.nPositions - 32;
     const validEx = loadWebnlgJson(dev).map((e) => buildWebnlgSequence(tok, e.triples, e.target)).filter((x) => x.inputIds.length <= limit).slice(0, validN);
-    const ppl = perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
+    const ppl = await perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
-    const hyps = decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
+    const hyps = await decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
     return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references])) };
   } finally {
     dispose();
@@ -163,8 +163,8 @@ async function evalNlu(task: 'sst2' | 'mnli', o: Options): Promise<Record<string
     const load = task === 'sst2' ? loadSst2 : loadMnli;
     const split = (file: string, n: number) =>
       classifierSplit(load(file).slice(0, n).map((e) => buildGlueInput(tok, e, { maxLength: length, padTo: length })), tok.tokenToId('<pad>') ?? 1);
-    const out: Record<string, number> = { accuracy: accuracyOf(model, split(valid, limit), 16).value };
-    if (task === 'mnli' && files.test) out['accuracy (mismatched)'] = accuracyOf(model, split(requireFile(join(data, files.test), 'MNLI mismatched file'), Infinity), 16).value;
+    const out: Record<string, number> = { accuracy: (await accuracyOf(model, split(valid, limit), 16)).value };
+    if (task === 'mnli' && files.test) out['accuracy (mismatched)'] = (await accuracyOf(model, split(requireFile(join(data, files.test), 'MNLI mismatched file'), Infinity), 16)).value;
     return out;
   } finally {
     dispose();

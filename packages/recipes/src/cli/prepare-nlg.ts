@@ -81,10 +81,10 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
       await saveTaskEmbeddings(model, dir);
     },
     evaluate: async (outDir) => {
-      const metrics: Record<string, number | string> = { 'validation perplexity (last)': perplexity(model, valid, Math.max(batchSize, 8)).value };
+      const metrics: Record<string, number | string> = { 'validation perplexity (last)': (await perplexity(model, valid, Math.max(batchSize, 8))).value };
       if (testPrompts && testPrompts.prompts.length) {
         log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
-        const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
+        const hyps = await decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
         writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
         if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
         else {
