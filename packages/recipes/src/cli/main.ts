@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
-import { PeftError, selectBackend } from '@peft/core';
+import { PeftError } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { Options, parseArgs } from './args.js';
 import { evalCommand, generateCommand, metricsCommand, presetsCommand } from './other-commands.js';
+import { useBackend } from './backend-choice.js';
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { TINY_GPT2 } from './paths.js';
 import { runTrain, type TrainSettings } from './train.js';
@@ -24,7 +25,8 @@ export const USAGE = `peft — parameter-efficient fine-tuning (inducer-tuning, 
   peft metrics coqa --data coqa-dev-v1.0.json --pred PREDICTIONS.json
   peft demo [--out DIR] [--max-steps N]    (what \`npm start\` runs)
 
-Backend: the fastest installed of tfjs-node-gpu, tfjs-node, wasm, cpu (PEFT_BACKEND=wasm|cpu|… to force one).`;
+Backend: the fastest installed of tfjs-node-gpu, webgpu (hardware adapter), tfjs-node, wasm, cpu
+(PEFT_BACKEND=webgpu|wasm|cpu|… to force one; webgpu then also runs on a software adapter).`;
 
 /** Runs the command line; returns the exit code (0 ok, 1 error, 2 usage). Output: results on stdout, the rest on stderr. */
 export async function main(argv: readonly string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') }): Promise<number> {
@@ -98,32 +100,6 @@ export async function main(argv: readonly string[], io = { out: (s: string) => p
 /** Typed errors of packages that do not derive from PeftError (e.g. eval-metrics' MetricsInputError). */
 function isNamedInputError(e: unknown): boolean {
   return e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError' && e.name !== 'ReferenceError';
-}
-
-async function useBackend(log: (s: string) => void): Promise<void> {
-  const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : undefined;
-  const choice = await selectBackend(only ? { only } : {});
-  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}`);
-  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend));
-}
-
-/**
- * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
- * cpu backends: used when it
- * loads, unless PEFT_BLAS=0. Returns the line to log.
- */
-async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
-  if (process.env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
-  try {
-    const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
-    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
-    const status = blas.registerBlasKernels({ backends: [backend] });
-    return status.available
-      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
-      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
-  } catch (e) {
-    return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
-  }
 }
 
 function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {

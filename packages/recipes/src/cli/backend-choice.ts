@@ -1,0 +1,35 @@
+import { selectBackend, type BackendChoice } from '@peft/core';
+
+/**
+ * The backend of a `peft` command: the fastest that loads (@peft/core's order: tfjs-node-gpu, WebGPU on a hardware
+ * adapter, tfjs-node, wasm, cpu), or those named in PEFT_BACKEND (comma-separated; `webgpu` there also takes a
+ * software adapter). Logs the choice, the WebGPU adapter when there is one, why each better backend was skipped, and
+ * the kernels in use; on wasm and cpu it enables @peft/blas.
+ */
+export async function useBackend(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
+  const only = env.PEFT_BACKEND ? env.PEFT_BACKEND.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const choice = await selectBackend(only ? { only } : {});
+  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}${only ? ` [PEFT_BACKEND=${only.join(',')}]` : ''}`);
+  for (const s of choice.skipped) log(`  skipped ${s.pkg ?? 'built-in'}: ${s.reason}`);
+  for (const line of choice.notes ?? []) log(line);
+  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend, env));
+  return choice;
+}
+
+/**
+ * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
+ * cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log.
+ */
+async function useNativeKernels(backend: 'wasm' | 'cpu', env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+  try {
+    const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
+    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
+    const status = blas.registerBlasKernels({ backends: [backend] });
+    return status.available
+      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
+      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+  } catch (e) {
+    return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+}
