@@ -31,6 +31,19 @@ export function webgpuForTests(): Promise<WebgpuForTests> {
   return state;
 }
 
+/**
+ * {@link webgpuForTests}, and the rule for a missing adapter: under CI=true a failure, elsewhere a skip that says why
+ * (the files check `ready`).
+ */
+export async function webgpuOrSkip(): Promise<WebgpuForTests> {
+  const state = await webgpuForTests();
+  if (!state.ready) {
+    if (process.env.CI === 'true') throw new Error(`CI=true: the webgpu tests need a WebGPU adapter: ${state.reason}`);
+    process.stderr.write(`webgpu tests skipped: ${state.reason}\n`);
+  }
+  return state;
+}
+
 /** Validation errors the device reported since the backend started (each one means a kernel produced nothing). */
 export function deviceErrors(): readonly string[] {
   return webgpuErrors();
