@@ -4,7 +4,8 @@
 // Usage: node scripts/bench/peft-step.mjs [backend=wasm|webgpu|cpu] [blas=1] [layers=12] [embd=768] [heads=12] [batch=8]
 //          [seq=128] [steps=4] [remat=k] [dir=…]
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
-// backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it; embd/heads shrink the model
+// backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
+// @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
 // Prints one JSON line: { median_s, steps_s, peak_rss_mb, backend, blas, loss, adapter }.
 import { existsSync } from 'node:fs';
@@ -22,6 +23,7 @@ const EMBD = +(args.embd ?? 768), HEADS = +(args.heads ?? 12);
 const shapeTag = `${LAYERS === 12 ? '' : `-${LAYERS}l`}${EMBD === 768 ? '' : `-${EMBD}d`}`;
 const dir = args.dir ?? new URL(`../../test-fixtures/gpt2-small-shaped${shapeTag}`, import.meta.url).pathname;
 
+if (args.fused === '0') process.env.PEFT_WEBGPU_FUSED = '0';
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
 const cpuSide = choice.backend === 'wasm' || choice.backend === 'cpu';
 const blas = args.blas === '0' || !cpuSide ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
@@ -59,6 +61,7 @@ console.log(JSON.stringify({
   backend: choice.backend,
   blas: blas.registered.length > 0,
   remat: REMAT,
+  notes: choice.notes ?? [],
   shape: { layers: LAYERS, embd: EMBD, heads: HEADS, batch: B, seq: T },
   adapter: choice.device ? { name: choice.device.name, vendor: choice.device.vendor, software: choice.device.software } : null,
   trainable: tuned.trainableParameters().total,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, attach, sinusoidal, trainingContext, type TunedModel } from '@peft/core';
+import { FusedKernelNames, Rng, attach, hasFusedKernel, sinusoidal, trainingContext, type TunedModel } from '@peft/core';
 import { PRESETS } from '@peft/mam';
 import { Gpt2Model, RobertaModel, classificationLoss, lmLoss, loadGpt2, loadRoberta } from '@peft/models-gpt2-roberta';
 import { NLG_ADAMW, NLU_ADAMW, constantSchedule, trainLoop, type Trainable } from '@peft/recipes';
@@ -59,6 +59,8 @@ async function run(backend: string, preset: string): Promise<Run> {
   return onBackend(backend, async () => {
     const { model, tuned, trainable, batch } = await build(preset);
     const vars = trainable.parameters.map(([, v]) => v);
+    // on webgpu the fused kernels are the ones in use (GELU in GPT-2's MLP, the LM loss)
+    if (backend === 'webgpu') expect([FusedKernelNames.geluTanh, FusedKernelNames.softmaxCrossEntropy].map(hasFusedKernel)).toEqual([true, true]);
     const initial: Float32Array[] = [];
     for (const v of vars) initial.push((await v.data()) as Float32Array);
     const { value, grads } = tf.variableGrads(() => trainable.loss(batch, trainingContext(3, 1)), vars);

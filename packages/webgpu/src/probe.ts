@@ -15,8 +15,9 @@ export async function probeBackend(options: NodeGpuOptions = {}): Promise<Backen
     async use() {
       if (!gpu) throw new Error('this WebGPU probe was released');
       registerWebgpuBackend(gpu, found.adapter);
-      const kernels = registerWebgpuKernels();
-      return [`adapter: ${found.report.name}${found.report.vendor ? ` (${found.report.vendor})` : ''}${found.report.software ? ', a software adapter (CPU)' : ''}; Dawn on ${found.api}`, `kernels: @peft/webgpu WGSL ${kernels.join(', ') || '(none)'}`];
+      const fused = typeof process === 'undefined' || process.env.PEFT_WEBGPU_FUSED !== '0';
+      const kernels = registerWebgpuKernels({ fused });
+      return [`adapter: ${found.report.name}${found.report.vendor ? ` (${found.report.vendor})` : ''}${found.report.software ? ', a software adapter (CPU)' : ''}; Dawn on ${found.api}`, `kernels: @peft/webgpu WGSL ${kernels.join(', ') || '(none)'}${fused ? '' : ' (PEFT_WEBGPU_FUSED=0: no fused kernels)'}`];
     },
     release() {
       releaseWebgpuBackend();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError, valuesAtHand } from '@peft/core';
+import { ConfigError, FusedKernelNames, ShapeError, hasFusedKernel, runFusedKernel, valuesAtHand } from '@peft/core';
 import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
@@ -70,9 +70,28 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
     const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
+  // @peft/core's fused kernels for the two passes over each chunk, where the backend has them (@peft/webgpu)
+  const fused = hasFusedKernel(FusedKernelNames.softmaxCrossEntropy) && hasFusedKernel(FusedKernelNames.softmaxCrossEntropyGrad);
+  const smoothing = { labelSmoothing: eps };
+  /** Per row of a chunk: [r] logsumexp and [r] loss lse − (1 − ε)·z_y − ε·mean z. */
+  const rowStats = (z: tf.Tensor2D, y: tf.Tensor1D): { lse: tf.Tensor1D; rowLoss: tf.Tensor1D } => {
+    if (fused) {
+      const s = runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: z, labels: y }, smoothing); // [r, 2]
+      const [lse, rowLoss] = tf.unstack(s, 1) as [tf.Tensor1D, tf.Tensor1D];
+      return { lse, rowLoss };
+    }
+    const r = z.shape[0];
+    const lse = tf.logSumExp(z, 1) as tf.Tensor1D; // [r]
+    const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
+    return { lse, rowLoss: tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)) as tf.Tensor1D };
+  };
   /** ∂loss/∂z for one chunk, per unit dy: (softmax(z) − ((1 − ε)·onehot(y) + ε/V))·w, w = 1/count or 0. */
   const unitGradient = (z: tf.Tensor2D, lse: tf.Tensor | null, y: tf.Tensor1D, w: tf.Tensor1D): tf.Tensor2D =>
     tf.tidy(() => {
+      if (fused) {
+        const l = lse ?? rowStats(z, y).lse;
+        return runFusedKernel(FusedKernelNames.softmaxCrossEntropyGrad, { logits: z, lse: l, labels: y, weights: w }, smoothing) as tf.Tensor2D;
+      }
       const p = lse ? tf.exp(tf.sub(z, tf.reshape(lse, [-1, 1]))) : tf.softmax(z);
       const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
       return tf.mul(tf.sub(p, target), tf.reshape(w, [-1, 1])) as tf.Tensor2D;
@@ -93,9 +112,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
         const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
         const w = tf.slice(weights, [start], [r]);
-        const lse = tf.logSumExp(z, 1); // [r]
-        const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
-        const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
+        const { lse, rowLoss } = rowStats(z, y); // [r] each
         const sum = tf.add(total, tf.sum(tf.mul(rowLoss, w))) as tf.Scalar;
         return [sum, keepGrads ? unitGradient(z, lse, y, w) : null] as const;
       });
