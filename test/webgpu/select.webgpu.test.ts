@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FusedKernelNames, hasFusedKernel, selectBackend } from '@peft/core';
-import { useBackend } from '../../packages/recipes/src/cli/backend-choice.js';
+import { useBackend } from '../../packages/recipes/src/cli/backend.js';
 import { describe, expect, it } from 'vitest';
 import { webgpuForTests } from './backend.js';
 

@@ -25,6 +25,6 @@ export * from './recipes.js';
 export * from './presets.js';
 export * from './task/nlg.js';
 export * from './task/nlu.js';
-export * from './report/png.js';
-export * from './report/plot.js';
+export * from './report/render-chart.js';
+export * from './report/training-chart.js';
 export * from './report/markdown.js';

@@ -33,3 +33,12 @@ async function useNativeKernels(backend: 'wasm' | 'cpu', env: NodeJS.ProcessEnv)
     return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
 }
+
+/** The environment variables the commands read, for `peft --help`. */
+export const ENVIRONMENT_HELP = `Environment:
+  PEFT_BACKEND=webgpu|wasm|cpu|…       use only these TensorFlow.js backends (comma-separated; default: the fastest installed
+                                       of tfjs-node-gpu, webgpu on a hardware adapter, tfjs-node, wasm, cpu); webgpu named
+                                       here also runs on a software adapter (llvmpipe)
+  PEFT_BLAS=0                          do not load the optional @peft/blas native kernels on wasm/cpu
+  PEFT_WEBGPU_FUSED=0                  do not register @peft/webgpu's fused kernels (to measure them)
+  PEFT_WEBGPU_API=vulkan,opengl        the graphics APIs Dawn tries for WebGPU, in order`;
