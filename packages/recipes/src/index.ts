@@ -28,3 +28,4 @@ export * from './task/nlu.js';
 export * from './report/render-chart.js';
 export * from './report/training-chart.js';
 export * from './report/markdown.js';
+export * from './sweep/index.js';

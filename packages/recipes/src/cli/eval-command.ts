@@ -73,7 +73,7 @@ async function evalWebnlg(o: EvalOptions): Promise<Record<string, number | strin
     const ppl = await perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
     const hyps = await decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
-    return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references])) };
+    return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references]), entries.map((e) => e.category)) };
   } finally {
     dispose();
   }

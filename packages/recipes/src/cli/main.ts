@@ -10,6 +10,7 @@ import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { normaliseArgv, registerMetricsCommands } from './metrics-commands.js';
 import { HELP_CONFIGURATION, processIo, type CliIo } from './option-parsers.js';
 import { registerPresetsCommand } from './presets-command.js';
+import { registerSweepCommands } from './sweep-commands.js';
 import { registerTrainCommand } from './train-command.js';
 
 /** The command groups, in the order `peft --help` lists them. A new group is one more entry (and its import). */
@@ -20,6 +21,7 @@ const COMMAND_GROUPS: readonly ((program: Command, io: CliIo) => void)[] = [
   registerPresetsCommand,
   registerMetricsCommands,
   registerDemoCommand,
+  registerSweepCommands,
 ];
 
 /**

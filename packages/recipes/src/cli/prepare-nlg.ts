@@ -35,7 +35,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   };
   let trainEx: LmExample[];
   let validEx: LmExample[];
-  let testPrompts: { prompts: LmExample[]; refs: string[][]; ids?: { id: string; turn_id: number }[] } | null = null;
+  let testPrompts: { prompts: LmExample[]; refs: string[][]; categories?: string[]; ids?: { id: string; turn_id: number }[] } | null = null;
   let coqaGold: unknown = null;
   let trainEntries: WebnlgEntry[] = [];
   if (s.task === 'webnlg') {
@@ -49,7 +49,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
     validEx = fit(lazyMap(loadWebnlgJson(files.valid), seq, s.maxValidExamples, limit), s.maxValidExamples);
     if (files.test) {
       const entries = groupEntries(loadWebnlgJson(files.test)).slice(0, s.testEntries ?? Infinity);
-      testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]) };
+      testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]), categories: entries.map((e) => e.category) };
     }
   } else {
     const seq = (t: { story: string; history: readonly string[]; answer: string }): LmExample => buildCoqaSequence(tok, t.story, t.history, t.answer);
@@ -102,7 +102,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
         log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
         const hyps = await decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
         writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
-        if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
+        if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs, testPrompts.categories));
         else {
           const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
           writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
