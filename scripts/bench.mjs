@@ -6,9 +6,19 @@
 //   3. cached greedy decoding vs recomputation (40 new tokens after a 256-token context)
 //   4. scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
 // Options: --quick (2 layers, fewer steps), --rounds N, --steps N, --skip-torch, --skip-baseline
+// `--backend webgpu [--reduced]`: the step and decoding on WebGPU beside wasm + @peft/blas instead (scripts/bench/webgpu.mjs)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// ---- WebGPU (its own set of figures) ----
+if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'webgpu') {
+  const { benchWebgpu } = await import('./bench/webgpu.mjs');
+  const r = benchWebgpu(process.argv.slice(2));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(r));
+  process.exit(0);
+}
+// ---- end WebGPU ----
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
