@@ -12,11 +12,21 @@
 //   roberta  RoBERTa-base MNLI step (B 32 × T 128) with and without block checkpointing, vs PyTorch
 //   webnlg   scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
 // Options: --quick (2 layers, fewer steps, a shorter scaling table), --rounds N, --steps N, --skip-torch, --json.
+// `--backend webgpu [--reduced]`: the step and decoding on WebGPU beside wasm + @peft/blas instead (scripts/bench/webgpu.mjs)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stepFlops } from './bench/step-flops.mjs';
 import { stepSettings } from './bench/step-settings.mjs';
+
+// ---- WebGPU (its own set of figures) ----
+if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'webgpu') {
+  const { benchWebgpu } = await import('./bench/webgpu.mjs');
+  const r = benchWebgpu(process.argv.slice(2));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(r));
+  process.exit(0);
+}
+// ---- end WebGPU ----
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);

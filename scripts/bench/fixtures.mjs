@@ -19,15 +19,20 @@ export const GPT2_SHAPES = {
   medium: { layers: 24, d: 1024, heads: 16, config: GPT2_MEDIUM_CONFIG, generate: generateGpt2MediumShaped },
 };
 
-/** The directory of a GPT-2-`size`-shaped checkpoint with `layers` blocks (default: the model's own count). */
-export async function gpt2Fixture(size = 'small', layers) {
+/**
+ * The directory of a GPT-2-`size`-shaped checkpoint, optionally with another block count, width or head count
+ * (`layers` alone may be given as a number).
+ */
+export async function gpt2Fixture(size = 'small', change = {}) {
   const shape = GPT2_SHAPES[size];
   if (!shape) throw new Error(`unknown GPT-2 shape '${size}' (small, medium)`);
-  const n = layers ?? shape.layers;
-  const dir = `${root}gpt2-${size}-shaped${n === shape.layers ? '' : `-${n}l`}`;
+  const c = typeof change === 'number' ? { layers: change } : change;
+  const n = c.layers ?? shape.layers, d = c.embd ?? shape.d, h = c.heads ?? shape.heads;
+  const own = n === shape.layers && d === shape.d && h === shape.heads;
+  const dir = `${root}gpt2-${size}-shaped${n === shape.layers ? '' : `-${n}l`}${d === shape.d ? '' : `-${d}d`}${h === shape.heads ? '' : `-${h}h`}`;
   if (!existsSync(`${dir}/model.safetensors`)) {
-    if (n === shape.layers) await shape.generate(dir);
-    else await writeRandomGpt2Checkpoint(dir, { ...shape.config, n_layer: n });
+    if (own) await shape.generate(dir);
+    else await writeRandomGpt2Checkpoint(dir, { ...shape.config, n_layer: n, n_embd: d, n_head: h });
   }
   return dir;
 }

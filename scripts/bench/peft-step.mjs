@@ -2,10 +2,13 @@
 // The same step: frozen random N(0, 0.02) GPT-2 (small: 12 × 768, medium: 24 × 1024; vocab 50,257, tied head), batch
 // B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
 // AdamW.
-// Usage: node scripts/bench/peft-step.mjs [backend=wasm] [blas=1] [model=small] [layers=…] [batch=8] [seq=128]
-//        [steps=4] [remat=k] [dir=…]
+// Usage: node scripts/bench/peft-step.mjs [backend=wasm|cpu|webgpu] [blas=1] [model=small|medium] [layers=…] [embd=…]
+//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…]
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
-// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, … }.
+// backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
+// @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
+// (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
+// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
 import { attach, selectBackend, trainingContext } from '@peft/core';
@@ -20,10 +23,13 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const REMAT = +(args.remat ?? 0);
 const B = +(args.batch ?? 8), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 4);
 const size = args.model ?? 'small';
-const dir = args.dir ?? (await gpt2Fixture(size, args.layers === undefined ? undefined : +args.layers));
+const num = (k) => (args[k] === undefined ? undefined : +args[k]);
+const dir = args.dir ?? (await gpt2Fixture(size, { layers: num('layers'), embd: num('embd'), heads: num('heads') }));
 
+if (args.fused === '0') process.env.PEFT_WEBGPU_FUSED = '0';
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
-const blas = args.blas === '0' ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
+const cpuSide = choice.backend === 'wasm' || choice.backend === 'cpu';
+const blas = args.blas === '0' || !cpuSide ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
 const model = await loadGpt2(dir);
 const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
 const named = tuned.instance.params.entries();
@@ -39,7 +45,7 @@ const cpu = [];
 let loss = NaN;
 let flops = 0;
 for (let step = 0; step < STEPS; step++) {
-  const counter = step === 0 ? countMatmulFlops(choice.backend) : null;
+  const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -47,9 +53,9 @@ for (let step = 0; step < STEPS; step++) {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
-  const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
+  const clipped = await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
   opt.apply(clipped.grads, 1.25e-3);
-  loss = value.dataSync()[0];
+  loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
   tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
   times.push((performance.now() - t0) / 1000);
   const c = process.cpuUsage(c0);
@@ -71,6 +77,9 @@ console.log(JSON.stringify({
   batch: B,
   seq: T,
   remat: REMAT,
+  notes: choice.notes ?? [],
+  shape: { layers: model.config.nLayer, embd: model.config.nEmbd, heads: model.config.nHead, batch: B, seq: T },
+  adapter: choice.device ? { name: choice.device.name, vendor: choice.device.vendor, software: choice.device.software } : null,
   trainable: tuned.trainableParameters().total,
   matmul_flops: flops,
   tensors: tf.memory().numTensors,

@@ -28,14 +28,12 @@ export interface BlasAddon {
   unary(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, n: number): void;
   /** x viewed as [rows, cols]: op 0 y[r] = max_c x[r, c]; 1 y[r, :] = softmax(x[r, :]); 2 y[r] = log Σ_c exp x[r, c]. */
   rowwise(op: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number, rows: number, cols: number): void;
-  /**
-   * Label-smoothed cross-entropy of logit rows z [rows, cols] (labels: int32 data through a Float32Array): loss[r] =
-   * w_r·(lse − (1 − ε)·z[y] − ε·mean z) and, withGradient, grad[r] = w_r·(softmax(z_r) − ε/cols − (1 − ε)·onehot(y_r)).
-   */
-  smoothedCrossEntropy(
-    z: Float32Array, zOffset: number, labels: Float32Array, labelsOffset: number, weights: Float32Array, weightsOffset: number,
-    loss: Float32Array, lossOffset: number, grad: Float32Array, gradOffset: number,
-    rows: number, cols: number, labelSmoothing: number, withGradient: boolean,
+  /** Per logit row of z [rows, cols] (labels: int32 data through a Float32Array): out [rows, 2] = (lse, smoothed loss). */
+  softmaxCrossEntropy(z: Float32Array, zOffset: number, labels: Float32Array, labelsOffset: number, out: Float32Array, outOffset: number, rows: number, cols: number, labelSmoothing: number): void;
+  /** g [rows, cols] = w_r·(exp(z − lse_r) − ε/cols − (1 − ε)·onehot(y_r)). */
+  softmaxCrossEntropyGrad(
+    z: Float32Array, zOffset: number, lse: Float32Array, lseOffset: number, labels: Float32Array, labelsOffset: number,
+    weights: Float32Array, weightsOffset: number, g: Float32Array, gOffset: number, rows: number, cols: number, labelSmoothing: number,
   ): void;
   /** glibc: blocks under 32 MiB from the heap, and up to trimBytes of free heap top kept; whether it took effect. */
   configureAllocator(trimBytes: number): boolean;

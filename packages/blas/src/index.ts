@@ -6,7 +6,7 @@ import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, spl
 import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
 import { gemmKernel } from './gemm-kernel.js';
 import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
-import { smoothedCrossEntropyKernel } from './loss-kernels.js';
+import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './loss-kernels.js';
 import { dropoutMaskKernel } from './random-kernels.js';
 import { reduceKernel } from './reduce-kernels.js';
 import { maxKernel, softmaxKernel } from './row-kernels.js';
@@ -77,11 +77,12 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   addKernel(FusedKernelNames.geluErf, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErf, addon));
   addKernel(FusedKernelNames.geluErfGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErfGrad, addon));
   names.push(FusedKernelNames.geluErf, FusedKernelNames.geluErfGrad);
-  addKernel(FusedKernelNames.smoothedCrossEntropy, backendName, smoothedCrossEntropyKernel(backendName, addon));
+  addKernel(FusedKernelNames.softmaxCrossEntropy, backendName, softmaxCrossEntropyKernel(backendName, addon));
+  addKernel(FusedKernelNames.softmaxCrossEntropyGrad, backendName, softmaxCrossEntropyGradKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmax, backendName, maskedSoftmaxKernel(backendName, addon));
   addKernel(FusedKernelNames.maskedSoftmaxGrad, backendName, maskedSoftmaxGradKernel(backendName, addon));
   addKernel(FusedKernelNames.dropoutMask, backendName, dropoutMaskKernel(backendName, addon));
-  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.smoothedCrossEntropy, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad, FusedKernelNames.dropoutMask);
+  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad, FusedKernelNames.dropoutMask);
   // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
   // arithmetic), tfjs-wasm on one thread
   for (const [name, op] of [['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const) {

@@ -2,24 +2,41 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BlasAddon } from './addon.js';
 import { kernelIo } from './kernel-io.js';
 
-/** @peft/core's `PeftSmoothedCrossEntropy`: [loss [r], grad [r, V]?] of a float32 logit block in one native pass each. */
-export function smoothedCrossEntropyKernel(backendName: string, addon: BlasAddon): KernelFunc {
+function rowsOf(logits: TensorInfo, vectors: Record<string, TensorInfo>, kernel: string): [number, number] {
+  if (logits.dtype !== 'float32' || logits.shape.length !== 2) throw new TypeError(`@peft/blas: ${kernel} takes float32 logits [r, V], got ${logits.dtype} [${logits.shape}]`);
+  const [rows, cols] = logits.shape as [number, number];
+  for (const [name, t] of Object.entries(vectors)) {
+    if (t.shape.reduce((a, b) => a * b, 1) !== rows || (name === 'labels') !== (t.dtype === 'int32')) {
+      throw new RangeError(`@peft/blas: ${kernel}: ${name} must be ${name === 'labels' ? 'int32' : 'float32'} [${rows}], got ${t.dtype} [${t.shape}]`);
+    }
+  }
+  return [rows, cols];
+}
+
+/** @peft/core's `PeftSoftmaxCrossEntropy`: [r, 2] (lse, smoothed loss) per logit row, one native pass each row. */
+export function softmaxCrossEntropyKernel(backendName: string, addon: BlasAddon): KernelFunc {
   return (args) => {
-    const { logits, labels, weights } = args.inputs as { logits: TensorInfo; labels: TensorInfo; weights: TensorInfo };
-    const { labelSmoothing, withGradient } = args.attrs as { labelSmoothing: number; withGradient: boolean };
-    if (logits.dtype !== 'float32' || labels.dtype !== 'int32' || weights.dtype !== 'float32' || logits.shape.length !== 2) {
-      throw new TypeError('@peft/blas: PeftSmoothedCrossEntropy takes float32 logits [r, V], int32 labels [r] and float32 weights [r]');
-    }
-    const [rows, cols] = logits.shape as [number, number];
-    if (labels.shape.length !== 1 || labels.shape[0] !== rows || weights.shape.length !== 1 || weights.shape[0] !== rows) {
-      throw new RangeError(`@peft/blas: PeftSmoothedCrossEntropy: labels [${labels.shape}] and weights [${weights.shape}] must be [${rows}]`);
-    }
+    const { logits, labels } = args.inputs as { logits: TensorInfo; labels: TensorInfo };
+    const { labelSmoothing } = args.attrs as { labelSmoothing: number };
+    const [rows, cols] = rowsOf(logits, { labels }, 'PeftSoftmaxCrossEntropy');
     const io = kernelIo(backendName, args.backend);
-    const loss = io.output([rows]);
-    const grad = withGradient ? io.output([rows, cols]) : null;
-    const [vz, vy, vw, vl] = [io.view(logits), io.view(labels), io.view(weights), io.view(loss)];
-    const vg = grad ? io.view(grad) : vl;
-    if (rows > 0) addon.smoothedCrossEntropy(vz.array, vz.offset, vy.array, vy.offset, vw.array, vw.offset, vl.array, vl.offset, vg.array, vg.offset, rows, cols, labelSmoothing, grad !== null);
-    return grad ? [loss, grad] : [loss];
+    const out = io.output([rows, 2]);
+    const [vz, vy, vo] = [io.view(logits), io.view(labels), io.view(out)];
+    if (rows > 0) addon.softmaxCrossEntropy(vz.array, vz.offset, vy.array, vy.offset, vo.array, vo.offset, rows, cols, labelSmoothing);
+    return out;
+  };
+}
+
+/** @peft/core's `PeftSoftmaxCrossEntropyGrad`: the [r, V] gradient per unit upstream gradient, one native pass. */
+export function softmaxCrossEntropyGradKernel(backendName: string, addon: BlasAddon): KernelFunc {
+  return (args) => {
+    const { logits, lse, labels, weights } = args.inputs as { logits: TensorInfo; lse: TensorInfo; labels: TensorInfo; weights: TensorInfo };
+    const { labelSmoothing } = args.attrs as { labelSmoothing: number };
+    const [rows, cols] = rowsOf(logits, { lse, labels, weights }, 'PeftSoftmaxCrossEntropyGrad');
+    const io = kernelIo(backendName, args.backend);
+    const out = io.output([rows, cols]);
+    const [vz, vl, vy, vw, vo] = [io.view(logits), io.view(lse), io.view(labels), io.view(weights), io.view(out)];
+    if (rows > 0) addon.softmaxCrossEntropyGrad(vz.array, vz.offset, vl.array, vl.offset, vy.array, vy.offset, vw.array, vw.offset, vo.array, vo.offset, rows, cols, labelSmoothing);
+    return out;
   };
 }

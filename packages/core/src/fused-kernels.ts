@@ -1,18 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Optional fused kernels. An accelerator (such as @peft/blas) may register these kernel names into a TensorFlow.js
- * backend; models and methods call them when the active backend has them and compose the same function from tfjs
- * ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used inside a
- * custom gradient, never differentiated by tfjs itself.
+ * Optional fused kernels. An accelerator (such as @peft/blas or @peft/webgpu) may register these kernel names into a
+ * TensorFlow.js backend; models and methods call them when the active backend has them and compose the same function
+ * from tfjs ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used
+ * inside a custom gradient, never differentiated by tfjs itself.
  *
  * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
  * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
- * - `PeftGeluErf`, `PeftGeluErfGrad`: the same for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`).
- * - `PeftSmoothedCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 in [0, V), weights [r] float32 }`,
- *   attrs `{ labelSmoothing: ε, withGradient: boolean }` → `[loss [r], grad [r, V]]` (grad only with `withGradient`):
- *   loss[r] = w_r·(logsumexp(z_r) − (1 − ε)·z_r[y_r] − ε·mean(z_r)) and grad[r] = w_r·(softmax(z_r) − ε/V −
- *   (1 − ε)·onehot(y_r)), PyTorch's `CrossEntropyLoss(label_smoothing=ε)` per row and its gradient.
+ * - `PeftSoftmaxCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 }`, attrs `{ labelSmoothing: ε }` →
+ *   [r, 2] float32, per row: logsumexp_j z_j, and the smoothed cross-entropy lse − (1 − ε)·z_y − ε·mean_j z_j.
+ * - `PeftSoftmaxCrossEntropyGrad`: inputs `{ logits [r, V], lse [r], labels [r] int32, weights [r] }`, attrs
+ *   `{ labelSmoothing: ε }` → [r, V] float32: (exp(z − lse) − (1 − ε)·[j = y] − ε/V)·w, the loss's gradient per unit
+ *   upstream gradient (the LM loss's two passes over the [rows, vocabulary] logits).
+ * - `PeftGeluErf`, `PeftGeluErfGrad`: as the tanh GELU's, for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`).
  * - `PeftMaskedSoftmax`: inputs `{ scores [B, H, n, m] float32, mask? }` (mask: additive, broadcastable to the scores),
  *   attrs `{ scale, causal, maskedValue, lse: 'none' | 'masked' | 'unpadded' }`. With s' = scale·s on the keys query i
  *   sees (causal: j ≤ m − n + i) and `maskedValue` elsewhere, and s'' = s' + mask: → `[P = softmax(s'')]`, with
@@ -26,9 +27,10 @@ import * as tf from '@tensorflow/tfjs-core';
 export const FusedKernelNames = {
   geluTanh: 'PeftGeluTanh',
   geluTanhGrad: 'PeftGeluTanhGrad',
+  softmaxCrossEntropy: 'PeftSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'PeftSoftmaxCrossEntropyGrad',
   geluErf: 'PeftGeluErf',
   geluErfGrad: 'PeftGeluErfGrad',
-  smoothedCrossEntropy: 'PeftSmoothedCrossEntropy',
   maskedSoftmax: 'PeftMaskedSoftmax',
   maskedSoftmaxGrad: 'PeftMaskedSoftmaxGrad',
   dropoutMask: 'PeftDropoutMask',
@@ -42,7 +44,7 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
 }
 
 /** Runs a registered fused kernel on the active backend (check {@link hasFusedKernel} first). */
-export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor {
+export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap): tf.Tensor {
   return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
 }
 

@@ -17,4 +17,5 @@ export * from './backend.js';
 export * from './fused-kernels.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
+export { valuesAtHand } from './host-values.js';
 export { writeFileAtomic } from './io.js';

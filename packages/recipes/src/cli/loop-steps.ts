@@ -9,14 +9,14 @@ export function loopSteps<B extends { readonly batchSize: number; readonly lengt
   loopBase: LoopBase,
   trainable: Trainable<B>,
   split: { readonly size: number; batch(indices: readonly number[]): B },
-  validate: () => Validation,
+  validate: () => Validation | Promise<Validation>,
 ): Prepared['trainSteps'] {
   return (o) =>
     trainLoop({
       ...loopBase, trainable,
       data: { size: split.size, batch: (i) => split.batch(i), tokens: (b) => b.batchSize * b.length },
       checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
-      onEpoch: (e) => o.onEpoch(e.validation, e.epoch),
+      onEpoch: (e) => o.onEpoch(e.validation, e.epoch, e.step),
       validate,
     });
 }

@@ -30,11 +30,11 @@ export async function trainingShape(s: Pick<TrainSettings, 'task' | 'modelDir' |
   return { family: 'nlg', layers: c.nLayer, hidden: c.nEmbd, heads: c.nHead, inner: c.nInner, vocab: c.vocabSize, parameters: gpt2ParameterCount(c), batch, seq };
 }
 
-/** The backends whose packages load here (importing one registers it). */
+/** Which of tfjs-node, wasm and cpu load here (importing one registers it): the backends the memory plan weighs. */
 export async function installedBackends(): Promise<string[]> {
   const found = new Set<string>(['cpu'].filter((b) => tf.findBackendFactory(b)));
   for (const c of BACKEND_CANDIDATES) {
-    if (!c.pkg || found.has(c.backend)) continue;
+    if (!c.pkg || found.has(c.backend) || !['tensorflow', 'wasm', 'cpu'].includes(c.backend)) continue;
     try {
       await import(/* @vite-ignore */ c.pkg);
       if (tf.findBackendFactory(c.backend)) found.add(c.backend);

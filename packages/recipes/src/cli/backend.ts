@@ -1,0 +1,89 @@
+import { selectBackend, type BackendChoice } from '@peft/core';
+import type { TrainSettings } from './run-context.js';
+import { planTraining } from './training-backend.js';
+
+/**
+ * The backend of a `peft` command: the fastest that loads (@peft/core's order: tfjs-node-gpu, WebGPU on a hardware
+ * adapter, tfjs-node, wasm, cpu), or those named in PEFT_BACKEND (comma-separated; `webgpu` there also takes a
+ * software adapter). Logs the choice, the WebGPU adapter when there is one, why each better backend was skipped, and
+ * the kernels in use; on wasm and cpu it enables @peft/blas.
+ */
+export async function useBackend(
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  planned?: { readonly backend: string; readonly reason: string },
+): Promise<BackendChoice> {
+  const forced = env.PEFT_BACKEND ? env.PEFT_BACKEND.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const only = forced ?? (planned ? [planned.backend] : undefined);
+  const choice = await selectBackend(only ? { only } : {});
+  const why = !forced && planned ? planned.reason : choice.note;
+  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${why}${forced ? ` [PEFT_BACKEND=${forced.join(',')}]` : ''}`);
+  for (const s of choice.skipped) log(`  skipped ${s.pkg ?? 'built-in'}: ${s.reason}`);
+  for (const line of choice.notes ?? []) log(line);
+  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend, env));
+  return choice;
+}
+
+/**
+ * The backend of a training run (`peft train`, `peft demo`). Where the fastest backend that loads is wasm or cpu, the
+ * one the model's step fits (src/train/memory-plan.ts: wasm while the step fits its 4 GiB heap and runs faster there,
+ * else cpu with @peft/blas's kernels), logged with the reason, and as many blocks keeping their activations as fit:
+ * returns the `checkpointBlocks` to train with unless --checkpoint-blocks was given. A faster backend (tfjs-node,
+ * WebGPU on a hardware adapter) is used as `useBackend` picks it; PEFT_BACKEND still forces one.
+ */
+export async function useTrainingBackend(
+  s: Omit<TrainSettings, 'log'>,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<TrainSettings, 'checkpointBlocks'>> {
+  if (env.PEFT_BACKEND) {
+    await useBackend(log, env);
+    return {};
+  }
+  const first = await selectBackend({});
+  if (first.backend !== 'wasm' && first.backend !== 'cpu') {
+    await useBackend(log, env, { backend: first.backend, reason: first.note });
+    return {};
+  }
+  const plan = await planTraining(s, env.PEFT_BLAS !== '0' && (await blasLoads()));
+  await useBackend(log, env, plan);
+  return s.checkpointBlocks === undefined ? { checkpointBlocks: plan.rematerialised } : {};
+}
+
+async function blasLoads(): Promise<boolean> {
+  try {
+    const specifier = '@peft/blas';
+    return ((await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas')).blasAvailability().available;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
+ * cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log.
+ */
+async function useNativeKernels(backend: 'wasm' | 'cpu', env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+  try {
+    const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
+    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
+    const status = blas.registerBlasKernels({ backends: [backend] });
+    return status.available
+      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
+      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+  } catch (e) {
+    return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+}
+
+/** The environment variables the commands read, for `peft --help`. */
+export const ENVIRONMENT_HELP = `Environment:
+  PEFT_BACKEND=webgpu|wasm|cpu|…       use only these TensorFlow.js backends (comma-separated; default: the fastest installed
+                                       of tfjs-node-gpu, webgpu on a hardware adapter, tfjs-node, wasm, cpu); webgpu named
+                                       here also runs on a software adapter (llvmpipe)
+  PEFT_BLAS=0                          do not load the optional @peft/blas native kernels on wasm/cpu
+  PEFT_MEMORY_BUDGET_GB=N              what a training run may take on the cpu backend (default half of this machine's
+                                       memory); peft train uses wasm while the step fits its 4 GiB heap and runs faster there
+  PEFT_WEBGPU_FUSED=0                  do not register @peft/webgpu's fused kernels (to measure them)
+  PEFT_WEBGPU_API=vulkan,opengl        the graphics APIs Dawn tries for WebGPU, in order`;
