@@ -27,6 +27,16 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     expect(existsSync(cli), 'build @peft/recipes first (npm run build)').toBe(true);
   });
 
+  it('picks the backend the training step of the model fits, and says why (no PEFT_BACKEND)', () => {
+    const data = join(work, 'empty-data-plan');
+    mkdirSync(data, { recursive: true });
+    const env = { ...process.env };
+    delete env.PEFT_BACKEND;
+    const r = spawnSync(process.execPath, [cli, 'train', 'webnlg', '--model', tinyGpt2, '--data', data, '--out', join(work, 'run-plan')], { encoding: 'utf8', env, cwd: work });
+    expect(r.status).toBe(1); // the data is missing; the backend was chosen before
+    expect(r.stderr).toMatch(/backend: wasm \(@tensorflow\/tfjs-backend-wasm\): 2 blocks × \d+, B 2 × T \d+ fits the wasm heap .*; ~\d+\.\d GB with no block rematerialised/);
+  });
+
   it('missing data file', () => {
     const data = join(work, 'empty-data');
     mkdirSync(data, { recursive: true });
