@@ -1,6 +1,5 @@
 // Elementwise kernels: own vectorisable exp and tanh (glibc's tanhf/expf are scalar calls), GPT-2's gelu_new and
 // its derivative, each loop compiled for AVX2+FMA and for the baseline and run on all threads.
-#include <omp.h>
 #include "common.h"
 
 // exp: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial for e^r (the classic Cephes coefficients, ~1 ulp), and
@@ -80,12 +79,10 @@ typedef void (*binary_chunk)(const float *restrict, const float *restrict, float
 static unary_chunk exp_chunk = exp_chunk_base, tanh_chunk = tanh_chunk_base, gelu_chunk = gelu_chunk_base;
 static binary_chunk gelu_grad_chunk = gelu_grad_chunk_base;
 void pick_elementwise_loops(void) {
-  if (use_avx2) {
-    exp_chunk = exp_chunk_avx2;
-    tanh_chunk = tanh_chunk_avx2;
-    gelu_chunk = gelu_chunk_avx2;
-    gelu_grad_chunk = gelu_grad_chunk_avx2;
-  }
+  exp_chunk = use_avx2 ? exp_chunk_avx2 : exp_chunk_base;
+  tanh_chunk = use_avx2 ? tanh_chunk_avx2 : tanh_chunk_base;
+  gelu_chunk = use_avx2 ? gelu_chunk_avx2 : gelu_chunk_base;
+  gelu_grad_chunk = use_avx2 ? gelu_grad_chunk_avx2 : gelu_grad_chunk_base;
 }
 
 enum { OP_TANH = 0, OP_EXP = 1, OP_GELU_TANH = 2, OP_GELU_TANH_GRAD = 3 };

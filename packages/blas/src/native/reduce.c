@@ -1,5 +1,4 @@
 // Sums (and means) over leading or trailing axes: x viewed as [outer, inner], reduced over rows or columns.
-#include <omp.h>
 #include "common.h"
 
 // rows: y[o] = scale·Σ_i x[o·inner + i]; columns: y[j] = scale·Σ_o x[o·inner + j]. Float accumulation in 8 lanes.
