@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernelNames } from '@peft/core';
-import { loadAddon, type BlasAddon } from './addon.js';
+import { ConfigError, FusedKernelNames } from '@peft/core';
+import { loadAddon, type BlasAddon, type GemmName, type IsaName, type KernelInfo } from './addon.js';
 import { identityKernel, splitKernel, tileKernel } from './copy-kernels.js';
 import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
 import { gemmKernel } from './gemm-kernel.js';
@@ -8,8 +8,10 @@ import { reduceKernel } from './reduce-kernels.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
- * - `BatchMatMul` backed by OpenBLAS's sgemm: every matmul form (transposed, batched, broadcast) at BLAS speed, where
- *   tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything else falls to a naive loop at ~2 GFLOP/s;
+ * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX2+FMA, NEON or baseline, picked by
+ *   the CPU), or the system BLAS (OpenBLAS, Accelerate) where the build found one: every matmul form (transposed,
+ *   batched, broadcast) at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything
+ *   else falls to a naive loop at ~2 GFLOP/s;
  * - `Sum` and `Mean` over leading or trailing axes, vectorised and on all cores (no transpose first);
  * - `Tanh` and `Exp`, vectorised and on all cores, and @peft/core's fused kernels (`PeftGeluTanh`,
  *   `PeftGeluTanhGrad`), which the models use when present;
@@ -20,8 +22,14 @@ export interface BlasStatus {
   readonly available: boolean;
   /** Why it is off, when it is. */
   readonly reason?: string;
-  /** OpenBLAS's build configuration and thread count. */
+  /** One line: the GEMM in use (and the one built in beside it), the vector path, the threads. */
   readonly config?: string;
+  /** The GEMM that runs the products: the addon's own, or the system BLAS built in. */
+  readonly gemm?: GemmName;
+  /** The vector path of the own kernels: avx2 (AVX2+FMA), neon, or baseline. */
+  readonly isa?: IsaName;
+  /** The system BLAS built in beside the own GEMM, or null where the build found none. */
+  readonly systemGemm?: 'openblas' | 'accelerate' | null;
   /** Backends whose kernels are now the addon's. */
   readonly registered: readonly string[];
   /** The kernel names registered into those backends. */
@@ -75,12 +83,35 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   return names;
 }
 
+/** Options of registerBlasKernels. `gemm` and `isa` apply to the whole process (the addon is one). */
+export interface BlasOptions {
+  backends?: readonly ('wasm' | 'cpu')[];
+  threads?: number;
+  /** `own`: the addon's GEMM; `system`: the system BLAS built in (a ConfigError when the build found none). Default: as at load (PEFT_BLAS_GEMM). */
+  gemm?: 'own' | 'system';
+  /** `baseline` forces the plain vector path of the own kernels; `auto` the CPU's best. Default: as at load (PEFT_BLAS_ISA). */
+  isa?: 'auto' | 'baseline';
+}
+
+function status(addon: BlasAddon, registered: string[], kernels: string[]): BlasStatus {
+  const info: KernelInfo = addon.kernelInfo();
+  return { available: true, config: addon.config(), gemm: info.gemm, isa: info.isa, systemGemm: info.systemGemm, registered, kernels };
+}
+
 /** Registers the kernels into the given backends (default both); a no-op report when the addon is absent. */
-export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number } = {}): BlasStatus {
+export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
   const loaded = loadAddon();
   if (!('addon' in loaded)) return { available: false, reason: loaded.reason, registered: [] };
   const { addon } = loaded;
   if (options.threads) addon.setThreads(options.threads);
+  if (options.gemm || options.isa) {
+    const info = addon.kernelInfo();
+    const gemm = options.gemm ?? (info.gemm === 'own' ? 'own' : 'system');
+    if (gemm === 'system' && info.systemGemm === null) {
+      throw new ConfigError('gemm', '"system" asked for, but @peft/blas was built with its own GEMM only (the build found no OpenBLAS or Accelerate)');
+    }
+    addon.selectKernels(gemm, options.isa ?? (info.isa === 'baseline' ? 'baseline' : 'auto'));
+  }
   const registered: string[] = [];
   const kernels = new Set<string>();
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
@@ -89,10 +120,10 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
     registered.push(backendName);
     for (const n of names) kernels.add(n);
   }
-  return { available: true, config: addon.config(), registered, kernels: [...kernels] };
+  return status(addon, registered, [...kernels]);
 }
 
-/** Puts tfjs's own kernels back and removes the fused ones. */
+/** Puts tfjs's own kernels back, removes the fused ones, and returns to the GEMM and vector path chosen at load. */
 export function unregisterBlasKernels(): void {
   for (const original of originals.values()) {
     tf.unregisterKernel(original.kernelName, original.backendName);
@@ -103,13 +134,18 @@ export function unregisterBlasKernels(): void {
     if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   }
   added.clear();
-}
-
-/** Whether the addon is built and loads, without registering anything. */
-export function blasAvailability(): { available: boolean; reason?: string; config?: string } {
   const loaded = loadAddon();
-  return 'addon' in loaded ? { available: true, config: loaded.addon.config() } : { available: false, reason: loaded.reason };
+  if ('addon' in loaded) loaded.addon.selectKernels(loaded.atLoad.gemm, loaded.atLoad.isa);
 }
 
+/** Whether the addon is built and loads, and which GEMM it runs, without registering anything. */
+export function blasAvailability(): Omit<BlasStatus, 'registered' | 'kernels'> {
+  const loaded = loadAddon();
+  if (!('addon' in loaded)) return { available: false, reason: loaded.reason };
+  const { registered: _r, kernels: _k, ...rest } = status(loaded.addon, [], []);
+  return rest;
+}
+
+export type { GemmName, IsaName } from './addon.js';
 export { reduceGeometry } from './reduce-kernels.js';
 export { tileCopy, splitCopies, simplifyCopy, contiguousStrides, type StridedCopy } from './copy-geometry.js';

@@ -108,22 +108,23 @@ async function useBackend(log: (s: string) => void): Promise<void> {
 }
 
 /**
- * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
- * cpu backends: used when it
- * loads, unless PEFT_BLAS=0. Returns the line to log.
+ * The optional @peft/blas accelerator (its own GEMM or the system BLAS, native elementwise, fused and copy kernels)
+ * for the wasm and cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log, which names the
+ * GEMM in use.
  */
 async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
   if (process.env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+  let blas: typeof import('@peft/blas');
   try {
     const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
-    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
-    const status = blas.registerBlasKernels({ backends: [backend] });
-    return status.available
-      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
-      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+    blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
   } catch (e) {
     return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
+  const status = blas.registerBlasKernels({ backends: [backend] }); // a bad PEFT_BLAS_GEMM / PEFT_BLAS_ISA throws its ConfigError
+  if (!status.available) return `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+  const gemm = { own: 'own', openblas: 'OpenBLAS', accelerate: 'Accelerate' }[status.gemm ?? 'own'];
+  return `kernels: @peft/blas native, ${gemm} GEMM: ${(status.kernels ?? []).join(', ')} (${status.config})`;
 }
 
 function trainSettings(task: TaskName, o: Options): Omit<TrainSettings, 'log'> {
