@@ -151,15 +151,17 @@ static napi_value init(napi_env env, napi_value exports) {
   gemm_select(1); // the system BLAS where built in; the loader applies PEFT_BLAS_GEMM
 #endif
   max_threads = omp_get_max_threads();
+  // writable and configurable, as JavaScript's own methods are (a benchmark wraps sgemmBatched to time each call)
+  const napi_property_attributes METHOD = (napi_property_attributes)(napi_writable | napi_configurable);
   napi_property_descriptor props[] = {
-      {"sgemmBatched", NULL, sgemm_batched, NULL, NULL, NULL, napi_default, NULL},
-      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
-      {"selectKernels", NULL, select_kernels, NULL, NULL, NULL, napi_default, NULL},
-      {"kernelInfo", NULL, kernel_info, NULL, NULL, NULL, napi_default, NULL},
-      {"config", NULL, config, NULL, NULL, NULL, napi_default, NULL},
-      {"elementwise", NULL, elementwise, NULL, NULL, NULL, napi_default, NULL},
-      {"stridedCopy", NULL, strided_copy, NULL, NULL, NULL, napi_default, NULL},
-      {"reduceSum", NULL, reduce_sum, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemmBatched", NULL, sgemm_batched, NULL, NULL, NULL, METHOD, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, METHOD, NULL},
+      {"selectKernels", NULL, select_kernels, NULL, NULL, NULL, METHOD, NULL},
+      {"kernelInfo", NULL, kernel_info, NULL, NULL, NULL, METHOD, NULL},
+      {"config", NULL, config, NULL, NULL, NULL, METHOD, NULL},
+      {"elementwise", NULL, elementwise, NULL, NULL, NULL, METHOD, NULL},
+      {"stridedCopy", NULL, strided_copy, NULL, NULL, NULL, METHOD, NULL},
+      {"reduceSum", NULL, reduce_sum, NULL, NULL, NULL, METHOD, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;
