@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: every performance claim of @peft, measured side by side in one run on this machine.
 //   1. matmul throughput per backend (cpu, wasm, wasm + @peft/blas)
+//   1c. @peft/blas's own GEMM against OpenBLAS on the training step's product forms, interleaved (goal ≥ 0.85×)
 //   2. one GPT-2-small-shaped training step (B 8 × T 128, inducer + LoRA preset, fwd + bwd + AdamW), @peft vs
 //      PyTorch, interleaved A/B: median step time, ratio, peak RSS of each side
 //   3. cached greedy decoding vs recomputation (40 new tokens after a 256-token context)
 //   4. scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
-// Options: --quick (2 layers, fewer steps), --rounds N, --steps N, --skip-torch, --skip-baseline
+// Options: --quick (2 layers, fewer steps), --rounds N, --steps N, --skip-torch, --skip-baseline,
+//          --gemm-step (the step also with @peft/blas forced to its own GEMM, PEFT_BLAS_GEMM=own, interleaved)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +26,9 @@ const results = {};
 function log(s) {
   process.stderr.write(s + '\n');
 }
-function node(script, args, label) {
+function node(script, args, label, env = process.env) {
   log(`· ${label}`);
-  const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env });
   const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     log(`  failed (exit ${r.status}): ${(r.stderr || '').split('\n').filter(Boolean).slice(-3).join(' | ')}`);
@@ -68,6 +70,9 @@ const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.st
 // 1. matmul
 results.matmul = node('packages/blas/bench/matmul.mjs', ['--json'], 'matmul throughput by backend');
 
+// 1c. the own GEMM against OpenBLAS, both in the one addon, call by call
+results.gemm = node('packages/blas/bench/gemm.mjs', ['--json'], "@peft/blas's own GEMM vs OpenBLAS");
+
 // 1b. tfjs's threaded-SIMD wasm build in Node
 results.wasmThreads = node('scripts/bench/wasm-threads.mjs', [], "tfjs's threaded-SIMD wasm build in Node");
 
@@ -75,10 +80,14 @@ results.wasmThreads = node('scripts/bench/wasm-threads.mjs', [], "tfjs's threade
 const torchOk = !flag('--skip-torch') && ensureTorch();
 const stepArgs = [`layers=${layers}`, `steps=${steps}`, 'batch=8', 'seq=128'];
 const remat = [`remat=${layers}`]; // every block rematerialised: the step then fits the 4 GiB wasm heap with room to spare
-const peftRuns = [], torchRuns = [];
+const peftRuns = [], torchRuns = [], ownGemmRuns = [];
 for (let r = 0; r < rounds; r++) {
   const p = node('scripts/bench/peft-step.mjs', ['backend=wasm', 'blas=1', ...stepArgs, ...remat], `@peft step, wasm + blas (round ${r + 1}/${rounds})`);
   if (p) peftRuns.push(p);
+  if (flag('--gemm-step') && results.gemm?.system) {
+    const o = node('scripts/bench/peft-step.mjs', ['backend=wasm', 'blas=1', ...stepArgs, ...remat], `@peft step, wasm + blas, own GEMM (round ${r + 1}/${rounds})`, { ...process.env, PEFT_BLAS_GEMM: 'own' });
+    if (o) ownGemmRuns.push(o);
+  }
   if (torchOk) {
     const t = python('scripts/bench/pytorch_step.py', [...stepArgs, 'threads=2'], `PyTorch step (round ${r + 1}/${rounds})`);
     if (t) torchRuns.push(t);
@@ -92,6 +101,7 @@ results.step = {
   peft: peftRuns.length ? { median_s: pooled(peftRuns), peak_rss_mb: Math.max(...peftRuns.map((r) => r.peak_rss_mb)), runs: peftRuns } : null,
   torch: torchRuns.length ? { median_s: pooled(torchRuns), peak_rss_mb: Math.max(...torchRuns.map((r) => r.peak_rss_mb)), runs: torchRuns } : null,
   baseline,
+  ownGemm: ownGemmRuns.length ? { median_s: pooled(ownGemmRuns), peak_rss_mb: Math.max(...ownGemmRuns.map((r) => r.peak_rss_mb)), runs: ownGemmRuns } : null,
 };
 
 // 3. decoding
@@ -114,6 +124,16 @@ if (results.matmul) {
   lines.push('\nmatmul GFLOP/s (median):');
   for (const r of results.matmul.rows) lines.push(`  ${r.form.padEnd(34)} cpu ${String(r.cpu).padStart(5)}  wasm ${String(r.wasm).padStart(5)}  wasm+blas ${String(r['wasm+blas']).padStart(5)}  (×${r['blas/wasm']})`);
 }
+if (results.matmul?.blas?.config) lines.push(`  @peft/blas: ${results.matmul.blas.config}`);
+if (results.gemm) {
+  const g = results.gemm;
+  lines.push(`\n@peft/blas's own GEMM (${g.own_isa}) vs ${g.system ?? 'no system BLAS built in'}, GFLOP/s, ${g.threads} threads, median of ${g.reps} interleaved reps:`);
+  for (const r of g.rows) {
+    const vs = g.system ? `  ${g.system} ${String(r[g.system]).padStart(5)}  own/${g.system} ${r.ratio.toFixed(2)}× (goal ≥ ${g.goal}×: ${r.goal})` : '';
+    lines.push(`  ${r.form.padEnd(38)} own ${String(r.own).padStart(5)}${vs}  (own baseline path ${r['own baseline']})`);
+  }
+  if (!g.system) lines.push('  no ratio: this build has no system BLAS (install libopenblas-dev and rebuild @peft/blas to compare)');
+}
 if (results.wasmThreads) {
   const w = results.wasmThreads;
   lines.push(w.threaded.available
@@ -121,7 +141,8 @@ if (results.wasmThreads) {
     : `\ntfjs threaded-SIMD wasm in Node: does not start (${w.threaded.reason.slice(0, 120)}); single-threaded SIMD x·W ${w.simd_gflops} GFLOP/s`);
 }
 lines.push(`\ntraining step, GPT-2-small shape (${s.layers} layers), B 8 × T 128, inducer + LoRA trainable:`);
-if (s.peft) lines.push(`  @peft  wasm + @peft/blas median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${s.peft.peak_rss_mb.toFixed(0)} MB`);
+if (s.peft) lines.push(`  @peft  wasm + @peft/blas median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${s.peft.peak_rss_mb.toFixed(0)} MB   (GEMM: ${s.peft.runs[0].gemm ?? '?'})`);
+if (s.ownGemm && s.peft) lines.push(`  @peft  wasm + @peft/blas median ${s.ownGemm.median_s.toFixed(2)} s/step   peak RSS ${s.ownGemm.peak_rss_mb.toFixed(0)} MB   (GEMM: ${s.ownGemm.runs[0].gemm}, PEFT_BLAS_GEMM=own; ${(s.ownGemm.median_s / s.peft.median_s).toFixed(2)}× the step above)`);
 if (s.baseline) lines.push(`  @peft  stock wasm        median ${s.baseline.median_s.toFixed(2)} s/step   peak RSS ${s.baseline.peak_rss_mb.toFixed(0)} MB   (before)`);
 if (s.torch) lines.push(`  PyTorch ${s.torch.runs[0].threads} threads, OpenBLAS  median ${s.torch.median_s.toFixed(2)} s/step   peak RSS ${s.torch.peak_rss_mb.toFixed(0)} MB`);
 if (s.peft && s.torch) {

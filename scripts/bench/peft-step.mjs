@@ -52,6 +52,7 @@ console.log(JSON.stringify({
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
   blas: blas.registered.length > 0,
+  gemm: blas.gemm ?? null,
   remat: REMAT,
   trainable: tuned.trainableParameters().total,
   tensors: tf.memory().numTensors,
