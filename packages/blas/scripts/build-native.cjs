@@ -45,7 +45,7 @@ const variables = [
 ];
 const args = [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : []), ...variables];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-const output = `${header}$ node ${args.slice(1).join(' ')}\n${r.stdout || ''}${r.stderr || ''}${r.error ? String(r.error) : ''}`;
+const output = `${header}$ node-gyp ${args.slice(1).join(' ')}\n${r.stdout || ''}${r.stderr || ''}${r.error ? String(r.error) : ''}`;
 keepLog(output);
 const gemm = found.gemm === 'own' ? 'the own GEMM' : `the own GEMM and ${found.gemm === 'openblas' ? 'OpenBLAS' : 'Accelerate'}`;
 if (r.status === 0 && existsSync(join(root, 'build', 'Release', 'peft_blas.node'))) {
