@@ -90,6 +90,7 @@ enum { OP_TANH = 0, OP_EXP = 1, OP_GELU_TANH = 2, OP_GELU_TANH_GRAD = 3 };
 // Splits [0, n) into one contiguous chunk per thread (a multiple of 16 elements, so vector loops stay aligned).
 static void run_chunks(int op, const float *x, const float *dy, float *y, int64_t n) {
   const int threads = n > 65536 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;

@@ -48,6 +48,7 @@ napi_value reduce_sum(napi_env env, napi_callback_info info) {
   float *out = y + yo;
   const int wide = use_avx2;
   const int threads = outer * inner > 65536 && nout >= 64 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;
