@@ -1,7 +1,9 @@
 // Every matrix product of one GPT-2-small-shaped training step (as scripts/bench/peft-step.mjs runs it, wasm +
 // @peft/blas), each run by the own GEMM and by the system BLAS one after the other on the same operands (the order
-// alternating call by call), timed per call and summed by shape: where the own GEMM gains or loses within the step.
-// Usage: node scripts/bench/step-gemm-shapes.mjs [layers=2] [batch=8] [seq=128] [steps=2] [remat=layers] [--json]
+// alternating call by call for each shape), timed per call and summed by shape: where the own GEMM gains or loses within the step.
+// Usage: node scripts/bench/step-gemm-shapes.mjs [layers=2] [batch=8] [seq=128] [steps=2] [remat=layers] [threads=1] [--json]
+// threads=1 runs every product on one thread and times it in CPU time, which other processes on a busy machine barely
+// disturb; otherwise the addon's threads and the wall clock.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +18,11 @@ const REMAT = +(args.remat ?? LAYERS);
 const dir = new URL(`../../test-fixtures/gpt2-small-shaped${LAYERS === 12 ? '' : `-${LAYERS}l`}`, import.meta.url).pathname;
 
 const choice = await selectBackend({ only: ['wasm'] });
-const status = registerBlasKernels({ backends: [choice.backend] });
+const THREADS = args.threads ? +args.threads : undefined;
+const status = registerBlasKernels({ backends: [choice.backend], ...(THREADS ? { threads: THREADS } : {}) });
+const clock = THREADS === 1
+  ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
+  : () => Number(process.hrtime.bigint()) / 1e9;
 if (!status.available || !status.systemGemm) {
   console.error(`needs @peft/blas built with a system BLAS beside its own GEMM (${status.reason ?? status.config})`);
   process.exit(1);
@@ -25,17 +31,18 @@ if (!status.available || !status.systemGemm) {
 const addon = createRequire(import.meta.url)('../../packages/blas/build/Release/peft_blas.node');
 const gemm = addon.sgemmBatched;
 const byShape = new Map();
-let call = 0;
 addon.sgemmBatched = (...a) => {
   const [batch, m, n, k, ta, tb] = a.slice(6, 12);
   const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
   const row = byShape.get(key) ?? { shape: key, calls: 0, flops: 0, own_s: 0, system_s: 0 };
-  const sides = call++ % 2 ? ['own', 'system'] : ['system', 'own'];
+  // alternating per shape (a global alternation lands a shape on the same parity every layer): the second run
+  // finds the operands in cache
+  const sides = row.calls % 2 ? ['own', 'system'] : ['system', 'own'];
   for (const side of sides) {
     addon.selectKernels(side, 'auto');
-    const t0 = process.hrtime.bigint();
+    const t0 = clock();
     gemm(...a);
-    row[`${side}_s`] += Number(process.hrtime.bigint() - t0) / 1e9;
+    row[`${side}_s`] += clock() - t0;
   }
   row.calls++;
   row.flops += 2 * batch * m * n * k;
@@ -67,8 +74,9 @@ const table = rows.map((r) => ({
   'own/system time': +(r.own_s / r.system_s).toFixed(2),
   [`${status.systemGemm} GFLOP/s`]: +(r.flops / r.system_s / 1e9).toFixed(1),
 }));
-if (process.argv.includes('--json')) console.log(JSON.stringify({ layers: LAYERS, steps: STEPS - 1, total, rows: table }));
+const how = THREADS === 1 ? 'one thread, CPU time' : `${status.config?.match(/threads=\d+/)?.[0] ?? ''}, wall clock`;
+if (process.argv.includes('--json')) console.log(JSON.stringify({ layers: LAYERS, steps: STEPS - 1, clock: how, total, rows: table }));
 else {
-  console.log(`products of ${STEPS - 1} step(s), ${LAYERS} layers, B ${B} × T ${T}: ${status.systemGemm} ${(total.system_s).toFixed(2)} s, own ${(total.own_s).toFixed(2)} s (own/system ${(total.own_s / total.system_s).toFixed(2)}×)`);
+  console.log(`products of ${STEPS - 1} step(s), ${LAYERS} layers, B ${B} × T ${T} (${how}): ${status.systemGemm} ${(total.system_s).toFixed(2)} s, own ${(total.own_s).toFixed(2)} s (own/system ${(total.own_s / total.system_s).toFixed(2)}×)`);
   console.table(table);
 }
