@@ -122,7 +122,30 @@ export interface MethodInstance {
   exportTensors?(): { tensors: Record<string, tf.Tensor>; owned: boolean };
   /** The inverse of `exportTensors`; `source` names the file in errors. */
   importTensors?(tensors: Record<string, tf.Tensor>, source: string): void;
+  /**
+   * The adapter as it is stored, when that is not what is trained (prefix-tuning trained through its
+   * reparameterisation MLP stores its plain prefixes). Absent: the adapter is stored as trained.
+   * `TunedModel.save` writes `stored.build()`, and `trainableParameters().stored` reports `stored.parameterCount`.
+   */
+  readonly stored?: StoredForm;
   dispose(): void;
+}
+
+/** A method instance's stored form, when it differs from what is trained (see {@link MethodInstance.stored}). */
+export interface StoredForm {
+  /** The parameters it holds, which inference needs and the paper's tables count, known without building it. */
+  readonly parameterCount: number;
+  /**
+   * Builds it: a new instance of the method that the adapter file then describes (prefix-tuning: the same method with
+   * `reparameterize: false`, the same supports exactly; a mix: the mix of its parts' stored forms). The caller disposes
+   * it; disposing it never disposes the trained instance's variables.
+   */
+  build(): MethodInstance;
+}
+
+/** Parameters an instance's adapter file stores: its {@link MethodInstance.stored} count, else all it trains. */
+export function storedParameterCount(instance: MethodInstance): number {
+  return instance.stored ? instance.stored.parameterCount : instance.params.count();
 }
 
 /**

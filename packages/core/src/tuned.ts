@@ -17,6 +17,7 @@ import {
   type LinearWeights,
   type MethodInstance,
   type PeftMethod,
+  storedParameterCount,
 } from './method.js';
 import type { ParameterRow } from './parameters.js';
 import { validateModelSpec } from './spec.js';
@@ -29,11 +30,22 @@ export interface TunableModel extends LinearWeights {
   baseParameterCount(): number;
 }
 
+/**
+ * Parameters trained and parameters stored. They differ where a method trains through a reparameterisation that it
+ * does not store (prefix-tuning's MLP): the paper's tables and its "% params" count what is stored, Hugging Face
+ * PEFT's `print_trainable_parameters()` what is trained.
+ */
 export interface ParameterTable {
+  /** The trained parameters, one row per variable. */
   readonly rows: readonly ParameterRow[];
+  /** Parameters trained (the optimiser's variables). */
   readonly total: number;
-  /** total / base-model parameters, in percent (the paper's "% params"). */
+  /** total / base-model parameters, in percent. */
   readonly percentOfBase: number;
+  /** Parameters the adapter file stores and inference needs (the count of the paper's tables). */
+  readonly stored: number;
+  /** stored / base-model parameters, in percent (the paper's "% params"). */
+  readonly storedPercentOfBase: number;
 }
 
 /**
@@ -51,26 +63,38 @@ export class TunedModel<M extends TunableModel = TunableModel> {
     return this.instance.params.variables();
   }
 
+  /** Parameters trained and stored, with their share of the base model. */
   trainableParameters(): ParameterTable {
     const rows = this.instance.params.rows();
     const total = rows.reduce((a, r) => a + r.size, 0);
-    return { rows, total, percentOfBase: (100 * total) / this.model.baseParameterCount() };
+    const stored = storedParameterCount(this.instance);
+    const base = this.model.baseParameterCount();
+    return { rows, total, percentOfBase: (100 * total) / base, stored, storedPercentOfBase: (100 * stored) / base };
   }
 
-  /** Writes adapter_config.json + adapter_model.safetensors (the adapter alone, never the base), atomically. */
+  /**
+   * Writes adapter_config.json + adapter_model.safetensors (the adapter alone, never the base), atomically: the
+   * method's stored form ({@link MethodInstance.stored}: plain prefixes for reparameterised prefix-tuning).
+   */
   async save(dir: string, options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<void> {
-    const exported = this.instance.exportTensors?.() ?? { tensors: this.instance.params.toRecord(), owned: false };
+    const stored = this.instance.stored?.build();
+    const instance = stored ?? this.instance;
     try {
-      const config: AdapterConfigFile = {
-        ...methodTopLevelFields(this.method),
-        peft_library: '@peft',
-        format_version: 1,
-        peft_method: describeMethod(this.method),
-        model_spec: this.model.spec,
-      };
-      await writeAdapterFiles(dir, config, exported.tensors, options);
+      const exported = instance.exportTensors?.() ?? { tensors: instance.params.toRecord(), owned: false };
+      try {
+        const config: AdapterConfigFile = {
+          ...methodTopLevelFields(instance.method),
+          peft_library: '@peft',
+          format_version: 1,
+          peft_method: describeMethod(instance.method),
+          model_spec: this.model.spec,
+        };
+        await writeAdapterFiles(dir, config, exported.tensors, options);
+      } finally {
+        if (exported.owned) tf.dispose(Object.values(exported.tensors));
+      }
     } finally {
-      if (exported.owned) tf.dispose(Object.values(exported.tensors));
+      stored?.dispose();
     }
   }
 

@@ -6,6 +6,7 @@ import {
   TensorShapeMismatchError,
   describeMethod,
   methodFromDescriptor,
+  storedParameterCount,
   validateModelSpec,
   type InitOptions,
   type LayerHooks,
@@ -37,8 +38,8 @@ export interface MixInstance extends MethodInstance {
   /** The parts' instances, in order; their parameters are also in `params`, under {@link partNamespace}. */
   readonly parts: readonly MethodInstance[];
   /**
-   * Parameters used at inference: a part's `inferenceParameterCount` where it has one (prefix-tuning counts its
-   * prefixes, not its reparameterisation MLP), else its trainable count.
+   * Parameters used at inference, i.e. stored: each part's stored count (prefix-tuning counts its prefixes, not its
+   * reparameterisation MLP). The same as @peft/core's `storedParameterCount(instance)`.
    */
   inferenceParameterCount(): number;
 }
@@ -111,6 +112,30 @@ function initMix(method: MixMethod, spec: ModelSpec, options: InitOptions): MixI
     instances.forEach((i) => i.dispose());
     throw e;
   }
+  return assembleMix(method, spec, instances, instances);
+}
+
+/**
+ * The mix of its parts' stored forms (a part without one is stored as trained): shares the variables of those parts,
+ * owns only the stored forms it created.
+ */
+function storedMix(mixInstance: MixInstance, name: string | undefined): MixInstance {
+  const created: MethodInstance[] = [];
+  try {
+    const parts = mixInstance.parts.map((p) => {
+      const s = p.stored?.build();
+      if (s) created.push(s);
+      return s ?? p;
+    });
+    return assembleMix(makeMix(parts.map((p) => p.method), name), mixInstance.spec, parts, created);
+  } catch (e) {
+    created.forEach((i) => i.dispose());
+    throw e;
+  }
+}
+
+/** A mix instance over given part instances; `owned` are those its `dispose()` frees. */
+function assembleMix(method: MixMethod, spec: ModelSpec, instances: readonly MethodInstance[], owned: readonly MethodInstance[]): MixInstance {
   const prefixes = method.parts.map((p, i) => partNamespace(p, i));
   const params = ParameterSet.union(instances.map((inst, i) => inst.params.withPrefix(prefixes[i]!)));
   const offset = instances.reduce((a, i) => a + (i.positionOffset ?? 0), 0);
@@ -125,8 +150,11 @@ function initMix(method: MixMethod, spec: ModelSpec, options: InitOptions): MixI
     hooks: (layer: number): LayerHooks => composeLayerHooks(instances.map((i) => i.hooks(layer))),
     exportTensors: () => exportParts(instances, prefixes),
     importTensors: (tensors, source) => importParts(instances, prefixes, tensors, source),
-    inferenceParameterCount: () => instances.reduce((a, i) => a + inferenceCountOf(i), 0),
-    dispose: () => instances.forEach((i) => i.dispose()),
+    inferenceParameterCount: () => instances.reduce((a, i) => a + storedParameterCount(i), 0),
+    ...(instances.some((i) => i.stored)
+      ? { stored: { parameterCount: instances.reduce((a, i) => a + storedParameterCount(i), 0), build: () => storedMix(instance, method.config.name) } }
+      : {}),
+    dispose: () => owned.forEach((i) => i.dispose()),
   };
   if (mergeable.length > 0) {
     // merge/unmerge delegate to the parts that can fold themselves into the base weights (LoRA)
@@ -139,13 +167,12 @@ function initMix(method: MixMethod, spec: ModelSpec, options: InitOptions): MixI
   return instance;
 }
 
-/** A part's inference-time parameter count (see {@link MixInstance.inferenceParameterCount}). */
+/**
+ * A part's inference-time parameter count: what its adapter file stores (@peft/core's `storedParameterCount`).
+ * @deprecated use `storedParameterCount` of @peft/core.
+ */
 export function inferenceCountOf(inst: MethodInstance): number {
-  const own = (inst as Partial<MixInstance>).inferenceParameterCount;
-  if (typeof own === 'function') return own.call(inst);
-  const byMethod = (inst.method as { inferenceParameterCount?: (spec: ModelSpec) => number }).inferenceParameterCount;
-  if (typeof byMethod === 'function') return byMethod.call(inst.method, inst.spec);
-  return inst.params.count();
+  return storedParameterCount(inst);
 }
 
 /** Every part's file tensors under its namespace. Owned by the caller when any part's are (others are cloned then). */

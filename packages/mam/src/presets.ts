@@ -1,9 +1,9 @@
-import { ConfigError, type ModelSpec } from '@peft/core';
+import { ConfigError, storedParameterCount, type ModelSpec } from '@peft/core';
 import { adapter } from '@peft/adapter';
 import { inducer } from '@peft/inducer';
 import { lora } from '@peft/lora';
 import { prefix } from '@peft/prefix';
-import { inferenceCountOf, mix, type MixMethod } from './mix.js';
+import { mix, type MixMethod } from './mix.js';
 
 /*
  * The methods of the inducer-tuning paper's comparisons (spec §4.4, §4.5, §5), each the exact `mix(…)` of the
@@ -149,12 +149,14 @@ export function getPreset(name: string): Preset {
 
 /**
  * A preset's parameter counts on a model, by creating it (seeded init, then disposed): `training` is every trainable
- * parameter, `inference` leaves out prefix reparameterisation MLPs (what spec §5 counts for prefix rows).
+ * parameter, `stored` what its adapter file holds, leaving out prefix reparameterisation MLPs (what spec §5 counts);
+ * `inference` is the same number as `stored` (its earlier name).
  */
-export function presetParameterCount(name: string, spec: ModelSpec): { training: number; inference: number } {
+export function presetParameterCount(name: string, spec: ModelSpec): { training: number; stored: number; inference: number } {
   const inst = getPreset(name).build().init(spec, { seed: 0 });
   try {
-    return { training: inst.params.count(), inference: inferenceCountOf(inst) };
+    const stored = storedParameterCount(inst);
+    return { training: inst.params.count(), stored, inference: stored };
   } finally {
     inst.dispose();
   }

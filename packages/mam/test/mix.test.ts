@@ -12,6 +12,7 @@ import {
   describeMethod,
   loadAdapter,
   methodFromDescriptor,
+  storedParameterCount,
   trainingContext,
   type LinearSite,
   type MethodInstance,
@@ -111,6 +112,18 @@ describe('mix: parameters', () => {
     const perPrefixToken = TINY.numLayers * 2 * TINY.hiddenSize; // 32
     const adapterCount = TINY.numLayers * (2 * 8 * 2 + 2 + 8);
     expect(inst.inferenceParameterCount()).toBe(perPrefixToken * 8 + adapterCount);
+    expect(storedParameterCount(inst)).toBe(perPrefixToken * 8 + adapterCount);
+    const stored = inst.stored!.build();
+    expect(stored.params.count()).toBe(inst.stored!.parameterCount);
+    expect(stored.method.describe()).toBe('prefix(L=3, plain) + prefix(L=5, plain) + ' + adapter({ placement: 'ffn-output', bottleneck: 2 }).describe());
+    expect(stored.positionOffset).toBe(8);
+    stored.dispose();
+    expect(inst.params.variables().every((v) => !v.isDisposed)).toBe(true);
+    // a mix with nothing reparameterised is stored as trained
+    const plainMix = mix(adapter({ placement: 'ffn-output', bottleneck: 2 })).init(TINY);
+    expect(plainMix.stored).toBeUndefined();
+    expect(storedParameterCount(plainMix)).toBe(plainMix.params.count());
+    plainMix.dispose();
     expect(inst.params.count()).toBe(3 * 8 + 8 * 4 + 4 + TINY.numLayers * (4 * 16 + 16) + perPrefixToken * 5 + adapterCount);
     inst.dispose();
     const roberta = mix(prefix({ length: 3 })).init({ ...TINY, architecture: 'roberta' });
@@ -348,12 +361,22 @@ describe('mix: adapter files, merge', () => {
       await tuned.save(dir);
       const loaded = await loadAdapter(dir, model);
       expect(loaded.method.type).toBe('mix');
-      expect(loaded.method.config).toEqual(m.config);
-      expect(loaded.method.describe()).toMatch(/^test-mix: inducer/);
-      expect(loaded.instance.params.names().sort()).toEqual(tuned.instance.params.names().sort());
-      for (const [name, v] of tuned.instance.params.entries()) {
+      // the stored form: the prefix part as its plain prefixes, the other parts as trained
+      const storedParts = (m.config.parts as { type: string; config: object }[]).map((p) => (p.type === 'prefix' ? { ...p, config: { ...p.config, reparameterize: false } } : p));
+      expect(loaded.method.config).toEqual({ ...m.config, parts: storedParts });
+      expect(loaded.method.describe()).toMatch(/^test-mix: inducer.* \+ prefix\(L=2, plain\)$/);
+      const stored = tuned.instance.stored!.build();
+      expect(loaded.instance.params.names().sort()).toEqual(stored.params.names().sort());
+      expect(loaded.instance.params.names()).toContain('prefix2.layers.1.values');
+      for (const [name, v] of stored.params.entries()) {
         expect(Array.from(loaded.instance.params.get(name).dataSync()), name).toEqual(Array.from(v.dataSync()));
       }
+      for (const name of tuned.instance.params.names().filter((n) => !n.startsWith('prefix2.'))) {
+        expect(Array.from(loaded.instance.params.get(name).dataSync()), name).toEqual(Array.from(tuned.instance.params.get(name).dataSync()));
+      }
+      // disposing the stored form frees its prefixes only: the trained variables stay usable
+      stored.dispose();
+      expect(tuned.instance.params.variables().every((v) => !v.isDisposed)).toBe(true);
       // rebuilt from JSON alone too
       const again = methodFromDescriptor(JSON.parse(JSON.stringify(describeMethod(m))));
       expect(again.describe()).toBe(m.describe());

@@ -31,6 +31,8 @@ describe('presets: spec §5 parameter totals, by creating each preset on GPT-2 s
       const spec = preset.family === 'nlg' ? GPT2_SMALL : ROBERTA_BASE;
       const counts = presetParameterCount(name, spec);
       expect(counts[kind]).toBe(total);
+      expect(counts.stored).toBe(total); // what the adapter file holds is what the paper counts, in every row
+      expect(counts.inference).toBe(counts.stored);
       if (kind === 'training') expect(counts.inference).toBe(counts.training);
       else expect(counts.training).toBeGreaterThan(counts.inference);
       const percent = (100 * total) / BASE[preset.family];

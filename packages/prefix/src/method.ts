@@ -108,6 +108,8 @@ function initPrefix(method: PrefixMethod, spec: ModelSpec, seed: number, plainVa
       const plain = prefix({ ...c, reparameterize: false });
       return initPrefix(plain, spec, seed, (layer) => instance.layerPrefix(layer));
     },
+    // the MLP is trained, the prefixes it produces are stored: what inference needs, and what the paper counts
+    ...(c.reparameterize ? { stored: { parameterCount: prefixInferenceCount(c, spec), build: () => instance.export() } } : {}),
     dispose: () => params.dispose(),
   };
   return instance;

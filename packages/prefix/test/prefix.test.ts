@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, EVAL_CONTEXT, describeMethod, methodFromDescriptor, trainingContext, type ModelSpec } from '@peft/core';
+import { ConfigError, EVAL_CONTEXT, describeMethod, methodFromDescriptor, storedParameterCount, trainingContext, type ModelSpec } from '@peft/core';
 import { kernelAttention } from '@peft/attention-kernel';
 import { describe, expect, it } from 'vitest';
 import { prefix, type PrefixConfig } from '@peft/prefix';
@@ -36,6 +36,29 @@ describe('prefix parameter counts (spec §4.3)', () => {
     expect(plain.method.config.reparameterize).toBe(false);
     plain.dispose();
     inst.dispose();
+  });
+
+  it('stores the plain prefixes: stored.build() has 18,432·L parameters and the same supports; plain prefixes store as trained', () => {
+    const inst = prefix({ length: 4, midDim: 8, init: 'torch-default' }).init(TINY, { seed: 2 });
+    const stored = inst.stored!.build();
+    expect(stored.params.count()).toBe(TINY.numLayers * 2 * TINY.hiddenSize * 4);
+    expect(inst.stored!.parameterCount).toBe(stored.params.count());
+    expect(storedParameterCount(inst)).toBe(stored.params.count());
+    expect((stored.method.config as { reparameterize: boolean }).reparameterize).toBe(false);
+    for (let layer = 0; layer < TINY.numLayers; layer++) {
+      const a = inst.layerPrefix(layer);
+      const b = (stored as typeof inst).layerPrefix(layer);
+      expect(maxAbsDiff(a.keys.dataSync(), b.keys.dataSync())).toBe(0);
+      expect(maxAbsDiff(a.values.dataSync(), b.values.dataSync())).toBe(0);
+      tf.dispose([a.keys, a.values, b.keys, b.values]);
+    }
+    stored.dispose();
+    expect(inst.params.variables().every((v) => !v.isDisposed)).toBe(true);
+    inst.dispose();
+    const plain = prefix({ length: 4, reparameterize: false }).init(TINY);
+    expect(plain.stored).toBeUndefined();
+    expect(storedParameterCount(plain)).toBe(plain.params.count());
+    plain.dispose();
   });
 
   it('plain prefixes (reparameterize: false) train 18,432·L parameters', () => {

@@ -103,11 +103,38 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     expect(r.stderr).toMatch(/--epochs must be an integer/);
     const c = peft('train', 'webnlg', '--model', tinyGpt2, '--checkpoint-blocks', 'some');
     expect(c.code).toBe(2);
-    expect(c.stderr).toMatch(/--checkpoint-blocks must be all, none or a block count, got 'some'/);
+    expect(c.stderr).toMatch(/option '--checkpoint-blocks <k>' argument 'some' is invalid\. --checkpoint-blocks must be all, none or a block count\./);
     const n = peft('train', 'sst2', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--checkpoint-blocks', 'all', '--out', join(work, 'run-nlu-remat'));
     expect(n.code).toBe(2);
     expect(n.stderr).toMatch(/--checkpoint-blocks is implemented for GPT-2 \(webnlg, coqa\), not for RoBERTa \(sst2\)/);
     noOutput('run-nlu-remat');
+  });
+});
+
+describe('peft presets', () => {
+  it('lists the parameters stored and trained of every preset, the nine totals of spec §5 among them', () => {
+    const r = peft('presets');
+    expect(r.code, r.stderr).toBe(0);
+    const rows = new Map(r.stdout.split('\n').map((l) => l.trim().split(/\s{2,}/)).filter((c) => c.length >= 7).map((c) => [c[0]!, c]));
+    expect(rows.get('preset')!.slice(0, 7)).toEqual(['preset', 'family', 'base model', 'stored', '% of base', 'trained', '% of base']);
+    // spec §5: [preset, stored, % of the base] — the paper's count; for every row but he-mam-glue trained = stored
+    const spec: [string, string, string][] = [
+      ['inducer-lora', '2,002,320', '1.609'], ['inducer-no-lora', '2,003,472', '1.610'], ['inducer-mam', '2,020,248', '1.623'],
+      ['adapter-108', '2,019,600', '1.623'], ['lora-54', '2,009,088', '1.615'], ['nlu-inducer-lora', '609,120', '0.489'],
+      ['nlu-inducer-mam', '599,760', '0.481'], ['nlu-inducer-no-lora', '609,696', '0.489'], ['he-mam-glue', '599,232', '0.481'],
+    ];
+    for (const [name, stored, percent] of spec) {
+      const row = rows.get(name)!;
+      expect(row, name).toBeDefined();
+      expect(row.slice(3, 5), name).toEqual([stored, percent]);
+      if (name !== 'he-mam-glue') expect(row[5], name).toBe(stored);
+    }
+    // prefix-tuning trains its reparameterisation MLP and stores the prefixes
+    expect(rows.get('he-mam-glue')!.slice(5, 7)).toEqual(['15,695,840', '12.592']);
+    expect(rows.get('prefix-tuning')!.slice(3, 6)).toEqual([(18_432 * 109).toLocaleString('en-US'), '1.615', '9,933,056']);
+    expect(r.stdout).toMatch(/stored: the parameters the adapter file holds and inference needs/);
+    const j = JSON.parse(peft('presets', '--json').stdout) as { preset: string; stored: number; trained: number }[];
+    expect(j.find((p) => p.preset === 'he-mam-glue')).toMatchObject({ stored: 599_232, trained: 15_695_840 });
   });
 });
 

@@ -8,7 +8,7 @@ import { buildCoqaSequence } from '../data/coqa-sequence.js';
 import type { LmExample } from '../data/lm-example.js';
 import { readJsonFile } from '../data/read-file.js';
 import { STOP_TOKENS } from '../data/special-tokens.js';
-import { groupEntries, type WebnlgExample } from '../data/webnlg-examples.js';
+import { groupEntries, type WebnlgEntry, type WebnlgExample } from '../data/webnlg-examples.js';
 import { loadWebnlgJson } from '../data/webnlg-json.js';
 import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
 import { getPreset } from '../presets.js';
@@ -35,15 +35,21 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   };
   let trainEx: LmExample[];
   let validEx: LmExample[];
-  let testPrompts: { prompts: LmExample[]; refs: string[][]; ids?: { id: string; turn_id: number }[] } | null = null;
+  let testPrompts: { prompts: LmExample[]; refs: string[][]; categories?: string[]; ids?: { id: string; turn_id: number }[] } | null = null;
   let coqaGold: unknown = null;
+  let trainEntries: WebnlgEntry[] = [];
   if (s.task === 'webnlg') {
     const seq = (e: WebnlgExample): LmExample => buildWebnlgSequence(tok, e.triples, e.target);
-    trainEx = fit(lazyMap(loadWebnlgJson(files.train), seq, s.maxTrainExamples, limit), s.maxTrainExamples);
+    const trainRaw = loadWebnlgJson(files.train);
+    const trainSeq = lazyMap(trainRaw, seq, s.maxTrainExamples, limit);
+    trainEx = fit(trainSeq, s.maxTrainExamples);
+    // the entries of the examples trained on, with the targets trained on as references (for trainingSubsetBleu)
+    const kept = new Set(trainEx);
+    trainEntries = groupEntries(trainRaw.slice(0, trainSeq.length).filter((_, i) => kept.has(trainSeq[i]!)));
     validEx = fit(lazyMap(loadWebnlgJson(files.valid), seq, s.maxValidExamples, limit), s.maxValidExamples);
     if (files.test) {
       const entries = groupEntries(loadWebnlgJson(files.test)).slice(0, s.testEntries ?? Infinity);
-      testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]) };
+      testPrompts = { prompts: entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), refs: entries.map((e) => [...e.references]), categories: entries.map((e) => e.category) };
     }
   } else {
     const seq = (t: { story: string; history: readonly string[]; answer: string }): LmExample => buildCoqaSequence(tok, t.story, t.history, t.answer);
@@ -69,13 +75,23 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   const valid = lmSplit(validEx, pad, s.padding ?? 'global');
   const tuned: TunedModel = attach(model, getPreset(presetName).build(), { seed });
   const trainable = nlgTrainable(model, tuned, s.labelSmoothing ?? recipe.labelSmoothing, checkpointBlocksFor(s.checkpointBlocks));
-  const count = trainable.parameters.reduce((a, [, v]) => a + v.size, 0);
+  const table = tuned.trainableParameters();
+  const taskRows = model.extraTrainables().count();
   return {
     trainSize: trainEx.length,
     totalSteps: totalFor(trainEx.length),
     skipped,
-    trainableCount: count,
+    parameters: { trained: table.total, stored: table.stored, base: model.baseParameterCount(), extraTrained: taskRows },
     trainSteps: loopSteps(loopBase, trainable, train, () => perplexity(model, valid, Math.max(batchSize, 8))),
+    ...(s.task === 'webnlg'
+      ? {
+          trainingSubsetBleu: () => {
+            const prompts = trainEntries.map((e) => buildWebnlgSequence(tok, e.triples, [], false));
+            const hyps = decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
+            return { bleu: scoreWebnlgSubset(hyps, trainEntries.map((e) => [...e.references])).BLEU!, entries: trainEntries.length, examples: trainEx.length, sample: hyps[0] ?? '' };
+          },
+        }
+      : {}),
     saveAdapter: async (dir) => {
       await tuned.save(dir);
       await saveTaskEmbeddings(model, dir);
@@ -86,7 +102,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
         log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
         const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
         writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
-        if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs));
+        if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs, testPrompts.categories));
         else {
           const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
           writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');

@@ -8,7 +8,13 @@ import { getPreset } from '../presets.js';
 import { NLU_EVAL_SAMPLES } from '../recipes.js';
 import { accuracyOf, nluTrainable } from '../task/nlu.js';
 import { loopSteps } from './loop-steps.js';
-import type { Prepared, RunContext } from './run-context.js';
+import type { ParameterCounts, Prepared, RunContext } from './run-context.js';
+
+/** The method's counts; anything else the loop trains (nothing, with the frozen head) counts as extra. */
+function parameterCounts(tuned: TunedModel, loopTotal: number): ParameterCounts {
+  const t = tuned.trainableParameters();
+  return { trained: t.total, stored: t.stored, base: tuned.model.baseParameterCount(), extraTrained: loopTotal - t.total };
+}
 
 /** SST-2 / MNLI on RoBERTa: GLUE inputs, the method on the frozen head, accuracy. */
 export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokenizer): Prepared {
@@ -37,7 +43,7 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
     trainSize: trainEx.length,
     totalSteps: totalFor(trainEx.length),
     skipped: 0,
-    trainableCount: trainable.parameters.reduce((a, [, v]) => a + v.size, 0),
+    parameters: parameterCounts(tuned, trainable.parameters.reduce((a, [, v]) => a + v.size, 0)),
     trainSteps: loopSteps(loopBase, trainable, train, () => accuracyOf(model, valid, Math.max(batchSize, 16))),
     saveAdapter: (dir) => tuned.save(dir),
     evaluate: async () => {

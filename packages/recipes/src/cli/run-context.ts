@@ -34,6 +34,8 @@ export interface TrainSettings {
   readonly checkpointBlocks?: 'all' | 'none' | number;
   /** Epochs without validation improvement before stopping; default the recipe's (NLG 5), 0 = never stop early. */
   readonly patience?: number;
+  /** WebNLG: also score BLEU on the training subset before and after training (the demo does). */
+  readonly scoreTrainingSubset?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -58,15 +60,36 @@ export interface RunContext {
 
 /** A prepared run: how to train, evaluate and save, whatever the family. */
 export interface Prepared {
-  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number) => void }) => Promise<{ steps: number }>;
+  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number, step: number) => void }) => Promise<{ steps: number }>;
   readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
   readonly saveAdapter: (dir: string) => Promise<void>;
-  readonly trainableCount: number;
+  /**
+   * WebNLG: BLEU of greedy decodes of the training entries the run fits, against the targets it trains on (what the
+   * demo scores before and after training to show the adapter learned the subset).
+   */
+  readonly trainingSubsetBleu?: () => TrainingSubsetBleu;
+  /** Parameters of the method (trained, stored) and of the base model; `extraTrained`: the task-token rows (NLG). */
+  readonly parameters: ParameterCounts;
   readonly skipped: number;
   readonly trainSize: number;
   /** Optimizer steps the run will take (for the progress bar). */
   readonly totalSteps: number;
   readonly dispose: () => void;
+}
+
+export interface ParameterCounts {
+  readonly trained: number;
+  readonly stored: number;
+  readonly base: number;
+  readonly extraTrained: number;
+}
+
+/** BLEU on the training subset: over `entries` triple sets (`examples` lexicalisations); `sample` is the first decode. */
+export interface TrainingSubsetBleu {
+  readonly bleu: number;
+  readonly entries: number;
+  readonly examples: number;
+  readonly sample: string;
 }
 
 export type { PaddingMode, TaskName, StepLog, Validation };

@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, writeFileAtomic } from '@peft/core';
 import { Gpt2Model, RobertaModel, loadModel, loadTokenizer, type LoadedModel } from '@peft/models-gpt2-roberta';
 import { UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
 import { RECIPES, type Recipe } from '../recipes.js';
 import { renderReport } from '../report/markdown.js';
-import { lossAndLrPlot } from '../report/plot.js';
+import { renderVegaLite } from '../report/render-chart.js';
+import { smoothingWindow, trainingChartSpec } from '../report/training-chart.js';
 import type { NlgTokenizer } from '../task/nlg.js';
 import { JsonlLog } from './jsonl.js';
 import { OutputDir } from './out-dir.js';
@@ -14,7 +15,7 @@ import { dataRoot, requireFile } from './paths.js';
 import { prepareNlg } from './prepare-nlg.js';
 import { prepareNlu } from './prepare-nlu.js';
 import { Progress } from './progress.js';
-import type { Prepared, RunContext, TrainSettings } from './run-context.js';
+import type { ParameterCounts, Prepared, RunContext, TrainingSubsetBleu, TrainSettings } from './run-context.js';
 
 export type { TrainSettings } from './run-context.js';
 
@@ -49,10 +50,11 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
     throw e;
   }
   try {
-    log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}, ${prepared.trainableCount} trainable parameters`);
+    const counts = prepared.parameters;
+    log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}; parameters ${describeCounts(counts)}`);
     const jsonl = new JsonlLog(join(dir, 'train.jsonl'));
     if (!s.resume) writeFileSync(jsonl.path, '');
-    const losses: { step: number; loss: number; lr: number }[] = [];
+    const subsetBefore = s.scoreTrainingSubset && !s.resume ? scoreSubset(prepared, log, 'before training') : undefined;
     let progress: Progress | null = null;
     const result = await prepared.trainSteps({
       checkpointDir: dir,
@@ -69,30 +71,56 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
         await prepared.saveAdapter(join(dir, 'adapter'));
         log(`new best ${v.name} ${v.value.toFixed(4)}: adapter saved`);
       },
-      onEpoch: (v, epoch) => {
-        jsonl.write({ type: 'validation', epoch, step: -1, ...(v ? { [v.name]: v.value } : {}) });
+      onEpoch: (v, epoch, step) => {
+        jsonl.write({ type: 'validation', epoch, step, ...(v ? { [v.name]: v.value } : {}) });
       },
     });
-    for (const r of jsonl.read()) if (r.type === 'step') losses.push({ step: r.step as number, loss: r.loss as number, lr: r.lr as number });
+    const records = jsonl.read();
+    const losses = records.filter((r) => r.type === 'step').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
+    const validations = records
+      .filter((r) => r.type === 'validation' && typeof r[recipe.metric] === 'number')
+      .map((r) => ({ step: r.step as number, value: r[recipe.metric] as number }));
     const metrics = await prepared.evaluate(dir);
+    if (s.scoreTrainingSubset) {
+      const after = scoreSubset(prepared, log, 'after training');
+      if (after) {
+        if (subsetBefore) metrics[`training-subset BLEU before training`] = subsetBefore.bleu;
+        metrics[`training-subset BLEU after training`] = after.bleu;
+        metrics['training-subset entries'] = after.entries;
+      }
+    }
     const first = mean(losses.slice(0, 10).map((l) => l.loss));
     const last = mean(losses.slice(-10).map((l) => l.loss));
+    const batchSize = s.batchSize ?? recipe.batchSize;
+    const lr = s.lr ?? recipe.lr;
     await writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    await writeFileAtomic(join(dir, 'loss.png'), lossAndLrPlot(losses.map((l) => l.step), losses.map((l) => l.loss), losses.map((l) => l.lr)));
-    const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+    const chart = await renderVegaLite(
+      trainingChartSpec({
+        title: `peft train ${s.task} — ${presetName}`,
+        subtitle: `${basename(s.modelDir)} · ${result.steps} steps · batch ${batchSize}${s.gradAccumulation && s.gradAccumulation > 1 ? ` × ${s.gradAccumulation}` : ''} · peak lr ${lr} · seed ${seed}`,
+        steps: losses,
+        validations,
+        validationName: recipe.metric,
+      }),
+    );
+    await writeFileAtomic(join(dir, CHART_FILES.svg), chart.svg);
+    await writeFileAtomic(join(dir, CHART_FILES.png), chart.png);
     await writeFileAtomic(
       join(dir, 'report.md'),
       renderReport({
         title: `peft train ${s.task} — ${presetName}`,
         settings: {
-          task: s.task, preset: presetName, model: s.modelDir, steps: result.steps, seed, 'batch size': s.batchSize ?? recipe.batchSize,
-          lr: s.lr ?? recipe.lr, 'trainable parameters': prepared.trainableCount, 'training examples': prepared.trainSize,
+          task: s.task, preset: presetName, model: s.modelDir, steps: result.steps, seed, 'batch size': batchSize, lr,
+          'training examples': prepared.trainSize,
         },
+        parameters: counts,
         metrics,
         loss: { firstMean: first, lastMean: last },
-        lossRange: range(losses.map((l) => l.loss)),
-        lrRange: range(losses.map((l) => l.lr)),
-        plotFile: 'loss.png',
+        validation: validations.length
+          ? { name: recipe.metric, first: validations[0]!.value, last: validations[validations.length - 1]!.value, best: bestOf(validations.map((v) => v.value), recipe.metric === 'accuracy') }
+          : undefined,
+        chart: CHART_FILES,
+        smoothingWindow: smoothingWindow(losses.length),
       }),
     );
     out.commit();
@@ -103,8 +131,32 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
   }
 }
 
+/** The run folder's chart files. */
+export const CHART_FILES = { svg: 'loss.svg', png: 'loss.png' } as const;
+
 function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+function bestOf(xs: number[], higherIsBetter: boolean): number {
+  return higherIsBetter ? Math.max(...xs) : Math.min(...xs);
+}
+
+const pct = (n: number, base: number): string => `${((100 * n) / base).toPrecision(3)} %`;
+
+/** `trained 8,008 (0.14 % of the base) + 384 task-token rows, stored 8,008 (0.14 %)`. */
+export function describeCounts(c: ParameterCounts): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const extra = c.extraTrained ? ` + ${n(c.extraTrained)} task-token embedding values` : '';
+  return `trained ${n(c.trained)} (${pct(c.trained, c.base)} of the base)${extra}, stored ${n(c.stored)} (${pct(c.stored, c.base)})${extra ? ' + the same task-token values' : ''}`;
+}
+
+/** Scores the training subset, when the task can; logs and returns the score. */
+function scoreSubset(prepared: Prepared, log: (l: string) => void, when: string): TrainingSubsetBleu | undefined {
+  if (!prepared.trainingSubsetBleu) return undefined;
+  const r = prepared.trainingSubsetBleu();
+  log(`BLEU on the ${r.entries} training entries (${r.examples} examples) ${when}: ${r.bleu.toFixed(2)}; first decode: "${r.sample}"`);
+  return r;
 }
 
 async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, seed: number, log: (l: string) => void): Promise<Prepared> {

@@ -1,0 +1,27 @@
+import { loadAdapter } from '@peft/core';
+import { Gpt2Model, RobertaModel, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
+import { addTaskTokens, loadTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
+
+/**
+ * A base model with a saved adapter loaded into it (GPT-2: with the task tokens and their trained rows), for `peft eval`
+ * and `peft generate`. `dispose` frees both.
+ */
+export async function loadTuned(
+  modelDir: string,
+  adapterDir: string,
+  head?: { numLabels: number; seed: number },
+): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
+  const model = await loadModel(modelDir, head ?? {});
+  const tok = (await loadTokenizer(modelDir)) as unknown as NlgTokenizer;
+  try {
+    if (model instanceof Gpt2Model) {
+      addTaskTokens(model, tok, 0);
+      await loadTaskEmbeddings(model, adapterDir);
+    }
+    const tuned = await loadAdapter(adapterDir, model);
+    return { model, tok, dispose: () => { tuned.dispose(); model.dispose(); } };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,245 @@
+// The sweep on a real queue: a private redis-server on a loopback port, two `peft worker` processes, one killed with
+// SIGKILL in the middle of a job; every job must finish exactly once, the killed one resumed from its checkpoint by the
+// other worker with the same adapter bytes and metrics as an uninterrupted run; a job with missing data fails once.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSweep, trainArgs } from '../src/sweep/plan.js';
+import { enqueueSweep, openQueue } from '../src/sweep/queue.js';
+import { lastStepRecord } from '../src/sweep/run-log.js';
+import { welchTTest } from '../src/sweep/statistics.js';
+import { readSweepFile } from '../src/sweep/sweep-file.js';
+import type { SweepReport } from '../src/sweep/report.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const cli = join(here, '../dist/cli.js');
+const tinyRoberta = join(here, '../../../test-fixtures/tiny-roberta');
+const env = { ...process.env, PEFT_BACKEND: 'cpu' };
+
+const haveRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+const inCi = process.env.CI === 'true';
+if (!haveRedis && !inCi) process.stderr.write('sweep-queue.test.ts skipped: redis-server is not installed (apt-get install redis-server; CI installs it in .ci/run)\n');
+
+/** A tiny SST-2: sentences of positive or negative words, labelled accordingly. */
+function sst2Rows(n: number, seed: number, positiveShare = 0.5): string {
+  const pos = ['good', 'great', 'charming', 'fine', 'lovely', 'moving', 'bright', 'warm'];
+  const neg = ['bad', 'dull', 'bleak', 'awful', 'weak', 'cold', 'flat', 'grim'];
+  let s = seed;
+  const rand = (k: number): number => ((s = (s * 1103515245 + 12345) % 2147483648), (s >>> 16) % k); // the high bits: an LCG's low bits cycle
+  const rows = ['sentence\tlabel'];
+  for (let i = 0; i < n; i++) {
+    const label = rand(1000) < positiveShare * 1000 ? 1 : 0;
+    const words = Array.from({ length: 4 }, (_, j) => (j < 3 ? (label ? pos : neg) : j % 2 ? pos : neg)[rand(8)]);
+    rows.push(`the film is ${words.join(' and ')} \t${label}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  readonly proc: ChildProcess;
+  lines: string[];
+}
+
+function startWorker(name: string, url: string, queue: string): Running {
+  const proc = spawn(process.execPath, [cli, 'worker', '--redis', url, '--queue', queue, '--name', name, '--lock-duration', '2000', '--stalled-interval', '500'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: Running = { proc, lines: [] };
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    r.lines.push(...parts);
+  });
+  proc.stderr!.on('data', (d: Buffer) => r.lines.push(`stderr: ${d.toString().trim()}`));
+  return r;
+}
+
+async function until<T>(what: string, f: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number, logs: () => string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${logs()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function peft(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, one killed with SIGKILL mid-job', () => {
+  const work = mkdtempSync(join(tmpdir(), 'peft-sweep-queue-'));
+  const queueName = `test-${process.pid}`;
+  let redis: ChildProcess | undefined;
+  let url = '';
+  const workers: Running[] = [];
+
+  beforeAll(async () => {
+    expect(haveRedis, 'redis-server is not installed (CI=true: .ci/run must install it)').toBe(true);
+    expect(existsSync(cli), 'build @peft/recipes first (npm run build)').toBe(true);
+    const port = await freePort();
+    mkdirSync(join(work, 'redis'));
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', join(work, 'redis')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await until('redis-server', () => /Ready to accept connections/.test(out) || (redis!.stdout!.on('data', (d: Buffer) => (out += d.toString())), false), 10_000, () => out);
+    url = `redis://127.0.0.1:${port}`;
+  });
+
+  afterAll(() => {
+    for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
+    redis?.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('every job finishes exactly once, the killed one resumed elsewhere with identical results; a job with missing data fails once; status and report', async () => {
+    mkdirSync(join(work, 'data', 'sst2', 'SST-2'), { recursive: true });
+    writeFileSync(join(work, 'data', 'sst2', 'SST-2', 'train.tsv'), sst2Rows(48, 1));
+    writeFileSync(join(work, 'data', 'sst2', 'SST-2', 'dev.tsv'), sst2Rows(16, 2, 0.75));
+    const sweepFile = join(work, 'sweep.json');
+    writeFileSync(sweepFile, JSON.stringify({
+      name: 'kill-test',
+      out: 'runs',
+      model: tinyRoberta,
+      data: 'data',
+      tasks: {
+        sst2: { presets: ['nlu-inducer-lora', 'nlu-inducer-no-lora'], seeds: [1, 2] },
+        mnli: { presets: ['nlu-inducer-lora'], seeds: [1] }, // no MNLI files in data/: fails at once
+      },
+      train: { 'max-steps': 8, 'batch-size': 4, 'checkpoint-every': 2, padding: 'batch' },
+    }));
+    const jobs = planSweep(readSweepFile(sweepFile));
+    const sst2 = jobs.filter((j) => j.task === 'sst2');
+    const logs = (): string => workers.map((w, i) => `--- worker ${'AB'[i]}\n${w.lines.join('\n')}`).join('\n');
+
+    const run = peft('sweep', 'run', sweepFile, '--redis', url, '--queue', queueName, '--backoff', '200');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/5 jobs added, 0 already in queue/);
+    const again = openQueue(url, queueName);
+    expect(await enqueueSweep(again, jobs)).toEqual({ added: 0, present: 5, retried: 0 }); // a job id is added once
+    await again.close();
+
+    // worker A takes the first job; B starts beside it; A is killed once its run is past a checkpoint
+    workers.push(startWorker('A', url, queueName));
+    const started = await until('A to start a job', () => workers[0]!.lines.map((l) => /^A: start (\S+) \(attempt \d+, pid (\d+)\)/.exec(l)).find(Boolean), 60_000, logs);
+    const victim = jobs.find((j) => j.id === started[1])!;
+    const childPid = Number(started[2]);
+    workers.push(startWorker('B', url, queueName));
+    const partialLog = join(work, 'runs', `${victim.run}.partial`, 'train.jsonl');
+    await until(`${victim.run} past its first checkpoint`, () => (lastStepRecord(partialLog)?.step ?? 0) >= 3, 60_000, logs);
+    // freeze the run where it is (no race with its last steps), kill its worker, then let the orphan go on: it must
+    // end by itself (it would go on writing the folder B is about to resume)
+    process.kill(childPid, 'SIGSTOP');
+    workers[0]!.proc.kill('SIGKILL');
+    await until('worker A to die', () => workers[0]!.proc.signalCode === 'SIGKILL', 5_000, logs);
+    const killedAt = lastStepRecord(partialLog)!.step;
+    process.kill(childPid, 'SIGCONT');
+    expect(killedAt).toBeLessThan(8);
+    await until("the killed worker's child to exit", () => !isAlive(childPid), 5_000, logs);
+    // meanwhile, the same job uninterrupted, for comparison
+    const reference = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, ...trainArgs(victim, join(work, 'reference'))], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('close', (code) => resolve({ code, stderr: err }));
+    });
+
+    const queue = openQueue(url, queueName);
+    try {
+      await until('all jobs to settle', async () => {
+        const states = await Promise.all(jobs.map(async (j) => (await queue.getJob(j.id))?.getState()));
+        return states.every((s) => s === 'completed' || s === 'failed');
+      }, 180_000, logs);
+      for (const j of sst2) {
+        const q = (await queue.getJob(j.id))!;
+        expect(await q.getState(), `${j.id}\n${logs()}`).toBe('completed');
+        expect(q.returnvalue.steps).toBe(8);
+      }
+      const bad = (await queue.getJob(jobs.find((j) => j.task === 'mnli')!.id))!;
+      expect(await bad.getState()).toBe('failed');
+      expect(bad.failedReason).toMatch(/mnli training file not found/);
+      expect(bad.attemptsStarted).toBe(1); // UnrecoverableError: not retried although attempts = 3
+      const victimJob = (await queue.getJob(victim.id))!;
+      expect(victimJob.processedBy).toBe('B');
+      expect(victimJob.returnvalue.resumedFrom).toBeGreaterThanOrEqual(2);
+      expect(victimJob.returnvalue.resumedFrom).toBeLessThanOrEqual(killedAt);
+    } finally {
+      await queue.close();
+    }
+
+    // exactly once: one "done" per job over both workers' logs; the victim started on A and resumed on B
+    const all = workers.flatMap((w) => w.lines);
+    for (const j of sst2) expect(all.filter((l) => l.includes(`: done ${j.id} `)), j.id).toHaveLength(1);
+    expect(all.filter((l) => l.includes(': failed kill-test/mnli-'))).toHaveLength(1);
+    expect(workers[1]!.lines.some((l) => new RegExp(`^B: resume ${victim.id} `).test(l))).toBe(true);
+    expect(workers[1]!.lines.some((l) => new RegExp(`^B: done ${victim.id} \\(8 steps, resumed from step \\d+\\)`).test(l))).toBe(true);
+    expect(readdirSync(join(work, 'runs')).sort()).toEqual(sst2.map((j) => j.run).sort());
+
+    // the same result as an uninterrupted run of the same job
+    const ref = await reference;
+    expect(ref.code, ref.stderr).toBe(0);
+    for (const f of ['adapter/adapter_model.safetensors', 'checkpoint.safetensors', 'metrics.json']) {
+      expect(readFileSync(join(work, 'runs', victim.run, f)).equals(readFileSync(join(work, 'reference', victim.run, f))), f).toBe(true);
+    }
+
+    // status: every job's state, step and last loss
+    const status = peft('sweep', 'status', sweepFile, '--redis', url, '--queue', queueName);
+    expect(status.code, status.stderr).toBe(0);
+    for (const j of sst2) {
+      const last = lastStepRecord(join(work, 'runs', j.run, 'train.jsonl'))!;
+      expect(status.stdout).toContain(`${j.run}\tcompleted\t8/8\t${last.loss.toFixed(4)}\t`);
+    }
+    expect(status.stdout).toMatch(/mnli-nlu-inducer-lora-s1\tfailed\t–\t–\t1\tA|B\t.*mnli training file not found/);
+    expect(status.stdout).toMatch(/4 completed, 1 failed$/m);
+
+    // report: the table with means, sds and Welch marks (recomputed here from the runs' metrics)
+    const rep = peft('sweep', 'report', sweepFile);
+    expect(rep.code, rep.stderr).toBe(0);
+    process.stderr.write(`\n${rep.stdout}\n`);
+    const report = JSON.parse(readFileSync(join(work, 'runs', 'report', 'report.json'), 'utf8')) as SweepReport;
+    const table = report.tables[0]!;
+    expect(table.reference).toBe('nlu-inducer-lora');
+    const acc = (preset: string): number[] => [1, 2].map((s) => 100 * (JSON.parse(readFileSync(join(work, 'runs', `sst2-${preset}-s${s}`, 'metrics.json'), 'utf8')) as { accuracy: number }).accuracy);
+    const [a, b] = [acc('nlu-inducer-lora'), acc('nlu-inducer-no-lora')];
+    const cell = table.rows[1]!.cells['SST-2']!;
+    expect(cell.values).toEqual(b);
+    const test = welchTTest(a, b);
+    expect(cell.test === null ? null : cell.test.p).toBe(test === null ? null : test.p);
+    expect(cell.significant).toBe(test !== null && test.p < 0.05);
+    const mean = (xs: number[]): number => (xs[0]! + xs[1]!) / 2;
+    const sd = (xs: number[]): number => Math.abs(xs[0]! - xs[1]!) / Math.SQRT2;
+    const d = (x: number, m = x): string => x.toFixed(Math.abs(m) < 1.5 ? 3 : 2);
+    expect(rep.stdout).toContain(`| nlu-inducer-lora (ref.) | `);
+    expect(rep.stdout).toContain(` | ${d(mean(a))} ± ${d(sd(a), mean(a))} |`);
+    expect(rep.stdout).toContain(` | ${d(mean(b))} ± ${d(sd(b), mean(b))}${cell.significant ? ' †' : ''} |`);
+    expect(rep.stdout).toMatch(/† : differs from the reference method \(ref\.\) at p < 0\.05 in a two-sided Welch t-test/);
+    expect(rep.stdout).toContain('Not finished (left out): mnli-nlu-inducer-lora-s1.');
+    expect(existsSync(join(work, 'runs', 'report', 'chart.vl.json'))).toBe(true);
+    expect(readFileSync(join(work, 'runs', 'report', 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
+  }, 300_000);
+});
