@@ -43,7 +43,7 @@ function openblasCandidates(env) {
   if (pc.status === 0) {
     const inc = (pc.stdout.match(/-I(\S+)/) || [])[1];
     const lib = (pc.stdout.match(/-L(\S+)/) || [])[1];
-    if (inc) out.push({ include: inc, libdir: lib || '/usr/lib' });
+    if (inc) out.push({ include: inc.replace(/\/+$/, ''), libdir: (lib || '/usr/lib').replace(/\/+$/, '') });
   }
   const triplet = spawnSync(env.CC || 'cc', ['-print-multiarch'], { encoding: 'utf8', env }).stdout?.trim();
   for (const t of triplet ? [triplet] : []) {
