@@ -1,7 +1,7 @@
-// Serves the page, the tiny GPT-2 and an adapter on 127.0.0.1.
-//   cd examples/browser && npx tsx index.ts        (then open the printed address)
-// It bundles the page with Vite, trains and saves the adapter of example 4 if none is given, and serves:
-//   /            the bundled page
+// Serves the two pages, the tiny GPT-2 and an adapter on 127.0.0.1.
+//   cd examples/browser && npx tsx index.ts        (then open the printed addresses)
+// It bundles the pages with Vite, trains and saves the adapter of example 4 if none is given, and serves:
+//   /            the bundled pages: index.html (generation with the adapter), train.html (training in the page)
 //   /model/*     the checkpoint folder (config.json, model.safetensors, tokenizer files)
 //   /adapter/*   the adapter folder (adapter_config.json, adapter_model.safetensors)
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -17,6 +17,7 @@ export const TINY_GPT2 = fileURLToPath(new URL('../../test-fixtures/tiny-gpt2', 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
   '.safetensors': 'application/octet-stream',
@@ -60,20 +61,38 @@ export async function trainAdapter(dir: string): Promise<void> {
 
 export interface PageServer extends Served {
   readonly pageDir: string;
-  readonly adapterDir: string;
+  /** The adapter the generation page loads, or null when none is served. */
+  readonly adapterDir: string | null;
 }
 
-export async function startPageServer(options: { workDir?: string; adapterDir?: string; modelDir?: string; port?: number; fromSource?: boolean } = {}): Promise<PageServer> {
+export interface PageServerOptions {
+  /** Where the bundled pages (and the trained adapter, unless `adapterDir` is given) go; default a new temporary folder. */
+  readonly workDir?: string;
+  /**
+   * The adapter served at /adapter/ for the generation page; trained (example 04) when the folder holds none. null
+   * serves none: the training page needs no adapter.
+   */
+  readonly adapterDir?: string | null;
+  readonly modelDir?: string;
+  readonly port?: number;
+  readonly fromSource?: boolean;
+}
+
+export async function startPageServer(options: PageServerOptions = {}): Promise<PageServer> {
   const work = options.workDir ?? (await mkdtemp(join(tmpdir(), 'peft-browser-')));
   const pageDir = join(work, 'page');
   await bundlePage({ outDir: pageDir, fromSource: options.fromSource ?? false });
-  const adapterDir = options.adapterDir ?? join(work, 'adapter');
-  if (!existsSync(join(adapterDir, 'adapter_config.json'))) await trainAdapter(adapterDir);
-  const served = await serveFolders({ '/': pageDir, '/model': options.modelDir ?? TINY_GPT2, '/adapter': adapterDir }, options.port ?? 0);
+  const adapterDir = options.adapterDir === undefined ? join(work, 'adapter') : options.adapterDir;
+  if (adapterDir !== null && !existsSync(join(adapterDir, 'adapter_config.json'))) await trainAdapter(adapterDir);
+  const mounts: Record<string, string> = { '/': pageDir, '/model': options.modelDir ?? TINY_GPT2 };
+  if (adapterDir !== null) mounts['/adapter'] = adapterDir;
+  const served = await serveFolders(mounts, options.port ?? 0);
   return { ...served, pageDir, adapterDir };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = await startPageServer({ port: Number(process.env.PORT ?? 5173) });
-  console.log(`serving the page on ${server.url} (adapter: ${server.adapterDir}); Ctrl-C stops`);
+  console.log(`generation with a trained adapter (WebGL): ${server.url}   (adapter: ${server.adapterDir})`);
+  console.log(`training in the page (WebGPU, else WebGL): ${server.url}train.html`);
+  console.log('Ctrl-C stops');
 }

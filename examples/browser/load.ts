@@ -1,14 +1,12 @@
 // Loading a checkpoint and an adapter from fetched bytes: the in-memory counterparts of loadGpt2(dir),
 // loadGpt2Tokenizer(dir) and loadAdapter(dir, model), which read files with node:fs.
-import * as tf from '@tensorflow/tfjs-core';
 import {
-  TunedModel,
-  checkSpecMatches,
-  entryToTensor,
-  methodFromDescriptor,
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  adapterFromBytes,
   parseSafetensors,
-  type AdapterConfigFile,
   type SafetensorsEntry,
+  type TunedModel,
 } from '@peft/core';
 import {
   CheckpointTensors,
@@ -62,29 +60,13 @@ export async function fetchGpt2Tokenizer(base: string): Promise<Gpt2Tokenizer> {
 }
 
 /**
- * An @peft adapter from `<base>/adapter_config.json` + `<base>/adapter_model.safetensors`, attached to `model`: the
- * method is rebuilt through the registry (import its package first), checked against the model's shape, and its
- * tensors assigned — what `loadAdapter` does with files.
+ * An @peft adapter from `<base>/adapter_config.json` + `<base>/adapter_model.safetensors`, attached to `model`:
+ * `adapterFromBytes` rebuilds the method through the registry (import its package first), checks it against the
+ * model's shape and assigns its tensors — `loadAdapter` without the file system.
  */
 export async function fetchAdapter(base: string, model: Gpt2Model): Promise<TunedModel<Gpt2Model>> {
-  const configPath = `${base}/adapter_config.json`;
-  const config = JSON.parse((await fetchText(configPath)) ?? 'null') as AdapterConfigFile;
-  checkSpecMatches(configPath, model.spec, config.model_spec);
-  const method = methodFromDescriptor(config.peft_method);
-  const file = `${base}/adapter_model.safetensors`;
-  const parsed = parseSafetensors(await fetchBytes(file), file);
-  const tensors: Record<string, tf.Tensor> = {};
-  for (const [name, entry] of parsed.tensors) tensors[name] = entryToTensor(entry, name, file);
-  const instance = method.init(model.spec, { seed: 0 });
-  try {
-    if (instance.importTensors) instance.importTensors(tensors, file);
-    else instance.params.assign(tensors, file);
-  } catch (e) {
-    instance.dispose();
-    throw e;
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
-  model.useMethod(instance);
-  return new TunedModel(model, method, instance);
+  const configPath = `${base}/${ADAPTER_CONFIG_FILE}`;
+  const configText = await fetchText(configPath);
+  if (configText === undefined) throw new Error(`GET ${configPath}: no adapter config there`);
+  return adapterFromBytes(configText, await fetchBytes(`${base}/${ADAPTER_WEIGHTS_FILE}`), model);
 }

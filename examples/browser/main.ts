@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@peft/lora'; // registers the 'lora' method type that the adapter file names
-import { generateGreedy, type Gpt2Model, type Gpt2Tokenizer } from '@peft/models-gpt2-roberta';
+import { continuation, showContinuation } from './continuation.js';
 import { fetchAdapter, fetchGpt2, fetchGpt2Tokenizer } from './load.js';
 
 const PROMPT = 'the quick';
@@ -24,22 +24,7 @@ declare global {
   }
 }
 
-function generate(model: Gpt2Model, tokenizer: Gpt2Tokenizer, maxNewTokens: number): { text: string; ids: number[] } {
-  const ids = generateGreedy(model, { inputIds: [tokenizer.encode(PROMPT)], maxNewTokens }).tokens[0]!;
-  return { text: tokenizer.decode(ids), ids };
-}
-
-function show(id: string, text: string): void {
-  const el = document.getElementById(id)!;
-  el.innerHTML = '';
-  const p = document.createElement('span');
-  p.className = 'prompt';
-  p.textContent = PROMPT;
-  const g = document.createElement('span');
-  g.className = 'gen';
-  g.textContent = text;
-  el.append(p, g);
-}
+const show = (id: string, text: string): void => showContinuation(document.getElementById(id)!, PROMPT, text);
 
 async function run(): Promise<PageResult> {
   const t0 = performance.now();
@@ -52,13 +37,13 @@ async function run(): Promise<PageResult> {
   document.getElementById('backend')!.textContent = `the ${tf.getBackend()} backend`;
 
   const [model, tokenizer] = await Promise.all([fetchGpt2(modelBase), fetchGpt2Tokenizer(modelBase)]);
-  const base = generate(model, tokenizer, maxNewTokens);
+  const base = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('base', base.text);
   const tuned = await fetchAdapter(adapterBase, model);
-  const withAdapter = generate(model, tokenizer, maxNewTokens);
+  const withAdapter = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('tuned', withAdapter.text);
   tuned.merge(); // W ← W + ΔW: the same text, at the base model's cost
-  const merged = generate(model, tokenizer, maxNewTokens);
+  const merged = await continuation(model, tokenizer, PROMPT, maxNewTokens);
   show('merged', merged.text);
   tuned.dispose();
   model.dispose();

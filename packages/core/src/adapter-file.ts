@@ -23,6 +23,27 @@ export interface AdapterContents {
   readonly tensors: Record<string, tf.Tensor>;
 }
 
+/** The two files of an adapter, in memory: the text of adapter_config.json and the bytes of adapter_model.safetensors. */
+export interface AdapterBytes {
+  readonly configText: string;
+  readonly weights: Uint8Array;
+}
+
+/**
+ * The exact contents {@link writeAdapterFiles} writes, without a file system (e.g. for a download in a browser).
+ * Asynchronous, as reading a GPU backend's tensors back is.
+ */
+export async function serializeAdapterFiles(
+  config: AdapterConfigFile,
+  tensors: Record<string, tf.Tensor>,
+  options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
+): Promise<AdapterBytes> {
+  return {
+    configText: JSON.stringify(config, null, 2) + '\n',
+    weights: serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' }),
+  };
+}
+
 /**
  * Writes an adapter directory: the weights first, then the config, each atomically, so a crash leaves either the old
  * adapter or the new one readable (the config is what makes a directory an adapter).
@@ -33,11 +54,15 @@ export async function writeAdapterFiles(
   tensors: Record<string, tf.Tensor>,
   options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
 ): Promise<void> {
+  await writeAdapterBytes(dir, await serializeAdapterFiles(config, tensors, options));
+}
+
+/** {@link writeAdapterFiles} for files already serialised: the weights first, then the config, each atomically. */
+export async function writeAdapterBytes(dir: string, files: AdapterBytes): Promise<void> {
   const { join } = await import('node:path');
   const { writeFileAtomic } = await import('./atomic.js');
-  const bytes = serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' });
-  await writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), bytes);
-  await writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  await writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), files.weights);
+  await writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), files.configText);
 }
 
 /** Reads an adapter directory, validating that both files exist and parse. */

@@ -5,7 +5,9 @@ import {
   checkSpecMatches,
   parseAdapterFiles,
   readAdapterFiles,
-  writeAdapterFiles,
+  serializeAdapterFiles,
+  writeAdapterBytes,
+  type AdapterBytes,
   type AdapterConfigFile,
   type AdapterContents,
 } from './adapter-file.js';
@@ -77,6 +79,15 @@ export class TunedModel<M extends TunableModel = TunableModel> {
    * method's stored form ({@link MethodInstance.stored}: plain prefixes for reparameterised prefix-tuning).
    */
   async save(dir: string, options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<void> {
+    const files = await this.toBytes(options); // read before any file is touched: a failure leaves the old adapter
+    await writeAdapterBytes(dir, files);
+  }
+
+  /**
+   * The two files {@link save} writes, in memory (byte for byte the same): for a download in a browser, or any store
+   * that is not a directory. {@link adapterFromBytes} reads them back.
+   */
+  async toBytes(options: { dtype?: 'F32' | 'F16' | 'BF16' } = {}): Promise<AdapterBytes> {
     const stored = this.instance.stored?.build();
     const instance = stored ?? this.instance;
     try {
@@ -89,7 +100,7 @@ export class TunedModel<M extends TunableModel = TunableModel> {
           peft_method: describeMethod(instance.method),
           model_spec: this.model.spec,
         };
-        await writeAdapterFiles(dir, config, exported.tensors, options);
+        return await serializeAdapterFiles(config, exported.tensors, options);
       } finally {
         if (exported.owned) tf.dispose(Object.values(exported.tensors));
       }

@@ -154,4 +154,28 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
     tuned.dispose();
     loaded.dispose();
   });
+
+  it('toBytes() holds byte for byte the two files save() writes, and adapterFromBytes reads them back', async () => {
+    const { adapterFromBytes } = await import('@peft/core');
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    const model = new ToyModel(spec);
+    const tuned = attach(model, shift({ scale: 3 }), { seed: 9 });
+    const before = tf.memory().numTensors;
+    const bytes = await tuned.toBytes();
+    expect(tf.memory().numTensors).toBe(before);
+    await tuned.save(dir);
+    expect(bytes.configText).toBe(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+    expect(Buffer.from(bytes.weights).equals(readFileSync(join(dir, 'adapter_model.safetensors')))).toBe(true);
+    const half = await tuned.toBytes({ dtype: 'F16' });
+    expect(half.weights.byteLength).toBeLessThan(bytes.weights.byteLength);
+    const fresh = new ToyModel(spec);
+    const loaded = adapterFromBytes(bytes.configText, bytes.weights, fresh);
+    const x = tf.ones([1, 4]);
+    const [a, b] = [model.forward(x), fresh.forward(x)];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    tuned.dispose();
+    loaded.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

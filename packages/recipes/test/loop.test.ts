@@ -46,6 +46,15 @@ describe('training loop', () => {
     model.dispose();
   });
 
+  it('leaves tf.memory().numTensors where it found it once the run is over (the optimizer state included)', async () => {
+    const model = makeTinyLm(tf);
+    const before = tf.memory().numTensors;
+    await recipes.trainLoop(base(model, { epochs: 1, maxSteps: 2 }));
+    await recipes.trainLoop(base(model, { epochs: 1, maxSteps: 2 }));
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('resume after a crash gives bit-identical parameters to an uninterrupted run (in process)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'peft-loop-'));
     try {

@@ -48,8 +48,9 @@ export class AdamW {
     }
     if (!(config.eps > 0)) throw new ConfigError('adamw.eps', `must be positive, got ${config.eps}`);
     if (!(config.weightDecay >= 0)) throw new ConfigError('adamw.weightDecay', `must be ≥ 0, got ${config.weightDecay}`);
-    this.m = params.map(([n, p]) => tf.variable(tf.zerosLike(p), false, `adamw.m.${n}#${uid()}`));
-    this.v = params.map(([n, p]) => tf.variable(tf.zerosLike(p), false, `adamw.v.${n}#${uid()}`));
+    // (tidy frees the zeros each variable is made from; the variable keeps the data, and dispose() frees it)
+    this.m = params.map(([n, p]) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw.m.${n}#${uid()}`)));
+    this.v = params.map(([n, p]) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw.v.${n}#${uid()}`)));
   }
 
   /** One update with gradients in the order of `params` (not disposed here) and learning rate `lr`. */
