@@ -9,9 +9,19 @@
 //   4. scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
 // Options: --quick (2 layers, fewer steps), --rounds N, --steps N, --skip-torch, --skip-baseline,
 //          --gemm-step (the step also with @peft/blas forced to its own GEMM, PEFT_BLAS_GEMM=own, interleaved)
+// `--backend webgpu [--reduced]`: the step and decoding on WebGPU beside wasm + @peft/blas instead (scripts/bench/webgpu.mjs)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// ---- WebGPU (its own set of figures) ----
+if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'webgpu') {
+  const { benchWebgpu } = await import('./bench/webgpu.mjs');
+  const r = benchWebgpu(process.argv.slice(2));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(r));
+  process.exit(0);
+}
+// ---- end WebGPU ----
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);

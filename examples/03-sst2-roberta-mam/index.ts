@@ -59,11 +59,11 @@ export interface Sst2Result {
 }
 
 /** Mean loss of a split in eval mode (no dropout). */
-function meanLoss(trainable: Trainable<ClassifierBatch>, split: ReturnType<typeof classifierSplit>, batchSize: number): number {
+async function meanLoss(trainable: Trainable<ClassifierBatch>, split: ReturnType<typeof classifierSplit>, batchSize: number): Promise<number> {
   let sum = 0;
   for (const idx of sequentialBatches(split.size, batchSize)) {
     const loss = trainable.loss(split.batch(idx), EVAL_CONTEXT);
-    sum += loss.dataSync()[0]! * idx.length;
+    sum += (await loss.data())[0]! * idx.length;
     loss.dispose();
   }
   return sum / split.size;
@@ -100,7 +100,7 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   // 3. The recipes' loop: AdamW (β 0.9/0.98, wd 0.1), linear warm-up 6 % then linear decay, clipping at 1.0.
   // nluTrainable = the method's variables (RoBERTa and its head stay frozen) + cross-entropy of the <s> head.
   const trainable = nluTrainable(model, tuned);
-  const before = meanLoss(trainable, train, batchSize);
+  const before = await meanLoss(trainable, train, batchSize);
   const losses: number[] = [];
   const result = await trainLoop<ClassifierBatch>({
     trainable,
@@ -117,9 +117,9 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
       log(`step ${String(s.step).padStart(3)}  loss ${s.loss.toFixed(4)}  lr ${s.lr.toExponential(2)}  ${(s.seconds * 1000).toFixed(0)} ms`);
     },
   });
-  const after = meanLoss(trainable, train, batchSize);
+  const after = await meanLoss(trainable, train, batchSize);
   log(`mean loss on the training examples: ${before.toFixed(4)} → ${after.toFixed(4)}`);
-  const devAccuracy = accuracyOf(model, dev, batchSize).value;
+  const devAccuracy = (await accuracyOf(model, dev, batchSize)).value;
   log(`dev accuracy after ${result.steps} steps: ${(100 * devAccuracy).toFixed(1)} % on ${dev.size} examples`);
 
   // 4. The adapter is a few kB: save it, load it into a fresh RoBERTa, and check it predicts the same.
@@ -129,7 +129,7 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   model.dispose();
   const fresh = await loadRoberta(modelDir, { numLabels: 2, seed });
   const reloaded = await loadAdapter(adapterDir, fresh);
-  const reloadedAccuracy = accuracyOf(fresh, dev, batchSize).value;
+  const reloadedAccuracy = (await accuracyOf(fresh, dev, batchSize)).value;
   log(`adapter saved to ${adapterDir}; reloaded into a fresh model: ${(100 * reloadedAccuracy).toFixed(1)} %`);
   reloaded.dispose();
   fresh.dispose();

@@ -24,8 +24,8 @@ export interface LifeCycleResult {
   readonly mergeDelta: number;
 }
 
-function continuation(model: Gpt2Model, tokenizer: Gpt2Tokenizer, maxNewTokens: number): { text: string; ids: number[] } {
-  const ids = generateGreedy(model, { inputIds: [tokenizer.encode(PROMPT)], maxNewTokens }).tokens[0]!;
+async function continuation(model: Gpt2Model, tokenizer: Gpt2Tokenizer, maxNewTokens: number): Promise<{ text: string; ids: number[] }> {
+  const ids = (await generateGreedy(model, { inputIds: [tokenizer.encode(PROMPT)], maxNewTokens })).tokens[0]!;
   return { text: tokenizer.decode(ids), ids };
 }
 
@@ -40,7 +40,7 @@ export async function main(options: { modelDir?: string; adapterDir?: string; st
 
   // 1. Train: LoRA on W_q and W_v, Adam on the factors only, until the model has learnt the sentence.
   const model = await loadGpt2(modelDir);
-  const base = continuation(model, tokenizer, newTokens);
+  const base = await continuation(model, tokenizer, newTokens);
   log(`base model:      "${PROMPT}" → "${base.text}"`);
   const tuned = attach(model, lora({ sites: ['attn.q', 'attn.v'], rank: 8, alpha: 16 }), { seed: 7 });
   const inputIds = tf.tensor2d([target], [1, target.length], 'int32');
@@ -50,7 +50,7 @@ export async function main(options: { modelDir?: string; adapterDir?: string; st
   optimizer.dispose();
   const finalLoss = tf.tidy(() => loss().dataSync()[0]!);
   inputIds.dispose();
-  const trained = continuation(model, tokenizer, newTokens);
+  const trained = await continuation(model, tokenizer, newTokens);
   log(`after training:  "${PROMPT}" → "${trained.text}" (loss ${finalLoss.toFixed(4)})`);
 
   // 2. Save: adapter_config.json (method, config, model shape) + adapter_model.safetensors (Hugging Face PEFT keys).
@@ -64,7 +64,7 @@ export async function main(options: { modelDir?: string; adapterDir?: string; st
   // 3. Load into a fresh model: the method is rebuilt from the file and its hooks installed.
   const fresh = await loadGpt2(modelDir);
   const reloadedTuned = await loadAdapter(adapterDir, fresh);
-  const reloaded = continuation(fresh, tokenizer, newTokens);
+  const reloaded = await continuation(fresh, tokenizer, newTokens);
   log(`reloaded:        "${PROMPT}" → "${reloaded.text}"`);
 
   // 4. Merge: W ← W + (α/r)·Aᵀ·Bᵀ in the frozen weights; the hooks then add nothing, decoding costs what the base does.
@@ -73,10 +73,10 @@ export async function main(options: { modelDir?: string; adapterDir?: string; st
   const hooked = logits();
   reloadedTuned.merge();
   const mergeDelta = tf.tidy(() => tf.max(tf.abs(tf.sub(logits(), hooked))).dataSync()[0]!);
-  const merged = continuation(fresh, tokenizer, newTokens);
+  const merged = await continuation(fresh, tokenizer, newTokens);
   log(`merged:          "${PROMPT}" → "${merged.text}" (max |Δlogit| vs. hooks ${mergeDelta.toExponential(1)})`);
   fresh.useMethod(null); // the merged weights alone, no method attached
-  const mergedPlain = continuation(fresh, tokenizer, newTokens);
+  const mergedPlain = await continuation(fresh, tokenizer, newTokens);
   log(`merged, no hooks: "${PROMPT}" → "${mergedPlain.text}"`);
 
   tf.dispose([probe, hooked]);

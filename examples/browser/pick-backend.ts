@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu'; // registers 'webgpu' (only where navigator.gpu exists)
 import '@tensorflow/tfjs-backend-webgl'; // registers 'webgl'
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { registerChunkedAddN } from './webgpu-addn.js';
+import { registerWebgpuKernels } from '@peft/webgpu';
 
 export type PageBackend = 'webgpu' | 'webgl';
 export const PAGE_BACKENDS: readonly PageBackend[] = ['webgpu', 'webgl'];
@@ -67,7 +67,8 @@ export async function pickBackend(order: readonly PageBackend[] = PAGE_BACKENDS)
         skipped.push(`webgpu: tfjs could not initialise it on ${adapter.device}`);
         continue;
       }
-      registerChunkedAddN();
+      // @peft/webgpu's kernels: tfjs 4.22's AddN is wrong past 7 inputs (the clipping norm read 0), fused GELU and LM loss
+      registerWebgpuKernels();
       return { backend, ...adapter, skipped };
     }
     if (!(await tf.setBackend('webgl'))) {

@@ -40,7 +40,7 @@ export async function serializeAdapterFiles(
 ): Promise<AdapterBytes> {
   return {
     configText: JSON.stringify(config, null, 2) + '\n',
-    weights: serializeSafetensors(tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' }),
+    weights: serializeSafetensors(await tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' }),
   };
 }
 

@@ -4,8 +4,8 @@ import { BackendError } from './errors.js';
 /**
  * Backend selection. @peft packages never pick a backend themselves; an application (the `peft` CLI) calls
  * {@link selectBackend}. The order is by measured speed on a 2-core x86 machine (docs/backends.md,
- * `npm run bench`): tfjs-node-gpu (CUDA) > tfjs-node (libtensorflow, multi-threaded) > wasm (XNNPACK SIMD, ~20–25
- * GFLOP/s on a plain matmul) > cpu (pure JS, ~0.6 GFLOP/s).
+ * `npm run bench`): tfjs-node-gpu (CUDA) > WebGPU on a hardware adapter > tfjs-node (libtensorflow,
+ * multi-threaded) > wasm (XNNPACK SIMD, ~20–25 GFLOP/s on a plain matmul) > cpu (pure JS, ~0.6 GFLOP/s).
  */
 export interface BackendCandidate {
   /** The tfjs backend name it registers. */
@@ -13,10 +13,44 @@ export interface BackendCandidate {
   /** The npm package that provides it (imported dynamically), or null for one already registered. */
   readonly pkg: string | null;
   readonly note: string;
+  /**
+   * The package finds a device first: it exports `probeBackend(): Promise<BackendProbe>` (see {@link BackendProbe}),
+   * and a software device is used only when the backend is asked for by name.
+   */
+  readonly probe?: boolean;
+}
+
+/** The device a probed backend found (a WebGPU adapter, say). */
+export interface BackendDevice {
+  readonly name: string;
+  readonly vendor: string;
+  /** A CPU implementation of a GPU API (llvmpipe, lavapipe, SwiftShader…): never picked unless asked for by name. */
+  readonly software: boolean;
+  /** Everything else the device reported, for logs. */
+  readonly details?: string;
+}
+
+/**
+ * What a backend package with a device to find (such as @peft/webgpu) returns from its exported `probeBackend()`:
+ * the device, and the two ways on from there. {@link selectBackend} calls `use()` when it takes the device and
+ * `release()` when it does not.
+ */
+export interface BackendProbe {
+  readonly device: BackendDevice;
+  /** Registers the tfjs backend (and the package's kernels) on the device; returns lines worth logging. */
+  use(): Promise<readonly string[]>;
+  /** Lets the device go, so that nothing holds the process open. */
+  release(): void;
 }
 
 export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [
   { backend: 'tensorflow', pkg: '@tensorflow/tfjs-node-gpu', note: 'libtensorflow with CUDA (GPU)' },
+  {
+    backend: 'webgpu',
+    pkg: '@peft/webgpu',
+    note: "tfjs's WebGPU backend with @peft/webgpu's kernels (Dawn for Node: Vulkan, Metal or D3D12)",
+    probe: true,
+  },
   { backend: 'tensorflow', pkg: '@tensorflow/tfjs-node', note: 'libtensorflow on the CPU, multi-threaded' },
   {
     backend: 'wasm',
@@ -32,10 +66,19 @@ export interface BackendChoice {
   readonly note: string;
   /** Why the better candidates were not used. */
   readonly skipped: readonly { pkg: string | null; reason: string }[];
+  /** The device of a probed backend (the WebGPU adapter). */
+  readonly device?: BackendDevice;
+  /** What the backend's package said when it registered (kernels it added…). */
+  readonly notes?: readonly string[];
+  /** Lets a probed backend's device go when the application is done with it (a no-op for the others). */
+  release(): void;
 }
 
 export interface SelectBackendOptions {
-  /** Only try these packages / backend names (e.g. `['wasm']`, `['cpu']`). */
+  /**
+   * Only try these packages / backend names (e.g. `['wasm']`, `['cpu']`). A probed backend named here is used on a
+   * software device too (`['webgpu']` runs WebGPU on llvmpipe).
+   */
   readonly only?: readonly string[];
   /** Called for each candidate that fails, for logging. */
   readonly onSkip?: (pkg: string | null, reason: string) => void;
@@ -48,14 +91,37 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     (c) => !options.only || options.only.some((o) => o === c.backend || o === c.pkg),
   );
   for (const c of candidates) {
+    let probe: BackendProbe | undefined;
     try {
-      if (c.pkg) await importOptional(c.pkg);
+      const mod = c.pkg ? await importOptional(c.pkg) : undefined;
+      let notes: readonly string[] | undefined;
+      if (c.probe) {
+        probe = await (mod as { probeBackend(): Promise<BackendProbe> }).probeBackend();
+        const named = options.only?.some((o) => o === c.backend || o === c.pkg) ?? false;
+        if (probe.device.software && !named) {
+          throw new Error(
+            `software adapter '${probe.device.name}' (runs on the CPU): used only when asked for by name ` +
+              `(PEFT_BACKEND=${c.backend} with the peft command)`,
+          );
+        }
+        notes = await probe.use();
+      }
       if (!tf.findBackendFactory(c.backend)) throw new Error(`package loaded but backend '${c.backend}' is not registered`);
       const ok = await tf.setBackend(c.backend);
       if (!ok || tf.getBackend() !== c.backend) throw new Error(`backend '${c.backend}' failed to initialise`);
       await tf.ready();
-      return { backend: c.backend, pkg: c.pkg, note: c.note, skipped };
+      const found = probe;
+      return {
+        backend: c.backend,
+        pkg: c.pkg,
+        note: c.note,
+        skipped,
+        ...(found ? { device: found.device } : {}),
+        ...(notes ? { notes } : {}),
+        release: () => found?.release(),
+      };
     } catch (e) {
+      probe?.release();
       const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       skipped.push({ pkg: c.pkg, reason });
       options.onSkip?.(c.pkg, reason);

@@ -1,17 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Optional fused kernels. An accelerator (such as @peft/blas) may register these kernel names into a TensorFlow.js
- * backend; models and methods call them when the active backend has them and compose the same function from tfjs
- * ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used inside a
- * custom gradient, never differentiated by tfjs itself.
+ * Optional fused kernels. An accelerator (such as @peft/blas or @peft/webgpu) may register these kernel names into a
+ * TensorFlow.js backend; models and methods call them when the active backend has them and compose the same function
+ * from tfjs ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used
+ * inside a custom gradient, never differentiated by tfjs itself.
  *
  * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
  * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
+ * - `PeftSoftmaxCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 }`, attrs `{ labelSmoothing: ε }` →
+ *   [r, 2] float32, per row: logsumexp_j z_j, and the smoothed cross-entropy lse − (1 − ε)·z_y − ε·mean_j z_j.
+ * - `PeftSoftmaxCrossEntropyGrad`: inputs `{ logits [r, V], lse [r], labels [r] int32, weights [r] }`, attrs
+ *   `{ labelSmoothing: ε }` → [r, V] float32: (exp(z − lse) − (1 − ε)·[j = y] − ε/V)·w, the loss's gradient per unit
+ *   upstream gradient (the LM loss's two passes over the [rows, vocabulary] logits).
  */
 export const FusedKernelNames = {
   geluTanh: 'PeftGeluTanh',
   geluTanhGrad: 'PeftGeluTanhGrad',
+  softmaxCrossEntropy: 'PeftSoftmaxCrossEntropy',
+  softmaxCrossEntropyGrad: 'PeftSoftmaxCrossEntropyGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernelNames)[keyof typeof FusedKernelNames];
@@ -22,6 +29,6 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
 }
 
 /** Runs a registered fused kernel on the active backend (check {@link hasFusedKernel} first). */
-export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap): tf.Tensor {
-  return tf.engine().runKernel(name, inputs) as tf.Tensor;
+export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
 }

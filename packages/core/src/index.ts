@@ -15,4 +15,5 @@ export * from './adapter-file.js';
 export * from './tuned.js';
 export * from './backend.js';
 export * from './fused-kernels.js';
+export { valuesAtHand } from './host-values.js';
 export { writeFileAtomic } from './io.js';

@@ -242,14 +242,17 @@ export function typedArrayToEntry(
   return { dtype, shape: [...shape], data };
 }
 
-/** Reads tensors' values (synchronously) and encodes them; float tensors as `floatDtype` (F32 unless asked). */
-export function tensorsToEntries(
+/**
+ * Reads tensors' values and encodes them; float tensors as `floatDtype` (F32 unless asked). Asynchronous: a GPU
+ * backend (WebGPU outside a browser) can only hand its data back that way.
+ */
+export async function tensorsToEntries(
   tensors: Record<string, tf.Tensor>,
   floatDtype: 'F32' | 'F16' | 'BF16' = 'F32',
-): Map<string, SafetensorsEntry> {
+): Promise<Map<string, SafetensorsEntry>> {
   const out = new Map<string, SafetensorsEntry>();
   for (const [name, t] of Object.entries(tensors)) {
-    const values = t.dataSync() as Float32Array | Int32Array;
+    const values = (await t.data()) as Float32Array | Int32Array;
     out.set(name, typedArrayToEntry(values, t.shape, t.dtype === 'float32' ? floatDtype : 'I64'));
   }
   return out;

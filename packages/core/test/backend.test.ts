@@ -7,11 +7,20 @@ describe('selectBackend', () => {
     await tf.setBackend('cpu');
   });
 
-  it('skips tfjs-node(-gpu) when not installed, says why, and picks wasm before cpu', async () => {
+  it('skips tfjs-node(-gpu) when not installed, takes no software WebGPU adapter unasked, says why, picks wasm before cpu', async () => {
     const skipped: string[] = [];
     const choice = await selectBackend({ onSkip: (pkg) => skipped.push(String(pkg)) });
-    expect(skipped).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
-    expect(choice.skipped.map((s) => s.reason)).toEqual(['not installed', 'not installed']);
+    if (choice.backend === 'webgpu') {
+      // a machine with a GPU: WebGPU is taken on hardware only
+      expect(choice.device?.software).toBe(false);
+      choice.release();
+      return;
+    }
+    expect(skipped).toEqual(['@tensorflow/tfjs-node-gpu', '@peft/webgpu', '@tensorflow/tfjs-node']);
+    const reasons = choice.skipped.map((s) => s.reason);
+    expect([reasons[0], reasons[2]]).toEqual(['not installed', 'not installed']);
+    // this machine's WebGPU: Mesa's llvmpipe (refused: software), or no adapter / no Dawn at all
+    expect(reasons[1]).toMatch(/^software adapter '.+' \(runs on the CPU\): used only when asked for by name|^Dawn found no WebGPU adapter|^Dawn for Node/);
     expect(choice.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]));

@@ -94,8 +94,8 @@ describe('safetensors round trips', () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
     const w = tf.tensor2d([[1.5, -2], [3.25, 1e-3]]);
     const ids = tf.tensor1d([5, 7], 'int32');
-    await writeSafetensorsFile(join(dir, 'a.safetensors'), tensorsToEntries({ w, ids }));
-    await writeSafetensorsFile(join(dir, 'b.safetensors'), tensorsToEntries({ w }, 'F16'));
+    await writeSafetensorsFile(join(dir, 'a.safetensors'), await tensorsToEntries({ w, ids }));
+    await writeSafetensorsFile(join(dir, 'b.safetensors'), await tensorsToEntries({ w }, 'F16'));
     expect(readdirSync(dir).sort()).toEqual(['a.safetensors', 'b.safetensors']); // no temp files left
     const a = await readSafetensorsFile(join(dir, 'a.safetensors'));
     expect(a.tensors.get('w')!.dtype).toBe('F32');

@@ -4,9 +4,11 @@
 // use, ~500 MB, git-ignored). Uses the built packages: run `npm run build` (or tsup in core, attention-kernel and
 // this package) first.
 //
-//   node packages/models-gpt2-roberta/bench/decode.mjs [--backend wasm|cpu] [--context 256] [--new 40]
+//   node packages/models-gpt2-roberta/bench/decode.mjs [--backend wasm|cpu|webgpu] [--context 256] [--new 40] [--reduced 1]
 //
 // wasm is used when it loads; otherwise cpu with a smaller model (4 × 256, same vocab), which the output says.
+// --backend webgpu takes any adapter Dawn finds (a software one included) and reports it; --reduced 1 uses the smaller
+// model there too (a software adapter binds at most 128 MiB per buffer: GPT-2 small's token table is 154 MB).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -29,8 +31,11 @@ const newTokens = Number(args.new ?? 40);
 
 const fixtures = fileURLToPath(new URL('../../../test-fixtures/', import.meta.url));
 let backend;
+let adapter = null;
 try {
-  backend = (await selectBackend({ only: [args.backend ?? 'wasm'] })).backend;
+  const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
+  backend = choice.backend;
+  if (choice.device) adapter = { name: choice.device.name, vendor: choice.device.vendor, software: choice.device.software };
 } catch (e) {
   console.log(`# ${args.backend ?? 'wasm'} did not load (${e.message.split('\n')[0]}); falling back to cpu`);
   backend = (await selectBackend({ only: ['cpu'] })).backend;
@@ -38,9 +43,9 @@ try {
 
 let dir;
 let shape;
-if (backend === 'cpu') {
+if (backend === 'cpu' || args.reduced === '1') {
   dir = `${fixtures}gpt2-small-shaped/cpu-4x256`; // inside the git-ignored folder
-  shape = 'GPT-2-shaped but SMALLER for the pure-JS cpu backend: 4 layers × 256, 4 heads, vocab 50,257';
+  shape = `GPT-2-shaped but SMALLER (for ${backend === 'cpu' ? 'the pure-JS cpu backend' : 'a reduced run'}): 4 layers × 256, 4 heads, vocab 50,257`;
   if (!existsSync(`${dir}/model.safetensors`)) {
     await writeRandomGpt2Checkpoint(dir, { ...GPT2_SMALL_CONFIG, n_layer: 4, n_embd: 256, n_head: 4 }, HF_INIT_VALUES);
   }
@@ -59,18 +64,18 @@ const model = await loadGpt2(dir);
 const prompt = Array.from({ length: context }, (_, i) => (i * 7919 + 13) % 50257);
 const decode = (useCache, n) => generateGreedy(model, { inputIds: [prompt], maxNewTokens: n, useCache });
 
-decode(true, 2); // warm-up: kernels, the head's transposed table
-decode(false, 2);
-const time = (useCache) => {
+await decode(true, 2); // warm-up: kernels, the head's transposed table
+await decode(false, 2);
+const time = async (useCache) => {
   const t0 = performance.now();
-  const out = decode(useCache, newTokens);
+  const out = await decode(useCache, newTokens);
   return { seconds: (performance.now() - t0) / 1000, tokens: out.tokens[0] };
 };
-const cached = time(true);
-const full = time(false);
+const cached = await time(true);
+const full = await time(false);
 const same = cached.tokens.length === full.tokens.length && cached.tokens.every((t, i) => t === full.tokens[i]);
 
-console.log(`backend: ${backend}`);
+console.log(`backend: ${backend}${adapter ? ` on ${adapter.name}${adapter.software ? ' (a software adapter)' : ''}` : ''}`);
 console.log(`model: ${shape}`);
 console.log(`context ${context} tokens, ${newTokens} new tokens, batch 1`);
 console.log(`with KV cache:        ${cached.seconds.toFixed(2)} s (${(cached.seconds / newTokens * 1000).toFixed(0)} ms/token)`);
@@ -80,4 +85,4 @@ console.log(`same tokens: ${same}`);
 console.log(`tensors alive: ${tf.memory().numTensors}`);
 model.dispose();
 if (!same) process.exitCode = 1;
-console.log(JSON.stringify({ backend, model: shape, context, new_tokens: newTokens, cached_s: cached.seconds, recompute_s: full.seconds, speedup: full.seconds / cached.seconds, same_tokens: same }));
+console.log(JSON.stringify({ backend, model: shape, context, new_tokens: newTokens, cached_s: cached.seconds, recompute_s: full.seconds, speedup: full.seconds / cached.seconds, same_tokens: same, adapter }));

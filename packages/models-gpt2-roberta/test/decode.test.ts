@@ -22,10 +22,10 @@ describe('greedy decoding with a key/value cache', () => {
   });
   afterAll(() => model.dispose());
 
-  function withProbe<T>(probe: ProbeOptions | undefined, f: () => T): T {
+  async function withProbe<T>(probe: ProbeOptions | undefined, f: () => T | Promise<T>): Promise<T> {
     if (probe) model.useMethod(probeInstance(model.spec, probe));
     try {
-      return f();
+      return await f();
     } finally {
       if (probe) {
         model.method?.dispose();
@@ -41,11 +41,11 @@ describe('greedy decoding with a key/value cache', () => {
     ['every site at once', { linear: true, perQuery: true, shared: 2, afterOutput: true, outputs: true }],
   ];
   for (const [name, probe] of methods) {
-    it(`emits exactly the tokens of full recomputation at every step: ${name}`, () => {
-      withProbe(probe, () => {
+    it(`emits exactly the tokens of full recomputation at every step: ${name}`, async () => {
+      await withProbe(probe, async () => {
         const opts = { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 10 };
-        const cached = generateGreedy(model, opts);
-        const full = generateGreedy(model, { ...opts, useCache: false });
+        const cached = await generateGreedy(model, opts);
+        const full = await generateGreedy(model, { ...opts, useCache: false });
         expect(cached.tokens).toEqual(full.tokens);
         expect(cached.tokens.map((t) => t.length)).toEqual([10, 10, 10]);
         // the rows are not all the same sequence (the test would be weak otherwise)
@@ -54,18 +54,18 @@ describe('greedy decoding with a key/value cache', () => {
     });
   }
 
-  it('a left-padded row decodes as it does alone', () => {
-    withProbe({ perQuery: true, shared: 2, afterOutput: true }, () => {
-      const batched = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 10 });
+  it('a left-padded row decodes as it does alone', async () => {
+    await withProbe({ perQuery: true, shared: 2, afterOutput: true }, async () => {
+      const batched = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 10 });
       for (let b = 0; b < PROMPTS.length; b++) {
-        const alone = generateGreedy(model, { inputIds: [PROMPTS[b]!], tokenTypeIds: [TYPES[b]!], maxNewTokens: 10 });
+        const alone = await generateGreedy(model, { inputIds: [PROMPTS[b]!], tokenTypeIds: [TYPES[b]!], maxNewTokens: 10 });
         expect(batched.tokens[b]).toEqual(alone.tokens[0]);
       }
     });
   });
 
-  it('the cache gives the hidden states of the full forward pass (to 1e-5)', () => {
-    withProbe({ linear: true, perQuery: true, shared: 2, afterOutput: true, outputs: true, positionOffset: 1 }, () => {
+  it('the cache gives the hidden states of the full forward pass (to 1e-5)', async () => {
+    await withProbe({ linear: true, perQuery: true, shared: 2, afterOutput: true, outputs: true, positionOffset: 1 }, () => {
       const ids = tf.tensor2d([PROMPTS[0]!], undefined, 'int32');
       const full = model.forward({ inputIds: ids });
       const first = model.forward({ inputIds: tf.slice(ids, [0, 0], [1, 5]) as tf.Tensor2D, useCache: true });
@@ -78,12 +78,12 @@ describe('greedy decoding with a key/value cache', () => {
     });
   });
 
-  it('stops a row at its first stop token, which is not kept, and decodes 40 tokens by default', () => {
-    const free = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES });
+  it('stops a row at its first stop token, which is not kept, and decodes 40 tokens by default', async () => {
+    const free = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES });
     expect(free.tokens.map((t) => t.length)).toEqual([40, 40, 40]);
     expect(free.finishReason).toEqual(['length', 'length', 'length']);
     const stop = free.tokens[1]![4]!;
-    const stopped = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, stopTokens: [stop] });
+    const stopped = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, stopTokens: [stop] });
     for (let b = 0; b < PROMPTS.length; b++) {
       const at = free.tokens[b]!.indexOf(stop);
       if (at < 0) {
@@ -98,19 +98,19 @@ describe('greedy decoding with a key/value cache', () => {
     expect(stopped.tokens[1]!.length).toBeLessThanOrEqual(4);
   });
 
-  it('new tokens continue the last prompt token type unless told otherwise (spec §7.2)', () => {
-    const dflt = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8 });
-    const explicit = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8, newTokenTypeIds: [652, 652, 652] });
-    const other = generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8, newTokenTypeIds: 600 });
+  it('new tokens continue the last prompt token type unless told otherwise (spec §7.2)', async () => {
+    const dflt = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8 });
+    const explicit = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8, newTokenTypeIds: [652, 652, 652] });
+    const other = await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 8, newTokenTypeIds: 600 });
     expect(explicit.tokens).toEqual(dflt.tokens);
     expect(other.tokens).not.toEqual(dflt.tokens);
   });
 
-  it('leaks no tensors', () => {
-    generateGreedy(model, { inputIds: PROMPTS, maxNewTokens: 2 }); // warm-up (the head's transposed table)
+  it('leaks no tensors', async () => {
+    await generateGreedy(model, { inputIds: PROMPTS, maxNewTokens: 2 }); // warm-up (the head's transposed table)
     const before = tf.memory().numTensors;
-    generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 5 });
-    generateGreedy(model, { inputIds: PROMPTS, maxNewTokens: 5, useCache: false });
+    await generateGreedy(model, { inputIds: PROMPTS, tokenTypeIds: TYPES, maxNewTokens: 5 });
+    await generateGreedy(model, { inputIds: PROMPTS, maxNewTokens: 5, useCache: false });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

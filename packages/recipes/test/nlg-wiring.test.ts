@@ -62,11 +62,11 @@ describe('NLG wiring on the tiny GPT-2 fixture (inducer + LoRA)', () => {
     });
     expect(counts.get(12)).toBe(counts.get(2));
     expect(losses.slice(-3).reduce((a, b) => a + b)).toBeLessThan(losses.slice(0, 3).reduce((a, b) => a + b)); // the same 3 examples every step
-    const ppl = perplexity(model, split, 2);
+    const ppl = await perplexity(model, split, 2);
     expect(ppl.value).toBeGreaterThan(1);
     expect(Number.isFinite(ppl.value)).toBe(true);
     const prompts = loadWebnlgJson(fx('webnlg-mini.json')).slice(0, 2).map((e) => buildWebnlgSequence(tok, e.triples, [], false));
-    const hyps = decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg, { maxNewTokens: 5 });
+    const hyps = await decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg, { maxNewTokens: 5 });
     expect(hyps.length).toBe(2);
 
     const dir = mkdtempSync(join(tmpdir(), 'peft-nlg-'));
@@ -83,7 +83,7 @@ describe('NLG wiring on the tiny GPT-2 fixture (inducer + LoRA)', () => {
       const loaded = await loadAdapter(dir, other);
       const got = [...loaded.instance.params.entries(), ...other.extraTrainables().entries()];
       for (const [n, v] of got) expect(Buffer.from((v.dataSync() as Float32Array).buffer).equals(Buffer.from((want[n] as Float32Array).buffer))).toBe(true);
-      expect(perplexity(other, split, 2).value).toBeCloseTo(ppl.value, 4);
+      expect((await perplexity(other, split, 2)).value).toBeCloseTo(ppl.value, 4);
       loaded.dispose();
       other.dispose();
       expect(tf.memory().numTensors).toBeLessThanOrEqual(before);

@@ -100,17 +100,17 @@ describe('schedules', () => {
 });
 
 describe('clipping and losses', () => {
-  it('clips by global norm as torch does (coef = max/(norm+1e-6), only when < 1)', () => {
+  it('clips by global norm as torch does (coef = max/(norm+1e-6), only when < 1)', async () => {
     const g = [tf.tensor1d([3]), tf.tensor1d([0, 4])];
-    const { grads, norm } = clipByGlobalNorm(g, 1);
+    const { grads, norm } = await clipByGlobalNorm(g, 1);
     expect(norm).toBeCloseTo(5, 6);
     expect(grads[1]!.dataSync()[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
-    const small = clipByGlobalNorm(g, 10);
+    const small = await clipByGlobalNorm(g, 10);
     expect(small.grads[0]!.dataSync()[0]).toBe(3);
     tf.dispose([...g, ...grads, ...small.grads]);
   });
 
-  it('shifted LM loss with label smoothing equals the per-position formula; −100 skipped', () => {
+  it('shifted LM loss with label smoothing equals the per-position formula; −100 skipped', async () => {
     const V = 4;
     const logitsArr = Array.from({ length: 2 * 3 * V }, (_, i) => Math.sin(i * 1.3) * 2);
     const labelsArr = [-100, 2, 1, -100, 3, -100];
@@ -128,7 +128,7 @@ describe('clipping and losses', () => {
     }
     const l = shiftedLmLoss(logits, labels, eps);
     expect(l.dataSync()[0]).toBeCloseTo(sum / 3, 5);
-    const p = shiftedLmNllSum(logits, labels);
+    const p = await shiftedLmNllSum(logits, labels);
     expect(p.count).toBe(3);
     expect(p.nllSum).toBeCloseTo(nll, 4);
     tf.dispose([logits, labels, l]);

@@ -40,8 +40,11 @@ export interface GreedyResult {
  *
  * Rows are left-padded to a common length T; pad keys are masked and each row's positions count its real tokens
  * only (0, 1, … like an unpadded run), so a row decodes as it would alone, up to float rounding.
+ *
+ * Asynchronous: each step reads the chosen tokens back with `data()`, the one way every backend (WebGPU in Node
+ * included) can hand device data to JavaScript.
  */
-export function generateGreedy(model: Gpt2Model, options: GreedyOptions): GreedyResult {
+export async function generateGreedy(model: Gpt2Model, options: GreedyOptions): Promise<GreedyResult> {
   const prompts = options.inputIds;
   const rows = prompts.length;
   if (rows === 0) throw new ConfigError('inputIds', 'needs at least one prompt');
@@ -102,8 +105,12 @@ export function generateGreedy(model: Gpt2Model, options: GreedyOptions): Greedy
       });
       disposeCache(cache);
       cache = next.cache;
-      const chosen = Array.from(next.choice.dataSync());
-      next.choice.dispose();
+      let chosen: number[];
+      try {
+        chosen = Array.from(await next.choice.data());
+      } finally {
+        next.choice.dispose();
+      }
       for (let b = 0; b < rows; b++) {
         const tok = chosen[b]!;
         if (!done[b]) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError } from '@peft/core';
+import { ConfigError, FusedKernelNames, ShapeError, hasFusedKernel, runFusedKernel, valuesAtHand } from '@peft/core';
 import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
 import type { Gpt2Model } from '../gpt2/model.js';
 
@@ -21,7 +21,9 @@ export interface LmLossOptions {
 
 /**
  * The shifted causal LM loss of GPT-2 with its tied head: position t predicts labels[t + 1]; labels of −100 are
- * ignored; the mean is over the remaining targets (0 when there are none, where PyTorch gives NaN).
+ * ignored; the mean is over the remaining targets (0 when there are none, where PyTorch gives NaN). Targets and their
+ * weights are made on the backend from `labels` (no read back); labels outside [0, V) and not −100 are an error where
+ * their values are at hand (`valuesAtHand`).
  *
  * hidden [B, n, d] (the model's `hidden`), labels [B, n] int32. Computed in row chunks under a custom gradient, so the
  * [N, V] logits never exist at once and no gather needs a gradient (the backward recomputes each chunk's logits:
@@ -38,31 +40,58 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
   if (labels.shape[0] !== b || labels.shape[1] !== n) throw new ShapeError('labels', [b, n], labels.shape);
   if (labels.dtype !== 'int32') throw new ConfigError('labels', `must be an int32 tensor, got ${labels.dtype}`);
   const vocab = model.vocabSize;
-  const targets = Array.from((labels.dataSync() as Int32Array).filter((_, i) => i % n !== 0)); // labels[:, 1:]
-  let count = 0;
-  for (const [i, y] of targets.entries()) {
-    if (y === IGNORE_INDEX) continue;
-    if (y < 0 || y >= vocab) throw new ConfigError('labels', `value ${y} (shifted index ${i}) is outside [0, ${vocab}) and is not -100`);
-    count++;
+  const host = valuesAtHand(labels);
+  if (host) {
+    for (let i = 0, k = 0; i < host.length; i++) {
+      if (i % n === 0) continue; // labels[:, 1:]
+      const y = host[i]!;
+      if (y !== IGNORE_INDEX && (y < 0 || y >= vocab)) throw new ConfigError('labels', `value ${y} (shifted index ${k}) is outside [0, ${vocab}) and is not -100`);
+      k++;
+    }
   }
   const rows = b * (n - 1);
-  if (rows === 0 || count === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
+  if (rows === 0) return tf.tidy(() => tf.mul(tf.sum(hidden), 0) as tf.Scalar);
 
   const embedding = model.embedding;
   const kernel = embedding.headKernel(); // [d, V0], made outside the gradient scope
   const table = embedding.frozenTable(); // [V0, d]
   const added = embedding.addedRows; // [k, d] | null
   const v0 = embedding.frozenVocabSize;
-  const safeTargets = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : y)), 'int32'); // [N]
-  const weights = tf.tensor1d(targets.map((y) => (y === IGNORE_INDEX ? 0 : 1 / count)), 'float32'); // [N]
+  // [N] each: the shifted targets (−100 → 0) and their weights 1/count (0 where ignored; all 0 when none is scored)
+  const [safeTargets, weights] = tf.tidy(() => {
+    const shifted = tf.reshape(tf.slice(labels, [0, 1], [b, n - 1]), [rows]);
+    const scored = tf.notEqual(shifted, IGNORE_INDEX);
+    const valid = tf.cast(scored, 'float32');
+    const count = tf.maximum(tf.sum(valid), 1);
+    return [tf.where(scored, shifted, tf.zerosLike(shifted)) as tf.Tensor1D, tf.div(valid, count) as tf.Tensor1D];
+  });
 
   const chunkLogits = (h: tf.Tensor2D, a: tf.Tensor2D | null): tf.Tensor2D => {
     const frozen: tf.Tensor2D = tf.matMul(h, kernel); // [r, V0]
     return a ? (tf.concat([frozen, tf.matMul(h, a, false, true)], 1) as tf.Tensor2D) : frozen;
   };
+  // @peft/core's fused kernels for the two passes over each chunk, where the backend has them (@peft/webgpu)
+  const fused = hasFusedKernel(FusedKernelNames.softmaxCrossEntropy) && hasFusedKernel(FusedKernelNames.softmaxCrossEntropyGrad);
+  const smoothing = { labelSmoothing: eps };
+  /** Per row of a chunk: [r] logsumexp and [r] loss lse − (1 − ε)·z_y − ε·mean z. */
+  const rowStats = (z: tf.Tensor2D, y: tf.Tensor1D): { lse: tf.Tensor1D; rowLoss: tf.Tensor1D } => {
+    if (fused) {
+      const s = runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: z, labels: y }, smoothing); // [r, 2]
+      const [lse, rowLoss] = tf.unstack(s, 1) as [tf.Tensor1D, tf.Tensor1D];
+      return { lse, rowLoss };
+    }
+    const r = z.shape[0];
+    const lse = tf.logSumExp(z, 1) as tf.Tensor1D; // [r]
+    const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
+    return { lse, rowLoss: tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)) as tf.Tensor1D };
+  };
   /** ∂loss/∂z for one chunk, per unit dy: (softmax(z) − ((1 − ε)·onehot(y) + ε/V))·w, w = 1/count or 0. */
   const unitGradient = (z: tf.Tensor2D, lse: tf.Tensor | null, y: tf.Tensor1D, w: tf.Tensor1D): tf.Tensor2D =>
     tf.tidy(() => {
+      if (fused) {
+        const l = lse ?? rowStats(z, y).lse;
+        return runFusedKernel(FusedKernelNames.softmaxCrossEntropyGrad, { logits: z, lse: l, labels: y, weights: w }, smoothing) as tf.Tensor2D;
+      }
       const p = lse ? tf.exp(tf.sub(z, tf.reshape(lse, [-1, 1]))) : tf.softmax(z);
       const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
       return tf.mul(tf.sub(p, target), tf.reshape(w, [-1, 1])) as tf.Tensor2D;
@@ -83,9 +112,7 @@ export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2
         const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
         const w = tf.slice(weights, [start], [r]);
-        const lse = tf.logSumExp(z, 1); // [r]
-        const picked = tf.gather(tf.reshape(z, [-1]), tf.add(tf.range(0, r * vocab, vocab, 'int32'), y)); // z[i, y_i], forward only
-        const rowLoss = tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(z, 1), eps)); // [r]
+        const { lse, rowLoss } = rowStats(z, y); // [r] each
         const sum = tf.add(total, tf.sum(tf.mul(rowLoss, w))) as tf.Scalar;
         return [sum, keepGrads ? unitGradient(z, lse, y, w) : null] as const;
       });

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ForwardContext } from '@peft/core';
+import { valuesAtHand, type ForwardContext } from '@peft/core';
 import { customOp } from './tidy.js';
 
-/** A dropout mask as plain values (0 or 1/keep), outside the tfjs engine. */
-interface StoredMask {
-  readonly shape: number[];
-  readonly values: Float32Array;
-}
+/**
+ * A recorded dropout mask: its values on the host where the backend reads them synchronously (cpu, wasm: the
+ * heap-limited wasm backend keeps its memory for activations), else the tensor itself (WebGPU in Node, which reads
+ * the GPU back only asynchronously), kept until the custom op has saved it.
+ */
+type StoredMask = { readonly shape: number[]; readonly values: Float32Array } | tf.Tensor;
 
 /**
  * A context that draws each dropout mask from `base` (applied to ones, so x·mask is bit-identical to base.dropout(x))
- * and records its values, so a recomputation can replay exactly the same masks. The values are held as JavaScript
- * arrays: tensors made inside a custom op's forward and kept past it would count as a leak to tfjs' kernel checks.
+ * and records it, so a recomputation can replay exactly the same masks.
  */
 class RecordingContext implements ForwardContext {
   readonly training: boolean;
@@ -22,23 +22,30 @@ class RecordingContext implements ForwardContext {
   dropout<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
     const mask = this.base.dropout(tf.onesLike(x), rate);
-    this.masks.push({ shape: [...mask.shape], values: mask.dataSync() as Float32Array });
+    const values = valuesAtHand(mask);
+    this.masks.push(values ? { shape: [...mask.shape], values: values as Float32Array } : tf.keep(mask));
     return tf.mul(x, mask) as T;
+  }
+  /** The masks held as tensors (to hand to `save`, then to dispose). */
+  tensors(): tf.Tensor[] {
+    return this.masks.filter((m): m is tf.Tensor => m instanceof tf.Tensor);
   }
 }
 
-/** Replays the masks a {@link RecordingContext} drew, in the same order. */
+/** Replays the masks a {@link RecordingContext} drew, in the same order (tensor masks from `saved`, in order). */
 class ReplayContext implements ForwardContext {
   private next = 0;
+  private nextSaved = 0;
   constructor(
     readonly training: boolean,
     private readonly masks: readonly StoredMask[],
+    private readonly saved: readonly tf.Tensor[],
   ) {}
   dropout<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
     const mask = this.masks[this.next++];
     if (!mask) throw new Error('gradient checkpointing: the recomputation asked for more dropout masks than the forward drew');
-    return tf.mul(x, tf.tensor(mask.values, mask.shape, 'float32')) as T;
+    return tf.mul(x, mask instanceof tf.Tensor ? this.saved[this.nextSaved++]! : tf.tensor(mask.values, mask.shape, 'float32')) as T;
   }
 }
 
@@ -62,14 +69,19 @@ export function checkpointed(
 ): tf.Tensor3D {
   const op = customOp(([x], save) => {
     const recording = new RecordingContext(ctx);
-    const value = block(x as tf.Tensor3D, recording, [...constants]);
-    save([x!, ...constants]); // kept only when a tape records
+    let value: tf.Tensor3D;
+    try {
+      value = block(x as tf.Tensor3D, recording, [...constants]);
+      save([x!, ...constants, ...recording.tensors()]); // copies, kept only when a tape records
+    } finally {
+      tf.dispose(recording.tensors());
+    }
     return {
       value,
       gradFunc: (dy, saved) => {
         const xs = saved[0] as tf.Tensor3D;
         const kept = saved.slice(1, 1 + constants.length);
-        const replay = new ReplayContext(ctx.training, recording.masks);
+        const replay = new ReplayContext(ctx.training, recording.masks, saved.slice(1 + constants.length));
         const engine = tf.engine() as unknown as {
           state: { activeTape: unknown };
           gradients: (f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor, allowNoGradients: boolean) => { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };

@@ -20,7 +20,7 @@ import { checkpointed, checkpointsLayer } from '../nn/checkpoint.js';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
-import { robertaPositionIds } from './positions.js';
+import { checkDerivedPositions, robertaPositionIds } from './positions.js';
 
 /** The frozen weights of a RoBERTa encoder with its classification head. */
 export interface RobertaWeights {
@@ -110,7 +110,7 @@ export class RobertaModel implements TunableModel {
     const c = this.config;
     const ctx = input.ctx ?? EVAL_CONTEXT;
     const [b, n] = input.inputIds.shape;
-    checkIds(input.inputIds, 'inputIds', c.vocabSize);
+    const ids = checkIds(input.inputIds, 'inputIds', c.vocabSize);
     if (input.tokenTypeIds) checkIds(input.tokenTypeIds, 'tokenTypeIds', c.typeVocabSize, [b, n]);
     if (input.positionIds) checkIds(input.positionIds, 'positionIds', c.maxPositions, [b, n]);
     if (input.attentionMask && (input.attentionMask.shape[0] !== b || input.attentionMask.shape[1] !== n)) {
@@ -118,7 +118,7 @@ export class RobertaModel implements TunableModel {
     }
     return tidyObject((): RobertaForwardOutput => {
       const positions = input.positionIds ?? robertaPositionIds(input.inputIds, c.padTokenId); // [B, n]
-      if (!input.positionIds) checkIds(positions, 'positionIds (from the padding index)', c.maxPositions);
+      if (!input.positionIds && ids) checkDerivedPositions(ids, n, c.padTokenId, c.maxPositions);
       const types = input.tokenTypeIds ?? tf.zeros([b, n], 'int32');
       const w = this.weights;
       const summed = tf.addN([

@@ -1,24 +1,28 @@
-import { selectBackend } from '@peft/core';
+import { selectBackend, type BackendChoice } from '@peft/core';
 
 /**
- * Picks the TensorFlow.js backend for a command that computes (the CLI picks; the packages never do) and logs which:
- * the fastest installed of tfjs-node-gpu, tfjs-node, wasm, cpu, or those named in PEFT_BACKEND (comma-separated).
- * On wasm and cpu it also installs the optional @peft/blas kernels unless PEFT_BLAS=0.
+ * The backend of a `peft` command: the fastest that loads (@peft/core's order: tfjs-node-gpu, WebGPU on a hardware
+ * adapter, tfjs-node, wasm, cpu), or those named in PEFT_BACKEND (comma-separated; `webgpu` there also takes a
+ * software adapter). Logs the choice, the WebGPU adapter when there is one, why each better backend was skipped, and
+ * the kernels in use; on wasm and cpu it enables @peft/blas.
  */
-export async function useBackend(log: (line: string) => void): Promise<void> {
-  const only = process.env.PEFT_BACKEND ? process.env.PEFT_BACKEND.split(',') : undefined;
+export async function useBackend(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
+  const only = env.PEFT_BACKEND ? env.PEFT_BACKEND.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const choice = await selectBackend(only ? { only } : {});
-  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}`);
-  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend));
+  log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${choice.note}${only ? ` [PEFT_BACKEND=${only.join(',')}]` : ''}`);
+  for (const s of choice.skipped) log(`  skipped ${s.pkg ?? 'built-in'}: ${s.reason}`);
+  for (const line of choice.notes ?? []) log(line);
+  if (choice.backend === 'wasm' || choice.backend === 'cpu') log(await useNativeKernels(choice.backend, env));
+  return choice;
 }
 
 /**
  * The optional @peft/blas accelerator (its own GEMM or the system BLAS, native elementwise, fused and copy kernels)
  * for the wasm and cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log, which names the
- * GEMM in use.
+ * GEMM in use (@peft/blas reads PEFT_BLAS_GEMM itself when it loads).
  */
-async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
-  if (process.env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+async function useNativeKernels(backend: 'wasm' | 'cpu', env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
   let blas: typeof import('@peft/blas');
   try {
     const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
@@ -34,7 +38,10 @@ async function useNativeKernels(backend: 'wasm' | 'cpu'): Promise<string> {
 
 /** The environment variables the commands read, for `peft --help`. */
 export const ENVIRONMENT_HELP = `Environment:
-  PEFT_BACKEND=wasm|cpu|tensorflow|…   use only these TensorFlow.js backends (comma-separated; default: the fastest installed
-                                       of tfjs-node-gpu, tfjs-node, wasm, cpu)
+  PEFT_BACKEND=webgpu|wasm|cpu|…       use only these TensorFlow.js backends (comma-separated; default: the fastest installed
+                                       of tfjs-node-gpu, webgpu on a hardware adapter, tfjs-node, wasm, cpu); webgpu named
+                                       here also runs on a software adapter (llvmpipe)
   PEFT_BLAS=0                          do not load the optional @peft/blas native kernels on wasm/cpu
-  PEFT_BLAS_GEMM=own                   run @peft/blas's own GEMM even where OpenBLAS / Accelerate is built in beside it`;
+  PEFT_BLAS_GEMM=own                   run @peft/blas's own GEMM even where OpenBLAS / Accelerate is built in beside it
+  PEFT_WEBGPU_FUSED=0                  do not register @peft/webgpu's fused kernels (to measure them)
+  PEFT_WEBGPU_API=vulkan,opengl        the graphics APIs Dawn tries for WebGPU, in order`;

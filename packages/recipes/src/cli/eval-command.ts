@@ -70,9 +70,9 @@ async function evalWebnlg(o: EvalOptions): Promise<Record<string, number | strin
     if (!(model instanceof Gpt2Model)) throw new UsageError('eval webnlg needs a GPT-2 model');
     const limit = model.config.nPositions - 32;
     const validEx = loadWebnlgJson(dev).map((e) => buildWebnlgSequence(tok, e.triples, e.target)).filter((x) => x.inputIds.length <= limit).slice(0, validN);
-    const ppl = perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
+    const ppl = await perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
-    const hyps = decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
+    const hyps = await decodePrompts(model, tok, entries.map((e) => buildWebnlgSequence(tok, e.triples, [], false)), STOP_TOKENS.webnlg);
     return { 'validation perplexity': ppl.value, ...scoreWebnlgSubset(hyps, entries.map((e) => [...e.references]), entries.map((e) => e.category)) };
   } finally {
     dispose();
@@ -95,8 +95,8 @@ async function evalNlu(task: 'sst2' | 'mnli', o: EvalOptions): Promise<Record<st
     const load = task === 'sst2' ? loadSst2 : loadMnli;
     const split = (file: string, n: number) =>
       classifierSplit(load(file).slice(0, n).map((e) => buildGlueInput(tok, e, { maxLength: length, padTo: length })), tok.tokenToId('<pad>') ?? 1);
-    const out: Record<string, number> = { accuracy: accuracyOf(model, split(valid, limit), 16).value };
-    if (task === 'mnli' && files.test) out['accuracy (mismatched)'] = accuracyOf(model, split(requireFile(join(data, files.test), 'MNLI mismatched file'), Infinity), 16).value;
+    const out: Record<string, number> = { accuracy: (await accuracyOf(model, split(valid, limit), 16)).value };
+    if (task === 'mnli' && files.test) out['accuracy (mismatched)'] = (await accuracyOf(model, split(requireFile(join(data, files.test), 'MNLI mismatched file'), Infinity), 16)).value;
     return out;
   } finally {
     dispose();

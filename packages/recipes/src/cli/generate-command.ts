@@ -47,9 +47,9 @@ async function generate(o: GenerateOptions): Promise<string[]> {
           return { subject: parts[0]!, property: parts[1]!, object: parts[2]! };
         }), [], false),
       );
-      return decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
+      return await decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
     }
-    return decodePrompts(model, tok, [buildCoqaSequence(tok, o.story!, o.question, [], { withEos: false })], STOP_TOKENS.coqa);
+    return await decodePrompts(model, tok, [buildCoqaSequence(tok, o.story!, o.question, [], { withEos: false })], STOP_TOKENS.coqa);
   } finally {
     dispose();
   }

@@ -9,7 +9,7 @@ export function loopSteps<B extends { readonly batchSize: number; readonly lengt
   loopBase: LoopBase,
   trainable: Trainable<B>,
   split: { readonly size: number; batch(indices: readonly number[]): B },
-  validate: () => Validation,
+  validate: () => Validation | Promise<Validation>,
 ): Prepared['trainSteps'] {
   return (o) =>
     trainLoop({

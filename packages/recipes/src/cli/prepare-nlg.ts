@@ -85,9 +85,9 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
     trainSteps: loopSteps(loopBase, trainable, train, () => perplexity(model, valid, Math.max(batchSize, 8))),
     ...(s.task === 'webnlg'
       ? {
-          trainingSubsetBleu: () => {
+          trainingSubsetBleu: async () => {
             const prompts = trainEntries.map((e) => buildWebnlgSequence(tok, e.triples, [], false));
-            const hyps = decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
+            const hyps = await decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
             return { bleu: scoreWebnlgSubset(hyps, trainEntries.map((e) => [...e.references])).BLEU!, entries: trainEntries.length, examples: trainEx.length, sample: hyps[0] ?? '' };
           },
         }
@@ -97,10 +97,10 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
       await saveTaskEmbeddings(model, dir);
     },
     evaluate: async (outDir) => {
-      const metrics: Record<string, number | string> = { 'validation perplexity (last)': perplexity(model, valid, Math.max(batchSize, 8)).value };
+      const metrics: Record<string, number | string> = { 'validation perplexity (last)': (await perplexity(model, valid, Math.max(batchSize, 8))).value };
       if (testPrompts && testPrompts.prompts.length) {
         log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
-        const hyps = decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
+        const hyps = await decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
         writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
         if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs, testPrompts.categories));
         else {

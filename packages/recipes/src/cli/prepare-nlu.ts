@@ -47,8 +47,8 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
     trainSteps: loopSteps(loopBase, trainable, train, () => accuracyOf(model, valid, Math.max(batchSize, 16))),
     saveAdapter: (dir) => tuned.save(dir),
     evaluate: async () => {
-      const m: Record<string, number | string> = { accuracy: accuracyOf(model, valid, Math.max(batchSize, 16)).value };
-      if (mm) m['accuracy (mismatched)'] = accuracyOf(model, classifierSplit(mm, pad, 'batch'), 16).value;
+      const m: Record<string, number | string> = { accuracy: (await accuracyOf(model, valid, Math.max(batchSize, 16))).value };
+      if (mm) m['accuracy (mismatched)'] = (await accuracyOf(model, classifierSplit(mm, pad, 'batch'), 16)).value;
       return m;
     },
     dispose: () => {

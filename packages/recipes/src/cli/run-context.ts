@@ -67,7 +67,7 @@ export interface Prepared {
    * WebNLG: BLEU of greedy decodes of the training entries the run fits, against the targets it trains on (what the
    * demo scores before and after training to show the adapter learned the subset).
    */
-  readonly trainingSubsetBleu?: () => TrainingSubsetBleu;
+  readonly trainingSubsetBleu?: () => Promise<TrainingSubsetBleu>;
   /** Parameters of the method (trained, stored) and of the base model; `extraTrained`: the task-token rows (NLG). */
   readonly parameters: ParameterCounts;
   readonly skipped: number;

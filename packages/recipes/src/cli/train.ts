@@ -54,7 +54,7 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
     log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}; parameters ${describeCounts(counts)}`);
     const jsonl = new JsonlLog(join(dir, 'train.jsonl'));
     if (!s.resume) writeFileSync(jsonl.path, '');
-    const subsetBefore = s.scoreTrainingSubset && !s.resume ? scoreSubset(prepared, log, 'before training') : undefined;
+    const subsetBefore = s.scoreTrainingSubset && !s.resume ? await scoreSubset(prepared, log, 'before training') : undefined;
     let progress: Progress | null = null;
     const result = await prepared.trainSteps({
       checkpointDir: dir,
@@ -82,7 +82,7 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
       .map((r) => ({ step: r.step as number, value: r[recipe.metric] as number }));
     const metrics = await prepared.evaluate(dir);
     if (s.scoreTrainingSubset) {
-      const after = scoreSubset(prepared, log, 'after training');
+      const after = await scoreSubset(prepared, log, 'after training');
       if (after) {
         if (subsetBefore) metrics[`training-subset BLEU before training`] = subsetBefore.bleu;
         metrics[`training-subset BLEU after training`] = after.bleu;
@@ -152,9 +152,9 @@ export function describeCounts(c: ParameterCounts): string {
 }
 
 /** Scores the training subset, when the task can; logs and returns the score. */
-function scoreSubset(prepared: Prepared, log: (l: string) => void, when: string): TrainingSubsetBleu | undefined {
+async function scoreSubset(prepared: Prepared, log: (l: string) => void, when: string): Promise<TrainingSubsetBleu | undefined> {
   if (!prepared.trainingSubsetBleu) return undefined;
-  const r = prepared.trainingSubsetBleu();
+  const r = await prepared.trainingSubsetBleu();
   log(`BLEU on the ${r.entries} training entries (${r.examples} examples) ${when}: ${r.bleu.toFixed(2)}; first decode: "${r.sample}"`);
   return r;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EVAL_CONTEXT, entryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type ForwardContext, type TunedModel } from '@peft/core';
+import { EVAL_CONTEXT, entryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type ForwardContext, type SafetensorsEntry, type TunedModel } from '@peft/core';
 import { generateGreedy, lmLoss, type Gpt2Model } from '@peft/models-gpt2-roberta';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -65,7 +65,7 @@ export function nlgTrainable(model: Gpt2Model, tuned: TunedModel, labelSmoothing
 }
 
 /** Validation perplexity exp(mean NLL) over all labelled tokens of a split (per-batch means weighted by label count). */
-export function perplexity(model: Gpt2Model, split: PaddedSplit<LmExample, LmBatch>, batchSize: number, limit = Infinity): Validation {
+export async function perplexity(model: Gpt2Model, split: PaddedSplit<LmExample, LmBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
   let nll = 0;
   let count = 0;
   for (const idx of sequentialBatches(Math.min(split.size, limit), batchSize)) {
@@ -75,22 +75,25 @@ export function perplexity(model: Gpt2Model, split: PaddedSplit<LmExample, LmBat
       const { hidden, labels } = lmHidden(model, batch, EVAL_CONTEXT);
       return lmLoss(model, hidden, labels);
     });
-    nll += mean.dataSync()[0]! * batch.labelCount;
+    try {
+      nll += (await mean.data())[0]! * batch.labelCount;
+    } finally {
+      mean.dispose();
+    }
     count += batch.labelCount;
-    mean.dispose();
   }
   const mean = count ? nll / count : NaN;
   return { name: 'perplexity', value: Math.exp(mean), higherIsBetter: false, extra: { nll: mean, tokens: count } };
 }
 
 /** Greedy decoding of prompts (spec §8.1): stops at the task's special tokens, at most 40 new tokens, text without them. */
-export function decodePrompts(
+export async function decodePrompts(
   model: Gpt2Model,
   tok: NlgTokenizer,
   prompts: readonly LmExample[],
   stopTokens: readonly string[],
   options: { batchSize?: number; maxNewTokens?: number } = {},
-): string[] {
+): Promise<string[]> {
   const stops = stopTokens.map((t) => requireTokenId(tok, t));
   const out: string[] = [];
   const bs = options.batchSize ?? 8;
@@ -104,7 +107,7 @@ export function decodePrompts(
       out.push(...chunk.map(() => ''));
       continue;
     }
-    const r = generateGreedy(model, {
+    const r = await generateGreedy(model, {
       inputIds: chunk.map((p) => p.inputIds),
       tokenTypeIds: chunk.map((p) => p.tokenTypeIds),
       stopTokens: stops,
@@ -120,7 +123,8 @@ export function decodePrompts(
 export async function saveTaskEmbeddings(model: Gpt2Model, dir: string): Promise<void> {
   const rows = model.extraTrainables().entries();
   if (!rows.length) return;
-  const entries = new Map(rows.map(([n, v]) => [n, typedArrayToEntry(v.dataSync() as Float32Array, v.shape, 'F32')]));
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const [n, v] of rows) entries.set(n, typedArrayToEntry((await v.data()) as Float32Array, v.shape, 'F32'));
   await writeSafetensorsFile(join(dir, TASK_EMBEDDINGS_FILE), entries, { format: 'peft-task-embeddings' });
 }
 

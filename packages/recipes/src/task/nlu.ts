@@ -26,19 +26,22 @@ export function nluTrainable(model: RobertaModel, tuned: TunedModel): Trainable<
 }
 
 /** Predicted labels (argmax) of a split, in order. */
-export function predictLabels(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): number[] {
+export async function predictLabels(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<number[]> {
   const out: number[] = [];
   for (const idx of sequentialBatches(Math.min(split.size, limit), batchSize)) {
     const batch = split.batch(idx);
     const arg = tf.tidy(() => tf.argMax(logitsOf(model, batch, EVAL_CONTEXT), -1));
-    out.push(...(arg.dataSync() as Int32Array));
-    arg.dispose();
+    try {
+      out.push(...((await arg.data()) as Int32Array));
+    } finally {
+      arg.dispose();
+    }
   }
   return out;
 }
 
-export function accuracyOf(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Validation {
-  const pred = predictLabels(model, split, batchSize, limit);
+export async function accuracyOf(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
+  const pred = await predictLabels(model, split, batchSize, limit);
   let right = 0;
   pred.forEach((p, i) => (right += p === split.examples[i]!.label ? 1 : 0));
   return { name: 'accuracy', value: pred.length ? right / pred.length : NaN, higherIsBetter: true, extra: { examples: pred.length } };

@@ -48,9 +48,8 @@ export class AdamW {
     }
     if (!(config.eps > 0)) throw new ConfigError('adamw.eps', `must be positive, got ${config.eps}`);
     if (!(config.weightDecay >= 0)) throw new ConfigError('adamw.weightDecay', `must be ≥ 0, got ${config.weightDecay}`);
-    // (tidy frees the zeros each variable is made from; the variable keeps the data, and dispose() frees it)
-    this.m = params.map(([n, p]) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw.m.${n}#${uid()}`)));
-    this.v = params.map(([n, p]) => tf.tidy(() => tf.variable(tf.zerosLike(p), false, `adamw.v.${n}#${uid()}`)));
+    this.m = params.map(([n, p]) => zeroVariable(p, `adamw.m.${n}#${uid()}`));
+    this.v = params.map(([n, p]) => zeroVariable(p, `adamw.v.${n}#${uid()}`));
   }
 
   /** One update with gradients in the order of `params` (not disposed here) and learning rate `lr`. */
@@ -83,4 +82,12 @@ export class AdamW {
 let counter = 0;
 function uid(): number {
   return counter++;
+}
+
+/** A non-trainable variable of p's shape, all zeros (the zeros it is made from are let go: the variable holds the data). */
+function zeroVariable(p: tf.Tensor, name: string): tf.Variable {
+  const zeros = tf.zerosLike(p);
+  const v = tf.variable(zeros, false, name);
+  zeros.dispose();
+  return v;
 }

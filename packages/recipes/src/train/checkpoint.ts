@@ -29,11 +29,11 @@ export interface LoopState {
  */
 export async function writeCheckpoint(dir: string, optimizer: AdamW, state: LoopState): Promise<void> {
   const entries = new Map<string, SafetensorsEntry>();
-  optimizer.params.forEach(([name, p], i) => {
-    entries.set(`param/${name}`, typedArrayToEntry(p.dataSync() as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_m/${name}`, typedArrayToEntry(optimizer.m[i]!.dataSync() as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_v/${name}`, typedArrayToEntry(optimizer.v[i]!.dataSync() as Float32Array, p.shape, 'F32'));
-  });
+  for (const [i, [name, p]] of optimizer.params.entries()) {
+    entries.set(`param/${name}`, typedArrayToEntry((await p.data()) as Float32Array, p.shape, 'F32'));
+    entries.set(`adam_m/${name}`, typedArrayToEntry((await optimizer.m[i]!.data()) as Float32Array, p.shape, 'F32'));
+    entries.set(`adam_v/${name}`, typedArrayToEntry((await optimizer.v[i]!.data()) as Float32Array, p.shape, 'F32'));
+  }
   await writeSafetensorsFile(join(dir, CHECKPOINT_FILE), entries, {
     format: 'peft-train-checkpoint',
     state: JSON.stringify(state),

@@ -149,13 +149,16 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
         let sum: tf.Tensor[] | null = null;
         let lossSum = 0;
         let tokens = 0;
-        micro.forEach((indices, j) => {
+        for (const [j, indices] of micro.entries()) {
           const batch = o.data.batch(indices);
           tokens += o.data.tokens?.(batch) ?? 0;
           const ctx = trainingContext(o.seed, state.step * accum + j);
           const { value, grads } = tf.variableGrads(() => o.trainable.loss(batch, ctx), vars);
-          lossSum += value.dataSync()[0]!;
-          value.dispose();
+          try {
+            lossSum += (await value.data())[0]!; // asynchronously: a GPU backend reads back no other way
+          } finally {
+            value.dispose();
+          }
           const g = vars.map((v) => grads[v.name] ?? tf.zerosLike(v)); // a variable the loss does not reach gets 0
           if (sum === null) sum = g;
           else {
@@ -163,14 +166,14 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
             sum = prev.map((s, k) => tf.add(s, g[k]!));
             tf.dispose([...prev, ...g]);
           }
-        });
+        }
         const summed = sum as unknown as tf.Tensor[];
         const mean = micro.length === 1 ? summed : summed.map((s) => tf.div(s, micro.length));
         if (mean !== summed) tf.dispose(summed);
         let gradNorm = NaN;
         let final = mean;
         if (o.maxGradNorm) {
-          const c = clipByGlobalNorm(mean, o.maxGradNorm);
+          const c = await clipByGlobalNorm(mean, o.maxGradNorm);
           gradNorm = c.norm;
           final = c.grads;
           tf.dispose(mean);

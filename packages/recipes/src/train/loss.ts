@@ -36,7 +36,7 @@ export function tokenCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, lab
 }
 
 /** Sum of NLL (no smoothing) over scored positions and their count, for exp(mean NLL) perplexity. */
-export function shiftedLmNllSum(logits: tf.Tensor3D, labels: tf.Tensor2D): { nllSum: number; count: number } {
+export async function shiftedLmNllSum(logits: tf.Tensor3D, labels: tf.Tensor2D): Promise<{ nllSum: number; count: number }> {
   const [s, c] = tf.tidy(() => {
     const [B, n, V] = logits.shape;
     const pred = tf.reshape(tf.slice(logits, [0, 0, 0], [B, n - 1, V]), [B * (n - 1), V]);
@@ -47,7 +47,9 @@ export function shiftedLmNllSum(logits: tf.Tensor3D, labels: tf.Tensor2D): { nll
     const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(pred), tf.oneHot(tf.cast(safe, 'int32'), V)), -1));
     return [tf.sum(tf.mul(nll, valid)), tf.sum(valid)];
   });
-  const out = { nllSum: s.dataSync()[0]!, count: c.dataSync()[0]! };
-  tf.dispose([s, c]);
-  return out;
+  try {
+    return { nllSum: (await s.data())[0]!, count: (await c.data())[0]! };
+  } finally {
+    tf.dispose([s, c]);
+  }
 }

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { FusedKernelNames } from '@peft/core';
+import { geluTanhValue } from '@peft/models-gpt2-roberta';
+import { registerWebgpuKernels, unregisterWebgpuKernels } from '@peft/webgpu';
+import { describe, expect, it } from 'vitest';
+import { deviceErrors, onBackend, webgpuForTests } from '../../../test/webgpu/backend.js';
+
+// Each of @peft/webgpu's kernels against the cpu backend, on the adapter Dawn finds (Mesa's llvmpipe on CI).
+const gpu = await webgpuForTests();
+
+/** Deterministic values in about [−scale, scale]. */
+const wave = (n: number, seed: number, scale = 3): Float32Array => Float32Array.from({ length: n }, (_, i) => scale * Math.sin(seed * 12.9898 + i * 78.233));
+
+/** f's result on `backend`, checking that nothing leaked and (on webgpu) that the device reported no error. */
+async function values(backend: string, f: () => tf.Tensor, { deviceErrorsExpected = false } = {}): Promise<tf.TypedArray> {
+  return onBackend(backend, async () => {
+    const before = tf.memory().numTensors;
+    const errors = deviceErrors().length;
+    const t = f();
+    const v = await t.data();
+    t.dispose();
+    expect(tf.memory().numTensors, `${backend}: tensors leaked`).toBe(before);
+    if (!deviceErrorsExpected) expect(deviceErrors().slice(errors), 'WebGPU device errors').toEqual([]);
+    return v;
+  });
+}
+
+describe.skipIf(!gpu.ready)(`@peft/webgpu kernels equal the cpu backend (${gpu.adapter ?? 'no adapter'})`, () => {
+  it("AddN: tfjs's own leaves its output unwritten past the storage-buffer limit; ours sums any count, bit for bit as cpu", async () => {
+    const limit = await onBackend('webgpu', () => (tf.backend() as unknown as { device: { limits: Record<string, number> } }).device.limits.maxStorageBuffersPerShaderStage!);
+    const count = limit + 9; // more inputs than one shader can bind
+    const make = (dtype: 'float32' | 'int32') => () =>
+      tf.tidy(() => tf.addN(Array.from({ length: count }, (_, k) => tf.tensor(dtype === 'int32' ? Int32Array.from(wave(15, k, 1000)) : wave(15, k), [3, 5], dtype))));
+    // tfjs's kernel: a validation error, and the sum is not there
+    unregisterWebgpuKernels();
+    const errorsBefore = deviceErrors().length;
+    const broken = await values('webgpu', make('float32'), { deviceErrorsExpected: true });
+    registerWebgpuKernels();
+    expect(deviceErrors().length, 'tfjs AddN over the limit raised no device error (fixed upstream? then ours may go)').toBeGreaterThan(errorsBefore);
+    const want = await values('cpu', make('float32'));
+    expect(Array.from(broken)).not.toEqual(Array.from(want));
+    // ours
+    const errors = deviceErrors().length;
+    for (const n of [1, 2, limit - 1, limit, count]) {
+      const sum = (backend: string) => values(backend, () => tf.tidy(() => tf.addN(Array.from({ length: n }, (_, k) => tf.tensor(wave(15, k), [3, 5])))));
+      expect(Array.from(await sum('webgpu')), `${n} inputs`).toEqual(Array.from(await sum('cpu')));
+    }
+    expect(Array.from(await values('webgpu', make('int32')))).toEqual(Array.from(await values('cpu', make('int32'))));
+    expect(deviceErrors().length).toBe(errors);
+  });
+
+  it('PeftGeluTanh and PeftGeluTanhGrad: float64 to 3e-6 and the composed cpu form to 4e-6, finite at ±80', async () => {
+    // Tolerances relative to 1 + |y|: float32, and WGSL's exp (3 + 2|x| ulp) inside tanh; tfjs's composed form on
+    // this backend has the same 2e-6 error (it uses the same tanh), cpu's has 1e-6.
+    const n = 4099; // not a multiple of the workgroup size
+    const xs = wave(n, 3, 9);
+    xs.set([0, -0, 1e-7, -1e-7, 80, -80, 15, -15, 4, -4]);
+    const dys = wave(n, 5, 2);
+    const S = Math.sqrt(2 / Math.PI);
+    const t64 = (x: number) => Math.tanh(S * (x + 0.044715 * x ** 3));
+    const gelu64 = (x: number) => 0.5 * x * (1 + t64(x));
+    const dgelu64 = (x: number) => 0.5 * (1 + t64(x)) + 0.5 * x * (1 - t64(x) ** 2) * S * (1 + 3 * 0.044715 * x * x);
+    const fused = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.geluTanh, { x: tf.tensor(xs) }) as tf.Tensor));
+    const dFused = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.geluTanhGrad, { x: tf.tensor(xs), dy: tf.tensor(dys) }) as tf.Tensor));
+    const composed = await values('cpu', () => tf.tidy(() => geluTanhValue(tf.tensor(xs))));
+    // dy·gelu'(x) by autodiff of the composed form on cpu
+    const dComposed = await values('cpu', () => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(geluTanhValue(x), tf.tensor(dys))))(tf.tensor(xs))));
+    for (let i = 0; i < n; i++) {
+      const x = xs[i]!;
+      expect(Number.isFinite(fused[i]!) && Number.isFinite(dFused[i]!), `x = ${x}`).toBe(true);
+      expect(Math.abs(fused[i]! - gelu64(x)), `gelu(${x})`).toBeLessThanOrEqual(3e-6 * (1 + Math.abs(gelu64(x))));
+      expect(Math.abs(dFused[i]! - dys[i]! * dgelu64(x)), `dgelu(${x})`).toBeLessThanOrEqual(3e-6 * (1 + Math.abs(dys[i]! * dgelu64(x))));
+      expect(Math.abs(fused[i]! - composed[i]!), `gelu(${x}) vs cpu`).toBeLessThanOrEqual(4e-6 * (1 + Math.abs(composed[i]!)));
+      expect(Math.abs(dFused[i]! - dComposed[i]!), `dgelu(${x}) vs cpu`).toBeLessThanOrEqual(4e-6 * (1 + Math.abs(dComposed[i]!)));
+    }
+    expect([fused[4], fused[5], dFused[4]]).toEqual([80, -0, dys[4]]);
+  });
+
+  it('PeftSoftmaxCrossEntropy and its gradient: the composed cpu formulas (2e-6), rows of 1,003 and 50,257, ε 0 and 0.1', async () => {
+    for (const [r, V] of [[5, 1003], [3, 50257]] as const) {
+      const z = wave(r * V, V, 8);
+      const y = Int32Array.from({ length: r }, (_, i) => (i * 7919 + 11) % V);
+      y[0] = V - 1;
+      const w = Float32Array.from({ length: r }, (_, i) => (i % 2 ? 0.25 : 0));
+      for (const eps of [0, 0.1]) {
+        const attrs = { labelSmoothing: eps };
+        const stats = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.softmaxCrossEntropy, { logits: tf.tensor2d(z, [r, V]), labels: tf.tensor1d(y, 'int32') }, attrs) as tf.Tensor));
+        const want = await values('cpu', () => tf.tidy(() => {
+          const logits = tf.tensor2d(z, [r, V]);
+          const lse = tf.logSumExp(logits, 1);
+          const picked = tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(y, 'int32'), V)), 1);
+          return tf.stack([lse, tf.sub(tf.sub(lse, tf.mul(picked, 1 - eps)), tf.mul(tf.mean(logits, 1), eps))], 1);
+        }));
+        for (let i = 0; i < 2 * r; i++) expect(Math.abs(stats[i]! - want[i]!), `V ${V} ε ${eps} stat ${i}`).toBeLessThanOrEqual(2e-6 * (1 + Math.abs(want[i]!)));
+        const lse = Float32Array.from({ length: r }, (_, i) => want[2 * i]!);
+        const grad = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.softmaxCrossEntropyGrad, { logits: tf.tensor2d(z, [r, V]), lse: tf.tensor1d(lse), labels: tf.tensor1d(y, 'int32'), weights: tf.tensor1d(w) }, attrs) as tf.Tensor));
+        const gWant = await values('cpu', () => tf.tidy(() => {
+          const p = tf.exp(tf.sub(tf.tensor2d(z, [r, V]), tf.reshape(tf.tensor1d(lse), [-1, 1])));
+          const target = tf.add(tf.mul(tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), V), 'float32'), 1 - eps), eps / V);
+          return tf.mul(tf.sub(p, target), tf.reshape(tf.tensor1d(w), [-1, 1]));
+        }));
+        let worst = 0;
+        for (let i = 0; i < r * V; i++) worst = Math.max(worst, Math.abs(grad[i]! - gWant[i]!));
+        expect(worst, `V ${V} ε ${eps}: gradient`).toBeLessThanOrEqual(2e-7); // |entries| ≤ 0.25
+        expect(gWant.some((g) => g !== 0)).toBe(true);
+      }
+    }
+  });
+});

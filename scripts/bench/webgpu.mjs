@@ -1,0 +1,68 @@
+// `npm run bench -- --backend webgpu`: the GPT-2-small-shaped training step and cached greedy decoding on WebGPU, side
+// by side with the CPU path (wasm + @peft/blas) in the same run, interleaved, and the adapter they ran on; and the step
+// on WebGPU without @peft/webgpu's fused kernels (GELU, LM loss), to show what they change.
+// Options: --reduced (4 layers × 256 wide, vocab 50,257, B 4 × T 64: what a software adapter can run — it binds at most
+// 128 MiB per buffer and GPT-2 small's token table is 154 MB), --rounds N, --steps N.
+// Prints the figures of this run; docs/performance.md records them with the card's name.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export function benchWebgpu(argv) {
+  const flag = (f) => argv.includes(f);
+  const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
+  const reduced = flag('--reduced');
+  const steps = +opt('--steps', reduced ? 4 : 4);
+  const rounds = +opt('--rounds', 2);
+  const shape = reduced ? ['layers=4', 'embd=256', 'heads=4', 'batch=4', 'seq=64'] : ['layers=12', 'batch=8', 'seq=128'];
+  const log = (s) => process.stderr.write(s + '\n');
+  const node = (script, args, label) => {
+    log(`· ${label}`);
+    const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    if (r.status !== 0 || !line) {
+      log(`  failed (exit ${r.status}): ${(r.stderr || '').split('\n').filter((l) => l && !/^(Warning|error: XDG| - While| {4}at )/.test(l)).slice(-3).join(' | ')}`);
+      return null;
+    }
+    return JSON.parse(line);
+  };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const k = Math.floor(s.length / 2);
+    return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+  };
+  const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.steps_s.slice(1) : r.steps_s)));
+
+  const gpu = [], unfused = [], cpu = [];
+  for (let r = 0; r < rounds; r++) {
+    const g = node('scripts/bench/peft-step.mjs', ['backend=webgpu', ...shape, `steps=${steps}`], `@peft step, webgpu (round ${r + 1}/${rounds})`);
+    if (g) gpu.push(g);
+    const u = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'fused=0', ...shape, `steps=${steps}`], `@peft step, webgpu without fused kernels (round ${r + 1}/${rounds})`);
+    if (u) unfused.push(u);
+    const layers = reduced ? 4 : 12;
+    const c = node('scripts/bench/peft-step.mjs', ['backend=wasm', 'blas=1', ...shape, `steps=${steps}`, `remat=${layers}`], `@peft step, wasm + @peft/blas (round ${r + 1}/${rounds})`);
+    if (c) cpu.push(c);
+  }
+  const decodeArgs = ['--json', ...(reduced ? ['--reduced', '1', '--context', '64', '--new', '16'] : [])];
+  const decodeGpu = node('packages/models-gpt2-roberta/bench/decode.mjs', ['--backend', 'webgpu', ...decodeArgs], 'cached vs recomputed greedy decoding, webgpu');
+  const decodeCpu = node('packages/models-gpt2-roberta/bench/decode.mjs', ['--backend', 'wasm', ...decodeArgs], 'cached vs recomputed greedy decoding, wasm');
+
+  const adapter = gpu[0]?.adapter ?? decodeGpu?.adapter;
+  const lines = [`\n@peft on WebGPU — ${new Date().toISOString()} — Node ${process.version}`];
+  lines.push(adapter
+    ? `adapter: ${adapter.name}${adapter.vendor ? ` (${adapter.vendor})` : ''}${adapter.software ? ' — a SOFTWARE adapter (the CPU rasterises): these are not GPU figures' : ''}`
+    : 'adapter: none (WebGPU did not start: see the failures above)');
+  const s = gpu[0]?.shape ?? cpu[0]?.shape;
+  if (s) lines.push(`\ntraining step, GPT-2-small-shaped${reduced ? ' REDUCED' : ''} (${s.layers} layers × ${s.embd}, ${s.heads} heads, vocab 50,257), B ${s.batch} × T ${s.seq}, inducer + LoRA, fwd + bwd + AdamW:`);
+  if (gpu.length) lines.push(`  webgpu              median ${pooled(gpu).toFixed(2)} s/step   peak RSS ${Math.max(...gpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
+  if (unfused.length) lines.push(`  webgpu, no fused    median ${pooled(unfused).toFixed(2)} s/step   (GELU and the LM loss composed from tfjs ops)`);
+  if (gpu.length && unfused.length) lines.push(`  fused kernels: ${(pooled(unfused) / pooled(gpu)).toFixed(2)}× faster step; losses ${gpu[0].loss.toFixed(5)} vs ${unfused[0].loss.toFixed(5)}`);
+  if (cpu.length) lines.push(`  wasm + @peft/blas   median ${pooled(cpu).toFixed(2)} s/step   peak RSS ${Math.max(...cpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
+  if (gpu.length && cpu.length) lines.push(`  ratio webgpu / wasm + blas: ${(pooled(gpu) / pooled(cpu)).toFixed(2)}× step time; losses ${gpu[0].loss.toFixed(5)} vs ${cpu[0].loss.toFixed(5)}`);
+  for (const [name, d] of [['webgpu', decodeGpu], ['wasm', decodeCpu]]) {
+    if (d) lines.push(`\ngreedy decoding on ${name}, ${d.new_tokens} new tokens after ${d.context}: cached ${d.cached_s.toFixed(2)} s, recomputed ${d.recompute_s.toFixed(2)} s, ${d.speedup.toFixed(1)}×; same tokens: ${d.same_tokens}`);
+  }
+  console.log(lines.join('\n'));
+  return { adapter, reduced, step: { webgpu: gpu, webgpuUnfused: unfused, wasm: cpu }, decode: { webgpu: decodeGpu, wasm: decodeCpu } };
+}
