@@ -2,6 +2,8 @@
 // `npm run bench`: every performance claim of @peft, measured side by side in one run on this machine, each goal
 // marked met or NOT met. Parts (all by default; `--only a,b` runs some, `--skip a,b` leaves some out):
 //   matmul   matmul throughput per backend (cpu, wasm, wasm + @peft/blas)
+//   gemm     @peft/blas's own GEMM against OpenBLAS on the training step's product forms, interleaved (goal ≥ 0.85×
+//            on one thread per CPU-second; the threaded wall clock beside it)
 //   threads  tfjs's threaded-SIMD wasm build in Node
 //   step     GPT-2-small-shaped training step (B 8 × T 128, inducer + LoRA, fwd + bwd + AdamW), @peft vs PyTorch,
 //            interleaved: step ratio, ratio to the FLOP floor (matmul FLOPs ÷ the measured GEMM peak), peak RSS
@@ -11,7 +13,9 @@
 //   decode   greedy decoding with a key/value cache, @peft vs PyTorch's cached decoding (and vs recomputing)
 //   roberta  RoBERTa-base MNLI step (B 32 × T 128) with and without block checkpointing, vs PyTorch
 //   webnlg   scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
-// Options: --quick (2 layers, fewer steps, a shorter scaling table), --rounds N, --steps N, --skip-torch, --json.
+// Options: --quick (2 layers, fewer steps, a shorter scaling table), --rounds N, --steps N, --skip-torch, --json,
+//          --skip-baseline (= --skip baseline), --gemm-step (the step also with @peft/blas forced to its own GEMM,
+//          PEFT_BLAS_GEMM=own, interleaved)
 // `--backend webgpu [--reduced]`: the step and decoding on WebGPU beside wasm + @peft/blas instead (scripts/bench/webgpu.mjs)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,9 +36,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
 const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
-const PARTS = ['matmul', 'threads', 'step', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg'];
+const PARTS = ['matmul', 'gemm', 'threads', 'step', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg'];
 const only = opt('--only', null)?.split(',');
-const skip = opt('--skip', '').split(',').filter(Boolean);
+const skip = [...opt('--skip', '').split(',').filter(Boolean), ...(flag('--skip-baseline') ? ['baseline'] : [])];
 for (const p of [...(only ?? []), ...skip]) if (!PARTS.includes(p)) throw new Error(`unknown part '${p}' (parts: ${PARTS.join(', ')})`);
 const want = (p) => (only ? only.includes(p) : true) && !skip.includes(p);
 const quick = flag('--quick');
@@ -48,9 +52,9 @@ const results = {};
 function log(s) {
   process.stderr.write(s + '\n');
 }
-function node(script, args, label) {
+function node(script, args, label, env = process.env) {
   log(`· ${label}`);
-  const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env });
   const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     log(`  failed (exit ${r.status}): ${(r.stderr || '').split('\n').filter(Boolean).slice(-3).join(' | ')}`);
@@ -95,15 +99,16 @@ const torchOk = !flag('--skip-torch') && (want('step') || want('scaling') || wan
 
 // 1. matmul, threaded wasm, and the GEMM peak every floor below is taken against
 if (want('matmul')) results.matmul = node('packages/blas/bench/matmul.mjs', ['--json'], 'matmul throughput by backend');
+if (want('gemm')) results.gemm = node('packages/blas/bench/gemm.mjs', ['--json'], "@peft/blas's own GEMM vs OpenBLAS");
 if (want('threads')) results.wasmThreads = node('scripts/bench/wasm-threads.mjs', [], "tfjs's threaded-SIMD wasm build in Node");
 const needPeak = want('step') || want('medium') || want('scaling');
 if (needPeak) results.peak = node('scripts/bench/gemm-peak.mjs', [], 'GEMM peak (@peft/blas, all threads)');
 if (needPeak && want('medium')) results.peakMedium = node('scripts/bench/gemm-peak.mjs', ['d=1024'], 'GEMM peak at d 1024');
 
 /** @peft's step as the `peft` command would run it (backend and rematerialised blocks from the memory estimate). */
-function peftStep(shape, extra, label) {
+function peftStep(shape, extra, label, env = process.env) {
   const s = stepSettings(shape);
-  return node('scripts/bench/peft-step.mjs', [`backend=${s.backend}`, `remat=${s.remat}`, `model=${shape.model}`, `batch=${shape.batch}`, `seq=${shape.seq}`, ...extra], `${label} (${s.backend} + @peft/blas, ${s.remat} blocks rematerialised)`);
+  return node('scripts/bench/peft-step.mjs', [`backend=${s.backend}`, `remat=${s.remat}`, `model=${shape.model}`, `batch=${shape.batch}`, `seq=${shape.seq}`, ...extra], `${label} (${s.backend} + @peft/blas, ${s.remat} blocks rematerialised)`, env);
 }
 const torchStep = (shape, extra, label) => python('scripts/bench/pytorch_step.py', [`model=${shape.model}`, `batch=${shape.batch}`, `seq=${shape.seq}`, 'threads=2', ...extra], label);
 
@@ -111,16 +116,20 @@ const torchStep = (shape, extra, label) => python('scripts/bench/pytorch_step.py
 if (want('step')) {
   const shape = { model: 'small', batch: 8, seq: 128, layers };
   const extra = [`layers=${layers}`, `steps=${steps}`];
-  const peftRuns = [], torchRuns = [];
+  const peftRuns = [], torchRuns = [], ownGemmRuns = [];
   for (let r = 0; r < rounds; r++) {
     const p = peftStep(shape, extra, `@peft step (round ${r + 1}/${rounds})`);
     if (p) peftRuns.push(p);
+    if (flag('--gemm-step') && results.gemm?.system) {
+      const o = peftStep(shape, extra, `@peft step, own GEMM (round ${r + 1}/${rounds})`, { ...process.env, PEFT_BLAS_GEMM: 'own' });
+      if (o) ownGemmRuns.push(o);
+    }
     if (torchOk) {
       const t = torchStep(shape, extra, `PyTorch step (round ${r + 1}/${rounds})`);
       if (t) torchRuns.push(t);
     }
   }
-  results.step = { layers, peft: summary(peftRuns), torch: summary(torchRuns) };
+  results.step = { layers, peft: summary(peftRuns), torch: summary(torchRuns), ownGemm: summary(ownGemmRuns) };
 }
 if (want('baseline')) {
   results.baseline = node('scripts/bench/peft-step.mjs', ['backend=wasm', 'blas=0', `layers=${layers}`, `remat=${layers}`, `steps=${Math.min(steps, 2)}`], '@peft step, stock wasm (before @peft/blas)');
@@ -182,6 +191,19 @@ if (results.matmul) {
   lines.push('\nmatmul GFLOP/s (median):');
   for (const r of results.matmul.rows) lines.push(`  ${r.form.padEnd(34)} cpu ${String(r.cpu).padStart(5)}  wasm ${String(r.wasm).padStart(5)}  wasm+blas ${String(r['wasm+blas']).padStart(5)}  (×${r['blas/wasm']})`);
 }
+if (results.matmul?.blas?.config) lines.push(`  @peft/blas: ${results.matmul.blas.config}`);
+if (results.gemm) {
+  const g = results.gemm;
+  const t = `${g.threads}t`;
+  lines.push(`\n@peft/blas's own GEMM (${g.own_isa}) vs ${g.system ?? 'no system BLAS built in'}, GFLOP/s over ${g.reps} interleaved reps — 1t: one thread, per CPU-second (median; the goal); ${t}: ${g.threads} threads, wall clock (fastest):`);
+  for (const r of g.rows) {
+    const vs = g.system
+      ? `  ${g.system} ${String(r[`${g.system} 1t`]).padStart(5)}  own/${g.system} ${r.ratio.toFixed(2)}× (goal ≥ ${g.goal}×: ${r.goal});  ${t}: own ${r[`own ${t}`]}, ${g.system} ${r[`${g.system} ${t}`]} (${r[`ratio ${t}`].toFixed(2)}×)`
+      : `;  ${t}: own ${r[`own ${t}`]}`;
+    lines.push(`  ${r.form.padEnd(36)} 1t: own ${String(r['own 1t']).padStart(5)}${vs};  own baseline path 1t ${r['own baseline 1t']}`);
+  }
+  if (!g.system) lines.push('  no ratio: this build has no system BLAS (install libopenblas-dev and rebuild @peft/blas to compare)');
+}
 if (results.wasmThreads) {
   const w = results.wasmThreads;
   lines.push(w.threaded.available
@@ -200,7 +222,8 @@ const s = results.step;
 if (s) {
   lines.push(`\ntraining step, GPT-2-small shape (${s.layers} layers), B 8 × T 128, inducer + LoRA trainable:`);
   const p = s.peft?.runs[0];
-  if (s.peft) lines.push(`  @peft  ${p.backend} + @peft/blas, ${p.remat} blocks rematerialised   median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${mb(s.peft.peak_rss_mb)}`);
+  if (s.peft) lines.push(`  @peft  ${p.backend} + @peft/blas, ${p.remat} blocks rematerialised   median ${s.peft.median_s.toFixed(2)} s/step   peak RSS ${mb(s.peft.peak_rss_mb)}   (GEMM: ${p.gemm ?? '?'})`);
+  if (s.ownGemm && s.peft) lines.push(`  @peft  same, PEFT_BLAS_GEMM=own                  median ${s.ownGemm.median_s.toFixed(2)} s/step   peak RSS ${mb(s.ownGemm.peak_rss_mb)}   (GEMM: ${s.ownGemm.runs[0].gemm}; ${(s.ownGemm.median_s / s.peft.median_s).toFixed(2)}× the step above)`);
   if (s.torch) lines.push(`  PyTorch ${s.torch.runs[0].threads} threads, OpenBLAS                  median ${s.torch.median_s.toFixed(2)} s/step   peak RSS ${mb(s.torch.peak_rss_mb)}`);
   if (s.peft && s.torch) {
     const ratio = s.peft.median_s / s.torch.median_s;

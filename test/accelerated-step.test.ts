@@ -1,17 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { attach, hasFusedKernel, FusedKernelNames, trainingContext } from '@peft/core';
-import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithAddon } from '../packages/blas/test/addon-gate.js';
 
-// A whole training step of the tiny GPT-2 with inducer + LoRA on wasm: with @peft/blas's kernels (OpenBLAS matmul,
-// fused GELU, native Tanh/Exp/Sum/Mean, copy-free Identity, native SplitV/Tile) the loss and every gradient equal
-// those of tfjs's own kernels, and the step leaks nothing.
+// A whole training step of the tiny GPT-2 with inducer + LoRA on wasm: with @peft/blas's kernels (the GEMM the build
+// and PEFT_BLAS_GEMM chose — own or system BLAS —, fused GELU, native Tanh/Exp/Sum/Mean, copy-free Identity, native
+// SplitV/Tile) the loss and every gradient equal those of tfjs's own kernels, and the step leaks nothing.
 const TINY_GPT2 = new URL('../test-fixtures/tiny-gpt2', import.meta.url).pathname;
 
-describe.skipIf(!blasAvailability().available)('a training step with @peft/blas equals one without', () => {
+describeWithAddon('a training step with @peft/blas equals one without', () => {
   afterAll(async () => {
     unregisterBlasKernels();
     await tf.setBackend('cpu');

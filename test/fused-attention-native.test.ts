@@ -1,17 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedKernelNames, hasFusedKernel } from '@peft/core';
-import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
-import { afterAll, describe, expect, it } from 'vitest';
+import { registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithAddon } from '../packages/blas/test/addon-gate.js';
 import { GRADIENT_CASES, compareGradients } from '../packages/attention-kernel/test/autodiff-reference.js';
 
 // The fused attention's custom gradient with @peft/blas's native PeftMaskedSoftmax / PeftMaskedSoftmaxGrad kernels
 // (registered into cpu and wasm) equals tfjs's autodiff through the plain composition (tfjs's own kernels), on every
 // configuration the models use.
-const available = blasAvailability().available;
-if (!available) console.warn(`native fused-attention tests skipped: ${blasAvailability().reason}`);
 
-describe.skipIf(!available)('fused attention with the native score kernels equals autodiff', () => {
+describeWithAddon('fused attention with the native score kernels equals autodiff', () => {
   afterAll(async () => {
     unregisterBlasKernels();
     await tf.setBackend('cpu');

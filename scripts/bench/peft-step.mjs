@@ -76,6 +76,7 @@ console.log(JSON.stringify({
   heads: model.config.nHead,
   batch: B,
   seq: T,
+  gemm: blas.gemm ?? null,
   remat: REMAT,
   notes: choice.notes ?? [],
   shape: { layers: model.config.nLayer, embd: model.config.nEmbd, heads: model.config.nHead, batch: B, seq: T },

@@ -45,6 +45,6 @@ for (const f of forms) {
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ blas: blasAvailability(), rows }));
 else {
-  console.log(`OpenBLAS: ${JSON.stringify(blasAvailability())}`);
+  console.log(`@peft/blas: ${JSON.stringify(blasAvailability())}`);
   console.table(rows);
 }

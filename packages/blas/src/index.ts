@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendFeatures, FusedKernelNames, declareBackendFeature, withdrawBackendFeature } from '@peft/core';
-import { loadAddon, type BlasAddon } from './addon.js';
+import { BackendFeatures, ConfigError, FusedKernelNames, declareBackendFeature, withdrawBackendFeature } from '@peft/core';
+import { loadAddon, type BlasAddon, type GemmName, type IsaName, type KernelInfo } from './addon.js';
 import { BinaryOp, binaryKernel } from './binary-kernels.js';
 import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './copy-kernels.js';
 import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
@@ -14,8 +14,10 @@ import { UNARY_KERNELS, unaryKernel } from './unary-kernels.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
- * - `BatchMatMul` backed by OpenBLAS's sgemm: every matmul form (transposed, batched, broadcast) at BLAS speed, where
- *   tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything else falls to a naive loop at ~2 GFLOP/s;
+ * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX2+FMA, NEON or baseline, picked by
+ *   the CPU), or the system BLAS (OpenBLAS, Accelerate) where the build found one: every matmul form (transposed,
+ *   batched, broadcast) at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything
+ *   else falls to a naive loop at ~2 GFLOP/s;
  * - `Sum` and `Mean` over leading or trailing axes, vectorised and on all cores (no transpose first);
  * - `Tanh` and `Exp`, vectorised and on all cores, and @peft/core's fused kernels (`PeftGeluTanh`,
  *   `PeftGeluTanhGrad`), which the models use when present;
@@ -26,8 +28,14 @@ export interface BlasStatus {
   readonly available: boolean;
   /** Why it is off, when it is. */
   readonly reason?: string;
-  /** OpenBLAS's build configuration and thread count. */
+  /** One line: the GEMM in use (and the one built in beside it), the vector path, the threads. */
   readonly config?: string;
+  /** The GEMM that runs the products: the addon's own, or the system BLAS built in. */
+  readonly gemm?: GemmName;
+  /** The vector path of the own kernels: avx2 (AVX2+FMA), neon, or baseline. */
+  readonly isa?: IsaName;
+  /** The system BLAS built in beside the own GEMM, or null where the build found none. */
+  readonly systemGemm?: 'openblas' | 'accelerate' | null;
   /** Backends whose kernels are now the addon's. */
   readonly registered: readonly string[];
   /** The kernel names registered into those backends. */
@@ -107,12 +115,37 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   return names;
 }
 
+/** Options of registerBlasKernels. `gemm` and `isa` apply to the whole process (the addon is one). */
+export interface BlasOptions {
+  backends?: readonly ('wasm' | 'cpu')[];
+  threads?: number;
+  /** On cpu, keep the C heap's pages warm (glibc's mallopt); default true. */
+  tuneAllocator?: boolean;
+  /** `own`: the addon's GEMM; `system`: the system BLAS built in (a ConfigError when the build found none). Default: as at load (PEFT_BLAS_GEMM). */
+  gemm?: 'own' | 'system';
+  /** `baseline` forces the plain vector path of the own kernels; `auto` the CPU's best. Default: as at load (PEFT_BLAS_ISA). */
+  isa?: 'auto' | 'baseline';
+}
+
+function status(addon: BlasAddon, registered: string[], kernels: string[]): BlasStatus {
+  const info: KernelInfo = addon.kernelInfo();
+  return { available: true, config: addon.config(), gemm: info.gemm, isa: info.isa, systemGemm: info.systemGemm, registered, kernels };
+}
+
 /** Registers the kernels into the given backends (default both); a no-op report when the addon is absent. */
-export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cpu')[]; threads?: number; tuneAllocator?: boolean } = {}): BlasStatus {
+export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
   const loaded = loadAddon();
   if (!('addon' in loaded)) return { available: false, reason: loaded.reason, registered: [] };
   const { addon } = loaded;
   if (options.threads) addon.setThreads(options.threads);
+  if (options.gemm || options.isa) {
+    const info = addon.kernelInfo();
+    const gemm = options.gemm ?? (info.gemm === 'own' ? 'own' : 'system');
+    if (gemm === 'system' && info.systemGemm === null) {
+      throw new ConfigError('gemm', '"system" asked for, but @peft/blas was built with its own GEMM only (the build found no OpenBLAS or Accelerate)');
+    }
+    addon.selectKernels(gemm, options.isa ?? (info.isa === 'baseline' ? 'baseline' : 'auto'));
+  }
   const registered: string[] = [];
   const kernels = new Set<string>();
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
@@ -125,10 +158,10 @@ export function registerBlasKernels(options: { backends?: readonly ('wasm' | 'cp
     // cpu tensors are JavaScript typed arrays: keep their pages warm in the C heap (src/native/allocator.c)
     if (backendName === 'cpu' && options.tuneAllocator !== false) addon.configureAllocator(256 * 2 ** 20);
   }
-  return { available: true, config: addon.config(), registered, kernels: [...kernels] };
+  return status(addon, registered, [...kernels]);
 }
 
-/** Puts tfjs's own kernels back and removes the fused ones. */
+/** Puts tfjs's own kernels back, removes the fused ones, and returns to the GEMM and vector path chosen at load. */
 export function unregisterBlasKernels(): void {
   for (const b of featured) withdrawBackendFeature(b, BackendFeatures.transposedMatMul);
   featured.clear();
@@ -141,14 +174,19 @@ export function unregisterBlasKernels(): void {
     if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
   }
   added.clear();
-}
-
-/** Whether the addon is built and loads, without registering anything. */
-export function blasAvailability(): { available: boolean; reason?: string; config?: string } {
   const loaded = loadAddon();
-  return 'addon' in loaded ? { available: true, config: loaded.addon.config() } : { available: false, reason: loaded.reason };
+  if ('addon' in loaded) loaded.addon.selectKernels(loaded.atLoad.gemm, loaded.atLoad.isa);
 }
 
+/** Whether the addon is built and loads, and which GEMM it runs, without registering anything. */
+export function blasAvailability(): Omit<BlasStatus, 'registered' | 'kernels'> {
+  const loaded = loadAddon();
+  if (!('addon' in loaded)) return { available: false, reason: loaded.reason };
+  const { registered: _r, kernels: _k, ...rest } = status(loaded.addon, [], []);
+  return rest;
+}
+
+export type { GemmName, IsaName } from './addon.js';
 export { reduceGeometry } from './reduce-kernels.js';
 export { broadcastGeometry, type BroadcastGeometry } from './binary-kernels.js';
 export { maskStrides } from './attention-kernels.js';

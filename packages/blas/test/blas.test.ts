@@ -3,8 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '@peft/core';
 import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const available = blasAvailability().available;
+import { describeWithAddon } from './addon-gate.js';
 
 function rand(shape: number[], seed: number): tf.Tensor {
   const rng = new Rng(seed);
@@ -25,7 +24,7 @@ const forms: [number[], number[], boolean, boolean][] = [
   [[1, 3, 6, 4], [2, 3, 4, 5], false, false], // batch broadcast finer than one operand: tfjs's own kernel
 ];
 
-describe.skipIf(!available)('@peft/blas registers an OpenBLAS BatchMatMul', () => {
+describeWithAddon('@peft/blas registers a native BatchMatMul', () => {
   afterAll(async () => {
     unregisterBlasKernels();
     await tf.setBackend('cpu');
@@ -75,15 +74,21 @@ describe.skipIf(!available)('@peft/blas registers an OpenBLAS BatchMatMul', () =
   });
 });
 
-describe('@peft/blas without the addon', () => {
-  it('reports whether it is available, with a reason when not', () => {
+describe('@peft/blas availability', () => {
+  it('reports whether it is available: the GEMM in use when it is, the build error when not', () => {
     const s = blasAvailability();
-    if (s.available) expect(s.config).toMatch(/OpenBLAS/);
-    else expect(s.reason).toMatch(/libopenblas-dev/);
+    if (s.available) {
+      expect(s.config).toMatch(/^GEMM: (own blocked GEMM|OpenBLAS|Apple Accelerate)/);
+      expect(['own', 'openblas', 'accelerate']).toContain(s.gemm);
+      expect(s.config).toContain(s.gemm === 'own' ? 'own blocked GEMM' : s.gemm === 'openblas' ? 'OpenBLAS' : 'Accelerate');
+    } else {
+      expect(s.reason).toMatch(/C compiler/);
+      expect(s.reason).toMatch(/build log|no build log/);
+    }
   });
 });
 
-describe.skipIf(!available)('@peft/blas native Tanh and Exp', () => {
+describeWithAddon('@peft/blas native Tanh and Exp', () => {
   afterAll(async () => {
     unregisterBlasKernels();
     await tf.setBackend('cpu');

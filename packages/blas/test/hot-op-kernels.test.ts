@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedKernelNames, Rng, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
-import { blasAvailability, broadcastGeometry, maskStrides, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { broadcastGeometry, maskStrides, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describeWithAddon } from './addon-gate.js';
 
 // The kernels that make tfjs's `cpu` backend usable for training (and help wasm): broadcast arithmetic, maps, row ops,
 // strided copies, and the fused loss and attention kernels, each against tfjs's own kernels or a float64 formula.
-const available = blasAvailability().available;
-if (!available) console.warn(`@peft/blas hot-op kernel tests skipped: ${blasAvailability().reason}`);
 
 function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   const rng = new Rng(seed);
@@ -53,7 +52,7 @@ describe('broadcast geometry', () => {
   });
 });
 
-describe.skipIf(!available)('@peft/blas hot-op kernels beside tfjs', () => {
+describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
   afterEach(() => unregisterBlasKernels());
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -285,7 +284,7 @@ describe.skipIf(!available)('@peft/blas hot-op kernels beside tfjs', () => {
   }
 });
 
-describe.skipIf(!available)('PeftDropoutMask', () => {
+describeWithAddon('PeftDropoutMask', () => {
   afterEach(() => unregisterBlasKernels());
   for (const backend of ['cpu', 'wasm'] as const) {
     it(`draws bit for bit the mask tfjs's seeded randomUniform + floor + scale gives, on ${backend}`, async () => {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedKernelNames, Rng, runFusedKernel } from '@peft/core';
-import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-
-const available = blasAvailability().available;
+import { registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { describeWithAddon } from './addon-gate.js';
 
 function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   const rng = new Rng(seed);
@@ -36,7 +35,7 @@ const geluGrad = (x: number) => {
   return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x);
 };
 
-describe.skipIf(!available)('@peft/blas kernels beside tfjs', () => {
+describeWithAddon('@peft/blas kernels beside tfjs', () => {
   afterEach(() => unregisterBlasKernels());
   afterAll(async () => {
     await tf.setBackend('cpu');

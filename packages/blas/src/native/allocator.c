@@ -3,8 +3,10 @@
 // kernel, so the next op's output faults every page in again — measured at several times the cost of the arithmetic
 // on a [1024, 768] tensor. Keeping blocks below 32 MiB (glibc's ceiling) on the heap and up to `trim` bytes of free
 // heap top reuses warm pages instead.
-#include <malloc.h>
 #include "common.h"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 // configureAllocator(trimBytes): mmap threshold 32 MiB (fixed), trim threshold trimBytes. Returns whether glibc took it.
 napi_value configure_allocator(napi_env env, napi_callback_info info) {

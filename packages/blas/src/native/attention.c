@@ -4,7 +4,6 @@
 //   optionally lse = logsumexp(s'') — or, for RoBERTa's λ quirk, lse and P_u over s' without the padding mask.
 //   backward: dS = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dlse·P_λ), P_λ = P_u if given, else P.
 // Composed from tfjs ops each direction was about eight passes and kept as many [B, H, n, m] tensors for the tape.
-#include <omp.h>
 #include "common.h"
 #include "fastmath.h"
 
@@ -127,6 +126,7 @@ napi_value masked_softmax(napi_env env, napi_callback_info info) {
   }
   if (rows == 0) return NULL;
   const int threads = rows * m > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {
@@ -170,6 +170,7 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info) {
   }
   if (rows == 0) return NULL;
   const int threads = rows * m > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

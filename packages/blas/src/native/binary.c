@@ -1,7 +1,6 @@
 // Broadcasting binary arithmetic (add, sub, mul, div) on float32: y = a ∘ b over an index box, each operand read
 // through its own strides (0 repeats it along that axis), y contiguous. The innermost axis is one vectorised loop
 // for each stride pattern (both contiguous, one repeated); rows are spread over the threads.
-#include <omp.h>
 #include "common.h"
 
 #define MAX_RANK 8
@@ -90,6 +89,7 @@ napi_value binary(napi_env env, napi_callback_info info) {
   const float *A = a + ao, *B = b + bo;
   float *Y = y + yo;
   const int threads = n > LIGHT_PARALLEL_MIN ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   if (rows >= 4 * threads) {
 #pragma omp parallel num_threads(threads)
     {

@@ -3,6 +3,7 @@
 #define PEFT_BLAS_COMMON_H
 #include <node_api.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CHECK(call)                                                                 \
@@ -19,11 +20,26 @@ int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *arg
 float *f32_view(napi_env env, napi_value v, size_t *length);
 int64_t get_i64(napi_env env, napi_value v);
 
-// Threads for every parallel region (OpenMP; OpenBLAS itself runs single-threaded). Set by setThreads.
+// OpenMP when the compiler has it (the build probes for it); otherwise one thread and these stand-ins.
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static inline int omp_get_thread_num(void) { return 0; }
+static inline int omp_get_num_threads(void) { return 1; }
+static inline int omp_get_max_threads(void) { return 1; }
+#endif
+
+// Threads for every parallel region (OpenMP; a system BLAS runs single-threaded inside). Set by setThreads.
 extern int max_threads;
-// Whether the CPU has AVX2 and FMA (the vectorised loops are compiled for both it and the baseline).
+// The vector paths in use, picked at load from the CPU's features and forceable to the baseline (selectKernels):
+// AVX2+FMA on x86-64 (the vectorised loops are compiled for both it and the baseline), NEON on arm64 (the GEMM).
 extern int use_avx2;
+extern int use_neon;
+#if defined(__x86_64__) || defined(__i386__)
 #define AVX2_FMA __attribute__((target("avx2,fma")))
+#else
+#define AVX2_FMA
+#endif
 
 // Elements above which a pass is spread over the threads. Memory-bound passes (add, copy, sum) gain little from a
 // second core and pay a wake-up per parallel region — on a loaded machine a whole scheduler slice (~20 ms measured);
@@ -51,5 +67,14 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info);
 // Reads a JS array of `rank` non-negative integers into out; 0 after throwing.
 int read_dims(napi_env env, napi_value arr, uint32_t rank, int64_t *out);
 void pick_elementwise_loops(void);
+
+// The GEMM (gemm.c): pick_gemm follows use_avx2/use_neon; gemm_select(1) runs the system BLAS (-1 when it is not
+// built in), gemm_select(0) the own GEMM; gemm_built names the system BLAS built in, or NULL.
+void pick_gemm(void);
+int gemm_select(int system);
+const char *gemm_built(void);
+const char *gemm_name(void);
+const char *gemm_isa(void);
+void gemm_describe(char *buf, size_t size);
 
 #endif

@@ -1,7 +1,6 @@
 // Elementwise kernels: own vectorisable exp and tanh (glibc's tanhf/expf are scalar calls), GPT-2's gelu_new and
 // its derivative, each loop compiled for AVX2+FMA and for the baseline and run on all threads.
 #include <math.h>
-#include <omp.h>
 #include "common.h"
 #include "fastmath.h"
 
@@ -58,12 +57,10 @@ typedef void (*binary_chunk)(const float *restrict, const float *restrict, float
 static unary_chunk exp_chunk = exp_chunk_base, tanh_chunk = tanh_chunk_base, gelu_chunk = gelu_chunk_base;
 static binary_chunk gelu_grad_chunk = gelu_grad_chunk_base;
 void pick_elementwise_loops(void) {
-  if (use_avx2) {
-    exp_chunk = exp_chunk_avx2;
-    tanh_chunk = tanh_chunk_avx2;
-    gelu_chunk = gelu_chunk_avx2;
-    gelu_grad_chunk = gelu_grad_chunk_avx2;
-  }
+  exp_chunk = use_avx2 ? exp_chunk_avx2 : exp_chunk_base;
+  tanh_chunk = use_avx2 ? tanh_chunk_avx2 : tanh_chunk_base;
+  gelu_chunk = use_avx2 ? gelu_chunk_avx2 : gelu_chunk_base;
+  gelu_grad_chunk = use_avx2 ? gelu_grad_chunk_avx2 : gelu_grad_chunk_base;
 }
 
 enum { OP_TANH = 0, OP_EXP = 1, OP_GELU_TANH = 2, OP_GELU_TANH_GRAD = 3, OP_GELU_ERF = 4, OP_GELU_ERF_GRAD = 5 };
@@ -71,6 +68,7 @@ enum { OP_TANH = 0, OP_EXP = 1, OP_GELU_TANH = 2, OP_GELU_TANH_GRAD = 3, OP_GELU
 // Splits [0, n) into one contiguous chunk per thread (a multiple of 16 elements, so vector loops stay aligned).
 static void run_chunks(int op, const float *x, const float *dy, float *y, int64_t n) {
   const int threads = n > HEAVY_PARALLEL_MIN ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;

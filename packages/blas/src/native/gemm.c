@@ -1,10 +1,68 @@
-// Batched single-precision GEMM through OpenBLAS (cblas_sgemm), threads by size.
-#include <cblas.h>
-#include <omp.h>
+// Batched single-precision GEMM: which implementation runs the products (the own GEMM for this CPU, or the system's
+// cblas where it was built in), and how a batch is split over the OpenMP threads.
+#include <stdio.h>
+#include <string.h>
 #include "common.h"
+#include "own-gemm.h"
+#include "system-gemm.h"
 
 // Products below this many multiply-adds run on one thread.
 #define SMALL_ITEM (int64_t)(4 << 20)
+
+static const own_gemm *own = &own_gemm_baseline;
+static int run_system = 0;
+
+void pick_gemm(void) {
+#if defined(__x86_64__)
+  own = use_avx2 ? &own_gemm_avx2 : &own_gemm_baseline;
+#elif defined(__aarch64__)
+  own = use_neon ? &own_gemm_neon : &own_gemm_baseline;
+#else
+  own = &own_gemm_baseline;
+#endif
+}
+
+const char *gemm_built(void) {
+#if defined(PEFT_SYSTEM_GEMM)
+  return system_gemm_name;
+#else
+  return NULL;
+#endif
+}
+
+int gemm_select(int system) {
+  if (system && !gemm_built()) return -1;
+  run_system = system;
+  return 0;
+}
+
+const char *gemm_name(void) {
+#if defined(PEFT_SYSTEM_GEMM)
+  if (run_system) return system_gemm_name;
+#endif
+  return "own";
+}
+
+const char *gemm_isa(void) { return run_system ? "" : own->name; }
+
+void gemm_describe(char *buf, size_t size) {
+#if defined(PEFT_SYSTEM_GEMM)
+  if (run_system) {
+    snprintf(buf, size, "%s, single-threaded inside (own %s also built in)", system_gemm_about(), own->about);
+    return;
+  }
+  snprintf(buf, size, "own blocked GEMM, %s (%s also built in)", own->about, system_gemm_about());
+#else
+  snprintf(buf, size, "own blocked GEMM, %s", own->about);
+#endif
+}
+
+static sgemm_fn current(void) {
+#if defined(PEFT_SYSTEM_GEMM)
+  if (run_system) return system_sgemm;
+#endif
+  return own->sgemm;
+}
 
 // sgemmBatched(a, aOffset, b, bOffset, c, cOffset, batch, m, n, k, transA, transB, strideA, strideB)
 // C[i] = op(A[i]) · op(B[i]) for i < batch, row-major; op(A) is m×k, op(B) is k×n, C is m×n.
@@ -35,19 +93,18 @@ napi_value sgemm_batched(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "peft_blas: operand out of the bounds of its Float32Array");
     return NULL;
   }
-  const int lda = ta ? (int)m : (int)k;
-  const int ldb = tb ? (int)k : (int)n;
+  const sgemm_fn gemm = current();
+  const int64_t lda = ta ? m : k;
+  const int64_t ldb = tb ? k : n;
   // Threads by size: waking threads costs more than a small product gains (a model of width 32 ran 1.8x slower with
   // them). Many small batch items: one item per thread. A large product: its rows (or columns, whichever are
-  // more) split in one block per thread, each block one single-threaded sgemm.
+  // more) split in one block per thread, each block one single-threaded GEMM.
   const int64_t item = m * n * k;
   const int threads = batch * item >= SMALL_ITEM ? max_threads : 1;
-  const CBLAS_TRANSPOSE opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
   if (batch >= threads || threads == 1) {
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (int64_t i = 0; i < batch; i++) {
-      cblas_sgemm(CblasRowMajor, opa, opb, (int)m, (int)n, (int)k, 1.0f, a + ao + i * sa, lda, b + bo + i * sb, ldb, 0.0f,
-                  c + co + i * m * n, (int)n);
+      gemm(ta, tb, m, n, k, a + ao + i * sa, lda, b + bo + i * sb, ldb, c + co + i * m * n, n);
     }
   } else {
     const int split_rows = m >= n;
@@ -62,12 +119,10 @@ napi_value sgemm_batched(napi_env env, napi_callback_info info) {
         if (hi > lo) {
           if (split_rows) {
             // rows lo..hi of op(A): A's rows (plain) or columns (transposed)
-            cblas_sgemm(CblasRowMajor, opa, opb, (int)(hi - lo), (int)n, (int)k, 1.0f, ta ? ai + lo : ai + lo * lda, lda,
-                        bi, ldb, 0.0f, ci + lo * n, (int)n);
+            gemm(ta, tb, hi - lo, n, k, ta ? ai + lo : ai + lo * lda, lda, bi, ldb, ci + lo * n, n);
           } else {
             // columns lo..hi of op(B): B's columns (plain) or rows (transposed)
-            cblas_sgemm(CblasRowMajor, opa, opb, (int)m, (int)(hi - lo), (int)k, 1.0f, ai, lda, tb ? bi + lo * ldb : bi + lo,
-                        ldb, 0.0f, ci + lo, (int)n);
+            gemm(ta, tb, m, hi - lo, k, ai, lda, tb ? bi + lo * ldb : bi + lo, ldb, ci + lo, n);
           }
         }
       }

@@ -2,7 +2,6 @@
 // m ≤ 8. They are bound by reading W once, which OpenBLAS's sgemm does poorly at m = 1 (it packs W first; the
 // transposed form read GPT-2's [50,257 × 768] head at ~3 GB/s). Here W streams once, all rows of x at a time, split
 // over the threads by output columns.
-#include <omp.h>
 #include <string.h>
 #include "common.h"
 
@@ -62,6 +61,7 @@ napi_value gemv(napi_env env, napi_callback_info info) {
   // reading W dominates; a second core adds bandwidth, but waking it costs more than a block's W takes to read on one
   // (a few MB: ~0.2 ms) whenever the machine is busy — threads only for W as large as an LM head (16 MB and up)
   const int threads = n * k >= ((int64_t)1 << 22) && n >= 64 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

@@ -3,7 +3,6 @@
 //   CrossEntropyLoss(label_smoothing=ε) per row);
 //   grad:  g[r, c] = w_r·(exp(z[r, c] − lse_r) − ε/V − (1 − ε)·[c = y_r]).
 // Composed from tfjs ops they were about twelve passes over a [rows, 50,257] block.
-#include <omp.h>
 #include "common.h"
 #include "fastmath.h"
 
@@ -79,6 +78,7 @@ napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
   const int32_t *y = (const int32_t *)(yf + yo);
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {
@@ -119,6 +119,7 @@ napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info) {
   const int32_t *y = (const int32_t *)(yf + yo);
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

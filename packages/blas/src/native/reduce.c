@@ -1,5 +1,4 @@
 // Sums (and means) over leading or trailing axes: x viewed as [outer, inner], reduced over rows or columns.
-#include <omp.h>
 #include "common.h"
 
 // rows: y[o] = scale·Σ_i x[o·inner + i]; columns: y[j] = scale·Σ_o x[o·inner + j]. Float accumulation in 8 lanes.
@@ -49,6 +48,7 @@ napi_value reduce_sum(napi_env env, napi_callback_info info) {
   float *out = y + yo;
   const int wide = use_avx2;
   const int threads = outer * inner > LIGHT_PARALLEL_MIN && nout >= 64 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;

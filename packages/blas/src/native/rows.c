@@ -1,6 +1,5 @@
 // Row-wise kernels over the last axis of x viewed as [rows, cols]: max, softmax and log-sum-exp, vectorised within a
 // row and spread over the threads by rows.
-#include <omp.h>
 #include "common.h"
 #include "fastmath.h"
 
@@ -64,6 +63,7 @@ napi_value rowwise(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const int threads = rows * cols > (op == R_MAX ? LIGHT_PARALLEL_MIN : HEAVY_PARALLEL_MIN) && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
   const int wide = use_avx2;
 #pragma omp parallel num_threads(threads)
   {

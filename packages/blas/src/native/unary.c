@@ -1,7 +1,6 @@
 // Elementwise maps tfjs's cpu backend computes one scalar call at a time (and the wasm backend on one thread):
 // neg, square, sqrt, rsqrt, log, sigmoid, floor, abs, reciprocal — vectorised, on all threads above 64 Ki elements.
 #include <math.h>
-#include <omp.h>
 #include "common.h"
 #include "fastmath.h"
 
@@ -54,6 +53,7 @@ napi_value unary(napi_env env, napi_callback_info info) {
   const float *in = x + xo;
   float *out = y + yo;
   const int threads = n > (op == U_LOG || op == U_SIGMOID ? HEAVY_PARALLEL_MIN : LIGHT_PARALLEL_MIN) ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
 #pragma omp parallel num_threads(threads)
   {
     int64_t lo, hi;

@@ -60,21 +60,23 @@ async function blasLoads(): Promise<boolean> {
 }
 
 /**
- * The optional @peft/blas accelerator (OpenBLAS matmul, native elementwise, fused and copy kernels) for the wasm and
- * cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log.
+ * The optional @peft/blas accelerator (its own GEMM or the system BLAS, native elementwise, fused and copy kernels)
+ * for the wasm and cpu backends: used when it loads, unless PEFT_BLAS=0. Returns the line to log, which names the
+ * GEMM in use (@peft/blas reads PEFT_BLAS_GEMM itself when it loads).
  */
 async function useNativeKernels(backend: 'wasm' | 'cpu', env: NodeJS.ProcessEnv): Promise<string> {
   if (env.PEFT_BLAS === '0') return 'kernels: tfjs\'s own (PEFT_BLAS=0)';
+  let blas: typeof import('@peft/blas');
   try {
     const specifier = '@peft/blas'; // optional: a computed specifier keeps bundlers from requiring it
-    const blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
-    const status = blas.registerBlasKernels({ backends: [backend] });
-    return status.available
-      ? `kernels: @peft/blas native ${(status.kernels ?? []).join(', ')} (${status.config})`
-      : `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+    blas = (await import(/* @vite-ignore */ specifier)) as typeof import('@peft/blas');
   } catch (e) {
     return `kernels: tfjs's own (@peft/blas not installed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
+  const status = blas.registerBlasKernels({ backends: [backend] }); // a bad PEFT_BLAS_GEMM / PEFT_BLAS_ISA throws its ConfigError
+  if (!status.available) return `kernels: tfjs's own (@peft/blas unavailable: ${status.reason})`;
+  const gemm = { own: 'own', openblas: 'OpenBLAS', accelerate: 'Accelerate' }[status.gemm ?? 'own'];
+  return `kernels: @peft/blas native, ${gemm} GEMM: ${(status.kernels ?? []).join(', ')} (${status.config})`;
 }
 
 /** The environment variables the commands read, for `peft --help`. */
@@ -85,5 +87,6 @@ export const ENVIRONMENT_HELP = `Environment:
   PEFT_BLAS=0                          do not load the optional @peft/blas native kernels on wasm/cpu
   PEFT_MEMORY_BUDGET_GB=N              what a training run may take on the cpu backend (default half of this machine's
                                        memory); peft train uses wasm while the step fits its 4 GiB heap and runs faster there
+  PEFT_BLAS_GEMM=own                   run @peft/blas's own GEMM even where OpenBLAS / Accelerate is built in beside it
   PEFT_WEBGPU_FUSED=0                  do not register @peft/webgpu's fused kernels (to measure them)
   PEFT_WEBGPU_API=vulkan,opengl        the graphics APIs Dawn tries for WebGPU, in order`;

@@ -1,0 +1,192 @@
+// The blocked, packed GEMM driver, instantiated once per instruction set by the file that includes it.
+//
+// The includer defines:
+//   OG_NAME(x)   a unique name for x (e.g. x##_avx2)
+//   OG_ATTR      the function attribute of that instruction set (target("avx2,fma"), or nothing)
+//   OG_MR, OG_NR the micro-tile: MR rows of C by NR columns, held in registers across the whole k loop
+//   OG_KC, OG_MC, OG_NC  the cache blocks: a KC×NR sliver of packed B stays in L1 while the micro-kernel walks the
+//                MC×KC packed block of A (in L2); a KC×NC packed block of B is shared by all blocks of A (in L3)
+//   and, before the include, the micro-kernel
+//     OG_ATTR static inline void OG_NAME(kernel)(int64_t kc, const float *a, int64_t rsa, int64_t csa,
+//                                                 const float *b, int64_t rsb, float *c, int64_t ldc, int accumulate)
+//   computing the MR×NR tile c (+)= A·B over kc steps, where A[i][p] is a[i·rsa + p·csa] and row p of B is the NR
+//   contiguous floats at b + p·rsb. Packed operands are the case rsa = 1, csa = MR, rsb = NR (constants, so the
+//   compiler specialises the inlined kernel); operands read in place pass their own strides.
+//   Optionally OG_PACK_B_TRANS: OG_NAME(pack_b_trans)(src, ldb, kc, dst), a faster full-sliver pack of
+//   transposed B (NR stored rows of kc floats, ldb apart, into kc rows of NR).
+//
+// Loop nest (outermost first), as in Goto & van de Geijn, "Anatomy of high-performance matrix multiplication"
+// (ACM TOMS 34(3), 2008) and the BLIS framework:
+//   jc over n by NC · pc over k by KC (pack B's KC×NC block) · ic over m by MC (pack A's MC×KC block) ·
+//   jr over the block's columns by NR · ir over its rows by MR → micro-kernel.
+// The first pc block writes C, later ones add to it. Packing takes every transpose form into the same layout, so
+// the micro-kernel never sees one; tiles cut by the edges of C are computed whole into a scratch tile (the packed
+// operands are zero-padded) and only their valid part is written.
+
+#include <string.h>
+#include "own-gemm.h"
+
+#ifndef OG_SHARED_HELPERS
+#define OG_SHARED_HELPERS
+// Splits `total` into equal blocks of at most `cap` (rounded up to `unit`): 1000 by 256 gives 4 blocks of 250
+// (not 3 of 256 and one of 232), so that the last block is not a sliver.
+static inline int64_t og_block_size(int64_t total, int64_t cap, int64_t unit) {
+  const int64_t blocks = (total + cap - 1) / cap;
+  const int64_t size = (total + blocks - 1) / blocks;
+  return (size + unit - 1) / unit * unit;
+}
+static inline int64_t og_min(int64_t a, int64_t b) { return a < b ? a : b; }
+#endif
+
+// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into slivers of MR rows: sliver r holds, for each p, rows r·MR .. r·MR+MR−1
+// (zero past mc). op(A)[i][p] is a[i·lda + p], or a[p·lda + i] when ta.
+OG_ATTR static void OG_NAME(pack_a)(int ta, const float *restrict a, int64_t lda, int64_t i0, int64_t p0, int64_t mc,
+                                    int64_t kc, float *restrict ap) {
+  for (int64_t ir = 0; ir < mc; ir += OG_MR) {
+    const int64_t mr = og_min(OG_MR, mc - ir);
+    float *restrict dst = ap + ir * kc;
+    if (ta) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *restrict src = a + (p0 + p) * lda + i0 + ir;
+        float *restrict d = dst + p * OG_MR;
+        if (mr == OG_MR) {
+          for (int i = 0; i < OG_MR; i++) d[i] = src[i];
+        } else {
+          for (int i = 0; i < OG_MR; i++) d[i] = i < mr ? src[i] : 0.0f;
+        }
+      }
+    } else if (mr == OG_MR) {
+      const float *rows[OG_MR];
+      for (int i = 0; i < OG_MR; i++) rows[i] = a + (i0 + ir + i) * lda + p0;
+      for (int64_t p = 0; p < kc; p++) {
+        for (int i = 0; i < OG_MR; i++) dst[p * OG_MR + i] = rows[i][p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++) {
+        for (int i = 0; i < OG_MR; i++) dst[p * OG_MR + i] = i < mr ? a[(i0 + ir + i) * lda + p0 + p] : 0.0f;
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into slivers of NR columns: sliver s holds, for each p, columns
+// s·NR .. s·NR+NR−1 (zero past nc). op(B)[p][j] is b[p·ldb + j], or b[j·ldb + p] when tb.
+OG_ATTR static void OG_NAME(pack_b)(int tb, const float *restrict b, int64_t ldb, int64_t p0, int64_t j0, int64_t nc,
+                                    int64_t kc, float *restrict bp) {
+  for (int64_t jr = 0; jr < nc; jr += OG_NR) {
+    const int64_t nr = og_min(OG_NR, nc - jr);
+    float *restrict dst = bp + jr * kc;
+    if (!tb) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float *restrict src = b + (p0 + p) * ldb + j0 + jr;
+        float *restrict d = dst + p * OG_NR;
+        if (nr == OG_NR) {
+          for (int j = 0; j < OG_NR; j++) d[j] = src[j];
+        } else {
+          for (int j = 0; j < OG_NR; j++) d[j] = j < nr ? src[j] : 0.0f;
+        }
+      }
+      continue;
+    }
+#ifdef OG_PACK_B_TRANS
+    if (nr == OG_NR) {
+      OG_NAME(pack_b_trans)(b + (j0 + jr) * ldb + p0, ldb, kc, dst);
+      continue;
+    }
+#endif
+    for (int j = 0; j < OG_NR; j++) {
+      if (j < nr) {
+        const float *restrict src = b + (j0 + jr + j) * ldb + p0;
+        for (int64_t p = 0; p < kc; p++) dst[p * OG_NR + j] = src[p];
+      } else {
+        for (int64_t p = 0; p < kc; p++) dst[p * OG_NR + j] = 0.0f;
+      }
+    }
+  }
+}
+
+// When an operand is read in place instead of packed. Packing A pays for itself when each packed sliver serves many
+// slivers of B (n large), packing B when each serves many slivers of A (m large); in small products (the batched
+// attention products: 128×128 by 64) the copies cost ~20 % of the time and the operands sit in L1/L2 anyway.
+// Transposed B is always packed: its k steps are not rows of NR contiguous floats.
+#ifndef OG_PACK_A_MIN_N
+#define OG_PACK_A_MIN_N 512
+#endif
+#ifndef OG_PACK_B_MIN_M
+#define OG_PACK_B_MIN_M 512
+#endif
+
+OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                   const float *b, int64_t ldb, float *c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+    return;
+  }
+  const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
+  const int64_t kcb = og_block_size(k, OG_KC, 1);
+  const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
+  const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
+  // scratch: the packed blocks, or one edge sliver of each operand read in place
+  float *ap = own_gemm_scratch(0, (pack_a ? mcb : OG_MR) * kcb);
+  float *bp = own_gemm_scratch(1, (pack_b ? ncb : OG_NR) * kcb);
+  if (!ap || !bp) {
+    // no memory for a few MB of scratch: the naive product, slowly but right
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < n; j++) {
+        float s = 0.0f;
+        for (int64_t p = 0; p < k; p++) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+        c[i * ldc + j] = s;
+      }
+    return;
+  }
+  // A[i][p] read in place: element (i, p) of op(A) is at i·rsa + p·csa
+  const int64_t rsa = ta ? 1 : lda, csa = ta ? lda : 1;
+  _Alignas(64) float tile[OG_MR * OG_NR];
+  for (int64_t jc = 0; jc < n; jc += ncb) {
+    const int64_t nc = og_min(ncb, n - jc);
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+      const int64_t kc = og_min(kcb, k - pc);
+      const int accumulate = pc > 0;
+      if (pack_b) OG_NAME(pack_b)(tb, b, ldb, pc, jc, nc, kc, bp);
+      for (int64_t ic = 0; ic < m; ic += mcb) {
+        const int64_t mc = og_min(mcb, m - ic);
+        if (pack_a) OG_NAME(pack_a)(ta, a, lda, ic, pc, mc, kc, ap);
+        for (int64_t jr = 0; jr < nc; jr += OG_NR) {
+          const int64_t nr = og_min(OG_NR, nc - jr);
+          const float *bs = bp + jr * kc;
+          int64_t rsb = OG_NR;
+          if (!pack_b && nr == OG_NR) {
+            bs = b + pc * ldb + jc + jr;
+            rsb = ldb;
+          } else if (!pack_b) {
+            OG_NAME(pack_b)(0, b, ldb, pc, jc + jr, nr, kc, bp);
+            bs = bp;
+          }
+          for (int64_t ir = 0; ir < mc; ir += OG_MR) {
+            const int64_t mr = og_min(OG_MR, mc - ir);
+            float *cij = c + (ic + ir) * ldc + jc + jr;
+            const int whole = mr == OG_MR && nr == OG_NR;
+            float *out = whole ? cij : tile;
+            const int64_t ldo = whole ? ldc : OG_NR;
+            const int acc = whole && accumulate;
+            if (pack_a && pack_b) {
+              // both packed: constant strides, the fastest form of the kernel
+              OG_NAME(kernel)(kc, ap + ir * kc, 1, OG_MR, bs, OG_NR, out, ldo, acc);
+            } else if (pack_a || mr < OG_MR) {
+              if (!pack_a) OG_NAME(pack_a)(ta, a, lda, ic + ir, pc, mr, kc, ap);
+              OG_NAME(kernel)(kc, pack_a ? ap + ir * kc : ap, 1, OG_MR, bs, rsb, out, ldo, acc);
+            } else {
+              OG_NAME(kernel)(kc, a + (ic + ir) * rsa + pc * csa, rsa, csa, bs, rsb, out, ldo, acc);
+            }
+            if (!whole) {
+              for (int64_t i = 0; i < mr; i++)
+                for (int64_t j = 0; j < nr; j++)
+                  cij[i * ldc + j] = accumulate ? cij[i * ldc + j] + tile[i * OG_NR + j] : tile[i * OG_NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// The own GEMM alone, without Node: every path compiled for this architecture (baseline everywhere, AVX2+FMA on
+// x86-64 where the CPU has it, NEON on arm64) against a double-precision reference, all four transpose forms, odd
+// sizes and sizes past every cache block. Integer-valued inputs, so the result must be exact. Built and run by
+// test/own-gemm-arm64.e2e.test.ts for arm64 under qemu (the NEON path this machine cannot run natively).
+// Build: cc -O2 -std=gnu11 -I../../src/native own-gemm-check.c ../../src/native/own-gemm-*.c -o check
+#include <stdio.h>
+#include <stdlib.h>
+#include "own-gemm.h"
+
+static uint32_t state = 12345;
+static float next_int(void) {
+  state = state * 1664525u + 1013904223u;
+  return (float)((int)(state >> 29) - 3); // -3 .. 4
+}
+
+static int check(const own_gemm *g, int ta, int tb, int m, int n, int k) {
+  float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n), *c = malloc(sizeof(float) * m * n);
+  for (int i = 0; i < m * k; i++) a[i] = next_int();
+  for (int i = 0; i < k * n; i++) b[i] = next_int();
+  const int lda = ta ? m : k, ldb = tb ? k : n;
+  g->sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, n);
+  int bad = 0;
+  for (int i = 0; i < m && !bad; i++)
+    for (int j = 0; j < n && !bad; j++) {
+      double s = 0;
+      for (int p = 0; p < k; p++) s += (double)(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+      if ((double)c[i * n + j] != s) {
+        printf("FAIL %s ta=%d tb=%d m=%d n=%d k=%d at (%d, %d): %g, expected %g\n", g->name, ta, tb, m, n, k, i, j,
+               c[i * n + j], s);
+        bad = 1;
+      }
+    }
+  free(a);
+  free(b);
+  free(c);
+  return bad;
+}
+
+int main(void) {
+  const own_gemm *paths[3];
+  int count = 0;
+  paths[count++] = &own_gemm_baseline;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) paths[count++] = &own_gemm_avx2;
+#endif
+#if defined(__aarch64__)
+  paths[count++] = &own_gemm_neon;
+#endif
+  const int odd[] = {1, 7, 17, 63, 65, 127, 129};
+  // past every cache block and in-place threshold of every path (KC 256, MC ≤ 144, NC ≥ 2048, 512)
+  const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}};
+  int failures = 0, products = 0;
+  for (int q = 0; q < count; q++) {
+    for (int t = 0; t < 4; t++) {
+      for (int x = 0; x < 7; x++)
+        for (int y = 0; y < 7; y++) {
+          failures += check(paths[q], t & 1, t >> 1, odd[x], odd[y], odd[(x + 2 * y) % 7] == 129 ? 1 : odd[(x + 2 * y) % 7]);
+          products++;
+        }
+      for (int z = 0; z < 5; z++) {
+        failures += check(paths[q], t & 1, t >> 1, big[z][0], big[z][1], big[z][2]);
+        products++;
+      }
+    }
+    printf("%s: %s\n", paths[q]->name, paths[q]->about);
+  }
+  printf("%d products, %d failed\n", products, failures);
+  return failures ? 1 : 0;
+}
