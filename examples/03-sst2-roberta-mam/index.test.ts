@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { main } from './index.js';
 
 // test/setup.ts sets IS_TEST, which makes tfjs check every kernel for leaked data ids; under a gradient tape that check
@@ -9,8 +10,10 @@ import { main } from './index.js';
 tf.env().set('IS_TEST', false);
 
 it('trains the MAM inducer preset on SST-2 for a few steps from the API and reloads the adapter', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peft-example-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const lines: string[] = [];
-  const r = await main({ steps: 6, batchSize: 8, trainExamples: 32, devExamples: 48, lr: 1e-2, log: (l) => lines.push(l) });
+  const r = await main({ out: join(dir, 'sst2-adapter'), steps: 6, batchSize: 8, trainExamples: 32, devExamples: 48, lr: 1e-2, log: (l) => lines.push(l) });
   // nlu-inducer-mam on the tiny RoBERTa (d 32, H 4, p 8, FFN 64, 2 layers), per layer:
   const inducer = (4 * 8 * 2 + 4 * 2 + 4 * 2 * 8 + 4 * 8) + (4 * 8 * 2 + 4 * 2 + 4 * 2 * 32 + 32); // r_k 2, r_v 2: 528
   const lora = 4 * 32 + 32 * 4; // loralib LoRA-Q r 4: 256

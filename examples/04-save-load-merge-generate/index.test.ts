@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { main, TINY_GPT2 } from './index.js';
 
 // test/setup.ts sets IS_TEST, which makes tfjs check every kernel for leaked data ids; under a gradient tape that check
@@ -9,8 +10,10 @@ import { main, TINY_GPT2 } from './index.js';
 tf.env().set('IS_TEST', false);
 
 it('trains, saves, reloads, merges and generates the same text', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peft-example-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const before = tf.memory().numTensors;
-  const r = await main({ log: () => {} });
+  const r = await main({ adapterDir: join(dir, 'adapter'), log: () => {} });
   expect(tf.memory().numTensors - before).toBe(0); // training, saving, loading, merging and decoding leak nothing
   expect(r.texts.base).not.toBe(r.texts.trained);
   expect(r.texts.trained).toBe(' brown fox jumps over the lazy dog'); // the sentence it was taught, after the prompt

@@ -20,7 +20,7 @@ import {
   type PeftMethod,
   type TunableModel,
 } from '@peft/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 /** A toy method: a trainable bias on the attention output of every layer. */
 interface ShiftConfig { readonly scale: number }
@@ -68,6 +68,7 @@ const spec: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 4, num
 describe('attach, save and load an adapter', () => {
   it('round-trips: a fresh model with the loaded adapter computes the same outputs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const model = new ToyModel(spec);
     const tuned = attach(model, shift({ scale: 0.5 }), { seed: 11 });
     expect(tuned.trainableParameters()).toMatchObject({ total: 8, percentOfBase: 0.8 });
@@ -92,6 +93,7 @@ describe('attach, save and load an adapter', () => {
 
   it('refuses another model shape, a missing or reshaped tensor, an unknown method, a non-adapter folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const tuned = attach(new ToyModel(spec), shift({ scale: 1 }));
     await tuned.save(dir);
     tuned.dispose();
@@ -113,6 +115,7 @@ describe('attach, save and load an adapter', () => {
 
     // a reshaped tensor
     const dir2 = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir2, { recursive: true, force: true }));
     const wide = attach(new ToyModel({ ...spec, hiddenSize: 6, headDim: 3 }), shift({ scale: 1 }));
     await wide.save(dir2);
     wide.dispose();
@@ -123,6 +126,7 @@ describe('attach, save and load an adapter', () => {
 
   it('leaves the old adapter intact when a save fails midway', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const tuned = attach(new ToyModel(spec), shift({ scale: 1 }), { seed: 1 });
     await tuned.save(dir);
     const before = readFileSync(join(dir, 'adapter_model.safetensors'));
@@ -137,6 +141,7 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
   it('loads the same adapter from the two files held in memory', async () => {
     const { adapterFromBytes } = await import('@peft/core');
     const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const model = new ToyModel(spec);
     const tuned = attach(model, shift({ scale: 2 }), { seed: 5 });
     await tuned.save(dir);
@@ -158,6 +163,7 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
   it('toBytes() holds byte for byte the two files save() writes, and adapterFromBytes reads them back', async () => {
     const { adapterFromBytes } = await import('@peft/core');
     const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const model = new ToyModel(spec);
     const tuned = attach(model, shift({ scale: 3 }), { seed: 9 });
     const before = tf.memory().numTensors;

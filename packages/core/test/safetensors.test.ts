@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,7 +24,7 @@ import {
   type SafetensorsDtype,
   type SafetensorsEntry,
 } from '@peft/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 /** A raw safetensors file from a header object and a data section, for writing corrupt files by hand. */
 function rawFile(header: unknown, data: Uint8Array, headerLength?: number): Uint8Array {
@@ -92,6 +92,7 @@ describe('safetensors round trips', () => {
 
   it('writes F32 from tensors unless asked, F16 when asked, atomically', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const w = tf.tensor2d([[1.5, -2], [3.25, 1e-3]]);
     const ids = tf.tensor1d([5, 7], 'int32');
     await writeSafetensorsFile(join(dir, 'a.safetensors'), await tensorsToEntries({ w, ids }));
@@ -163,6 +164,7 @@ describe('safetensors validation: each corruption has its own error naming file 
   });
   it('reads a file from disk with its path in the error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const p = join(dir, 'broken.safetensors');
     writeFileSync(p, rawFile(good, bytes(10)));
     await expect(readSafetensorsFile(p)).rejects.toThrow(p);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { scoreCoqa, scoreFiles, scoreWebnlg } from '../src/files.js';
 import { corpusMeteor } from '../src/meteor/index.js';
 
@@ -10,6 +10,7 @@ const SHARED = fileURLToPath(new URL('../../../../shared/data', import.meta.url)
 const CHECK = `${SHARED}/metric-check/webnlg`;
 const COQA = `${SHARED}/metric-check/coqa`;
 const scratch = mkdtempSync(join(tmpdir(), 'eval-metrics-files-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function scratchFile(name: string, content: string | Buffer): string {
   const path = join(scratch, name);

@@ -1,10 +1,10 @@
 // Reading tokenizer files: the fixture generator, the vocab.json + merges.txt path, slow-format added_tokens.json,
 // and the errors that name the file and line at fault.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   TokenizerFileError,
   loadTokenizer,
@@ -27,6 +27,7 @@ const loadScript = async (): Promise<FixtureScript> => (await import(/* @vite-ig
 
 async function dirWith(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'peft-tok-files-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
@@ -39,6 +40,7 @@ describe('fixture generator (test-fixtures/scripts/tokenizer-files.mjs)', () => 
       ['roberta', 'tiny-roberta'],
     ] as const) {
       const dir = await mkdtemp(join(tmpdir(), `peft-fixture-${kind}-`));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
       const { files, vocabSize } = script.writeTokenizerFiles(dir, kind);
       expect(files.sort()).toEqual([...FILES].sort());
       expect(vocabSize).toBe(script.FIXTURE_VOCAB_SIZE[kind]);

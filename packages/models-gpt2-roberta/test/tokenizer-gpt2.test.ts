@@ -1,11 +1,11 @@
 // The library-backed GPT-2 tokenizer against an independent implementation of OpenAI's original encoder.py
 // (gpt-2/src/encoder.py: bytes_to_unicode, the pre-tokenisation regex, the greedy lowest-rank merge loop), both run on
 // the fixture vocabulary of test-fixtures/tiny-gpt2. The real GPT-2 vocabulary is not committed (see the README).
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   KA_SPECIAL_TOKENS,
   TokenizerInputError,
@@ -270,6 +270,7 @@ describe('GPT-2 special tokens (KA order, spec §7.1)', () => {
 describe('GPT-2 tokenizer from vocab.json + merges.txt (no tokenizer.json)', () => {
   it('gives the same ids as from tokenizer.json, including after adding the KA tokens', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'peft-gpt2-tok-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     for (const f of ['vocab.json', 'merges.txt', 'special_tokens_map.json']) {
       await writeFile(join(dir, f), await readFile(join(FIXTURE, f)));
     }
