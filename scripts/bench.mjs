@@ -7,6 +7,8 @@
 //   threads  tfjs's threaded-SIMD wasm build in Node
 //   step     GPT-2-small-shaped training step (B 8 × T 128, inducer + LoRA, fwd + bwd + AdamW), @peft vs PyTorch,
 //            interleaved: step ratio, ratio to the FLOP floor (matmul FLOPs ÷ the measured GEMM peak), peak RSS
+//   ablation the same step with one of round 3's kernels left out at a time, and with every block rematerialised
+//            (round 2's setting), interleaved: what each change is worth now
 //   baseline the same step on stock tfjs-wasm (before @peft/blas)
 //   scaling  step time and peak RSS against sequence length (T 128…1024 at B·T = 1024) and batch size, both sides
 //   medium   GPT-2-medium-shaped step (24 × 1024, B 8 × T 128) on cpu + @peft/blas, vs PyTorch
@@ -36,7 +38,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
 const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
-const PARTS = ['matmul', 'gemm', 'threads', 'step', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg'];
+const PARTS = ['matmul', 'gemm', 'threads', 'step', 'ablation', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg'];
 const only = opt('--only', null)?.split(',');
 const skip = [...opt('--skip', '').split(',').filter(Boolean), ...(flag('--skip-baseline') ? ['baseline'] : [])];
 for (const p of [...(only ?? []), ...skip]) if (!PARTS.includes(p)) throw new Error(`unknown part '${p}' (parts: ${PARTS.join(', ')})`);
@@ -130,6 +132,27 @@ if (want('step')) {
     }
   }
   results.step = { layers, peft: summary(peftRuns), torch: summary(torchRuns), ownGemm: summary(ownGemmRuns) };
+}
+if (want('ablation')) {
+  const shape = { model: 'small', batch: 8, seq: 128, layers };
+  const s0 = stepSettings(shape);
+  const extra = [`layers=${layers}`, `steps=${Math.min(steps, 3)}`];
+  const variants = [
+    ['all of round 3', []],
+    ['without the native masked softmax (attention composed from tfjs ops under the same custom gradient)', ['without=masked-softmax']],
+    ['without the fused cross-entropy (the LM loss composed from tfjs ops)', ['without=cross-entropy']],
+    ['without the native dropout masks (tfjs\'s seeded randomUniform)', ['without=dropout-mask']],
+    ['without transposedMatMul (the models keep Wᵀ copies of the frozen weights)', ['without=transposed-matmul']],
+    [`every block rematerialised (round 2's setting) instead of ${s0.remat}`, [`remat=${layers}`]],
+  ];
+  const runs = variants.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach(([label, args], i) => {
+      const run = node('scripts/bench/peft-step.mjs', [`backend=${s0.backend}`, `remat=${s0.remat}`, 'model=small', 'batch=8', 'seq=128', ...extra, ...args], `@peft step ${label} (round ${r + 1}/${rounds})`);
+      if (run) runs[i].push(run);
+    });
+  }
+  results.ablation = { backend: s0.backend, remat: s0.remat, rows: variants.map(([label], i) => ({ label, ...summary(runs[i]) })) };
 }
 if (want('baseline')) {
   results.baseline = node('scripts/bench/peft-step.mjs', ['backend=wasm', 'blas=0', `layers=${layers}`, `remat=${layers}`, `steps=${Math.min(steps, 2)}`], '@peft step, stock wasm (before @peft/blas)');
@@ -242,6 +265,16 @@ if (results.baseline) {
   lines.push(`  @peft  stock wasm (no @peft/blas), every block rematerialised   median ${results.baseline.median_s.toFixed(2)} s/step   peak RSS ${mb(results.baseline.peak_rss_mb)}   (before)`);
   if (s?.peft) lines.push(`  @peft/blas speed-up on the whole step: ${(results.baseline.median_s / s.peft.median_s).toFixed(2)}×`);
 }
+if (results.ablation) {
+  const a = results.ablation;
+  const all = a.rows[0];
+  lines.push(`\nwhat each of round 3's changes is worth now (same step, ${a.backend} + @peft/blas, ${a.remat} blocks rematerialised unless said; interleaved):`);
+  for (const r of a.rows) {
+    lines.push(r.median_s
+      ? `  ${r.label.padEnd(100)} ${r.median_s.toFixed(2).padStart(6)} s  ${mb(r.peak_rss_mb).padStart(8)}${r === all || !all.median_s ? '' : `  (${(r.median_s / all.median_s).toFixed(2)}× the time, ${(r.peak_rss_mb / all.peak_rss_mb).toFixed(2)}× the RSS)`}`
+      : `  ${r.label}: FAILED (see above)`);
+  }
+}
 if (results.scaling) {
   const row = (x, key) => {
     const p = x.peft, t = x.torch;
@@ -281,7 +314,7 @@ if (results.decode) {
 }
 if (results.roberta) {
   const r = results.roberta;
-  lines.push(`\nRoBERTa-base MNLI step (B ${r.plain?.batch ?? r.remat?.batch} × T 128, padded rows, nlu-inducer-lora):`);
+  lines.push(`\nRoBERTa-base MNLI step (B ${r.plain?.batch ?? r.remat?.batch ?? r.torch?.batch} × T 128, padded rows, nlu-inducer-lora):`);
   for (const [name, x] of [['cpu + @peft/blas, no rematerialisation', r.plain], ['cpu + @peft/blas, 12 blocks rematerialised', r.remat], ['wasm + @peft/blas, 12 blocks rematerialised', r.wasm]]) {
     lines.push(x ? `  @peft  ${name.padEnd(44)} median ${x.median_s.toFixed(2)} s/step   peak RSS ${mb(x.peak_rss_mb)}` : `  @peft  ${name}: FAILED (see above)`);
   }

@@ -18,12 +18,12 @@ const model = await loadGpt2(await gpt2Fixture(args.model ?? 'small'));
 const prompt = Array.from({ length: context }, (_, i) => (i * 7919 + 13) % 50257);
 const decode = (n, useCache = true) => generateGreedy(model, { inputIds: [prompt], maxNewTokens: n, useCache });
 
-decode(2); // warm-up
+await decode(2); // warm-up
 let t0 = performance.now();
-decode(1); // the prefill and the first token
+await decode(1); // the prefill and the first token
 const prefill = (performance.now() - t0) / 1000;
 t0 = performance.now();
-const out = decode(newTokens);
+const out = await decode(newTokens);
 const seconds = (performance.now() - t0) / 1000;
 const result = {
   seconds,
@@ -39,7 +39,7 @@ const result = {
 };
 if (args.recompute === '1') {
   t0 = performance.now();
-  const full = decode(newTokens, false);
+  const full = await decode(newTokens, false);
   result.recompute_s = (performance.now() - t0) / 1000;
   result.same_tokens = full.tokens[0].every((t, i) => t === out.tokens[0][i]);
 }

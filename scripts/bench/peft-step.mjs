@@ -3,7 +3,11 @@
 // B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
 // AdamW.
 // Usage: node scripts/bench/peft-step.mjs [backend=wasm|cpu|webgpu] [blas=1] [model=small|medium] [layers=…] [embd=…]
-//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…]
+//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b]
+// without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
+// models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
+// cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
+// Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
@@ -11,7 +15,7 @@
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, selectBackend, trainingContext } from '@peft/core';
+import { BackendFeatures, FusedKernelNames, attach, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
@@ -30,6 +34,19 @@ if (args.fused === '0') process.env.PEFT_WEBGPU_FUSED = '0';
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
 const cpuSide = choice.backend === 'wasm' || choice.backend === 'cpu';
 const blas = args.blas === '0' || !cpuSide ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
+const WITHOUT = {
+  'masked-softmax': [FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad],
+  'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
+  'dropout-mask': [FusedKernelNames.dropoutMask],
+  gelu: [FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad],
+  'transposed-matmul': [],
+};
+const without = (args.without ?? '').split(',').filter(Boolean);
+for (const w of without) {
+  if (!(w in WITHOUT)) throw new Error(`without=${w}: one of ${Object.keys(WITHOUT).join(', ')}`);
+  for (const k of WITHOUT[w]) if (tf.getKernel(k, choice.backend)) tf.unregisterKernel(k, choice.backend);
+  if (w === 'transposed-matmul') withdrawBackendFeature(choice.backend, BackendFeatures.transposedMatMul);
+}
 const model = await loadGpt2(dir);
 const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
 const named = tuned.instance.params.entries();
@@ -78,6 +95,7 @@ console.log(JSON.stringify({
   seq: T,
   gemm: blas.gemm ?? null,
   remat: REMAT,
+  without,
   notes: choice.notes ?? [],
   shape: { layers: model.config.nLayer, embd: model.config.nEmbd, heads: model.config.nHead, batch: B, seq: T },
   adapter: choice.device ? { name: choice.device.name, vendor: choice.device.vendor, software: choice.device.software } : null,

@@ -39,9 +39,9 @@ for (let step = 0; step < STEPS; step++) {
     const { hidden } = model.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks: REMAT });
     return classificationLoss(model.classify(hidden, ctx), labels);
   }, vars);
-  const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
+  const clipped = await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
   opt.apply(clipped.grads, 2e-4);
-  loss = value.dataSync()[0];
+  loss = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
   times.push((performance.now() - t0) / 1000);
   const c = process.cpuUsage(c0);
