@@ -17,7 +17,8 @@
 //   webnlg   scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
 // Options: --quick (2 layers, fewer steps, a shorter scaling table), --rounds N, --steps N, --skip-torch, --json,
 //          --skip-baseline (= --skip baseline), --gemm-step (the step also with @peft/blas forced to its own GEMM,
-//          PEFT_BLAS_GEMM=own, interleaved)
+//          PEFT_BLAS_GEMM=own, interleaved), --checkpoint-blocks K (the step's second @peft row: K blocks rematerialised,
+//          default half the layers; 0 leaves it out)
 // `--backend webgpu [--reduced]`: the step and decoding on WebGPU beside wasm + @peft/blas instead (scripts/bench/webgpu.mjs)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -45,6 +46,8 @@ for (const p of [...(only ?? []), ...skip]) if (!PARTS.includes(p)) throw new Er
 const want = (p) => (only ? only.includes(p) : true) && !skip.includes(p);
 const quick = flag('--quick');
 const layers = quick ? 2 : 12;
+// the step is also measured with this many blocks rematerialised (peft train --checkpoint-blocks K): memory for time
+const leanBlocks = +opt('--checkpoint-blocks', Math.round(layers / 2));
 const steps = +opt('--steps', quick ? 2 : 4);
 const rounds = +opt('--rounds', 2);
 const PY = '/usr/bin/python3';
@@ -118,10 +121,14 @@ const torchStep = (shape, extra, label) => python('scripts/bench/pytorch_step.py
 if (want('step')) {
   const shape = { model: 'small', batch: 8, seq: 128, layers };
   const extra = [`layers=${layers}`, `steps=${steps}`];
-  const peftRuns = [], torchRuns = [], ownGemmRuns = [];
+  const peftRuns = [], torchRuns = [], ownGemmRuns = [], leanRuns = [];
   for (let r = 0; r < rounds; r++) {
     const p = peftStep(shape, extra, `@peft step (round ${r + 1}/${rounds})`);
     if (p) peftRuns.push(p);
+    if (leanBlocks > 0) {
+      const l = node('scripts/bench/peft-step.mjs', [`backend=${stepSettings(shape).backend}`, 'model=small', 'batch=8', 'seq=128', ...extra, `remat=${leanBlocks}`], `@peft step, ${leanBlocks} blocks rematerialised (round ${r + 1}/${rounds})`);
+      if (l) leanRuns.push(l);
+    }
     if (flag('--gemm-step') && results.gemm?.system) {
       const o = peftStep(shape, extra, `@peft step, own GEMM (round ${r + 1}/${rounds})`, { ...process.env, PEFT_BLAS_GEMM: 'own' });
       if (o) ownGemmRuns.push(o);
@@ -131,7 +138,7 @@ if (want('step')) {
       if (t) torchRuns.push(t);
     }
   }
-  results.step = { layers, peft: summary(peftRuns), torch: summary(torchRuns), ownGemm: summary(ownGemmRuns) };
+  results.step = { layers, peft: summary(peftRuns), torch: summary(torchRuns), ownGemm: summary(ownGemmRuns), lean: summary(leanRuns) };
 }
 if (want('ablation')) {
   const shape = { model: 'small', batch: 8, seq: 128, layers };
@@ -252,7 +259,14 @@ if (s) {
     const ratio = s.peft.median_s / s.torch.median_s;
     const rss = s.peft.peak_rss_mb / s.torch.peak_rss_mb;
     lines.push(`  ratio @peft / PyTorch: step time ${ratio.toFixed(2)}× (goal ≤ 0.6×: ${goal(ratio <= 0.6)}), peak RSS ${rss.toFixed(2)}× (goal ≤ 0.6×: ${goal(rss <= 0.6)})`);
-  } else if (!torchOk) lines.push('  PyTorch side skipped: Debian python3-torch + libopenblas0-pthread not installed and not installable here');
+  }
+  if (s.lean && s.torch) {
+    const ratio = s.lean.median_s / s.torch.median_s;
+    const rss = s.lean.peak_rss_mb / s.torch.peak_rss_mb;
+    lines.push(`  @peft  ${s.lean.runs[0].backend} + @peft/blas, ${s.lean.runs[0].remat} blocks rematerialised (--checkpoint-blocks ${s.lean.runs[0].remat})   median ${s.lean.median_s.toFixed(2)} s/step   peak RSS ${mb(s.lean.peak_rss_mb)}`);
+    lines.push(`  ratio @peft / PyTorch so: step time ${ratio.toFixed(2)}× (goal ≤ 0.6×: ${goal(ratio <= 0.6)}), peak RSS ${rss.toFixed(2)}× (goal ≤ 0.6×: ${goal(rss <= 0.6)})`);
+  }
+  if (!torchOk) lines.push('  PyTorch side skipped: Debian python3-torch + libopenblas0-pthread not installed and not installable here');
   const fl = s.peft && floorOf(p, 'small', peak);
   if (fl) {
     const r = s.peft.median_s / fl.floor_s;
