@@ -1,34 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FusedKernelNames, Rng, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
+import { FusedKernelNames, runFusedKernel, runFusedKernelOutputs } from '@peft/core';
 import { broadcastGeometry, maskStrides, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { describeWithAddon } from './addon-gate.js';
+import { both, maxDiff, rand } from './compare-kernels.js';
 
 // The kernels that make tfjs's `cpu` backend usable for training (and help wasm): broadcast arithmetic, maps, row ops,
 // strided copies, and the fused loss and attention kernels, each against tfjs's own kernels or a float64 formula.
-
-function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
-  const rng = new Rng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => (dtype === 'int32' ? Math.floor(rng.normal() * 100) : rng.normal())), shape, dtype);
-}
-
-function both<T extends tf.Tensor | tf.Tensor[]>(backend: 'wasm' | 'cpu', f: () => T): { want: T; got: T } {
-  const want = f();
-  registerBlasKernels({ backends: [backend] });
-  try {
-    return { want, got: f() };
-  } finally {
-    unregisterBlasKernels();
-  }
-}
-
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  expect(a.dtype).toBe(b.dtype);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32')))).dataSync()[0]!);
-}
 
 describe('broadcast geometry', () => {
   it('merges what both operands read as one run, and repeats with stride 0', () => {

@@ -1,32 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { FusedKernelNames, Rng, runFusedKernel } from '@peft/core';
+import { FusedKernelNames, runFusedKernel } from '@peft/core';
 import { registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { describeWithAddon } from './addon-gate.js';
-
-function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
-  const rng = new Rng(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => (dtype === 'int32' ? Math.floor(rng.normal() * 100) : rng.normal())), shape, dtype);
-}
-
-/** Runs `f` with tfjs's own kernels and with the addon's, returning both results. */
-function both<T extends tf.Tensor | tf.Tensor[]>(backend: 'wasm' | 'cpu', f: () => T): { want: T; got: T } {
-  const want = f();
-  registerBlasKernels({ backends: [backend] });
-  try {
-    return { want, got: f() };
-  } finally {
-    unregisterBlasKernels();
-  }
-}
-
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  expect(a.dtype).toBe(b.dtype);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32')))).dataSync()[0]!);
-}
+import { both, maxDiff, rand } from './compare-kernels.js';
 
 const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 const geluGrad = (x: number) => {
