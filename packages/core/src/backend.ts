@@ -14,8 +14,8 @@ export interface BackendCandidate {
   readonly pkg: string | null;
   readonly note: string;
   /**
-   * The package finds a device first: it exports `probeBackend(): Promise<BackendProbe>` (see {@link BackendProbe}),
-   * and a software device is used only when the backend is asked for by name.
+   * The package finds a device first: it exports `probeBackend(options: BackendProbeOptions): Promise<BackendProbe>`
+   * (see {@link BackendProbe}), and a software device is used only when the backend is asked for by name.
    */
   readonly probe?: boolean;
 }
@@ -31,10 +31,20 @@ export interface BackendDevice {
 }
 
 /**
- * What a backend package with a device to find (such as @peft/webgpu) returns from its exported `probeBackend()`:
+ * What a backend package with a device to find (such as @peft/webgpu) returns from its exported
+ * `probeBackend(options: BackendProbeOptions)`:
  * the device, and the two ways on from there. {@link selectBackend} calls `use()` when it takes the device and
  * `release()` when it does not.
  */
+/** What {@link selectBackend} tells a backend package's `probeBackend(options)`. */
+export interface BackendProbeOptions {
+  /**
+   * Only a hardware device will be taken (the backend was not named): the package may decline without looking for
+   * software devices, where that is cheaper or quieter.
+   */
+  readonly hardwareOnly?: boolean;
+}
+
 export interface BackendProbe {
   readonly device: BackendDevice;
   /** Registers the tfjs backend (and the package's kernels) on the device; returns lines worth logging. */
@@ -96,8 +106,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       const mod = c.pkg ? await importOptional(c.pkg) : undefined;
       let notes: readonly string[] | undefined;
       if (c.probe) {
-        probe = await (mod as { probeBackend(): Promise<BackendProbe> }).probeBackend();
         const named = options.only?.some((o) => o === c.backend || o === c.pkg) ?? false;
+        probe = await (mod as { probeBackend(o: BackendProbeOptions): Promise<BackendProbe> }).probeBackend({ hardwareOnly: !named });
         if (probe.device.software && !named) {
           throw new Error(
             `software adapter '${probe.device.name}' (runs on the CPU): used only when asked for by name ` +

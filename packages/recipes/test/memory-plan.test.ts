@@ -27,6 +27,8 @@ describe('the training memory plan', () => {
     expect(s.backend).toBe('wasm');
     expect(s.rematerialised).toBe(0);
     expect(s.reason).toMatch(/fits the wasm heap/);
+    // cpu would keep every block too: the reason names the configuration once, not cpu's again
+    expect(s.reason.match(/with no block rematerialised/g)).toHaveLength(1);
     const m = planTrainingBackend(medium, both);
     expect(m.backend).toBe('cpu');
     expect(m.rematerialised).toBe(0);

@@ -12,3 +12,4 @@ export { findNodeAdapter, type NodeAdapter, type NodeGpuOptions, type DawnApi } 
 export { WEBGPU_BACKEND, registerWebgpuBackend, releaseWebgpuBackend, requestTfjsDevice, webgpuErrors } from './backend.js';
 export { registerWebgpuKernels, unregisterWebgpuKernels } from './kernels/register.js';
 export { probeBackend } from './probe.js';
+export { gpuDeviceNodes } from './gpu-device-nodes.js';

@@ -1,4 +1,5 @@
-import type { BackendProbe } from '@peft/core';
+import type { BackendProbe, BackendProbeOptions } from '@peft/core';
+import { noHardwareGpu } from './gpu-device-nodes.js';
 import { registerWebgpuBackend, releaseWebgpuBackend } from './backend.js';
 import { registerWebgpuKernels } from './kernels/register.js';
 import { findNodeAdapter, type NodeGpuOptions } from './node-gpu.js';
@@ -7,7 +8,11 @@ import { findNodeAdapter, type NodeGpuOptions } from './node-gpu.js';
  * @peft/core's backend-provider entry (`selectBackend` imports this package and calls it): finds an adapter with
  * Dawn for Node and reports it; `use()` registers tfjs's WebGPU backend on it with this package's kernels.
  */
-export async function probeBackend(options: NodeGpuOptions = {}): Promise<BackendProbe> {
+export async function probeBackend(options: NodeGpuOptions & BackendProbeOptions = {}): Promise<BackendProbe> {
+  if (options.hardwareOnly && typeof process !== 'undefined') {
+    const why = await noHardwareGpu();
+    if (why) throw new Error(why);
+  }
   const found = await findNodeAdapter(options);
   let gpu: typeof found.gpu | undefined = found.gpu;
   return {

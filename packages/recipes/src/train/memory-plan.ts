@@ -120,7 +120,7 @@ export function planTrainingBackend(s: TrainingShape, o: PlanOptions): BackendPl
   const cpu = option('cpu', o.budget, o.nativeKernels ? BACKEND_SLOWDOWN.cpuNative : BACKEND_SLOWDOWN.cpuPlain);
   const kernels = o.nativeKernels ? 'with @peft/blas kernels' : 'pure JavaScript: install @peft/blas';
   if (wasm && (!cpu || wasm.time <= cpu.time)) {
-    return done(wasm, `${what} fits the wasm heap (${gb(WASM_USABLE_BYTES)} usable)${cpu ? `, and runs it faster than cpu would (${describe(cpu)})` : ''}`);
+    return done(wasm, `${what} fits the wasm heap (${gb(WASM_USABLE_BYTES)} usable)${cpu ? `, and runs it faster than cpu would${cpu.remat !== wasm.remat ? ` (cpu: ${describe(cpu)})` : ''}` : ''}`);
   }
   if (cpu) {
     const why = !o.installed.includes('wasm')
