@@ -150,6 +150,7 @@ if (want('ablation')) {
     ['without the fused cross-entropy (the LM loss composed from tfjs ops)', ['without=cross-entropy']],
     ['without the native dropout masks (tfjs\'s seeded randomUniform)', ['without=dropout-mask']],
     ['without transposedMatMul (the models keep Wᵀ copies of the frozen weights)', ['without=transposed-matmul']],
+    ...(s0.backend === 'wasm' ? [["with tfjs-wasm's own Slice (element by element) instead of @peft/blas's", ['without=wasm-slice']]] : []),
     [`every block rematerialised (round 2's setting) instead of ${s0.remat}`, [`remat=${layers}`]],
   ];
   const runs = variants.map(() => []);

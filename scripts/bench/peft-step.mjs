@@ -7,7 +7,8 @@
 // without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
-// Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights).
+// Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights),
+// wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
@@ -33,8 +34,12 @@ const dir = args.dir ?? (await gpt2Fixture(size, { layers: num('layers'), embd: 
 if (args.fused === '0') process.env.PEFT_WEBGPU_FUSED = '0';
 const choice = await selectBackend({ only: [args.backend ?? 'wasm'] });
 const cpuSide = choice.backend === 'wasm' || choice.backend === 'cpu';
+// tfjs's own kernels that `without=` can put back over @peft/blas's replacements
+const REPLACED = { 'wasm-slice': 'Slice' };
+const tfjsOwn = Object.fromEntries(Object.entries(REPLACED).map(([k, name]) => [k, tf.getKernel(name, choice.backend)]));
 const blas = args.blas === '0' || !cpuSide ? { available: false, registered: [] } : registerBlasKernels({ backends: [choice.backend] });
 const WITHOUT = {
+  'wasm-slice': [],
   'masked-softmax': [FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad],
   'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
   'dropout-mask': [FusedKernelNames.dropoutMask],
@@ -46,6 +51,10 @@ for (const w of without) {
   if (!(w in WITHOUT)) throw new Error(`without=${w}: one of ${Object.keys(WITHOUT).join(', ')}`);
   for (const k of WITHOUT[w]) if (tf.getKernel(k, choice.backend)) tf.unregisterKernel(k, choice.backend);
   if (w === 'transposed-matmul') withdrawBackendFeature(choice.backend, BackendFeatures.transposedMatMul);
+  if (w in REPLACED && tfjsOwn[w]) {
+    tf.unregisterKernel(REPLACED[w], choice.backend);
+    tf.registerKernel(tfjsOwn[w]);
+  }
 }
 const model = await loadGpt2(dir);
 const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });

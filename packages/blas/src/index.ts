@@ -104,10 +104,10 @@ function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
   if (backendName === 'wasm' && replaceKernel('Identity', backendName, identityKernel)) names.push('Identity');
   if (replaceKernel('SplitV', backendName, (original) => splitKernel(backendName, original, addon))) names.push('SplitV');
   if (replaceKernel('Tile', backendName, (original) => tileKernel(backendName, original, addon))) names.push('Tile');
+  if (replaceKernel('Slice', backendName, (original) => sliceKernel(backendName, original, addon))) names.push('Slice');
   if (backendName === 'cpu') {
     // tfjs-wasm has these natively already
     if (replaceKernel('Transpose', backendName, (original) => transposeKernel(backendName, original, addon))) names.push('Transpose');
-    if (replaceKernel('Slice', backendName, (original) => sliceKernel(backendName, original, addon))) names.push('Slice');
     if (replaceKernel('Concat', backendName, (original) => concatKernel(backendName, original, addon))) names.push('Concat');
     if (replaceKernel('PadV2', backendName, (original) => padKernel(backendName, original, addon))) names.push('PadV2');
     if (replaceKernel('GatherV2', backendName, (original) => gatherKernel(backendName, original))) names.push('GatherV2');

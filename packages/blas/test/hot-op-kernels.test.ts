@@ -155,6 +155,34 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
     });
   }
 
+  it('Slice on wasm copies exactly what tfjs-wasm copies: strided and contiguous runs, float32 and int32, nothing leaked', async () => {
+    await tf.setBackend('wasm');
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = rand([3, 4, 6, 5], 17, dtype);
+      const flat = rand([2 * 4099], 18, dtype);
+      const cases: [string, () => tf.Tensor][] = [
+        ['slice', () => tf.slice(x, [1, 0, 2, 1], [2, 3, 3, 4])],
+        ['slice contiguous', () => tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1])],
+        ['slice inner rows', () => tf.slice(x, [0, 1, 0, 0], [-1, 2, -1, -1])],
+        ['1-D second half', () => tf.slice(flat, [4099], [4099])],
+        ['empty', () => tf.slice(x, [0, 0, 0, 0], [0, 4, 6, 5])],
+      ];
+      const before = tf.memory().numTensors;
+      for (const [name, f] of cases) {
+        const { want, got } = both('wasm', f);
+        expect(got.shape, name).toEqual(want.shape);
+        expect(got.dtype, name).toBe(dtype);
+        expect(Array.from(got.dataSync()), name).toEqual(Array.from(want.dataSync()));
+        tf.dispose([want, got]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, flat]);
+    }
+    registerBlasKernels({ backends: ['wasm'] });
+    expect(tf.getKernel('Slice', 'wasm')).toBeDefined();
+    unregisterBlasKernels();
+  });
+
   it('Transpose, Slice, Concat, PadV2, GatherV2, SplitV, Tile copy exactly what tfjs-cpu copies, float32 and int32', async () => {
     await tf.setBackend('cpu');
     for (const dtype of ['float32', 'int32'] as const) {
