@@ -12,11 +12,13 @@ export async function useBackend(
   log: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
   planned?: { readonly backend: string; readonly reason: string },
+  selected?: BackendChoice,
 ): Promise<BackendChoice> {
-  const forced = env.PEFT_BACKEND ? env.PEFT_BACKEND.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const forced = forcedBackends(env);
   const only = forced ?? (planned ? [planned.backend] : undefined);
-  const choice = await selectBackend(only ? { only } : {});
-  const why = !forced && planned ? planned.reason : choice.note;
+  // a choice already made for this backend is kept (selecting again would probe and initialise a device twice)
+  const choice = selected && (!only || only.some((o) => o === selected.backend || o === selected.pkg)) ? selected : await selectBackend(only ? { only } : {});
+  const why = planned?.reason ?? choice.note;
   log(`backend: ${choice.backend}${choice.pkg ? ` (${choice.pkg})` : ''}: ${why}${forced ? ` [PEFT_BACKEND=${forced.join(',')}]` : ''}`);
   for (const s of choice.skipped) log(`  skipped ${s.pkg ?? 'built-in'}: ${s.reason}`);
   for (const line of choice.notes ?? []) log(line);
@@ -36,18 +38,22 @@ export async function useTrainingBackend(
   log: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Pick<TrainSettings, 'checkpointBlocks'>> {
-  if (env.PEFT_BACKEND) {
-    await useBackend(log, env);
-    return {};
-  }
-  const first = await selectBackend({});
+  const forced = forcedBackends(env);
+  const first = await selectBackend(forced ? { only: forced } : {});
   if (first.backend !== 'wasm' && first.backend !== 'cpu') {
-    await useBackend(log, env, { backend: first.backend, reason: first.note });
+    await useBackend(log, env, { backend: first.backend, reason: first.note }, first);
     return {};
   }
-  const plan = await planTraining(s, env.PEFT_BLAS !== '0' && (await blasLoads()));
-  await useBackend(log, env, plan);
+  // wasm or cpu: the memory plan says which the step fits and how many blocks to keep — within the forced backend when
+  // PEFT_BACKEND names one
+  const native = env.PEFT_BLAS !== '0' && (await blasLoads());
+  const plan = await planTraining(s, native, forced ? first.backend : undefined);
+  await useBackend(log, env, plan, first);
   return s.checkpointBlocks === undefined ? { checkpointBlocks: plan.rematerialised } : {};
+}
+
+function forcedBackends(env: NodeJS.ProcessEnv): string[] | undefined {
+  return env.PEFT_BACKEND ? env.PEFT_BACKEND.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
 }
 
 async function blasLoads(): Promise<boolean> {

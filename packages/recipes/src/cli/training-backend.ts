@@ -52,6 +52,11 @@ export function memoryBudget(env: Record<string, string | undefined> = process.e
 }
 
 /** The plan for a `peft train` run: the backend its model fits, why, and the blocks to rematerialise. */
-export async function planTraining(s: Pick<TrainSettings, 'task' | 'modelDir' | 'batchSize' | 'maxLength'>, nativeKernels: boolean): Promise<BackendPlan> {
-  return planTrainingBackend(await trainingShape(s), { installed: await installedBackends(), nativeKernels, budget: memoryBudget() });
+export async function planTraining(
+  s: Pick<TrainSettings, 'task' | 'modelDir' | 'batchSize' | 'maxLength'>,
+  nativeKernels: boolean,
+  only?: 'wasm' | 'cpu',
+): Promise<BackendPlan> {
+  const installed = only ? [only] : await installedBackends();
+  return planTrainingBackend(await trainingShape(s), { installed, nativeKernels, budget: memoryBudget() });
 }
