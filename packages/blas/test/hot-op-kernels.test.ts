@@ -152,6 +152,12 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
         tf.dispose([want, got]);
       }
       x.dispose();
+      // a NaN anywhere in a row is that row's max, as with tfjs's kernels (divergence must not be hidden)
+      const n = tf.tensor2d([[1, NaN, 2, 0], [NaN, 1, 2, 3], [4, 1, 2, NaN], [1, 2, 3, 4]]);
+      const { want, got } = both(backend, () => tf.max(n, -1));
+      expect(Array.from(await want.data())).toEqual([NaN, NaN, NaN, 4]);
+      expect(Array.from(await got.data())).toEqual([NaN, NaN, NaN, 4]);
+      tf.dispose([n, want, got]);
     });
   }
 

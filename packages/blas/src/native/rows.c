@@ -5,11 +5,11 @@
 
 enum { R_MAX = 0, R_SOFTMAX = 1, R_LOGSUMEXP = 2, R_COUNT = 3 };
 
-// max: as tfjs's kernels compare (a NaN first element stays, later NaNs are skipped)
+// max: as tfjs's kernels compare: a NaN anywhere in the row is its max (x != x only for NaN)
 #define DEFINE_ROWS(SUFFIX, ATTR)                                                                                 \
   ATTR static float row_max_##SUFFIX(const float *restrict x, int64_t n) {                                        \
     float m = x[0];                                                                                               \
-    for (int64_t i = 1; i < n; i++) m = x[i] > m ? x[i] : m;                                                      \
+    for (int64_t i = 1; i < n; i++) m = (x[i] > m || x[i] != x[i]) ? x[i] : m;                                    \
     return m;                                                                                                     \
   }                                                                                                               \
   ATTR static void rows_##SUFFIX(int op, const float *restrict x, float *restrict y, int64_t lo, int64_t hi,     \
