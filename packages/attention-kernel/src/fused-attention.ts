@@ -30,7 +30,7 @@ export interface FusedAttentionOutput {
  * (plus the unpadded probabilities for RoBERTa's λ quirk), instead of the ~8 [B, H, n, m] tensors the composed ops keep;
  * the backward is four products and one pass over the rows:
  *
- *     dV = (P∘M)ᵀ·dF,  dP = (dF·Vᵀ)∘M,  dS = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dlse·P_λ),  dQ = dS·K,  dK = dSᵀ·Q
+ *     dV = (P∘M)ᵀ·dF,  dP = (dF·Vᵀ)∘M,  dS = scale·[j visible]·(P∘(dP − Σ_j dP_j·P_j) + dlse·P_λ),  dQ = dS·K,  dK = dSᵀ·Q
  *
  * (P_λ = P, or the unpadded probabilities). The score step runs as @peft/core's fused `PeftMaskedSoftmax` /
  * `PeftMaskedSoftmaxGrad` kernels where an accelerator registered them, and is composed from tfjs ops otherwise, with

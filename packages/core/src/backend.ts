@@ -30,12 +30,6 @@ export interface BackendDevice {
   readonly details?: string;
 }
 
-/**
- * What a backend package with a device to find (such as @peft/webgpu) returns from its exported
- * `probeBackend(options: BackendProbeOptions)`:
- * the device, and the two ways on from there. {@link selectBackend} calls `use()` when it takes the device and
- * `release()` when it does not.
- */
 /** What {@link selectBackend} tells a backend package's `probeBackend(options)`. */
 export interface BackendProbeOptions {
   /**
@@ -45,6 +39,11 @@ export interface BackendProbeOptions {
   readonly hardwareOnly?: boolean;
 }
 
+/**
+ * What a backend package with a device to find (such as @peft/webgpu) returns from its exported
+ * `probeBackend(options: BackendProbeOptions)`: the device, and the two ways on from there. {@link selectBackend}
+ * calls `use()` when it takes the device and `release()` when it does not.
+ */
 export interface BackendProbe {
   readonly device: BackendDevice;
   /** Registers the tfjs backend (and the package's kernels) on the device; returns lines worth logging. */

@@ -19,8 +19,9 @@ import * as tf from '@tensorflow/tfjs-core';
  *   sees (causal: j ≤ m − n + i) and `maskedValue` elsewhere, and s'' = s' + mask: → `[P = softmax(s'')]`, with
  *   `lse: 'masked'` → `[P, logsumexp(s'') [B, H, n, 1]]`, with `'unpadded'` → `[P, logsumexp(s'), softmax(s')]`.
  * - `PeftMaskedSoftmaxGrad`: inputs `{ probs P, dProbs, dLse? [B, H, n, 1], lseProbs? }`, attrs `{ scale, causal }` →
- *   dScores = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the
- *   raw scores, through P and through the log-sum-exp.
+ *   dScores = scale·[j visible]·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the
+ *   raw scores, through P and through the log-sum-exp; [j visible] is 0 on keys the causal limit hides (the dropout
+ *   mask is not an input: it is already in dP).
  * - `PeftDropoutMask`: no inputs, attrs `{ shape, seed: string, rate }` → float32 mask of `shape`, bit for bit
  *   floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
  */

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * Ops whose gradient keeps no tensor it does not need. tfjs's own Add, Sub, Reshape and Slice save their inputs on the
  * tape only to read their shapes in the backward pass, and Multiply saves both factors; in a training step with
  * activations kept for the backward pass that was most of a block's memory (GPT-2 small: ~180 MB a block at
- * B·T = 1,024, of which ~50 MB is needed). These take the shapes from the forward pass instead.
+ * B·T = 1,024, of which ~50 MB is needed). The ops here (an Add, Reshape, Slice, a multiply by a constant mask and a
+ * row-wise dot product) take the shapes from the forward pass instead and keep only what their gradient reads.
  */
 
 /**
@@ -68,7 +69,7 @@ export function multiplyByMask<T extends tf.Tensor>(x: T, mask: tf.Tensor | (() 
   return op(x) as T;
 }
 
-/** ⟨a, b⟩ over the last axis, keeping it (size 1); the gradient keeps a and b, not their product. */
+/** ⟨a, b⟩ over the last axis of two tensors of the same shape, keeping it (size 1); the gradient keeps a and b, not their product. */
 export function rowDot<T extends tf.Tensor>(a: tf.Tensor, b: tf.Tensor): T {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, y] = args as tf.Tensor[];

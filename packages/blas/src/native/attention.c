@@ -2,7 +2,7 @@
 //   forward: s' = scale·s on visible keys (causal: query i sees keys j ≤ m − n + i), maskedValue elsewhere (GPT-2
 //   replaces, it does not add); s'' = s' + mask (an additive padding mask, broadcast); P = softmax(s''), and
 //   optionally lse = logsumexp(s'') — or, for RoBERTa's λ quirk, lse and P_u over s' without the padding mask.
-//   backward: dS = scale·keep·(P∘(dP − Σ_j dP_j·P_j) + dlse·P_λ), P_λ = P_u if given, else P.
+//   backward: dS = scale·[j visible]·(P∘(dP − Σ_j dP_j·P_j) + dlse·P_λ), P_λ = P_u if given, else P.
 // Composed from tfjs ops each direction was about eight passes and kept as many [B, H, n, m] tensors for the tape.
 #include "common.h"
 #include "fastmath.h"
