@@ -18,6 +18,9 @@ describe('the training memory plan', () => {
     expect(trainingBytes(e, 0, 12) / 2 ** 20).toBeLessThan(1550);
     expect(trainingBytes(e, 12, 12) / 2 ** 20).toBeGreaterThan(2800);
     expect(trainingBytes(e, 12, 12) / 2 ** 20).toBeLessThan(3200);
+    // RoBERTa's blocks keep a third [B, H, T, T] (λ's unpadded probabilities): the same shape as NLU costs that more
+    const nlu = estimateTrainingMemory({ ...small, family: 'nlu' }, { nativeKernels: true });
+    expect(nlu.perBlock - e.perBlock).toBeCloseTo(2.3 * 4 * 8 * 12 * 128 * 128, 0);
     // without native kernels the frozen weights count three times (transposed and packed copies)
     expect(estimateTrainingMemory(small, { nativeKernels: false }).weights).toBe(3 * e.weights);
   });
