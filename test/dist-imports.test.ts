@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -34,5 +35,41 @@ describe.each(packages)('@peft/%s from its build', (pkg) => {
     const cjsNames = JSON.parse(cjs.trim().split('\n').pop()!) as string[];
     expect(esmNames.length).toBeGreaterThan(0);
     expect(cjsNames).toEqual(esmNames);
+  });
+});
+
+// What finds its own files through import.meta.url (the CLI beside the package, the demo's model and data, the chart
+// font, the WordNet files, the native addon) works from the CommonJS build, where tsup has no import.meta unless it
+// shims it: each call gives the same answer from `require` as from `import`, and the files it names exist.
+const importMetaCalls: Record<string, { expr: string; check: (value: unknown) => void }[]> = {
+  recipes: [
+    { expr: 'm.peftCliPath()', check: (v) => expect(v).toBe(join(root, 'packages', 'recipes', 'dist', 'cli.js')) },
+    { expr: 'm.demoModelDir()', check: (v) => expect(existsSync(`${v}/model.safetensors`), String(v)).toBe(true) },
+    { expr: 'm.demoDataDir()', check: (v) => expect(existsSync(`${v}/webnlg/webnlg_challenge_2017/test.json`), String(v)).toBe(true) },
+    { expr: 'm.chartFontFile()', check: (v) => expect(String(v)).toMatch(/DejaVuSans\.ttf$/) },
+  ],
+  'eval-metrics': [{ expr: 'm.englishSynonyms().synsets.size', check: (v) => expect(v).toBeGreaterThan(1000) }],
+  blas: [{ expr: 'm.blasAvailability()', check: (v) => expect(v).toHaveProperty('available') }],
+};
+
+describe('what uses import.meta, from the CommonJS build', () => {
+  it('covers every package whose sources use import.meta', () => {
+    const usesImportMeta = (pkg: string): boolean =>
+      readdirSync(`${root}/packages/${pkg}/src`, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .some((f) => readFileSync(`${root}/packages/${pkg}/src/${f}`, 'utf8').includes('import.meta'));
+    const users = packages.filter(usesImportMeta);
+    expect(users.sort()).toEqual(Object.keys(importMetaCalls).sort());
+  });
+
+  describe.each(Object.entries(importMetaCalls))('@peft/%s', (pkg, calls) => {
+    it.each(calls)('$expr', ({ expr, check }) => {
+      const print = `console.log(JSON.stringify(${expr}))`;
+      const cjs = run(['-e', `const m = require('@peft/${pkg}'); ${print}`]);
+      const esm = run(['--input-type=module', '-e', `const m = await import('@peft/${pkg}'); ${print}`]);
+      const value = JSON.parse(cjs.trim().split('\n').pop()!) as unknown;
+      expect(value).toEqual(JSON.parse(esm.trim().split('\n').pop()!));
+      check(value);
+    });
   });
 });

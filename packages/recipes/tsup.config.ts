@@ -3,11 +3,22 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
+    format: ['esm'],
     dts: true,
     clean: true,
     sourcemap: true,
     target: 'node20',
+  },
+  {
+    // the CommonJS build: import.meta.url (the CLI's path, the demo's files) from __filename. Not in the ESM build,
+    // whose __filename shim would import node:url at load time and break bundling the training loop for a browser.
+    entry: ['src/index.ts'],
+    format: ['cjs'],
+    dts: true,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+    shims: true,
   },
   {
     // the `peft` command: ESM only (top-level await), with a shebang
