@@ -30,3 +30,4 @@ export * from './report/render-chart.js';
 export * from './report/training-chart.js';
 export * from './report/markdown.js';
 export * from './sweep/index.js';
+export * from './cli/demo-files.js';
