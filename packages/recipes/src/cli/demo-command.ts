@@ -39,7 +39,7 @@ export const DEMO_SETTINGS: Omit<TrainSettings, 'out' | 'log'> = {
 /** What the demo says after its scores: why the test BLEU is near 0, and what gives real numbers. */
 export const DEMO_EXPLANATION = [
   'demo: the BLEU on the training subset is the number that shows learning: the adapter fits the examples it trains on.',
-  'demo: the test-set BLEU is near 0 by design: the model is test-fixtures/tiny-gpt2, a 2-layer GPT-2 with random weights',
+  'demo: the test-set BLEU is near 0 by design: the model is the tiny GPT-2 in @peft/recipes, a 2-layer GPT-2 with random weights',
   '      (d = 32) that knows no English, tuned on 32 examples; nothing it learned can carry over to unseen triples.',
   'demo: for the paper\'s numbers, download GPT-2 small (e.g. huggingface-cli download gpt2 --include "*.json" "*.safetensors"',
   '      "*.txt" --local-dir gpt2) and run  npx peft train webnlg --model gpt2 --preset inducer-lora --batch-size 8',

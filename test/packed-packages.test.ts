@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// What `npm pack` (and so `npm publish`) puts in each package's tarball, from the build `npm test` makes first
+// (--ignore-scripts: the prepack build is what that build already did).
+const root = fileURLToPath(new URL('..', import.meta.url));
+const packages = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'package.json')));
+const npm = (args: string[], cwd = root): string =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+
+type PackResult = { name: string; filename: string; files: { path: string }[] };
+const listed = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts', '--workspaces'])) as PackResult[];
+const byName = new Map(listed.map((p) => [p.name, new Set(p.files.map((f) => f.path))]));
+
+describe.each(packages)('the @peft/%s tarball', (dir) => {
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+
+  it('holds its build, types, README and Apache-2.0 LICENSE, and no sources or tests', () => {
+    const files = byName.get(manifest.name)!;
+    expect(files, manifest.name).toBeDefined();
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
+      expect(files.has(f), `${manifest.name}: ${f}`).toBe(true);
+    }
+    expect([...files].filter((f) => f.startsWith('test/') || (f.startsWith('src/') && !f.startsWith('src/native/')))).toEqual([]);
+    expect(readFileSync(join(root, 'packages', dir, 'LICENSE'), 'utf8')).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+  });
+
+  it('builds itself when packed and says where it comes from, which Node it needs, and that it is public', () => {
+    expect(manifest.scripts.prepack).toBe('tsup');
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(manifest.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: `packages/${dir}` });
+    expect(manifest.engines).toEqual({ node: '>=20' });
+    expect(manifest.publishConfig).toEqual({ access: 'public' });
+  });
+});
+
+describe('the @peft/recipes tarball', () => {
+  // unpacked under the repository (runs/ is ignored), so that its dependencies resolve from the repository's node_modules
+  const work = join(root, 'runs');
+  mkdirSync(work, { recursive: true });
+  const dir = mkdtempSync(join(work, 'packed-recipes-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('holds the demo model and data, byte for byte, and finds them where it is installed (ESM and CommonJS)', () => {
+    const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], join(root, 'packages', 'recipes'))) as PackResult[];
+    const installed = join(dir, 'node_modules', '@peft', 'recipes');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', join(dir, packed!.filename), '-C', installed, '--strip-components=1']);
+    const demo = join(root, 'packages', 'recipes', 'demo');
+    const regular = readdirSync(demo, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(demo, join(e.parentPath, e.name)));
+    for (const f of [
+      'tiny-gpt2/config.json', 'tiny-gpt2/model.safetensors', 'tiny-gpt2/tokenizer.json', 'tiny-gpt2/vocab.json', 'tiny-gpt2/merges.txt',
+      'data/webnlg/webnlg_challenge_2017/train.json', 'data/webnlg/webnlg_challenge_2017/dev.json', 'data/webnlg/webnlg_challenge_2017/test.json',
+      'README.md',
+    ]) {
+      expect(regular, f).toContain(f);
+    }
+    for (const f of regular) expect(readFileSync(join(installed, 'demo', f)).equals(readFileSync(join(demo, f))), f).toBe(true);
+    const print = 'console.log(JSON.stringify([m.demoModelDir(), m.demoDataDir(), m.peftCliPath()]))';
+    const want = [join(installed, 'demo', 'tiny-gpt2'), join(installed, 'demo', 'data'), join(installed, 'dist', 'cli.js')];
+    const cjs = execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(installed)}); ${print}`], { encoding: 'utf8' });
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(installed, 'dist', 'index.js'))}); ${print}`], { encoding: 'utf8' });
+    expect(JSON.parse(cjs.trim().split('\n').pop()!)).toEqual(want);
+    expect(JSON.parse(esm.trim().split('\n').pop()!)).toEqual(want);
+  });
+});
