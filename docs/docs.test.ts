@@ -52,7 +52,8 @@ describe('runnableBlocks', () => {
 
   it('reads the README block that composes methods', () => {
     const readme = runnableBlocks(readFileSync(new URL('../README.md', import.meta.url), 'utf8'), 'README.md');
-    expect(readme).toHaveLength(1);
-    expect(readme[0]!.code).toContain('mix(');
+    expect(readme).toHaveLength(2);
+    expect(readme[0]!.code).toContain("from '@peft/lora'"); // "Use it from npm": the smallest program
+    expect(readme[1]!.code).toContain('mix(');
   });
 });
