@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ describe.each(packages)('the @peft/%s tarball', (dir) => {
   });
 
   it('builds itself when packed and says where it comes from, which Node it needs, and that it is public', () => {
-    expect(manifest.scripts.prepack).toBe('tsup');
+    expect(manifest.scripts.prepack).toBe('node ../../scripts/prepack.mjs');
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: `packages/${dir}` });
     expect(manifest.engines).toEqual({ node: '>=20' });
@@ -68,5 +68,26 @@ describe('the @peft/recipes tarball', () => {
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(installed, 'dist', 'index.js'))}); ${print}`], { encoding: 'utf8' });
     expect(JSON.parse(cjs.trim().split('\n').pop()!)).toEqual(want);
     expect(JSON.parse(esm.trim().split('\n').pop()!)).toEqual(want);
+  });
+});
+
+describe('a package packed from an unbuilt checkout', () => {
+  it('builds itself (prepack) and ships the build: @peft/lora copied without dist/', () => {
+    // two levels under the repository root, as packages/* are, so the prepack script and tsconfig resolve as there
+    mkdirSync(join(root, 'runs'), { recursive: true });
+    const dir = mkdtempSync(join(root, 'runs', 'unbuilt-lora-'));
+    try {
+      for (const f of ['src', 'package.json', 'tsup.config.ts', 'tsconfig.json', 'README.md', 'LICENSE']) {
+        cpSync(join(root, 'packages', 'lora', f), join(dir, f), { recursive: true });
+      }
+      expect(existsSync(join(dir, 'dist'))).toBe(false);
+      const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], dir)) as PackResult[];
+      const files = packed!.files.map((f) => f.path);
+      for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'LICENSE']) expect(files).toContain(f);
+      const listing = execFileSync('tar', ['-tzf', join(dir, packed!.filename)], { encoding: 'utf8' });
+      expect(listing).toContain('package/dist/index.cjs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
