@@ -156,6 +156,22 @@ describe('--help of every command lists each flag with its type, default and mea
   });
 });
 
+describe('peft demo --model / --data', () => {
+  it('are in its help, with the files inside @peft/recipes as defaults', async () => {
+    const h = (await peft('demo', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(h).toMatch(/--model <dir> GPT-2 checkpoint folder \(dir; default: the tiny GPT-2 inside @peft\/recipes, demo\/tiny-gpt2\)/);
+    expect(h).toMatch(/--data <dir> data folder holding webnlg\/webnlg_challenge_2017\/ \(dir; default: the WebNLG subset inside @peft\/recipes, demo\/data\)/);
+  });
+
+  it('a --data folder that does not exist is an error naming it, before any training', async () => {
+    const missing = join(work, 'no-such-data');
+    const r = await peft('demo', '--data', missing, '--out', join(work, 'demo-missing-data'));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${missing}: the --data folder does not exist`);
+    expect(r.stderr).not.toMatch(/step \d+\/\d+/);
+  });
+});
+
 describe('peft metrics: the flag names of the tools users know', () => {
   const hyp = join(work, 'hyp.txt');
   const ref = join(work, 'ref.txt');

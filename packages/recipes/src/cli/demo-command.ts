@@ -57,8 +57,8 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     )
     .addOption(valueOption('--out <dir>', 'run folder to write', { defaultText: 'runs/demo-<time>' }))
     .addOption(valueOption('--max-steps <int>', 'optimizer steps', { parse: integerParser('--max-steps', 1), defaultValue: DEMO_STEPS }))
-    .addOption(valueOption('--model <dir>', 'GPT-2 checkpoint folder', { defaultText: 'the tiny GPT-2 inside @peft/recipes (demo/tiny-gpt2)' }))
-    .addOption(valueOption('--data <dir>', 'data folder holding webnlg/webnlg_challenge_2017/', { defaultText: 'the WebNLG subset inside @peft/recipes (demo/data)' }))
+    .addOption(valueOption('--model <dir>', 'GPT-2 checkpoint folder', { defaultText: 'the tiny GPT-2 inside @peft/recipes, demo/tiny-gpt2' }))
+    .addOption(valueOption('--data <dir>', 'data folder holding webnlg/webnlg_challenge_2017/', { defaultText: 'the WebNLG subset inside @peft/recipes, demo/data' }))
     .action(async (o: { out?: string; maxSteps: number; model?: string; data?: string }) => {
       const out = o.out ?? join(process.cwd(), 'runs', `demo-${timestamp()}`);
       const demo = {
