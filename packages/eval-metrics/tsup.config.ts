@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-});
+const common = { entry: ['src/index.ts'], dts: true, sourcemap: true, target: 'node20' } as const;
+
+export default defineConfig([
+  { ...common, format: ['esm'], clean: true },
+  // the CommonJS build: import.meta.url (where the METEOR resources are) from __filename, without esbuild's
+  // "import.meta is not available" warning; not in the ESM build, which has import.meta itself
+  { ...common, format: ['cjs'], clean: false, shims: true },
+]);
