@@ -40,12 +40,12 @@ describe.each(packages)('the @peft/%s tarball', (dir) => {
 
 describe('the @peft/recipes tarball', () => {
   // unpacked under the repository (runs/ is ignored), so that its dependencies resolve from the repository's node_modules
-  const work = join(root, 'runs');
-  mkdirSync(work, { recursive: true });
-  const dir = mkdtempSync(join(work, 'packed-recipes-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir = '';
+  afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   it('holds the demo model and data, byte for byte, and finds them where it is installed (ESM and CommonJS)', () => {
+    mkdirSync(join(root, 'runs'), { recursive: true });
+    dir = mkdtempSync(join(root, 'runs', 'packed-recipes-'));
     const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], join(root, 'packages', 'recipes'))) as PackResult[];
     const installed = join(dir, 'node_modules', '@peft', 'recipes');
     mkdirSync(installed, { recursive: true });
