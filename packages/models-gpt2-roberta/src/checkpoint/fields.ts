@@ -8,7 +8,7 @@ export class ConfigFields {
   ) {}
 
   private fail(field: string, message: string): never {
-    throw new ConfigError(`${this.path}: ${field}`, message);
+    throw new ConfigError(`${this.path}: ${field}`, message, { kind: 'data' });
   }
 
   /** A positive integer: the first of `names` present, else `fallback` (an error when there is none). */

@@ -23,10 +23,10 @@ export function parseGpt2Config(json: Record<string, unknown>, path = 'config.js
   const f = new ConfigFields(json, path);
   const nEmbd = f.positiveInt(['n_embd', 'hidden_size']);
   const nHead = f.positiveInt(['n_head', 'num_attention_heads']);
-  if (nEmbd % nHead !== 0) throw new ConfigError(`${path}: n_head`, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
+  if (nEmbd % nHead !== 0) throw new ConfigError(`${path}: n_head`, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`, { kind: 'data' });
   const activation = f.string('activation_function', 'gelu_new');
   if (!(GPT2_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new ConfigError(`${path}: activation_function`, `'${activation}' is not supported (use one of ${GPT2_ACTIVATIONS.join(', ')})`);
+    throw new ConfigError(`${path}: activation_function`, `'${activation}' is not supported (use one of ${GPT2_ACTIVATIONS.join(', ')})`, { kind: 'data' });
   }
   return {
     vocabSize: f.positiveInt(['vocab_size']),

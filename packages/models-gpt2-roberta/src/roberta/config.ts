@@ -24,15 +24,15 @@ export function parseRobertaConfig(json: Record<string, unknown>, path = 'config
   const hiddenSize = f.positiveInt(['hidden_size']);
   const numHeads = f.positiveInt(['num_attention_heads']);
   if (hiddenSize % numHeads !== 0) {
-    throw new ConfigError(`${path}: num_attention_heads`, `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
+    throw new ConfigError(`${path}: num_attention_heads`, `hidden_size ${hiddenSize} is not divisible by ${numHeads}`, { kind: 'data' });
   }
   const activation = f.string('hidden_act', 'gelu');
   if (!['gelu', 'gelu_new', 'gelu_pytorch_tanh'].includes(activation)) {
-    throw new ConfigError(`${path}: hidden_act`, `'${activation}' is not supported (use gelu)`);
+    throw new ConfigError(`${path}: hidden_act`, `'${activation}' is not supported (use gelu)`, { kind: 'data' });
   }
   const positionType = f.string('position_embedding_type', 'absolute');
   if (positionType !== 'absolute') {
-    throw new ConfigError(`${path}: position_embedding_type`, `'${positionType}' is not supported (only 'absolute')`);
+    throw new ConfigError(`${path}: position_embedding_type`, `'${positionType}' is not supported (only 'absolute')`, { kind: 'data' });
   }
   const hiddenDropout = f.number('hidden_dropout_prob', 0.1, 0, 0.999);
   return {
