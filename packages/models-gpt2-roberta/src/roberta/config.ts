@@ -1,5 +1,5 @@
 import { ConfigError } from '@peft/core';
-import { ConfigFields } from '../checkpoint/fields.js';
+import { CONFIG_LIMITS, ConfigFields } from '../checkpoint/fields.js';
 
 /** The RoBERTa hyper-parameters this package uses, read from a Hugging Face config.json. */
 export interface RobertaConfig {
@@ -21,8 +21,8 @@ export interface RobertaConfig {
 
 export function parseRobertaConfig(json: Record<string, unknown>, path = 'config.json'): RobertaConfig {
   const f = new ConfigFields(json, path);
-  const hiddenSize = f.positiveInt(['hidden_size']);
-  const numHeads = f.positiveInt(['num_attention_heads']);
+  const hiddenSize = f.positiveInt(['hidden_size'], CONFIG_LIMITS.width);
+  const numHeads = f.positiveInt(['num_attention_heads'], CONFIG_LIMITS.heads);
   if (hiddenSize % numHeads !== 0) {
     throw new ConfigError(`${path}: num_attention_heads`, `hidden_size ${hiddenSize} is not divisible by ${numHeads}`, { kind: 'data' });
   }
@@ -36,13 +36,13 @@ export function parseRobertaConfig(json: Record<string, unknown>, path = 'config
   }
   const hiddenDropout = f.number('hidden_dropout_prob', 0.1, 0, 0.999);
   return {
-    vocabSize: f.positiveInt(['vocab_size']),
+    vocabSize: f.positiveInt(['vocab_size'], CONFIG_LIMITS.vocab),
     hiddenSize,
-    numLayers: f.positiveInt(['num_hidden_layers']),
+    numLayers: f.positiveInt(['num_hidden_layers'], CONFIG_LIMITS.layers),
     numHeads,
-    intermediateSize: f.positiveInt(['intermediate_size'], 4 * hiddenSize),
-    maxPositions: f.positiveInt(['max_position_embeddings']),
-    typeVocabSize: f.positiveInt(['type_vocab_size'], 1),
+    intermediateSize: f.positiveInt(['intermediate_size'], CONFIG_LIMITS.inner, 4 * hiddenSize),
+    maxPositions: f.positiveInt(['max_position_embeddings'], CONFIG_LIMITS.positions),
+    typeVocabSize: f.positiveInt(['type_vocab_size'], CONFIG_LIMITS.typeVocab, 1),
     padTokenId: f.int('pad_token_id', 1),
     layerNormEps: f.number('layer_norm_eps', 1e-5, 0),
     hiddenDropout,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attach, ConfigError, type TunedModel } from '@peft/core';
+import { attach, type TunedModel } from '@peft/core';
+import { DataFormatError } from '../errors.js';
 import type { Gpt2Model } from '@peft/models-gpt2-roberta';
 import { lmSplit } from '../data/batching.js';
 import { loadCoqa } from '../data/coqa.js';
@@ -69,7 +70,15 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
       ids: turns.map((t) => ({ id: t.storyId, turn_id: t.turnId })),
     };
   }
-  if (!trainEx.length) throw new ConfigError('data', `no ${s.task} training example fits in ${limit} tokens`);
+  if (!trainEx.length) {
+    throw new DataFormatError(
+      files.train,
+      0,
+      skipped > 0
+        ? `no ${s.task} training example fits in ${limit} tokens (${skipped} longer ones skipped${s.maxLength !== undefined ? '; raise --max-length' : ''})`
+        : `holds no ${s.task} training example`,
+    );
+  }
   const pad = padId(tok);
   const train = lmSplit(trainEx, pad, s.padding ?? 'global');
   const valid = lmSplit(validEx, pad, s.padding ?? 'global');
