@@ -1,5 +1,6 @@
 import { loadAdapter } from '@peft/core';
-import { Gpt2Model, RobertaModel, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
+import { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
+import { loadModelAndTokenizer } from './load-model.js';
 import { addTaskTokens, loadTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
 
 /**
@@ -11,8 +12,7 @@ export async function loadTuned(
   adapterDir: string,
   head?: { numLabels: number; seed: number },
 ): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
-  const model = await loadModel(modelDir, head ?? {});
-  const tok = (await loadTokenizer(modelDir)) as unknown as NlgTokenizer;
+  const { model, tok } = await loadModelAndTokenizer(modelDir, head ?? {});
   try {
     if (model instanceof Gpt2Model) {
       addTaskTokens(model, tok, 0);
