@@ -14,11 +14,15 @@ export async function loadTuned(
 ): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
   const { model, tok } = await loadModelAndTokenizer(modelDir, head ?? {});
   try {
-    if (model instanceof Gpt2Model) {
-      addTaskTokens(model, tok, 0);
-      await loadTaskEmbeddings(model, adapterDir);
-    }
+    if (model instanceof Gpt2Model) addTaskTokens(model, tok, 0);
+    // the adapter first: a folder that is no adapter, or one for another model, is reported as that
     const tuned = await loadAdapter(adapterDir, model);
+    try {
+      if (model instanceof Gpt2Model) await loadTaskEmbeddings(model, adapterDir);
+    } catch (e) {
+      tuned.dispose();
+      throw e;
+    }
     return { model, tok, dispose: () => { tuned.dispose(); model.dispose(); } };
   } catch (e) {
     model.dispose();
