@@ -27,7 +27,8 @@ import {
   loadRoberta,
   loadTokenizer,
 } from '@peft/models-gpt2-roberta';
-import { DataFormatError, MAX_RECORD_CHARS, webnlgFromJson, webnlgFromXml } from '../src/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, DataFormatError, MAX_RECORD_CHARS, NLG_ADAMW, readCheckpoint, webnlgFromJson, webnlgFromXml, writeCheckpoint } from '../src/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '../../..');
@@ -301,6 +302,29 @@ describe('hostile model and tokenizer files through the API: the typed error, th
     const b = await loadTokenizer(json).catch((x: unknown) => x);
     expect(b).toBeInstanceOf(TokenizerFileError);
     expect((b as Error).message).toMatch(new RegExp(`^${json}/tokenizer\\.json: merge \\d+ \\("Ġ qqqz"\\) names "qqqz", which is not in the vocabulary$`));
+  });
+});
+
+describe('a hostile training checkpoint through the API', () => {
+  it('a NaN moment is a NonFiniteTensorError naming the file and tensor, and no variable is assigned', async () => {
+    const dir = join(work, 'nan-checkpoint');
+    mkdirSync(dir, { recursive: true });
+    const w = tf.variable(tf.tensor1d([1, 2, 3]), true, 'w#hostile-a');
+    const b = tf.variable(tf.tensor1d([4, 5]), true, 'b#hostile-a');
+    const saved = new AdamW([['w', w], ['b', b]], NLG_ADAMW);
+    await writeCheckpoint(dir, saved, { step: 3 } as never);
+    const file = join(dir, 'checkpoint.safetensors');
+    const parsed = parseSafetensors(new Uint8Array(readFileSync(file)));
+    const tensors = new Map(parsed.tensors);
+    poison(tensors, 'adam_v/b', 1, NaN);
+    writeFileSync(file, serializeSafetensors(tensors, parsed.metadata));
+    const w2 = tf.variable(tf.zeros([3]), true, 'w#hostile-b');
+    const b2 = tf.variable(tf.zeros([2]), true, 'b#hostile-b');
+    const e = await readCheckpoint(dir, new AdamW([['w', w2], ['b', b2]], NLG_ADAMW)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(NonFiniteTensorError);
+    expect((e as Error).message).toBe(`${file}: tensor 'adam_v/b' holds NaN at flat index 1; every value must be finite`);
+    expect(Array.from(w2.dataSync())).toEqual([0, 0, 0]); // 'param/w', read before the bad moment, is not assigned
+    tf.dispose([w, b, w2, b2, ...saved.m, ...saved.v]);
   });
 });
 
