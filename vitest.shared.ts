@@ -5,8 +5,10 @@ import { fileURLToPath } from 'node:url';
 // registrations (extension-less ESM files) go through Vite's resolver.
 const packagesDir = fileURLToPath(new URL('./packages', import.meta.url));
 
-export const peftAliases = Object.fromEntries(
-  readdirSync(packagesDir).map((name) => [`@peft/${name}`, `${packagesDir}/${name}/src/index.ts`]),
-);
+export const peftAliases = Object.fromEntries([
+  // subpath exports first: an alias also matches the paths below it
+  ['@peft/core/errors', `${packagesDir}/core/src/errors.ts`],
+  ...readdirSync(packagesDir).map((name) => [`@peft/${name}`, `${packagesDir}/${name}/src/index.ts`]),
+]);
 
 export const inlineTfjsCore = { deps: { inline: [/@tensorflow[\\/]tfjs-core[\\/]dist[\\/](?!tf-core)/] } };

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `@peft/core/errors`: the error root without tfjs, for packages that do not use tensors (@peft/eval-metrics).
+  entry: ['src/index.ts', 'src/errors.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdapterMismatchError, CheckpointError } from './errors.js';
 import type { MethodDescriptor } from './method.js';
-import { entryToTensor, parseSafetensors, serializeSafetensors, tensorsToEntries } from './safetensors.js';
+import { finiteEntryToTensor, parseSafetensors, serializeSafetensors, tensorsToEntries } from './safetensors.js';
 import { SPEC_IDENTITY_FIELDS, type ModelSpec } from './spec.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -99,7 +99,12 @@ export function parseAdapterFiles(
   const config = parseAdapterConfig(configText, names.config);
   const file = parseSafetensors(weights, names.weights);
   const tensors: Record<string, tf.Tensor> = {};
-  for (const [name, e] of file.tensors) tensors[name] = entryToTensor(e, name, names.weights);
+  try {
+    for (const [name, e] of file.tensors) tensors[name] = finiteEntryToTensor(e, name, names.weights);
+  } catch (e) {
+    tf.dispose(Object.values(tensors));
+    throw e;
+  }
   return { config, tensors };
 }
 

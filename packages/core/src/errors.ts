@@ -1,34 +1,100 @@
 /**
- * Typed errors of @peft. Every error carries a stable `code` and, where one exists, the file, field or tensor at fault,
- * so a caller can branch on the class and a user can read what to fix.
+ * Typed errors of @peft. Every error carries a stable `code`, a `kind` that says whose fault it is (and so how the CLI
+ * reports it), and, where one exists, the file, field or tensor at fault, so a caller can branch on the class and a
+ * user can read what to fix.
+ *
+ * Every error class of every @peft package derives from {@link PeftError}. Recognise one with {@link isPeftError} (or
+ * `SomeError.isInstance(e)`, or `instanceof`): those test a `Symbol.for('peft.error')` brand, not the prototype alone,
+ * so they hold across two copies of a package (a CommonJS and an ESM build, or two installed versions).
  */
+
+/**
+ * Whose fault an error is, and the CLI's exit code for it:
+ * - `input`: a flag, config value or file content the user gave is invalid (exit 2);
+ * - `data`: a data, model or adapter file is missing, corrupt or does not fit (exit 1);
+ * - `environment`: the machine or a service is not as needed (no backend, a file system fault, an unreachable server; exit 1);
+ * - `internal`: a bug (exit 70, reported with its stack).
+ */
+export type PeftErrorKind = 'input' | 'data' | 'environment' | 'internal';
+
+export interface PeftErrorOptions {
+  readonly cause?: unknown;
+  /** Defaults to `data`. */
+  readonly kind?: PeftErrorKind;
+}
+
+const PEFT_ERROR_BRAND = Symbol.for('peft.error');
+
+/** True when `value` is an error of any @peft package, of any copy of it. */
+export function isPeftError(value: unknown): value is PeftError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PEFT_ERROR_BRAND] === true;
+}
+
+/**
+ * `value instanceof cls`, across package copies: true by prototype, or when `value` carries the brand and a class of
+ * the same name as `cls` is on its prototype chain.
+ */
+function isInstanceOfClass(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  if (!isPeftError(value)) return false;
+  for (let p = Object.getPrototypeOf(value); p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === cls.name) return true;
+  }
+  return false;
+}
+
+/** The root of every @peft error. */
 export class PeftError extends Error {
   readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly kind: PeftErrorKind;
+  constructor(code: string, message: string, options: PeftErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.kind = options.kind ?? 'data';
+    Object.defineProperty(this, PEFT_ERROR_BRAND, { value: true, enumerable: false });
+  }
+
+  /** `SomeError.isInstance(e)`: `e` is a `SomeError` (or a subclass), from this copy of the package or another. */
+  static isInstance<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    return isInstanceOfClass(this, value);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstanceOfClass(this, value);
   }
 }
 
 /** A configuration value is missing, of the wrong type or out of range. `field` names it. */
 export class ConfigError extends PeftError {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super('E_CONFIG', `${field}: ${message}`);
+  /** `kind` defaults to `input`; a loader of a model's or adapter's config file passes `data`. */
+  constructor(field: string, message: string, options: PeftErrorOptions = {}) {
+    super('E_CONFIG', `${field}: ${message}`, { kind: 'input', ...options });
     this.field = field;
   }
 }
 
-/** A tensor has a shape other than the one required. */
+/**
+ * A tensor has a shape other than the one required: the one shape-mismatch error. Thrown with no `file`, it is a caller's
+ * mistake (kind `internal`: in the CLI, a bug); {@link TensorShapeMismatchError} is the same error about a tensor read
+ * from a file (kind `data`).
+ */
 export class ShapeError extends PeftError {
   readonly tensor: string;
   readonly expected: readonly number[];
   readonly found: readonly number[];
-  constructor(tensor: string, expected: readonly number[], found: readonly number[], where?: string) {
+  constructor(
+    tensor: string,
+    expected: readonly number[],
+    found: readonly number[],
+    where?: string,
+    options: PeftErrorOptions & { readonly code?: string } = {},
+  ) {
     super(
-      'E_SHAPE',
+      options.code ?? 'E_SHAPE',
       `${where ? `${where}: ` : ''}tensor '${tensor}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`,
+      { kind: 'internal', ...options },
     );
     this.tensor = tensor;
     this.expected = expected;
@@ -41,7 +107,7 @@ export class SiteConflictError extends PeftError {
   readonly site: string;
   readonly parts: readonly [string, string];
   constructor(site: string, a: string, b: string) {
-    super('E_SITE_CONFLICT', `site '${site}' is claimed by both '${a}' and '${b}', and it cannot be shared`);
+    super('E_SITE_CONFLICT', `site '${site}' is claimed by both '${a}' and '${b}', and it cannot be shared`, { kind: 'input' });
     this.site = site;
     this.parts = [a, b];
   }
@@ -113,8 +179,8 @@ export class SafetensorsDtypeError extends SafetensorsError {
 /** A checkpoint or adapter directory lacks a file, a tensor, or holds one of the wrong shape. */
 export class CheckpointError extends PeftError {
   readonly path: string;
-  constructor(code: string, path: string, message: string) {
-    super(code, `${path}: ${message}`);
+  constructor(code: string, path: string, message: string, options: PeftErrorOptions = {}) {
+    super(code, `${path}: ${message}`, { kind: 'data', ...options });
     this.path = path;
   }
 }
@@ -126,20 +192,12 @@ export class MissingTensorError extends CheckpointError {
     this.tensor = tensor;
   }
 }
-/** A loaded tensor has the wrong shape for the model or method it is loaded into. */
-export class TensorShapeMismatchError extends CheckpointError {
-  readonly tensor: string;
-  readonly expected: readonly number[];
-  readonly found: readonly number[];
+/** A tensor read from `path` has the wrong shape for the model or method it is loaded into: a {@link ShapeError} naming the file. */
+export class TensorShapeMismatchError extends ShapeError {
+  readonly path: string;
   constructor(path: string, tensor: string, expected: readonly number[], found: readonly number[]) {
-    super(
-      'E_TENSOR_SHAPE',
-      path,
-      `tensor '${tensor}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`,
-    );
-    this.tensor = tensor;
-    this.expected = expected;
-    this.found = found;
+    super(tensor, expected, found, path, { code: 'E_TENSOR_SHAPE', kind: 'data' });
+    this.path = path;
   }
 }
 /** An adapter was trained for another method, config or model shape than the one it is loaded into. */
@@ -155,10 +213,22 @@ export class AdapterMismatchError extends CheckpointError {
   }
 }
 
+/** A tensor read from `path` holds NaN or ±Infinity: training or decoding on it would give garbage. */
+export class NonFiniteTensorError extends CheckpointError {
+  readonly tensor: string;
+  /** The flat index of the first non-finite value. */
+  readonly index: number;
+  constructor(path: string, tensor: string, index: number, value: number) {
+    super('E_NON_FINITE_TENSOR', path, `tensor '${tensor}' holds ${value} at flat index ${index}; every value must be finite`);
+    this.tensor = tensor;
+    this.index = index;
+  }
+}
+
 /** No usable TensorFlow.js backend could be initialised. */
 export class BackendError extends PeftError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('E_BACKEND', message, options);
+    super('E_BACKEND', message, { ...options, kind: 'environment' });
   }
 }
 

@@ -103,7 +103,7 @@ export class ParameterSet {
       if (!sameShape(t.shape, v.shape)) throw new TensorShapeMismatchError(source, name, v.shape, t.shape);
     }
     for (const name of Object.keys(values)) {
-      if (!this.vars.has(name)) throw new ConfigError(name, `${source} holds a tensor this method does not have`);
+      if (!this.vars.has(name)) throw new ConfigError(name, `${source} holds a tensor this method does not have`, { kind: 'data' });
     }
     for (const [name, v] of this.vars) {
       const t = values[name]!;

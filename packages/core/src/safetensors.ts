@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ConfigError,
+  NonFiniteTensorError,
   SafetensorsDtypeError,
   SafetensorsGapError,
   SafetensorsHeaderError,
@@ -214,6 +215,23 @@ export function entryToTypedArray(e: SafetensorsEntry, name = '<tensor>', file =
 export function entryToTensor(e: SafetensorsEntry, name = '<tensor>', file = '<buffer>'): tf.Tensor {
   const values = entryToTypedArray(e, name, file);
   return tf.tensor(values, e.shape as number[], values instanceof Float32Array ? 'float32' : 'int32');
+}
+
+/**
+ * {@link entryToTensor} for weights a model or method will compute with: a NaN or ±Infinity anywhere (also one an F64
+ * value becomes in float32) is a {@link NonFiniteTensorError} naming the file and the tensor.
+ */
+export function finiteEntryToTensor(e: SafetensorsEntry, name = '<tensor>', file = '<buffer>'): tf.Tensor {
+  const values = entryToTypedArray(e, name, file);
+  if (values instanceof Float32Array) assertFiniteValues(values, name, file);
+  return tf.tensor(values, e.shape as number[], values instanceof Float32Array ? 'float32' : 'int32');
+}
+
+/** Throws {@link NonFiniteTensorError} at the first NaN or ±Infinity of `values` (tensor `name` of `file`). */
+export function assertFiniteValues(values: ArrayLike<number>, name: string, file: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) throw new NonFiniteTensorError(file, name, i, values[i]!);
+  }
 }
 
 /** Encodes values into an entry of the given dtype (float → F32/F16/BF16/F64, int → I64/I32). */

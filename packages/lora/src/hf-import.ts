@@ -5,7 +5,7 @@ import {
   ConfigError,
   MissingTensorError,
   TensorShapeMismatchError,
-  entryToTensor,
+  finiteEntryToTensor,
   readSafetensorsFile,
   sameShape,
   validateModelSpec,
@@ -128,8 +128,8 @@ export async function importHuggingFaceLora(
   try {
     for (const { module, rank: r, keys } of modules) {
       keys.forEach(({ A, B }, layer) => {
-        const a = entryToTensor(file.tensors.get(A)!, A, wPath);
-        const b = entryToTensor(file.tensors.get(B)!, B, wPath);
+        const a = finiteEntryToTensor(file.tensors.get(A)!, A, wPath);
+        const b = finiteEntryToTensor(file.tensors.get(B)!, B, wPath);
         let row = 0;
         for (const site of module.sites) {
           const d = siteDims(spec, site)[1];

@@ -32,3 +32,22 @@ export class TensorDtypeError extends CheckpointError {
     this.found = found;
   }
 }
+
+/**
+ * The weights hold layers the config does not count (config.json's `n_layer` 1 over 2-layer weights): the model would
+ * quietly use a part of them. `tensors` are the unused layer tensors; `field` names the config value.
+ */
+export class UnusedLayerTensorsError extends CheckpointError {
+  readonly tensors: readonly string[];
+  readonly field: string;
+  constructor(path: string, tensors: readonly string[], field: string, configLayers: number, weightLayers: number) {
+    const shown = tensors.slice(0, 3).join(', ') + (tensors.length > 3 ? `, … (${tensors.length} tensors)` : '');
+    super(
+      'E_UNUSED_LAYERS',
+      path,
+      `holds weights of ${weightLayers} layers (${shown} unused), but ${field} is ${configLayers}: the two must agree`,
+    );
+    this.tensors = tensors;
+    this.field = field;
+  }
+}

@@ -1,5 +1,8 @@
 import { PeftError } from '@peft/core';
 
+// Kinds (see PeftErrorKind in @peft/core): DataFileError, DataFormatError and ResumeError are `data` (exit 1),
+// UnknownNameError and UsageError `input` (exit 2).
+
 /** A data file is missing or unreadable. */
 export class DataFileError extends PeftError {
   readonly file: string;
@@ -20,13 +23,13 @@ export class DataFormatError extends PeftError {
   }
 }
 
-/** A preset, task or command the user named does not exist. */
+/** A preset, task or command the user named does not exist. `nameKind` says which ('preset', 'task', …). */
 export class UnknownNameError extends PeftError {
-  readonly kind: string;
+  readonly nameKind: string;
   readonly nameGiven: string;
-  constructor(kind: string, name: string, known: readonly string[]) {
-    super('E_UNKNOWN_NAME', `unknown ${kind} '${name}' (known: ${known.join(', ') || 'none'})`);
-    this.kind = kind;
+  constructor(nameKind: string, name: string, known: readonly string[]) {
+    super('E_UNKNOWN_NAME', `unknown ${nameKind} '${name}' (known: ${known.join(', ') || 'none'})`, { kind: 'input' });
+    this.nameKind = nameKind;
     this.nameGiven = name;
   }
 }
@@ -34,7 +37,7 @@ export class UnknownNameError extends PeftError {
 /** A command-line argument is missing or invalid. */
 export class UsageError extends PeftError {
   constructor(message: string) {
-    super('E_USAGE', message);
+    super('E_USAGE', message, { kind: 'input' });
   }
 }
 

@@ -129,14 +129,14 @@ describe('peft sweep plan / peft worker on the command line', () => {
   const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   const peft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
-  it('plan prints the jobs; a bad field exits 1 naming it; a bad flag value exits 2 with commander\'s message', () => {
+  it('plan prints the jobs; a bad field exits 2 (an input error) naming it; a bad flag value exits 2 with commander\'s message', () => {
     writeFileSync(join(work, 'cli.yaml'), 'name: c\nout: runs\nmodel: m\ntasks: [sst2]\npresets: [he-mam-glue]\nseeds: [1, 2]\n');
     const ok = peft('sweep', 'plan', join(work, 'cli.yaml'));
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('sst2-he-mam-glue-s2\tsst2\the-mam-glue\t2\t--batch-size 32 --lr 0.0001');
     writeFileSync(join(work, 'cli-bad.yaml'), 'name: c\nout: runs\nmodel: m\ntasks: [sst2]\ntrain: { lr: fast }\n');
     const bad = peft('sweep', 'plan', join(work, 'cli-bad.yaml'));
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/peft: error: .*cli-bad\.yaml: field 'train\.lr': must be a number ≥ 0, got "fast"/);
     const usage = peft('worker', '--redis', 'localhost:6379');
     expect(usage.status).toBe(2);

@@ -1,13 +1,9 @@
-/**
- * Typed errors of the METEOR scorer. Same shape as `PeftError` in @peft/core (a stable `code` plus a message naming
- * what is at fault) without importing it: @peft/eval-metrics is plain TypeScript with no dependency on the core.
- */
-export class MeteorError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
+import { PeftError, type PeftErrorKind } from '@peft/core/errors';
+
+/** Typed errors of the METEOR scorer: PeftErrors (from @peft/core's tfjs-free `errors` entry). */
+export class MeteorError extends PeftError {
+  constructor(code: string, message: string, kind: PeftErrorKind = 'input') {
+    super(code, message, { kind });
   }
 }
 
@@ -26,7 +22,7 @@ export class MeteorResourceError extends MeteorError {
   /** The file (or resource name) at fault. */
   readonly source: string;
   constructor(source: string, message: string) {
-    super('E_METEOR_RESOURCE', `${source}: ${message}`);
+    super('E_METEOR_RESOURCE', `${source}: ${message}`, 'data');
     this.source = source;
   }
 }

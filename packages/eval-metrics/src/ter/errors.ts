@@ -1,14 +1,9 @@
-/**
- * Typed errors of the TER scorer. They follow the shape of `PeftError` in @peft/core (a stable `code` plus a
- * message naming what is at fault) without importing it: @peft/eval-metrics is plain TypeScript with no
- * dependency on the tfjs-backed core.
- */
-export class TerError extends Error {
-  readonly code: string;
+import { PeftError } from '@peft/core/errors';
+
+/** Typed errors of the TER scorer: PeftErrors (from @peft/core's tfjs-free `errors` entry), all of kind `input`. */
+export class TerError extends PeftError {
   constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
+    super(code, message, { kind: 'input' });
   }
 }
 

@@ -3,12 +3,12 @@ import {
   CheckpointError,
   MissingTensorError,
   TensorShapeMismatchError,
-  entryToTensor,
+  finiteEntryToTensor,
   readSafetensorsFile,
   sameShape,
   type SafetensorsEntry,
 } from '@peft/core';
-import { MissingCheckpointFileError, TensorDtypeError } from '../errors.js';
+import { MissingCheckpointFileError, TensorDtypeError, UnusedLayerTensorsError } from '../errors.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -67,7 +67,8 @@ export class CheckpointTensors {
   }
 
   /**
-   * Decodes a float tensor as float32 (F16/BF16/F64 upcast), checking that it exists, is a float and has `shape`.
+   * Decodes a float tensor as float32 (F16/BF16/F64 upcast), checking that it exists, is a float, has `shape` and
+   * holds only finite values (a NaN or ±Infinity is a NonFiniteTensorError naming the file and tensor).
    * `candidates` are the accepted names (with and without a prefix); errors name the first.
    */
   float(candidates: readonly string[], shape: readonly number[]): tf.Tensor {
@@ -77,7 +78,7 @@ export class CheckpointTensors {
     if (!FLOAT_DTYPES.has(entry.dtype)) throw new TensorDtypeError(file, name, 'a float (F32, F16, BF16 or F64)', entry.dtype);
     if (!sameShape(entry.shape, shape)) throw new TensorShapeMismatchError(file, name, shape, entry.shape);
     this.used.add(name);
-    return entryToTensor(entry, name, file);
+    return finiteEntryToTensor(entry, name, file);
   }
 
   /** Marks tensors as deliberately ignored (buffers, tied heads), so they are not reported as unused. */
@@ -93,6 +94,22 @@ export class CheckpointTensors {
   /** Names never read or ignored: what the checkpoint holds that the model does not use. */
   unused(): string[] {
     return this.names().filter((n) => !this.used.has(n));
+  }
+
+  /**
+   * Throws {@link UnusedLayerTensorsError} when the checkpoint holds weights of a layer the config does not count
+   * (`layer` matches a name's layer index as its first group): config.json's layer count (`field`, `layers`) is then
+   * below the weights', and the model would quietly train a part of them. Checked before any tensor is decoded.
+   */
+  assertNoExtraLayers(configPath: string, field: string, layers: number, layer: RegExp): void {
+    const layerOf = (name: string) => {
+      const m = layer.exec(name);
+      return m ? Number(m[1]) : -1;
+    };
+    const extra = this.names().filter((n) => layerOf(n) >= layers);
+    if (!extra.length) return;
+    const held = Math.max(...extra.map(layerOf)) + 1;
+    throw new UnusedLayerTensorsError(this.describe(), extra, `${configPath}: ${field}`, layers, held);
   }
 
   private describe(): string {
@@ -125,7 +142,13 @@ export async function readCheckpointTensors(dir: string): Promise<CheckpointTens
     if (!index.weight_map || typeof index.weight_map !== 'object') {
       throw new CheckpointError('E_BAD_JSON', indexPath, "lacks the 'weight_map' object");
     }
-    files = [...new Set(Object.values(index.weight_map))].sort().map((f) => join(dir, f));
+    const shards = new Set(Object.values(index.weight_map));
+    for (const f of shards) {
+      if (typeof f !== 'string' || f === '' || f.includes('/') || f.includes('\\')) {
+        throw new CheckpointError('E_BAD_JSON', indexPath, `weight_map names ${JSON.stringify(f)} as a shard; a shard is a file name in ${dir}`);
+      }
+    }
+    files = [...shards].sort().map((f) => join(dir, f));
   } else {
     const torch = listing.filter((f) => f.endsWith('.bin') || f.endsWith('.pt') || f.endsWith('.h5'));
     throw new MissingCheckpointFileError(
@@ -136,7 +159,11 @@ export async function readCheckpointTensors(dir: string): Promise<CheckpointTens
         : 'no model.safetensors (or model.safetensors.index.json) here',
     );
   }
+  const { existsSync } = await import('node:fs');
   for (const file of files) {
+    if (!existsSync(file)) {
+      throw new MissingCheckpointFileError('E_NO_WEIGHTS', file, `is missing: ${WEIGHTS_INDEX_FILE} lists it as a shard of the weights`);
+    }
     const parsed = await readSafetensorsFile(file);
     for (const [name, entry] of parsed.tensors) entries.set(name, { entry, file });
   }

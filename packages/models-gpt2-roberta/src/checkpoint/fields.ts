@@ -1,5 +1,20 @@
 import { ConfigError } from '@peft/core';
 
+/**
+ * Upper bounds on config.json's size fields: far above any published GPT-2 / RoBERTa (48 layers, 1600 wide, a 50k
+ * vocabulary), low enough that a typo (n_layer 10⁹) fails here, at once, instead of after minutes of allocation.
+ */
+export const CONFIG_LIMITS = {
+  layers: 1024,
+  width: 65_536,
+  heads: 1024,
+  inner: 262_144,
+  vocab: 4_194_304,
+  positions: 1_048_576,
+  typeVocab: 1024,
+  labels: 65_536,
+} as const;
+
 /** Reads typed fields of a config.json object; errors name the file and the field. */
 export class ConfigFields {
   constructor(
@@ -8,11 +23,11 @@ export class ConfigFields {
   ) {}
 
   private fail(field: string, message: string): never {
-    throw new ConfigError(`${this.path}: ${field}`, message);
+    throw new ConfigError(`${this.path}: ${field}`, message, { kind: 'data' });
   }
 
-  /** A positive integer: the first of `names` present, else `fallback` (an error when there is none). */
-  positiveInt(names: readonly string[], fallback?: number): number {
+  /** A positive integer ≤ `max`: the first of `names` present, else `fallback` (an error when there is none). */
+  positiveInt(names: readonly string[], max: number, fallback?: number): number {
     const name = names.find((n) => this.json[n] !== undefined && this.json[n] !== null);
     if (name === undefined) {
       if (fallback === undefined) this.fail(names[0]!, `is missing (also looked for ${names.slice(1).join(', ') || 'no alias'})`);
@@ -20,6 +35,7 @@ export class ConfigFields {
     }
     const v = this.json[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) this.fail(name, `must be a positive integer, got ${JSON.stringify(v)}`);
+    if (v > max) this.fail(name, `is ${v}, above the limit of ${max}`);
     return v;
   }
 
@@ -49,9 +65,13 @@ export class ConfigFields {
 
   /** The number of labels: `num_labels`, else the size of `id2label`, else `fallback`. */
   numLabels(fallback: number): number {
-    if (this.json.num_labels !== undefined) return this.positiveInt(['num_labels']);
+    if (this.json.num_labels !== undefined) return this.positiveInt(['num_labels'], CONFIG_LIMITS.labels);
     const m = this.json.id2label;
-    if (m && typeof m === 'object' && !Array.isArray(m)) return Math.max(1, Object.keys(m).length);
+    if (m && typeof m === 'object' && !Array.isArray(m)) {
+      const n = Object.keys(m).length;
+      if (n > CONFIG_LIMITS.labels) this.fail('id2label', `has ${n} labels, above the limit of ${CONFIG_LIMITS.labels}`);
+      return Math.max(1, n);
+    }
     return fallback;
   }
 }

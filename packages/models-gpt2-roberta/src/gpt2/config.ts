@@ -1,5 +1,5 @@
 import { ConfigError } from '@peft/core';
-import { ConfigFields } from '../checkpoint/fields.js';
+import { CONFIG_LIMITS, ConfigFields } from '../checkpoint/fields.js';
 
 /** The GPT-2 hyper-parameters this package uses, read from a Hugging Face config.json. */
 export interface Gpt2Config {
@@ -21,20 +21,20 @@ export const GPT2_ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu'] as con
 /** Parses config.json fields (HF names); `path` names the file in errors. */
 export function parseGpt2Config(json: Record<string, unknown>, path = 'config.json'): Gpt2Config {
   const f = new ConfigFields(json, path);
-  const nEmbd = f.positiveInt(['n_embd', 'hidden_size']);
-  const nHead = f.positiveInt(['n_head', 'num_attention_heads']);
-  if (nEmbd % nHead !== 0) throw new ConfigError(`${path}: n_head`, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
+  const nEmbd = f.positiveInt(['n_embd', 'hidden_size'], CONFIG_LIMITS.width);
+  const nHead = f.positiveInt(['n_head', 'num_attention_heads'], CONFIG_LIMITS.heads);
+  if (nEmbd % nHead !== 0) throw new ConfigError(`${path}: n_head`, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`, { kind: 'data' });
   const activation = f.string('activation_function', 'gelu_new');
   if (!(GPT2_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new ConfigError(`${path}: activation_function`, `'${activation}' is not supported (use one of ${GPT2_ACTIVATIONS.join(', ')})`);
+    throw new ConfigError(`${path}: activation_function`, `'${activation}' is not supported (use one of ${GPT2_ACTIVATIONS.join(', ')})`, { kind: 'data' });
   }
   return {
-    vocabSize: f.positiveInt(['vocab_size']),
-    nPositions: f.positiveInt(['n_positions', 'n_ctx', 'max_position_embeddings']),
+    vocabSize: f.positiveInt(['vocab_size'], CONFIG_LIMITS.vocab),
+    nPositions: f.positiveInt(['n_positions', 'n_ctx', 'max_position_embeddings'], CONFIG_LIMITS.positions),
     nEmbd,
-    nLayer: f.positiveInt(['n_layer', 'num_hidden_layers']),
+    nLayer: f.positiveInt(['n_layer', 'num_hidden_layers'], CONFIG_LIMITS.layers),
     nHead,
-    nInner: f.positiveInt(['n_inner'], 4 * nEmbd),
+    nInner: f.positiveInt(['n_inner'], CONFIG_LIMITS.inner, 4 * nEmbd),
     activation,
     layerNormEpsilon: f.number('layer_norm_epsilon', 1e-5, 0),
     embdPdrop: f.number('embd_pdrop', 0.1, 0, 0.999),

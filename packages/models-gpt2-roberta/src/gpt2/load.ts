@@ -79,6 +79,7 @@ export async function loadGpt2(dir: string): Promise<Gpt2Model> {
   if (type !== 'gpt2') throw new ArchitectureMismatchError(cfg.path, "'gpt2'", type);
   const config = parseGpt2Config(cfg.json, cfg.path);
   const tensors = await readCheckpointTensors(dir);
+  tensors.assertNoExtraLayers(cfg.path, 'n_layer', config.nLayer, /^(?:transformer\.)?h\.(\d+)\./);
   const model = new Gpt2Model(config, gpt2WeightsFrom(tensors, config));
   model.loadReport = { unusedTensors: tensors.unused(), initialisedTensors: [] };
   return model;

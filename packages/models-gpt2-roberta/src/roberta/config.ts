@@ -1,5 +1,5 @@
 import { ConfigError } from '@peft/core';
-import { ConfigFields } from '../checkpoint/fields.js';
+import { CONFIG_LIMITS, ConfigFields } from '../checkpoint/fields.js';
 
 /** The RoBERTa hyper-parameters this package uses, read from a Hugging Face config.json. */
 export interface RobertaConfig {
@@ -21,28 +21,28 @@ export interface RobertaConfig {
 
 export function parseRobertaConfig(json: Record<string, unknown>, path = 'config.json'): RobertaConfig {
   const f = new ConfigFields(json, path);
-  const hiddenSize = f.positiveInt(['hidden_size']);
-  const numHeads = f.positiveInt(['num_attention_heads']);
+  const hiddenSize = f.positiveInt(['hidden_size'], CONFIG_LIMITS.width);
+  const numHeads = f.positiveInt(['num_attention_heads'], CONFIG_LIMITS.heads);
   if (hiddenSize % numHeads !== 0) {
-    throw new ConfigError(`${path}: num_attention_heads`, `hidden_size ${hiddenSize} is not divisible by ${numHeads}`);
+    throw new ConfigError(`${path}: num_attention_heads`, `hidden_size ${hiddenSize} is not divisible by ${numHeads}`, { kind: 'data' });
   }
   const activation = f.string('hidden_act', 'gelu');
   if (!['gelu', 'gelu_new', 'gelu_pytorch_tanh'].includes(activation)) {
-    throw new ConfigError(`${path}: hidden_act`, `'${activation}' is not supported (use gelu)`);
+    throw new ConfigError(`${path}: hidden_act`, `'${activation}' is not supported (use gelu)`, { kind: 'data' });
   }
   const positionType = f.string('position_embedding_type', 'absolute');
   if (positionType !== 'absolute') {
-    throw new ConfigError(`${path}: position_embedding_type`, `'${positionType}' is not supported (only 'absolute')`);
+    throw new ConfigError(`${path}: position_embedding_type`, `'${positionType}' is not supported (only 'absolute')`, { kind: 'data' });
   }
   const hiddenDropout = f.number('hidden_dropout_prob', 0.1, 0, 0.999);
   return {
-    vocabSize: f.positiveInt(['vocab_size']),
+    vocabSize: f.positiveInt(['vocab_size'], CONFIG_LIMITS.vocab),
     hiddenSize,
-    numLayers: f.positiveInt(['num_hidden_layers']),
+    numLayers: f.positiveInt(['num_hidden_layers'], CONFIG_LIMITS.layers),
     numHeads,
-    intermediateSize: f.positiveInt(['intermediate_size'], 4 * hiddenSize),
-    maxPositions: f.positiveInt(['max_position_embeddings']),
-    typeVocabSize: f.positiveInt(['type_vocab_size'], 1),
+    intermediateSize: f.positiveInt(['intermediate_size'], CONFIG_LIMITS.inner, 4 * hiddenSize),
+    maxPositions: f.positiveInt(['max_position_embeddings'], CONFIG_LIMITS.positions),
+    typeVocabSize: f.positiveInt(['type_vocab_size'], CONFIG_LIMITS.typeVocab, 1),
     padTokenId: f.int('pad_token_id', 1),
     layerNormEps: f.number('layer_norm_eps', 1e-5, 0),
     hiddenDropout,

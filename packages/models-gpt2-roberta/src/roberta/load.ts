@@ -144,6 +144,7 @@ export async function loadRoberta(dir: string, options: LoadRobertaOptions = {})
   if (type !== 'roberta') throw new ArchitectureMismatchError(cfg.path, "'roberta'", type);
   const config = parseRobertaConfig(cfg.json, cfg.path);
   const tensors = await readCheckpointTensors(dir);
+  tensors.assertNoExtraLayers(cfg.path, 'num_hidden_layers', config.numLayers, /^(?:roberta\.)?encoder\.layer\.(\d+)\./);
   const { weights, initialised } = robertaWeightsFrom(tensors, config, options);
   const model = new RobertaModel(options.numLabels ? { ...config, numLabels: options.numLabels } : config, weights);
   model.loadReport = { unusedTensors: tensors.unused(), initialisedTensors: initialised };

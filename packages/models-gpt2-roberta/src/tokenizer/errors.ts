@@ -16,7 +16,7 @@ export class TokenizerFileError extends CheckpointError {
 export class TokenizerInputError extends PeftError {
   readonly argument: string;
   constructor(argument: string, message: string) {
-    super('E_TOKENIZER_INPUT', `${argument}: ${message}`);
+    super('E_TOKENIZER_INPUT', `${argument}: ${message}`, { kind: 'input' });
     this.argument = argument;
   }
 }

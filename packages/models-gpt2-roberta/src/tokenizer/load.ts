@@ -61,7 +61,30 @@ export function tokenizerFromFiles(files: TokenizerFiles, source: string): Check
   } else {
     throw new TokenizerFileError('E_TOKENIZER_MISSING', source, 'no tokenizer.json, and no vocab.json + merges.txt pair');
   }
+  checkMergesInVocab(json, files.tokenizerJson !== undefined ? at('tokenizer.json') : at('merges.txt'), files.mergesTxt);
   return kind === 'roberta' ? new RobertaTokenizer(json, source, specials) : new Gpt2Tokenizer(json, source, specials);
+}
+
+/**
+ * Every merge must name two symbols of the vocabulary and make one (as Hugging Face `tokenizers` requires: its
+ * MergeTokenOutOfVocabulary): a merge outside it would make ids the model has no row for, or none at all.
+ * `mergesTxt`, when the merges came from it, gives the error its line number.
+ */
+function checkMergesInVocab(json: TokenizerJson, path: string, mergesTxt: string | undefined): void {
+  const vocab = json.model.vocab;
+  json.model.merges.forEach((merge, rank) => {
+    const [a, b] = typeof merge === 'string' ? (merge.split(' ') as [string, string]) : merge;
+    const missing = [a, b, a + b].find((symbol) => !Object.hasOwn(vocab, symbol));
+    if (missing === undefined) return;
+    const line = mergesTxt === undefined ? undefined : lineOfMerge(mergesTxt, `${a} ${b}`);
+    const what = line === undefined ? `merge ${rank} (${JSON.stringify(`${a} ${b}`)})` : `merge ${JSON.stringify(`${a} ${b}`)}`;
+    throw new TokenizerFileError('E_TOKENIZER_FILE', path, `${what} names ${JSON.stringify(missing)}, which is not in the vocabulary`, line);
+  });
+}
+
+function lineOfMerge(text: string, merge: string): number | undefined {
+  const index = text.split('\n').findIndex((l) => l.replace(/\r$/, '') === merge);
+  return index < 0 ? undefined : index + 1;
 }
 
 /** Loads the tokenizer of the checkpoint directory `dir` (tokenizer.json, or vocab.json + merges.txt). */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '@peft/core';
 import { Gpt2Model } from '@peft/models-gpt2-roberta';
 import { buildCoqaSequence } from '../data/coqa-sequence.js';
 import { STOP_TOKENS } from '../data/special-tokens.js';
@@ -35,6 +36,16 @@ export function registerGenerateCommand(program: Command, io: CliIo): void {
     });
 }
 
+/** A prompt that leaves the model no position to generate at is the user's input error, not an empty line of output. */
+function checkPromptFits(model: Gpt2Model, tokens: number, flag: string, modelDir: string): void {
+  const room = model.config.nPositions - (model.method?.positionOffset ?? 0);
+  if (tokens < room) return;
+  throw new ConfigError(
+    flag,
+    `the prompt is ${tokens} tokens, and the model reads at most ${room} (n_positions ${model.config.nPositions} of ${modelDir}/config.json${room < model.config.nPositions ? ', less the adapter\'s prefix' : ''}): no position is left to generate at; shorten it`,
+  );
+}
+
 async function generate(o: GenerateOptions): Promise<string[]> {
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter);
   try {
@@ -47,9 +58,12 @@ async function generate(o: GenerateOptions): Promise<string[]> {
           return { subject: parts[0]!, property: parts[1]!, object: parts[2]! };
         }), [], false),
       );
+      prompts.forEach((p, i) => checkPromptFits(model, p.inputIds.length, o.triples.length > 1 ? `--triples #${i + 1}` : '--triples', o.model));
       return await decodePrompts(model, tok, prompts, STOP_TOKENS.webnlg);
     }
-    return await decodePrompts(model, tok, [buildCoqaSequence(tok, o.story!, o.question, [], { withEos: false })], STOP_TOKENS.coqa);
+    const prompt = buildCoqaSequence(tok, o.story!, o.question, [], { withEos: false });
+    checkPromptFits(model, prompt.inputIds.length, '--story and --question', o.model);
+    return await decodePrompts(model, tok, [prompt], STOP_TOKENS.coqa);
   } finally {
     dispose();
   }

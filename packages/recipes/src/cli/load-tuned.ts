@@ -1,5 +1,6 @@
 import { loadAdapter } from '@peft/core';
-import { Gpt2Model, RobertaModel, loadModel, loadTokenizer } from '@peft/models-gpt2-roberta';
+import { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
+import { loadModelAndTokenizer } from './load-model.js';
 import { addTaskTokens, loadTaskEmbeddings, type NlgTokenizer } from '../task/nlg.js';
 
 /**
@@ -11,14 +12,17 @@ export async function loadTuned(
   adapterDir: string,
   head?: { numLabels: number; seed: number },
 ): Promise<{ model: Gpt2Model | RobertaModel; tok: NlgTokenizer; dispose: () => void }> {
-  const model = await loadModel(modelDir, head ?? {});
-  const tok = (await loadTokenizer(modelDir)) as unknown as NlgTokenizer;
+  const { model, tok } = await loadModelAndTokenizer(modelDir, head ?? {});
   try {
-    if (model instanceof Gpt2Model) {
-      addTaskTokens(model, tok, 0);
-      await loadTaskEmbeddings(model, adapterDir);
-    }
+    if (model instanceof Gpt2Model) addTaskTokens(model, tok, 0);
+    // the adapter first: a folder that is no adapter, or one for another model, is reported as that
     const tuned = await loadAdapter(adapterDir, model);
+    try {
+      if (model instanceof Gpt2Model) await loadTaskEmbeddings(model, adapterDir);
+    } catch (e) {
+      tuned.dispose();
+      throw e;
+    }
     return { model, tok, dispose: () => { tuned.dispose(); model.dispose(); } };
   } catch (e) {
     model.dispose();

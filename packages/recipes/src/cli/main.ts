@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
-import { PeftError } from '@peft/core';
+import { isPeftError, type PeftErrorKind } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -39,13 +39,13 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride()
     .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\nExit codes: 0 success, 1 an error in the inputs, 2 a usage error. Results go to stdout, the rest to stderr.`);
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\nExit codes: 0 success, 2 an invalid flag, config value or input file content, 1 a missing or corrupt data, model or adapter file (or a system fault), 70 an internal error (a bug: reported with its stack). Results go to stdout, the rest to stderr.`);
   for (const register of COMMAND_GROUPS) register(program, io);
   for (const cmd of allCommands(program)) cmd.showHelpAfterError(`(${commandPath(cmd)} --help lists the options)`);
   return program;
 }
 
-/** Runs the command line; returns the exit code (0 ok, 1 error, 2 usage). Output: results on stdout, the rest on stderr. */
+/** Runs the command line; returns the exit code ({@link EXIT_CODES}; 0 ok). Output: results on stdout, the rest on stderr. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let running: Command | undefined;
   try {
@@ -57,28 +57,42 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander has written its message (or the help) already
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : EXIT_CODES.input;
     }
-    if (e instanceof UsageError) {
-      io.err(`peft: ${e.message}\n(${running ? commandPath(running) : 'peft'} --help lists the options)`);
-      return 2;
-    }
-    if (isWasmHeapExhausted(e, () => tf.getBackend())) {
-      io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);
-      return 1;
-    }
-    if (e instanceof PeftError || isNamedInputError(e)) {
-      io.err(`peft: error: ${(e as Error).message}`);
-      return 1;
-    }
-    io.err(`peft: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return 1;
+    return reportError(e, running, io);
   }
 }
 
-/** Typed errors of packages that do not derive from PeftError (e.g. eval-metrics' MetricsInputError). */
-function isNamedInputError(e: unknown): boolean {
-  return e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError' && e.name !== 'ReferenceError';
+/** The exit code of each kind of error (PeftErrorKind in @peft/core); `peft --help` lists them. */
+export const EXIT_CODES: Readonly<Record<PeftErrorKind, number>> = { input: 2, data: 1, environment: 1, internal: 70 };
+
+/**
+ * Says what went wrong and returns the exit code. A PeftError (of any @peft package, any copy) is reported by its
+ * message alone; anything else is a bug, reported as one with its stack, so it is never mistaken for the user's input.
+ */
+function reportError(e: unknown, running: Command | undefined, io: CliIo): number {
+  if (isWasmHeapExhausted(e, () => tf.getBackend())) {
+    io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);
+    return EXIT_CODES.environment;
+  }
+  if (isPeftError(e) && e.kind !== 'internal') {
+    const hint = UsageError.isInstance(e) ? `\n(${running ? commandPath(running) : 'peft'} --help lists the options)` : '';
+    io.err(`peft: error: ${e.message}${hint}`);
+    return EXIT_CODES[e.kind];
+  }
+  if (isSystemError(e)) {
+    // an operating-system fault Node reports with its errno and the path (ENOSPC, EACCES, …): not a bug
+    io.err(`peft: error: ${e.message}`);
+    return EXIT_CODES.environment;
+  }
+  const what = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  io.err(`peft: internal error (a bug in peft, not in your input; please report it with this stack):\n${what}`);
+  return EXIT_CODES.internal;
+}
+
+/** An error Node raised for a system call: it carries the errno `code` (e.g. 'ENOSPC') and the `syscall`. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException).code));
 }
 
 function allCommands(cmd: Command): Command[] {

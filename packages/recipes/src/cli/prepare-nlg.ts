@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attach, ConfigError, type TunedModel } from '@peft/core';
+import { attach, type TunedModel } from '@peft/core';
+import { DataFormatError } from '../errors.js';
 import type { Gpt2Model } from '@peft/models-gpt2-roberta';
 import { lmSplit } from '../data/batching.js';
 import { loadCoqa } from '../data/coqa.js';
@@ -24,6 +25,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   addTaskTokens(model, tok, seed);
   const limit = Math.min(s.maxLength ?? Infinity, model.config.nPositions - 32);
   let skipped = 0;
+  let trainSkipped = 0;
   const fit = (xs: LmExample[], max = Infinity): LmExample[] => {
     const out: LmExample[] = [];
     for (const x of xs) {
@@ -43,6 +45,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
     const trainRaw = loadWebnlgJson(files.train);
     const trainSeq = lazyMap(trainRaw, seq, s.maxTrainExamples, limit);
     trainEx = fit(trainSeq, s.maxTrainExamples);
+    trainSkipped = skipped;
     // the entries of the examples trained on, with the targets trained on as references (for trainingSubsetBleu)
     const kept = new Set(trainEx);
     trainEntries = groupEntries(trainRaw.slice(0, trainSeq.length).filter((_, i) => kept.has(trainSeq[i]!)));
@@ -54,6 +57,7 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
   } else {
     const seq = (t: { story: string; history: readonly string[]; answer: string }): LmExample => buildCoqaSequence(tok, t.story, t.history, t.answer);
     trainEx = fit(loadCoqa(files.train).map(seq), s.maxTrainExamples);
+    trainSkipped = skipped;
     const dev = loadCoqa(files.valid);
     validEx = fit(dev.map(seq), s.maxValidExamples);
     // decode every turn of the first N dev stories, scored by the official CoQA evaluation on those stories
@@ -69,7 +73,15 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
       ids: turns.map((t) => ({ id: t.storyId, turn_id: t.turnId })),
     };
   }
-  if (!trainEx.length) throw new ConfigError('data', `no ${s.task} training example fits in ${limit} tokens`);
+  if (!trainEx.length) {
+    throw new DataFormatError(
+      files.train,
+      0,
+      trainSkipped > 0
+        ? `no ${s.task} training example fits in ${limit} tokens (${trainSkipped} longer ones skipped${s.maxLength !== undefined ? '; raise --max-length' : ''})`
+        : `holds no ${s.task} training example`,
+    );
+  }
   const pad = padId(tok);
   const train = lmSplit(trainEx, pad, s.padding ?? 'global');
   const valid = lmSplit(validEx, pad, s.padding ?? 'global');

@@ -1,4 +1,5 @@
 import { attach, ConfigError, type TunedModel } from '@peft/core';
+import { DataFormatError } from '../errors.js';
 import type { RobertaModel } from '@peft/models-gpt2-roberta';
 import { classifierSplit } from '../data/batching.js';
 import { loadMnli, loadSst2, type GlueExample } from '../data/glue.js';
@@ -30,7 +31,7 @@ export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokeni
   const trainEx = load(files.train).slice(0, s.maxTrainExamples ?? Infinity).map(toInput);
   const validEx = load(files.valid).slice(0, s.maxValidExamples ?? NLU_EVAL_SAMPLES).map(toInput);
   const mm = s.task === 'mnli' && files.test ? load(files.test).slice(0, s.maxValidExamples ?? Infinity).map(toInput) : null;
-  if (!trainEx.length) throw new ConfigError('data', `${files.train} has no examples`);
+  if (!trainEx.length) throw new DataFormatError(files.train, 0, 'holds no training example');
   for (const [file, xs] of [[files.train, trainEx], [files.valid, validEx]] as const) {
     const bad = xs.find((x) => x.label >= model.numLabels);
     if (bad) throw new ConfigError('label', `${file}: label ${bad.label} but the model's head has ${model.numLabels} classes`);

@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConfigError, writeFileAtomic } from '@peft/core';
-import { Gpt2Model, RobertaModel, loadModel, loadTokenizer, type LoadedModel } from '@peft/models-gpt2-roberta';
+import { Gpt2Model, RobertaModel, type LoadedModel } from '@peft/models-gpt2-roberta';
 import { UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
 import { RECIPES, type Recipe } from '../recipes.js';
 import { renderReport } from '../report/markdown.js';
 import { renderVegaLite } from '../report/render-chart.js';
 import { smoothingWindow, trainingChartSpec } from '../report/training-chart.js';
-import type { NlgTokenizer } from '../task/nlg.js';
 import { JsonlLog } from './jsonl.js';
+import { loadModelAndTokenizer } from './load-model.js';
 import { OutputDir } from './out-dir.js';
 import { dataRoot, requireFile } from './paths.js';
 import { prepareNlg } from './prepare-nlg.js';
@@ -166,8 +166,7 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     valid: requireFile(join(data, recipe.files.valid), `${s.task} validation file`),
     test: recipe.files.test && (s.testEntries ?? 1) > 0 ? requireFile(join(data, recipe.files.test), `${s.task} test file`) : undefined,
   };
-  const model = await loadModel(s.modelDir, recipe.family === 'nlu' ? { numLabels: s.task === 'mnli' ? 3 : 2, seed } : {});
-  const tok = (await loadTokenizer(s.modelDir)) as unknown as NlgTokenizer;
+  const { model, tok } = await loadModelAndTokenizer(s.modelDir, recipe.family === 'nlu' ? { numLabels: s.task === 'mnli' ? 3 : 2, seed } : {});
   const batchSize = s.batchSize ?? recipe.batchSize;
   const lr = s.lr ?? recipe.lr;
   const epochs = s.epochs ?? recipe.epochs;

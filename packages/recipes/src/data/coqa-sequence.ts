@@ -38,7 +38,8 @@ export function buildCoqaSequence(
   segments.forEach((seg, i) => {
     const speaker = (n - i) % 2 === 1 ? answer : question; // counted from the end: the reply (i = n−1) gets <answer>
     const type = i % 2 === 0 ? question : answer;
-    inputIds.push(speaker, ...seg);
+    inputIds.push(speaker);
+    for (const x of seg) inputIds.push(x); // not push(...seg): a long turn's spread would overflow the call stack
     for (let k = 0; k <= seg.length; k++) tokenTypeIds.push(type);
   });
   const replySeg = segments[n - 1]!;

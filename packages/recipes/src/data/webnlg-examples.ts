@@ -1,3 +1,5 @@
+import { DataFormatError } from '../errors.js';
+
 /** One WebNLG triple, raw strings as in the files (`Jacob_Bundsgaard`, `leaderName`). */
 export interface Triple {
   readonly subject: string;
@@ -31,4 +33,16 @@ export function groupEntries(examples: readonly WebnlgExample[]): WebnlgEntry[] 
     else out.push({ triples: ex.triples, references: [ex.target], category: ex.category, entryIndex: ex.entryIndex });
   }
   return out;
+}
+
+/**
+ * The longest text one record may hold (a lexicalisation, a triple's subject, property or object), in characters.
+ * WebNLG's longest lexicalisation is under 1,000; a longer text is a broken file, refused at once with its place.
+ */
+export const MAX_RECORD_CHARS = 65_536;
+
+/** Throws a {@link DataFormatError} naming `file`, `line` (0: unknown) and `where` when `text` is over {@link MAX_RECORD_CHARS}. */
+export function checkRecordSize(text: string, file: string, line: number | (() => number), where: string): void {
+  if (text.length <= MAX_RECORD_CHARS) return;
+  throw new DataFormatError(file, typeof line === 'number' ? line : line(), `${where} is ${text.length} characters, above the limit of ${MAX_RECORD_CHARS} for one record`);
 }

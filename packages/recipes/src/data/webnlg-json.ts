@@ -1,6 +1,6 @@
 import { DataFormatError } from '../errors.js';
 import { readJsonFile } from './read-file.js';
-import type { Triple, WebnlgExample } from './webnlg-examples.js';
+import { checkRecordSize, type Triple, type WebnlgExample } from './webnlg-examples.js';
 
 /**
  * Reads a WebNLG 2017 file in the prefix-tuning JSON format (`{"entries": [{"1": {lexicalisations, modifiedtripleset,
@@ -29,6 +29,7 @@ export function webnlgFromJson(doc: unknown, file: string): WebnlgExample[] {
       for (const f of ['subject', 'property', 'object'] as const) {
         if (typeof r?.[f] !== 'string') throw new DataFormatError(file, 0, `${where}.modifiedtripleset[${j}].${f} must be a string`);
       }
+      for (const f of ['subject', 'property', 'object'] as const) checkRecordSize(r[f] as string, file, 0, `${where}.modifiedtripleset[${j}].${f}`);
       return { subject: r.subject as string, property: r.property as string, object: r.object as string };
     });
     const category = typeof entry.category === 'string' ? entry.category : '';
@@ -36,6 +37,7 @@ export function webnlgFromJson(doc: unknown, file: string): WebnlgExample[] {
       const l = lex as Record<string, unknown>;
       if (l?.comment !== 'good') return;
       if (typeof l.lex !== 'string') throw new DataFormatError(file, 0, `${where}.lexicalisations[${j}].lex must be a string`);
+      checkRecordSize(l.lex, file, 0, `${where}.lexicalisations[${j}].lex`);
       out.push({ triples, target: l.lex, entryIndex: i, category });
     });
   });

@@ -23,18 +23,24 @@ export function buildWebnlgSequence(
   const marker = { subject: id(WEBNLG_TOKENS.subject), property: id(WEBNLG_TOKENS.property), object: id(WEBNLG_TOKENS.object) };
   const inputIds = [bos];
   const tokenTypeIds = [bos];
+  // loops, not push(...ids): a spread of a long text's ids overflows the call stack
+  const append = (ids: readonly number[], type: number, label: (id: number) => number): void => {
+    for (const x of ids) {
+      inputIds.push(x);
+      tokenTypeIds.push(type);
+      labels.push(label(x));
+    }
+  };
+  const labels = [IGNORE_INDEX];
+  const ignored = () => IGNORE_INDEX;
   for (const t of triples) {
     for (const f of ['subject', 'property', 'object'] as const) {
-      const seg = [marker[f], ...tok.encode(t[f])];
-      inputIds.push(...seg);
-      tokenTypeIds.push(...seg.map(() => marker[f]));
+      append([marker[f]], marker[f], ignored);
+      append(tok.encode(t[f]), marker[f], ignored);
     }
   }
-  const labels = inputIds.map(() => IGNORE_INDEX);
-  const targetIds = typeof target === 'string' ? tok.encode(target) : target;
-  const last = [tgt, ...targetIds, ...(withEos ? [eos] : [])];
-  inputIds.push(...last);
-  tokenTypeIds.push(...last.map(() => tgt));
-  labels.push(IGNORE_INDEX, ...last.slice(1));
+  append([tgt], tgt, ignored);
+  append(typeof target === 'string' ? tok.encode(target) : target, tgt, (x) => x);
+  if (withEos) append([eos], tgt, (x) => x);
   return { inputIds, tokenTypeIds, labels };
 }

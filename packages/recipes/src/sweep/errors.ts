@@ -5,7 +5,7 @@ export class SweepFileError extends PeftError {
   readonly file: string;
   readonly field: string;
   constructor(file: string, field: string, message: string, options?: { cause?: unknown }) {
-    super('E_SWEEP_FILE', `${file}${field ? `: field '${field}'` : ''}: ${message}`, options);
+    super('E_SWEEP_FILE', `${file}${field ? `: field '${field}'` : ''}: ${message}`, { ...options, kind: 'input' });
     this.file = file;
     this.field = field;
   }
@@ -14,6 +14,6 @@ export class SweepFileError extends PeftError {
 /** The queue could not be reached, or holds something other than what a sweep command expects. */
 export class SweepQueueError extends PeftError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('E_SWEEP_QUEUE', message, options);
+    super('E_SWEEP_QUEUE', message, { ...options, kind: 'environment' });
   }
 }

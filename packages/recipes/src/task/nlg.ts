@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EVAL_CONTEXT, entryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type ForwardContext, type SafetensorsEntry, type TunedModel } from '@peft/core';
+import { CheckpointError, EVAL_CONTEXT, finiteEntryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type ForwardContext, type SafetensorsEntry, type TunedModel } from '@peft/core';
 import { generateGreedy, lmLoss, type Gpt2Model } from '@peft/models-gpt2-roberta';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -128,14 +128,22 @@ export async function saveTaskEmbeddings(model: Gpt2Model, dir: string): Promise
   await writeSafetensorsFile(join(dir, TASK_EMBEDDINGS_FILE), entries, { format: 'peft-task-embeddings' });
 }
 
+/**
+ * Loads the task-token rows saved beside an adapter into `model` (after {@link addTaskTokens}). Training always saves
+ * them when the model has such rows, so their absence is an error, not a fallback to the random rows (which would
+ * decode differently); every row must be there, of the model's shape, finite. False when the model has no such rows.
+ */
 export async function loadTaskEmbeddings(model: Gpt2Model, dir: string): Promise<boolean> {
   const path = join(dir, TASK_EMBEDDINGS_FILE);
-  if (!existsSync(path)) return false;
-  const file = await readSafetensorsFile(path);
   const set = model.extraTrainables();
+  if (set.size === 0) return false;
+  if (!existsSync(path)) {
+    throw new CheckpointError('E_MISSING_FILE', path, `is missing: it holds the trained rows of the adapter's task tokens (${set.names().join(', ')}); without them the adapter would decode with random rows`);
+  }
+  const file = await readSafetensorsFile(path);
   const values: Record<string, tf.Tensor> = {};
-  for (const [k, e] of file.tensors) values[k] = entryToTensor(e, k, path);
   try {
+    for (const [k, e] of file.tensors) values[k] = finiteEntryToTensor(e, k, path);
     set.assign(values, path);
   } finally {
     tf.dispose(Object.values(values));

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { entryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type SafetensorsEntry } from '@peft/core';
+import { assertFiniteValues, entryToTensor, entryToTypedArray, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type SafetensorsEntry } from '@peft/core';
 import { ResumeError } from '../errors.js';
 import type { AdamW } from './adamw.js';
 
@@ -53,20 +53,32 @@ export async function readCheckpoint(dir: string, optimizer: AdamW): Promise<Loo
   if (file.metadata.format !== 'peft-train-checkpoint' || !file.metadata.state) {
     throw new ResumeError(path, 'not a @peft training checkpoint (no state metadata)');
   }
-  const state = JSON.parse(file.metadata.state) as LoopState;
+  let state: LoopState;
+  try {
+    state = JSON.parse(file.metadata.state) as LoopState;
+  } catch (e) {
+    throw new ResumeError(path, `its state metadata is not valid JSON (${(e as Error).message})`);
+  }
   const names = new Set(optimizer.params.map(([n]) => n));
   for (const key of file.tensors.keys()) {
     const name = key.slice(key.indexOf('/') + 1);
     if (!names.has(name)) throw new ResumeError(path, `holds '${key}', which this run does not train (another preset or model?)`);
   }
+  // every tensor is checked (present, shaped, finite) before any is assigned: a bad checkpoint leaves the run as it was
+  const slots = (i: number) => [['param', optimizer.params[i]![1]], ['adam_m', optimizer.m[i]!], ['adam_v', optimizer.v[i]!]] as const;
   optimizer.params.forEach(([name, p], i) => {
-    for (const [prefix, target] of [['param', p], ['adam_m', optimizer.m[i]!], ['adam_v', optimizer.v[i]!]] as const) {
+    for (const [prefix] of slots(i)) {
       const e = file.tensors.get(`${prefix}/${name}`);
       if (!e) throw new ResumeError(path, `tensor '${prefix}/${name}' is missing (another preset or model?)`);
       if (e.shape.length !== p.shape.length || e.shape.some((d, k) => d !== p.shape[k])) {
         throw new ResumeError(path, `tensor '${prefix}/${name}' has shape [${e.shape.join(', ')}], this run needs [${p.shape.join(', ')}]`);
       }
-      const t = entryToTensor(e, `${prefix}/${name}`, path);
+      assertFiniteValues(entryToTypedArray(e, `${prefix}/${name}`, path), `${prefix}/${name}`, path);
+    }
+  });
+  optimizer.params.forEach(([name], i) => {
+    for (const [prefix, target] of slots(i)) {
+      const t = entryToTensor(file.tensors.get(`${prefix}/${name}`)!, `${prefix}/${name}`, path);
       target.assign(t);
       t.dispose();
     }
