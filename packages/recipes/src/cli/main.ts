@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { PeftError } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
+import { registerDataCommands } from './data-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerGenerateCommand } from './generate-command.js';
@@ -21,6 +22,7 @@ const COMMAND_GROUPS: readonly ((program: Command, io: CliIo) => void)[] = [
   registerPresetsCommand,
   registerMetricsCommands,
   registerDemoCommand,
+  registerDataCommands,
   registerSweepCommands,
 ];
 
