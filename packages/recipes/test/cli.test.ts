@@ -42,7 +42,7 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     mkdirSync(data, { recursive: true });
     const r = peft('train', 'webnlg', '--model', tinyGpt2, '--data', data, '--out', join(work, 'run-missing'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/peft: error: .*webnlg_challenge_2017\/train\.json: webnlg training file not found/);
+    expect(r.stderr).toMatch(/peft: error: .*webnlg_challenge_2017\/train\.json: not found in the --data folder; `peft data get webnlg --dir .*empty-data` fetches it there/);
     noOutput('run-missing');
   });
 
@@ -166,11 +166,11 @@ describe('peft train on the NLU and CoQA paths (2 steps, tiny fixtures, test fix
   it('mnli on tiny RoBERTa with a 3-class head; coqa on tiny GPT-2 scored by the official CoQA evaluation', () => {
     const fixtures = join(here, 'fixtures');
     const data = join(work, 'data2');
-    mkdirSync(join(data, 'mnli'), { recursive: true });
+    mkdirSync(join(data, 'mnli', 'MNLI'), { recursive: true });
     mkdirSync(join(data, 'coqa'), { recursive: true });
-    copyFileSync(join(fixtures, 'mnli-train.tsv'), join(data, 'mnli', 'train.tsv'));
-    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_matched.tsv'));
-    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_mismatched.tsv'));
+    copyFileSync(join(fixtures, 'mnli-train.tsv'), join(data, 'mnli', 'MNLI', 'train.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'MNLI', 'dev_matched.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'MNLI', 'dev_mismatched.tsv'));
     copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-train-v1.0.json'));
     copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-dev-v1.0.json'));
     // (--checkpoint-blocks works on RoBERTa too: the first layer rematerialised)
