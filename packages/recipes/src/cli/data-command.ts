@@ -45,11 +45,15 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .description(`downloads tasks' files (${DATA_TASKS.join(', ')}) and verifies them; prints the data folder`)
     .argument('<task...>', `one or more of ${DATA_TASKS.join(', ')}`)
     .addOption(dirOption())
-    .addOption(valueOption('--mirror <url|dir>', `take the files from a mirror in the data folder layout (an http(s) URL or a folder) instead of the official sources (env ${DATA_ENV.mirror})`))
+    .addOption(
+      valueOption('--mirror <url|dir>', 'take the files from a mirror in the data folder layout instead of the official sources', {
+        parse: Object.assign((v: string) => v, { expects: 'text, an http or https URL or a folder' }),
+      }).env(DATA_ENV.mirror),
+    )
     .action(async (tasks: string[], o: { dir?: string; mirror?: string }) => {
       for (const task of tasks) taskData(task);
       const dir = o.dir ? resolve(o.dir) : dataCacheDir();
-      const source = parseMirror(o.mirror ?? process.env[DATA_ENV.mirror]);
+      const source = parseMirror(o.mirror);
       try {
         for (const task of tasks) {
           io.err(`data: ${task} into ${dir} from ${source.kind === 'official' ? 'the official sources' : `the mirror ${source.kind === 'url' ? source.base : source.dir}`}`);
@@ -73,6 +77,16 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       io.out(findDataDir(task, entry.files.map((f) => f.path), o.data));
     });
 }
+
+/** The data folder's environment variables, for `peft --help` (aligned with the backend's). */
+export const DATA_ENVIRONMENT_HELP = [
+  [`${DATA_ENV.home}=DIR`, "the cache's root (default ~/.cache/peft); peft data get writes DIR/data"],
+  [`${DATA_ENV.data}=DIR`, 'the data folder commands read before the cache (after --data)'],
+  [`${DATA_ENV.mirror}=URL|DIR`, 'where peft data get takes files instead of the official sources'],
+  ['HTTPS_PROXY, HTTP_PROXY, NO_PROXY', "the proxy of peft data get's downloads"],
+]
+  .map(([name, meaning]) => `  ${name!.padEnd(37)}${meaning}`)
+  .join('\n');
 
 const STATUS_TEXT = {
   absent: 'absent',

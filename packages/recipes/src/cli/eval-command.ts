@@ -40,7 +40,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .addArgument(new Argument('<task>', 'the task').choices(EVAL_TASKS))
     .addOption(valueOption('--model <dir>', 'the checkpoint folder the adapter was trained on').makeOptionMandatory())
     .addOption(valueOption('--adapter <dir>', 'the adapter folder (a run\'s OUT/adapter)').makeOptionMandatory())
-    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '$PEFT_DATA, else the cache (peft data get)' }))
+    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '$PEFT_DATA, else the cache of peft data get' }))
     .addOption(valueOption('--test-entries <int>', 'webnlg: decode and score the first N test entries', { parse: integerParser('--test-entries', 1), defaultText: '100' }))
     .addOption(
       valueOption('--max-valid-examples <int>', 'validation examples to score', { parse: integerParser('--max-valid-examples', 1), defaultText: `webnlg 200, sst2/mnli ${NLU_EVAL_SAMPLES}` }),

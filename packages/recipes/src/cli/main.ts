@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { PeftError } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
-import { registerDataCommands } from './data-command.js';
+import { DATA_ENVIRONMENT_HELP, registerDataCommands } from './data-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerGenerateCommand } from './generate-command.js';
@@ -41,7 +41,7 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride()
     .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\nExit codes: 0 success, 1 an error in the inputs, 2 a usage error. Results go to stdout, the rest to stderr.`);
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n${DATA_ENVIRONMENT_HELP}\n\nExit codes: 0 success, 1 an error in the inputs, 2 a usage error. Results go to stdout, the rest to stderr.`);
   for (const register of COMMAND_GROUPS) register(program, io);
   for (const cmd of allCommands(program)) cmd.showHelpAfterError(`(${commandPath(cmd)} --help lists the options)`);
   return program;

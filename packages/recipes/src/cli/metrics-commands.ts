@@ -41,7 +41,7 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
     .command('webnlg')
     .description('the official WebNLG 2017 evaluation (BLEU, METEOR, TER on seen, unseen and all) of a 1,862-line hypothesis file')
     .addOption(valueOption('--hyp <file>', 'one hypothesis per test entry, in the test set\'s order').makeOptionMandatory())
-    .addOption(valueOption('--data <dir>', 'the WebNLG 2017 folder with the official references', { defaultText: '<data folder>/webnlg/webnlg_challenge_2017, the data folder being $PEFT_DATA, else the cache (peft data get webnlg)' }))
+    .addOption(valueOption('--data <dir>', 'the WebNLG 2017 folder with the official references', { defaultText: 'webnlg/webnlg_challenge_2017 in $PEFT_DATA, else in the cache of peft data get' }))
     .action((o: { hyp: string; data?: string }) => {
       io.out(JSON.stringify(scoreWebnlg({ hyp: o.hyp, dataDir: o.data ?? join(findDataDir('webnlg', [WEBNLG_TEST_XML]), 'webnlg', 'webnlg_challenge_2017') })));
     });

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DownloadError } from '../errors.js';
@@ -81,6 +81,7 @@ export async function getData(task: string, options: GetDataOptions): Promise<Fi
       states.push({ file, path, state: 'fetched', verified: true });
     });
     await rm(zipPath, { force: true });
+    await rmdir(join(options.dir, '.downloads')).catch(() => undefined); // when no other download is under way
   }
   for (const s of states) {
     if (!s.verified) log(`WARNING: ${s.file.path} is NOT verified: ${s.file.checksumSource}`);
