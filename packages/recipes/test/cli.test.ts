@@ -46,6 +46,16 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     noOutput('run-missing');
   });
 
+  it('no data anywhere (no --data, no PEFT_DATA, an empty cache): the error names `peft data get sst2`', () => {
+    const home = join(work, 'empty-home');
+    const r = spawnSync(process.execPath, [cli, 'train', 'sst2', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--out', join(work, 'run-nodata')], {
+      encoding: 'utf8', cwd: work, env: { ...process.env, PEFT_BACKEND: 'cpu', PEFT_DATA: '', PEFT_HOME: home },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`peft: error: ${join(home, 'data', 'sst2/SST-2/train.tsv')}: no sst2 data in ${join(home, 'data')} (the cache): run \`peft data get sst2\` (or pass --data DIR)`);
+    noOutput('run-nodata');
+  });
+
   it('malformed JSON line, named with its number', () => {
     const dir = join(work, 'bad-data', 'webnlg', 'webnlg_challenge_2017');
     mkdirSync(dir, { recursive: true });

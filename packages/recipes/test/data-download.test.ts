@@ -148,6 +148,29 @@ describe.runIf(haveSharedData(...SST2, ...WEBNLG))('peft data get through a loop
     }
   });
 
+  it('the official path for sst2: GLUE\'s zip (here built from the reference files) verified, its members checked against the catalogue\'s sha256', async () => {
+    const zip = await zipOf({
+      'SST-2/train.tsv': readFileSync(join(SHARED_DATA, 'sst2/SST-2/train.tsv')),
+      'SST-2/dev.tsv': readFileSync(join(SHARED_DATA, 'sst2/SST-2/dev.tsv')),
+      'SST-2/test.tsv': Buffer.from('index\tsentence\n'),
+    });
+    const served = temp();
+    writeFileSync(join(served, 'SST-2.zip'), zip);
+    const zipServer = await startMirror(served);
+    try {
+      const catalogue: DataCatalogue = {
+        sst2: { ...DATA_CATALOGUE.sst2!, archives: { 'SST-2.zip': { url: `${zipServer.url}/SST-2.zip`, size: zip.length, sha256: sha256(zip), checksumSource: 'test' } } },
+      };
+      const dir = temp();
+      const states = await getData('sst2', { dir, catalogue });
+      expect(states.map((s) => [s.file.path, s.state, s.verified])).toEqual([['sst2/SST-2/train.tsv', 'fetched', true], ['sst2/SST-2/dev.tsv', 'fetched', true]]);
+      expect(filesUnder(dir).sort()).toEqual([...SST2].sort()); // test.tsv not extracted, the zip and .downloads removed
+      for (const f of SST2) expect(readFileSync(join(dir, f)).equals(readFileSync(join(SHARED_DATA, f)))).toBe(true);
+    } finally {
+      await zipServer.close();
+    }
+  });
+
   it('a mirror folder (here the reference data itself) works as well as a URL', async () => {
     const home = temp();
     const r = await peft(home, 'data', 'get', 'sst2', '--mirror', SHARED_DATA);
