@@ -38,7 +38,7 @@ describe.runIf(haveSharedData(...WEBNLG))('peft data get webnlg, killed with kil
   });
 
   it('leaves only a partial file; the next run resumes it (HTTP Range) and every file is byte-identical', async () => {
-    const env = { ...process.env, PEFT_HOME: home };
+    const env: NodeJS.ProcessEnv = { ...process.env, PEFT_HOME: home };
     delete env.PEFT_DATA_MIRROR;
     const partial = join(home, 'data', `${TRAIN}.partial`);
     mirror.throttle = 64 * 1024; // 64 KiB per 20 ms: the 20.8 MB train.json takes ~6 s
