@@ -182,7 +182,7 @@ describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, 
       }
       const bad = (await queue.getJob(jobs.find((j) => j.task === 'mnli')!.id))!;
       expect(await bad.getState()).toBe('failed');
-      expect(bad.failedReason).toMatch(/mnli training file not found/);
+      expect(bad.failedReason).toMatch(/mnli\/MNLI\/train\.tsv: not found in the --data folder; `peft data get mnli --dir .*` fetches it there/);
       expect(bad.attemptsStarted).toBe(1); // UnrecoverableError: not retried although attempts = 3
       const victimJob = (await queue.getJob(victim.id))!;
       expect(victimJob.processedBy).toBe('B');
