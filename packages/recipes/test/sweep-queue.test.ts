@@ -214,7 +214,7 @@ describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, 
       const last = lastStepRecord(join(work, 'runs', j.run, 'train.jsonl'))!;
       expect(status.stdout).toContain(`${j.run}\tcompleted\t8/8\t${last.loss.toFixed(4)}\t`);
     }
-    expect(status.stdout).toMatch(/mnli-nlu-inducer-lora-s1\tfailed\t–\t–\t1\tA|B\t.*mnli training file not found/);
+    expect(status.stdout).toMatch(/mnli-nlu-inducer-lora-s1\tfailed\t–\t–\t1\tA|B\t.*mnli\/MNLI\/train\.tsv: not found in the --data folder/);
     expect(status.stdout).toMatch(/4 completed, 1 failed$/m);
 
     // report: the table with means, sds and Welch marks (recomputed here from the runs' metrics)
