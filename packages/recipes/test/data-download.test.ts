@@ -123,6 +123,24 @@ describe.runIf(haveSharedData(...SST2, ...WEBNLG))('peft data get through a loop
     expect(existsSync(`${train}.partial`)).toBe(false);
   });
 
+  it('a server that ignores Range: the partial file is started over, and the result is byte-identical', async () => {
+    const home = temp();
+    mirror.faults.set('sst2/SST-2/train.tsv', { truncateAt: 500_000, once: true });
+    expect((await peft(home, 'data', 'get', 'sst2', '--mirror', mirror.url)).code).toBe(1);
+    const train = join(home, 'data', 'sst2/SST-2/train.tsv');
+    expect(readFileSync(`${train}.partial`).length).toBe(500_000);
+    mirror.ignoreRange = true;
+    try {
+      const again = await peft(home, 'data', 'get', 'sst2', '--mirror', mirror.url);
+      expect(again.code).toBe(0);
+    } finally {
+      mirror.ignoreRange = false;
+    }
+    expect(mirror.requests.filter((q) => q.url.endsWith('/train.tsv')).at(-1)!.range).toBe('bytes=500000-'); // asked, got 200
+    expect(readFileSync(train).equals(readFileSync(join(SHARED_DATA, 'sst2/SST-2/train.tsv')))).toBe(true);
+    expect(existsSync(`${train}.partial`)).toBe(false);
+  });
+
   it('HTTP 404 is a typed error naming the URL and the file; exit 1; nothing written', async () => {
     const home = temp();
     const r = await peft(home, 'data', 'get', 'sst2', '--mirror', `${mirror.url}/no-such-folder`);

@@ -17,14 +17,16 @@ export interface LoopbackMirror {
   readonly faults: Map<string, { truncateAt?: number; once?: boolean }>;
   /** Bytes per 20 ms tick for every body (undefined: as fast as possible). */
   throttle: number | undefined;
+  /** Answer every request with the whole file (200), as a server without Range support does. */
+  ignoreRange: boolean;
   close(): Promise<void>;
 }
 
 export async function startMirror(root: string): Promise<LoopbackMirror> {
   const requests: MirrorRequest[] = [];
   const faults = new Map<string, { truncateAt?: number; once?: boolean }>();
-  const state = { throttle: undefined as number | undefined };
-  const server = createServer((req, res) => serve(root, req, res, requests, faults, state.throttle));
+  const state = { throttle: undefined as number | undefined, ignoreRange: false };
+  const server = createServer((req, res) => serve(root, req, res, requests, faults, state));
   const url = await listen(server);
   return {
     url,
@@ -36,6 +38,12 @@ export async function startMirror(root: string): Promise<LoopbackMirror> {
     set throttle(v) {
       state.throttle = v;
     },
+    get ignoreRange() {
+      return state.ignoreRange;
+    },
+    set ignoreRange(v) {
+      state.ignoreRange = v;
+    },
     close: () => closeServer(server),
   };
 }
@@ -46,8 +54,9 @@ function serve(
   res: ServerResponse,
   requests: MirrorRequest[],
   faults: Map<string, { truncateAt?: number; once?: boolean }>,
-  throttle: number | undefined,
+  state: { throttle: number | undefined; ignoreRange: boolean },
 ): void {
+  const throttle = state.throttle;
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
   requests.push({ url: req.url ?? '', range: req.headers.range });
   const file = join(root, path);
@@ -56,7 +65,7 @@ function serve(
     return;
   }
   const size = statSync(file).size;
-  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const m = state.ignoreRange ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   const start = m ? Number(m[1]) : 0;
   if (start >= size && m) {
     res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
