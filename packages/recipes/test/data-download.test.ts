@@ -293,6 +293,18 @@ describe('MNLI and CoQA mechanics, with fixture files in the official formats an
     expect(findDataDir('mnli', ['mnli/MNLI/train.tsv', 'mnli/MNLI/dev_matched.tsv', 'mnli/MNLI/dev_mismatched.tsv'], dir)).toBe(dir);
   });
 
+  it('mnli: a verified zip left by an interrupted run is extracted without downloading it again', async () => {
+    const dir = temp();
+    mkdirSync(join(dir, '.downloads'));
+    writeFileSync(join(dir, '.downloads', 'MNLI.zip'), mnliZip);
+    const before = server.requests.length;
+    const log: string[] = [];
+    await getData('mnli', { dir, catalogue: mnliCatalogue('MNLI.zip', sha256(mnliZip)), log: (l) => log.push(l) });
+    expect(server.requests.length).toBe(before);
+    expect(log[0]).toBe('mnli: using the verified MNLI.zip of an earlier run');
+    expect(filesUnder(dir).sort()).toEqual(['mnli/MNLI/dev_matched.tsv', 'mnli/MNLI/dev_mismatched.tsv', 'mnli/MNLI/train.tsv']);
+  });
+
   it('mnli: a zip that differs from its checksum is rejected before anything is extracted', async () => {
     const dir = temp();
     const err = await getData('mnli', { dir, catalogue: mnliCatalogue('MNLI-bad.zip', sha256(mnliZip)) }).catch((e: unknown) => e);

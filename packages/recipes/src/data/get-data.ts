@@ -70,8 +70,12 @@ export async function getData(task: string, options: GetDataOptions): Promise<Fi
     const archive = entry.archives[name];
     if (!archive) throw new DownloadError('archive', name, files.map((f) => f.path).join(', '), `the catalogue names no archive '${name}'`);
     const zipPath = join(options.dir, '.downloads', name);
-    log(`${task}: downloading ${name} (${(archive.size / 1e6).toFixed(1)} MB) from ${archive.url}`);
-    await fetchUrl(archive.url, zipPath, `.downloads/${name}`, archive, options.onProgress);
+    // a zip a killed run had verified but not yet extracted is used again
+    if (existsSync(zipPath) && (await matches(zipPath, archive))) log(`${task}: using the verified ${name} of an earlier run`);
+    else {
+      log(`${task}: downloading ${name} (${(archive.size / 1e6).toFixed(1)} MB) from ${archive.url}`);
+      await fetchUrl(archive.url, zipPath, `.downloads/${name}`, archive, options.onProgress);
+    }
     const byMember = new Map(files.map((f) => [(f.source as { member: string }).member, f]));
     await forEachMember(zipPath, [...byMember.keys()], async (member, stream) => {
       const file = byMember.get(member)!;
