@@ -46,10 +46,18 @@ function filesUnder(dir: string, prefix = ''): string[] {
   );
 }
 
+// the loopback servers are reached directly: a proxy of the machine running the tests is not used here
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+const savedProxy = Object.fromEntries(PROXY_VARIABLES.map((k) => [k, process.env[k]]));
+beforeAll(async () => {
+  for (const k of PROXY_VARIABLES) delete process.env[k];
+  await closeDownloadClient();
+});
 afterEach(async () => {
   await closeDownloadClient();
 });
 afterAll(() => {
+  for (const [k, v] of Object.entries(savedProxy)) if (v !== undefined) process.env[k] = v;
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
@@ -230,6 +238,14 @@ describe('peft data get: failures without a server', () => {
     const r = await peft(home, 'data', 'get', 'coqa', '--mirror', `http://127.0.0.1:${port}`);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^peft: error: coqa/coqa-train-v1\\.0\\.json \\(from http://127\\.0\\.0\\.1:${port}/coqa/coqa-train-v1\\.0\\.json\\): no connection \\(.*ECONNREFUSED`, 'm'));
+    expect(filesUnder(join(home, 'data'))).toEqual([]);
+  });
+
+  it('a host that does not resolve (DNS) is a typed network error naming the URL and the file', async () => {
+    const home = temp();
+    const r = await peft(home, 'data', 'get', 'sst2', '--mirror', 'http://peft-data-test.invalid');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^peft: error: sst2\/SST-2\/train\.tsv \(from http:\/\/peft-data-test\.invalid\/sst2\/SST-2\/train\.tsv\): no connection \(.*(ENOTFOUND|EAI_AGAIN)/m);
     expect(filesUnder(join(home, 'data'))).toEqual([]);
   });
 
