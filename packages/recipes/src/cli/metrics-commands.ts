@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { scoreCoqa, scoreFiles, scoreWebnlg } from '@peft/eval-metrics';
+import { findDataDir } from '../data/data-folder.js';
 import { UsageError } from '../errors.js';
 import { flagOption, repeatableParser, valueOption, type CliIo } from './option-parsers.js';
-import { findDataDir } from '../data/data-folder.js';
 
 /** The gold file of the official WebNLG 2017 evaluation, in the data folder. */
 const WEBNLG_TEST_XML = 'webnlg/webnlg_challenge_2017/test/testdata_with_lex.xml';
