@@ -97,11 +97,15 @@ const STATUS_TEXT = {
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** Progress on stderr: one line per file when it starts and at each quarter of it (plain lines, so logs stay readable). */
+/**
+ * Progress on stderr: for each file of 1 MB or more (or of unknown size), a line when it starts and at each quarter of
+ * it (plain lines, so logs stay readable).
+ */
 function progressLines(io: CliIo): ProgressListener {
   let current = '';
   let shown = -1;
   return (file, received, total) => {
+    if (total !== undefined && total < 1e6) return;
     if (file !== current) {
       current = file;
       shown = -1;
