@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { inlineTfjsCore, peftAliases } from './vitest.shared.ts';
+import { inlineTfjsCore, peftAliases, testDataEnv } from './vitest.shared.ts';
 
 // Tests import every @peft package from its source, so `vitest` runs without a build; the dist tests import the
 // built packages from plain Node instead.
@@ -16,6 +16,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    env: testDataEnv,
     maxWorkers: 2,
     server: inlineTfjsCore,
     projects: [

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { inlineTfjsCore, peftAliases } from './vitest.shared.ts';
+import { inlineTfjsCore, peftAliases, testDataEnv } from './vitest.shared.ts';
 
 // End-to-end tests (`npm run e2e`, after `npm run build`): the slow `*.e2e.test.ts` files that `npm test` leaves out.
 // They mostly spawn the built `peft` command; sources are aliased as in vitest.config.ts for any direct import.
@@ -13,6 +13,7 @@ export default defineConfig({
     testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    env: testDataEnv,
     maxWorkers: 1,
     server: inlineTfjsCore,
   },

@@ -12,3 +12,10 @@ export const peftAliases = Object.fromEntries([
 ]);
 
 export const inlineTfjsCore = { deps: { inline: [/@tensorflow[\\/]tfjs-core[\\/]dist[\\/](?!tf-core)/] } };
+
+/**
+ * The tests' data folder: `$PEFT_DATA`, default `../shared/data` next to the checkout (WebNLG 2017, SST-2, the
+ * metric-check sets). The packages never look there themselves: tests and the commands they spawn get it through
+ * PEFT_DATA, as a user's data folder. test/shared-data.ts makes a missing file fail under CI=true.
+ */
+export const testDataEnv = { PEFT_DATA: process.env.PEFT_DATA || fileURLToPath(new URL('../shared/data', import.meta.url)) };

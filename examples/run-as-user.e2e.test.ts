@@ -31,7 +31,7 @@ it('02-compose-mix', () => {
   expect(out).toContain('on GPT-2 small the same mix has 2,804,616');
 });
 
-it('03-sst2-roberta-mam (20 steps on ../shared/data/sst2)', () => {
+it('03-sst2-roberta-mam (20 steps on SST-2 from PEFT_DATA, the tests\' ../shared/data)', () => {
   const out = run('03-sst2-roberta-mam');
   expect(out).toContain('3192 trainable parameters');
   expect(out).toContain('SST-2: 320 training and 200 dev examples');

@@ -211,7 +211,7 @@ if (want('roberta')) {
 if (want('webnlg')) {
   const scoreScript = 'packages/eval-metrics/bench/webnlg-score.mjs';
   // a real system's output (metric-check set 5: DART's BART-large on the 1,862 test entries), so TER and METEOR search
-  const systemOutput = `${root}/../shared/data/metric-check/webnlg/set5_dart_bart-large_output/hyp.raw.txt`;
+  const systemOutput = `${process.env.PEFT_DATA || `${root}/../shared/data`}/metric-check/webnlg/set5_dart_bart-large_output/hyp.raw.txt`;
   results.webnlg = existsSync(`${root}/${scoreScript}`) ? node(scoreScript, existsSync(systemOutput) ? ['--hyp', systemOutput] : [], 'scoring the WebNLG test set') : null;
 }
 

@@ -1,8 +1,8 @@
 // Example 3: SST-2 on RoBERTa with the paper's MAM inducer preset (inducer + LoRA-Q + parallel FFN adapter), a few
 // optimizer steps with the recipe's AdamW, schedule and clipping — from the API, no command line.
 //   cd examples/03-sst2-roberta-mam && npx tsx index.ts [steps]
-// Data: GLUE SST-2 in ../shared/data/sst2/SST-2/{train,dev}.tsv next to the repository (docs/recipes.md says where
-// it comes from). The tiny RoBERTa of test-fixtures/ stands in for roberta-base: pass `modelDir` for the real one.
+// Data: GLUE SST-2 (sst2/SST-2/{train,dev}.tsv) from the data folder every peft command reads: $PEFT_DATA, else the
+// cache that `npx peft data get sst2` fills (docs/recipes.md). The tiny RoBERTa of test-fixtures/ stands in for roberta-base: pass `modelDir` for the real one.
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { attach, EVAL_CONTEXT, loadAdapter, selectBackend } from '@peft/core';
@@ -13,6 +13,7 @@ import {
   accuracyOf,
   buildGlueInput,
   classifierSplit,
+  findDataDir,
   loadSst2,
   nluTrainable,
   sequentialBatches,
@@ -24,7 +25,8 @@ import {
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 export const TINY_ROBERTA = here('../../test-fixtures/tiny-roberta');
-export const SST2_DIR = here('../../../shared/data/sst2');
+/** The folder holding SST-2/{train,dev}.tsv: `<data folder>/sst2`, the data folder found as `peft train` finds it. */
+export const sst2Dir = (): string => join(findDataDir('sst2', [RECIPES.sst2.files.train, RECIPES.sst2.files.valid]), 'sst2');
 
 export interface Sst2Options {
   readonly modelDir?: string;
@@ -73,7 +75,7 @@ export async function main(options: Sst2Options = {}): Promise<Sst2Result> {
   const log = options.log ?? console.log;
   const { backend } = await selectBackend(options.backends ? { only: options.backends } : {});
   const modelDir = options.modelDir ?? TINY_ROBERTA;
-  const dataDir = options.dataDir ?? SST2_DIR;
+  const dataDir = options.dataDir ?? sst2Dir();
   const recipe = RECIPES.sst2; // spec §6.2 as data: batch 16, lr 2e-4, AdamW (0.9, 0.98, wd 0.1), warm-up 6 %, clip 1, seed 42
   const steps = options.steps ?? 20;
   const batchSize = options.batchSize ?? recipe.batchSize;

@@ -13,7 +13,8 @@ import { OFFICIAL_WEBNLG_METRICS, formatMultiBleu, readWebnlgBenchmark, scoreWeb
 const argv = process.argv.slice(2);
 const hypAt = argv.indexOf('--hyp');
 const givenHyp = hypAt >= 0 ? argv.splice(hypAt, 2)[1] : undefined;
-const dataDir = argv[0] ?? fileURLToPath(new URL('../../../../shared/data/webnlg/webnlg_challenge_2017', import.meta.url));
+// the repository's reference data (PEFT_DATA, default ../shared/data next to the checkout), or a WebNLG 2017 folder given
+const dataDir = argv[0] ?? join(process.env.PEFT_DATA || fileURLToPath(new URL('../../../../shared/data', import.meta.url)), 'webnlg/webnlg_challenge_2017');
 const xml = join(dataDir, 'test', 'testdata_with_lex.xml');
 const entries = readWebnlgBenchmark(readFileSync(xml, 'utf8'), xml);
 const hypFile = givenHyp ?? join(mkdtempSync(join(tmpdir(), 'webnlg-bench-')), 'first-reference.txt');

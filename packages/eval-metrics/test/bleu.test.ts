@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   formatFixed,
@@ -10,8 +9,9 @@ import {
   tokenize13a,
   type BleuResult,
 } from '../src/bleu/index.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
 
-const METRIC_CHECK = fileURLToPath(new URL('../../../../shared/data/metric-check/webnlg', import.meta.url));
+const METRIC_CHECK = `${SHARED_DATA}/metric-check/webnlg`;
 
 function lines(path: string): string[] {
   const all = readFileSync(path, 'utf8').split('\n');

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MetricsInputError } from '../src/bleu/index.js';
 import { evaluateCoqa, exactMatch, normalizeAnswer, tokenF1, turnScore } from '../src/coqa/index.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
 
-const COQA = fileURLToPath(new URL('../../../../shared/data/metric-check/coqa', import.meta.url));
+const COQA = `${SHARED_DATA}/metric-check/coqa`;
 const readJson = (name: string): unknown => JSON.parse(readFileSync(`${COQA}/${name}`, 'utf8'));
 
 describe('CoQA evaluate-v1.0.py: full outputs of the official script on the metric-check files', () => {

@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scoreCoqa, scoreFiles, scoreWebnlg } from '../src/files.js';
 import { corpusMeteor } from '../src/meteor/index.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/data', import.meta.url));
+const SHARED = SHARED_DATA;
 const CHECK = `${SHARED}/metric-check/webnlg`;
 const COQA = `${SHARED}/metric-check/coqa`;
 const scratch = mkdtempSync(join(tmpdir(), 'eval-metrics-files-'));

@@ -1,8 +1,7 @@
 // TER against the figures printed by tercom 0.7.25 itself (`java -jar tercom.7.25.jar -h <hyp> -r <refs>`, default
-// options, the official WebNLG 2017 call), run on the metric-check sets in /work/shared/data. The expected numbers
+// options, the official WebNLG 2017 call), run on the metric-check sets in $PEFT_DATA (../shared/data). The expected numbers
 // below are tercom's "Total TER: <score> (<edits>/<ref length>)" lines, copied literally.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   corpusTer,
@@ -12,11 +11,10 @@ import {
   sentenceTer,
   TerInputError,
 } from '../src/ter/index.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
 
-const METRIC_CHECK = fileURLToPath(new URL('../../../../shared/data/metric-check/webnlg', import.meta.url));
-const OFFICIAL_REFERENCES = fileURLToPath(
-  new URL('../../../../shared/data/webnlg/official-eval-references', import.meta.url),
-);
+const METRIC_CHECK = `${SHARED_DATA}/metric-check/webnlg`;
+const OFFICIAL_REFERENCES = `${SHARED_DATA}/webnlg/official-eval-references`;
 const read = (path: string): string => readFileSync(path, 'utf8');
 
 /** tercom 0.7.25 output on each set: [hyp file, ref file, edits, ref length, score]. */

@@ -1,5 +1,4 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatMultiBleu, MetricsInputError } from '../src/bleu/index.js';
 import {
@@ -16,8 +15,9 @@ import {
   type WebnlgEntry,
   type WebnlgSplitName,
 } from '../src/webnlg/index.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/data', import.meta.url));
+const SHARED = SHARED_DATA;
 const TEST_XML = `${SHARED}/webnlg/webnlg_challenge_2017/test/testdata_with_lex.xml`;
 const OFFICIAL_REFERENCES = `${SHARED}/webnlg/official-eval-references`;
 const METRIC_CHECK = `${SHARED}/metric-check/webnlg`;

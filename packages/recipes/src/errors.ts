@@ -49,3 +49,26 @@ export class ResumeError extends PeftError {
     this.path = path;
   }
 }
+
+/**
+ * Why a download failed: `not-found` (HTTP 404, or no such file in a mirror folder), `http-status` (any other non-2xx),
+ * `checksum` (the bytes differ from the published sha256 or size), `truncated` (the body ended early), `network` (no
+ * connection: refused, DNS, reset, timeout), `archive` (the zip lacks a member or cannot be read).
+ */
+export type DownloadFailure = 'not-found' | 'http-status' | 'checksum' | 'truncated' | 'network' | 'archive';
+
+/**
+ * A data file could not be fetched or did not verify. `url` is where it was fetched from, `file` the data file it was
+ * for (its path in the data folder); nothing half-written is left where a reader would take it for the file.
+ */
+export class DownloadError extends PeftError {
+  readonly url: string;
+  readonly file: string;
+  readonly failure: DownloadFailure;
+  constructor(failure: DownloadFailure, url: string, file: string, message: string, options?: { cause?: unknown }) {
+    super('E_DOWNLOAD', `${file} (from ${url}): ${message}`, options);
+    this.url = url;
+    this.file = file;
+    this.failure = failure;
+  }
+}

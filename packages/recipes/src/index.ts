@@ -31,3 +31,7 @@ export * from './report/training-chart.js';
 export * from './report/markdown.js';
 export * from './sweep/index.js';
 export * from './cli/demo-files.js';
+export * from './data/catalogue.js';
+export * from './data/data-folder.js';
+export { getData, inspectData, parseMirror, type DataSource, type FileState, type GetDataOptions } from './data/get-data.js';
+export { closeDownloadClient, type ProgressListener } from './data/fetch-file.js';

@@ -49,7 +49,7 @@ export const RECIPES: Readonly<Record<TaskName, Recipe>> = {
   mnli: {
     task: 'mnli', family: 'nlu', defaultPreset: 'nlu-inducer-lora', batchSize: 16, lr: 2e-4, epochs: 10,
     optimizer: NLU_ADAMW, schedule: nluSchedule, labelSmoothing: 0, maxGradNorm: 1, metric: 'accuracy', seed: 42,
-    files: { train: 'mnli/train.tsv', valid: 'mnli/dev_matched.tsv', test: 'mnli/dev_mismatched.tsv' },
+    files: { train: 'mnli/MNLI/train.tsv', valid: 'mnli/MNLI/dev_matched.tsv', test: 'mnli/MNLI/dev_mismatched.tsv' },
   },
 };
 

@@ -137,7 +137,7 @@ describe('--help of every command lists each flag with its type, default and mea
     expect(h).not.toMatch(/^\s+--lc\b/m); // the alias is documented on --lowercase, not listed twice
   });
 
-  it.each([['eval'], ['generate'], ['presets'], ['demo'], ['metrics'], ['metrics', 'ter'], ['metrics', 'meteor'], ['metrics', 'webnlg'], ['metrics', 'coqa']])(
+  it.each([['eval'], ['generate'], ['presets'], ['demo'], ['metrics'], ['metrics', 'ter'], ['metrics', 'meteor'], ['metrics', 'webnlg'], ['metrics', 'coqa'], ['data', 'get'], ['data', 'list'], ['data', 'path']])(
     'peft %s … --help',
     async (...command) => {
       const r = await peft(...command, '--help');

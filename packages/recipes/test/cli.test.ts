@@ -42,8 +42,18 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     mkdirSync(data, { recursive: true });
     const r = peft('train', 'webnlg', '--model', tinyGpt2, '--data', data, '--out', join(work, 'run-missing'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/peft: error: .*webnlg_challenge_2017\/train\.json: webnlg training file not found/);
+    expect(r.stderr).toMatch(/peft: error: .*webnlg_challenge_2017\/train\.json: not found in the --data folder; `peft data get webnlg --dir .*empty-data` fetches it there/);
     noOutput('run-missing');
+  });
+
+  it('no data anywhere (no --data, no PEFT_DATA, an empty cache): the error names `peft data get sst2`', () => {
+    const home = join(work, 'empty-home');
+    const r = spawnSync(process.execPath, [cli, 'train', 'sst2', '--model', join(repo, 'test-fixtures/tiny-roberta'), '--out', join(work, 'run-nodata')], {
+      encoding: 'utf8', cwd: work, env: { ...process.env, PEFT_BACKEND: 'cpu', PEFT_DATA: '', PEFT_HOME: home },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`peft: error: ${join(home, 'data', 'sst2/SST-2/train.tsv')}: no sst2 data in ${join(home, 'data')} (the cache): run \`peft data get sst2\` (or pass --data DIR)`);
+    noOutput('run-nodata');
   });
 
   it('malformed JSON line, named with its number', () => {
@@ -166,11 +176,11 @@ describe('peft train on the NLU and CoQA paths (2 steps, tiny fixtures, test fix
   it('mnli on tiny RoBERTa with a 3-class head; coqa on tiny GPT-2 scored by the official CoQA evaluation', () => {
     const fixtures = join(here, 'fixtures');
     const data = join(work, 'data2');
-    mkdirSync(join(data, 'mnli'), { recursive: true });
+    mkdirSync(join(data, 'mnli', 'MNLI'), { recursive: true });
     mkdirSync(join(data, 'coqa'), { recursive: true });
-    copyFileSync(join(fixtures, 'mnli-train.tsv'), join(data, 'mnli', 'train.tsv'));
-    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_matched.tsv'));
-    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'dev_mismatched.tsv'));
+    copyFileSync(join(fixtures, 'mnli-train.tsv'), join(data, 'mnli', 'MNLI', 'train.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'MNLI', 'dev_matched.tsv'));
+    copyFileSync(join(fixtures, 'mnli-dev_matched.tsv'), join(data, 'mnli', 'MNLI', 'dev_mismatched.tsv'));
     copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-train-v1.0.json'));
     copyFileSync(join(fixtures, 'coqa-dev-v1.0.json'), join(data, 'coqa', 'coqa-dev-v1.0.json'));
     // (--checkpoint-blocks works on RoBERTa too: the first layer rematerialised)

@@ -182,7 +182,7 @@ describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, 
       }
       const bad = (await queue.getJob(jobs.find((j) => j.task === 'mnli')!.id))!;
       expect(await bad.getState()).toBe('failed');
-      expect(bad.failedReason).toMatch(/mnli training file not found/);
+      expect(bad.failedReason).toMatch(/mnli\/MNLI\/train\.tsv: not found in the --data folder; `peft data get mnli --dir .*` fetches it there/);
       expect(bad.attemptsStarted).toBe(1); // UnrecoverableError: not retried although attempts = 3
       const victimJob = (await queue.getJob(victim.id))!;
       expect(victimJob.processedBy).toBe('B');
@@ -214,7 +214,7 @@ describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, 
       const last = lastStepRecord(join(work, 'runs', j.run, 'train.jsonl'))!;
       expect(status.stdout).toContain(`${j.run}\tcompleted\t8/8\t${last.loss.toFixed(4)}\t`);
     }
-    expect(status.stdout).toMatch(/mnli-nlu-inducer-lora-s1\tfailed\t–\t–\t1\tA|B\t.*mnli training file not found/);
+    expect(status.stdout).toMatch(/mnli-nlu-inducer-lora-s1\tfailed\t–\t–\t1\tA|B\t.*mnli\/MNLI\/train\.tsv: not found in the --data folder/);
     expect(status.stdout).toMatch(/4 completed, 1 failed$/m);
 
     // report: the table with means, sds and Welch marks (recomputed here from the runs' metrics)

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,9 +5,10 @@ import {
   parseJsonText, webnlgFromXml,
 } from '../src/index.js';
 import { c, charTokenizer, ID } from './char-tokenizer.js';
+import { haveSharedData, SHARED_DATA } from '../../../test/shared-data.js';
 
 const fx = (f: string): string => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
-const WEBNLG = fileURLToPath(new URL('../../../../shared/data/webnlg/webnlg_challenge_2017', import.meta.url));
+const WEBNLG = `${SHARED_DATA}/webnlg/webnlg_challenge_2017`;
 
 describe('WebNLG loading', () => {
   it('keeps only good lexicalisations, one example per (triple set, lex), raw strings', () => {
@@ -26,7 +26,7 @@ describe('WebNLG loading', () => {
     expect(loadWebnlgXml(fx('webnlg-mini.xml'))).toEqual(loadWebnlgJson(fx('webnlg-mini.json')));
   });
 
-  it.runIf(existsSync(`${WEBNLG}/dev.json`))('real dev split: JSON and XML agree (2,258 good lexicalisations of 872 entries)', () => {
+  it.runIf(haveSharedData('webnlg/webnlg_challenge_2017/dev.json', 'webnlg/webnlg_challenge_2017/dev'))('real dev split: JSON and XML agree (2,258 good lexicalisations of 872 entries)', () => {
     const fromJson = loadWebnlgJson(`${WEBNLG}/dev.json`);
     const fromXml = loadWebnlgXmlDir(`${WEBNLG}/dev`);
     expect(fromJson.length).toBe(2258);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Argument, type Command } from 'commander';
 import { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
 import { classifierSplit, lmSplit } from '../data/batching.js';
+import { findDataDir } from '../data/data-folder.js';
 import { loadMnli, loadSst2 } from '../data/glue.js';
 import { buildGlueInput } from '../data/glue-sequence.js';
 import { STOP_TOKENS } from '../data/special-tokens.js';
@@ -15,7 +16,7 @@ import { accuracyOf } from '../task/nlu.js';
 import { useBackend } from './backend.js';
 import { loadTuned } from './load-tuned.js';
 import { integerParser, valueOption, type CliIo } from './option-parsers.js';
-import { dataRoot, requireFile } from './paths.js';
+import { requireFile } from './paths.js';
 import { scoreWebnlgSubset } from './scores.js';
 
 const EVAL_TASKS = ['webnlg', 'sst2', 'mnli'] as const;
@@ -39,7 +40,7 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .addArgument(new Argument('<task>', 'the task').choices(EVAL_TASKS))
     .addOption(valueOption('--model <dir>', 'the checkpoint folder the adapter was trained on').makeOptionMandatory())
     .addOption(valueOption('--adapter <dir>', 'the adapter folder (a run\'s OUT/adapter)').makeOptionMandatory())
-    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '<repo>/../shared/data' }))
+    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '$PEFT_DATA, else the cache of peft data get' }))
     .addOption(valueOption('--test-entries <int>', 'webnlg: decode and score the first N test entries', { parse: integerParser('--test-entries', 1), defaultText: '100' }))
     .addOption(
       valueOption('--max-valid-examples <int>', 'validation examples to score', { parse: integerParser('--max-valid-examples', 1), defaultText: `webnlg 200, sst2/mnli ${NLU_EVAL_SAMPLES}` }),
@@ -60,11 +61,11 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
 
 /** Validation perplexity and test BLEU / METEOR / TER of greedy decodes. */
 async function evalWebnlg(o: EvalOptions): Promise<Record<string, number | string>> {
-  const data = dataRoot(o.data);
+  const data = findDataDir('webnlg', [RECIPES.webnlg.files.valid, RECIPES.webnlg.files.test!], o.data);
   const entriesN = o.testEntries ?? 100;
   const validN = o.maxValidExamples ?? 200;
-  const dev = requireFile(join(data, 'webnlg/webnlg_challenge_2017/dev.json'), 'WebNLG dev file');
-  const test = requireFile(join(data, 'webnlg/webnlg_challenge_2017/test.json'), 'WebNLG test file');
+  const dev = requireFile(join(data, RECIPES.webnlg.files.valid), 'WebNLG dev file');
+  const test = requireFile(join(data, RECIPES.webnlg.files.test!), 'WebNLG test file');
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter);
   try {
     if (!(model instanceof Gpt2Model)) throw new UsageError('eval webnlg needs a GPT-2 model');
@@ -81,12 +82,12 @@ async function evalWebnlg(o: EvalOptions): Promise<Record<string, number | strin
 
 /** Accuracy (MNLI: matched and mismatched), inputs padded to 512 as the reference. */
 async function evalNlu(task: 'sst2' | 'mnli', o: EvalOptions): Promise<Record<string, number>> {
-  const data = dataRoot(o.data);
+  const files = RECIPES[task].files;
+  const data = findDataDir(task, [files.valid, ...(files.test ? [files.test] : [])], o.data);
   const limit = o.maxValidExamples ?? NLU_EVAL_SAMPLES;
   // a checkpoint without a classification head gets a random frozen one drawn from the run's seed (spec §3.6):
   // evaluate with the seed the adapter was trained with
   const seed = o.seed ?? RECIPES[task].seed;
-  const files = RECIPES[task].files;
   const valid = requireFile(join(data, files.valid), `${task} validation file`);
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter, { numLabels: task === 'mnli' ? 3 : 2, seed });
   try {

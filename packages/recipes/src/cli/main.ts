@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isPeftError, type PeftErrorKind } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
+import { DATA_ENVIRONMENT_HELP, registerDataCommands } from './data-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerGenerateCommand } from './generate-command.js';
@@ -21,6 +22,7 @@ const COMMAND_GROUPS: readonly ((program: Command, io: CliIo) => void)[] = [
   registerPresetsCommand,
   registerMetricsCommands,
   registerDemoCommand,
+  registerDataCommands,
   registerSweepCommands,
 ];
 
@@ -39,7 +41,7 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride()
     .showSuggestionAfterError(true)
-    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\nExit codes: 0 success, 2 an invalid flag, config value or input file content, 1 a missing or corrupt data, model or adapter file (or a system fault), 70 an internal error (a bug: reported with its stack). Results go to stdout, the rest to stderr.`);
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n${DATA_ENVIRONMENT_HELP}\n\nExit codes: 0 success, 2 an invalid flag, config value or input file content, 1 a missing or corrupt data, model or adapter file (or a system fault), 70 an internal error (a bug: reported with its stack). Results go to stdout, the rest to stderr.`);
   for (const register of COMMAND_GROUPS) register(program, io);
   for (const cmd of allCommands(program)) cmd.showHelpAfterError(`(${commandPath(cmd)} --help lists the options)`);
   return program;

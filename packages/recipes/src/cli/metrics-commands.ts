@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { scoreCoqa, scoreFiles, scoreWebnlg } from '@peft/eval-metrics';
+import { findDataDir } from '../data/data-folder.js';
 import { UsageError } from '../errors.js';
 import { flagOption, repeatableParser, valueOption, type CliIo } from './option-parsers.js';
-import { dataRoot } from './paths.js';
+
+/** The gold file of the official WebNLG 2017 evaluation, in the data folder. */
+const WEBNLG_TEST_XML = 'webnlg/webnlg_challenge_2017/test/testdata_with_lex.xml';
 
 const CORPUS_METRICS = {
   bleu: 'corpus BLEU as multi-bleu.perl',
@@ -38,9 +41,9 @@ export function registerMetricsCommands(program: Command, io: CliIo): void {
     .command('webnlg')
     .description('the official WebNLG 2017 evaluation (BLEU, METEOR, TER on seen, unseen and all) of a 1,862-line hypothesis file')
     .addOption(valueOption('--hyp <file>', 'one hypothesis per test entry, in the test set\'s order').makeOptionMandatory())
-    .addOption(valueOption('--data <dir>', 'the WebNLG 2017 folder with the official references', { defaultText: '<repo>/../shared/data/webnlg/webnlg_challenge_2017' }))
+    .addOption(valueOption('--data <dir>', 'the WebNLG 2017 folder with the official references', { defaultText: 'webnlg/webnlg_challenge_2017 in $PEFT_DATA, else in the cache of peft data get' }))
     .action((o: { hyp: string; data?: string }) => {
-      io.out(JSON.stringify(scoreWebnlg({ hyp: o.hyp, dataDir: o.data ?? join(dataRoot(), 'webnlg', 'webnlg_challenge_2017') })));
+      io.out(JSON.stringify(scoreWebnlg({ hyp: o.hyp, dataDir: o.data ?? join(findDataDir('webnlg', [WEBNLG_TEST_XML]), 'webnlg', 'webnlg_challenge_2017') })));
     });
   metrics
     .command('coqa')

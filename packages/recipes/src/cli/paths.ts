@@ -13,18 +13,8 @@ export function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 }
 
-/** The shared data folder: `--data`, else `<repo>/../shared/data`. */
-export function dataRoot(given?: string): string {
-  const dir = given ? resolve(given) : resolve(repoRoot(), '..', 'shared', 'data');
-  if (!existsSync(dir)) {
-    throw new DataFileError(dir, given ? 'the --data folder does not exist' : 'no shared data folder next to the repository (pass --data DIR)');
-  }
-  return dir;
-}
-
 export function requireFile(path: string, what: string): string {
   if (!existsSync(path)) throw new DataFileError(path, `${what} not found`);
   return path;
 }
 
-export const TINY_GPT2 = (): string => join(repoRoot(), 'test-fixtures', 'tiny-gpt2');

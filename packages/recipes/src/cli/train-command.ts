@@ -77,7 +77,7 @@ function addTrainOptions(cmd: Command): void {
   cmd
     .addOption(valueOption('--model <dir>', 'Hugging Face checkpoint folder (GPT-2 for webnlg/coqa, RoBERTa for sst2/mnli)').makeOptionMandatory())
     .addOption(valueOption('--preset <name>', 'method preset (peft presets lists them)', { defaultText: byTask((t) => RECIPES[t].defaultPreset) }))
-    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '<repo>/../shared/data' }))
+    .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '$PEFT_DATA, else the cache of peft data get' }))
     .addOption(valueOption('--out <dir>', 'run folder to write', { defaultText: 'runs/<task>-<time>' }))
     .addOption(valueOption('--epochs <int>', 'passes over the training set', { parse: integerParser('--epochs', 1), defaultText: byTask((t) => RECIPES[t].epochs) }))
     .addOption(valueOption('--max-steps <int>', 'stop after this many optimizer steps', { parse: integerParser('--max-steps', 1), defaultText: 'no limit' }))

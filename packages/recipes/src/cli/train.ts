@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConfigError, writeFileAtomic } from '@peft/core';
 import { Gpt2Model, RobertaModel, type LoadedModel } from '@peft/models-gpt2-roberta';
+import { findDataDir } from '../data/data-folder.js';
 import { UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
 import { RECIPES, type Recipe } from '../recipes.js';
@@ -11,7 +12,7 @@ import { smoothingWindow, trainingChartSpec } from '../report/training-chart.js'
 import { JsonlLog } from './jsonl.js';
 import { loadModelAndTokenizer } from './load-model.js';
 import { OutputDir } from './out-dir.js';
-import { dataRoot, requireFile } from './paths.js';
+import { requireFile } from './paths.js';
 import { prepareNlg } from './prepare-nlg.js';
 import { prepareNlu } from './prepare-nlu.js';
 import { Progress } from './progress.js';
@@ -160,11 +161,12 @@ async function scoreSubset(prepared: Prepared, log: (l: string) => void, when: s
 }
 
 async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, seed: number, log: (l: string) => void): Promise<Prepared> {
-  const data = dataRoot(s.dataDir);
+  const wantTest = recipe.files.test !== undefined && (s.testEntries ?? 1) > 0;
+  const data = findDataDir(s.task, [recipe.files.train, recipe.files.valid, ...(wantTest ? [recipe.files.test!] : [])], s.dataDir);
   const files = {
     train: requireFile(join(data, recipe.files.train), `${s.task} training file`),
     valid: requireFile(join(data, recipe.files.valid), `${s.task} validation file`),
-    test: recipe.files.test && (s.testEntries ?? 1) > 0 ? requireFile(join(data, recipe.files.test), `${s.task} test file`) : undefined,
+    test: recipe.files.test && wantTest ? requireFile(join(data, recipe.files.test), `${s.task} test file`) : undefined,
   };
   const { model, tok } = await loadModelAndTokenizer(s.modelDir, recipe.family === 'nlu' ? { numLabels: s.task === 'mnli' ? 3 : 2, seed } : {});
   const batchSize = s.batchSize ?? recipe.batchSize;
