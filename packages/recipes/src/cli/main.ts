@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { PeftError } from '@peft/core';
-import { UsageError } from '../errors.js';
+import { RunInterruptedError, UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
@@ -62,6 +62,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (e instanceof UsageError) {
       io.err(`peft: ${e.message}\n(${running ? commandPath(running) : 'peft'} --help lists the options)`);
       return 2;
+    }
+    if (e instanceof RunInterruptedError) {
+      io.err(`peft: ${e.message}`);
+      return e.exitCode; // 130 (SIGINT) or 143 (SIGTERM), as a shell reports a process the signal ended
     }
     if (isWasmHeapExhausted(e, () => tf.getBackend())) {
       io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);

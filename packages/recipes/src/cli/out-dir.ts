@@ -1,10 +1,19 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { makeDirectory, removeStaleTempFiles, toFileSystemError } from '@peft/core';
 import { UsageError } from '../errors.js';
+import { hasCheckpoint } from '../train/checkpoint.js';
 
 /**
  * A run's output folder, written as `<out>.partial` and renamed to `<out>` when the run succeeds, so a failed run leaves
- * no half-written output under the final name. A run killed while training keeps `<out>.partial` (its checkpoint) for
- * `--resume`; a run that fails on bad input before training removes it.
+ * no half-written output under the final name. Its states, and what each command does with them:
+ *
+ * - no `.partial`: a plain run creates it; `--resume` is refused (nothing to resume).
+ * - `.partial` without a checkpoint (killed before its first one): a plain run replaces it, `--resume` starts it at
+ *   step 0 — both say so.
+ * - `.partial` with a checkpoint: `--resume` continues it; a plain run is refused (it would throw the work away).
+ *
+ * Opening it removes the temporary files a killed atomic write left behind. A run that fails on bad input before
+ * training removes the folder it created.
  */
 export class OutputDir {
   readonly partial: string;
@@ -12,27 +21,47 @@ export class OutputDir {
   constructor(
     readonly final: string,
     readonly resume: boolean,
+    private readonly log: (line: string) => void = () => undefined,
   ) {
     this.partial = `${final}.partial`;
   }
-  open(): string {
+  async open(): Promise<string> {
     if (existsSync(this.final)) throw new UsageError(`${this.final} already exists; choose another --out or remove it`);
+    const interrupted = existsSync(this.partial);
     if (this.resume) {
-      if (!existsSync(this.partial)) throw new UsageError(`--resume: ${this.partial} does not exist (nothing to resume)`);
-    } else {
-      if (existsSync(this.partial)) {
-        throw new UsageError(`${this.partial} exists (an interrupted run): add --resume to continue it, or remove it`);
+      if (!interrupted) throw new UsageError(`--resume: ${this.partial} does not exist (nothing to resume)`);
+    } else if (interrupted) {
+      if (hasCheckpoint(this.partial)) {
+        throw new UsageError(`${this.partial} holds the checkpoint of an interrupted run: add --resume to continue it, or remove it`);
       }
-      mkdirSync(this.partial, { recursive: true });
+      this.log(`${this.partial}: an interrupted run that wrote no checkpoint; starting it again`);
+      try {
+        rmSync(this.partial, { recursive: true, force: true });
+      } catch (e) {
+        throw toFileSystemError(e, this.partial, 'remove the interrupted run folder');
+      }
+    }
+    if (!interrupted || !this.resume) {
+      await makeDirectory(this.partial);
       this.created = true;
     }
+    const stale = await removeStaleTempFiles(this.partial);
+    if (stale.length) this.log(`removed ${stale.length} temporary file(s) an interrupted write left: ${stale.join(', ')}`);
     return this.partial;
+  }
+  /** Whether `--resume` found a checkpoint to continue from (false: the interrupted run starts again at step 0). */
+  canResume(): boolean {
+    return this.resume && hasCheckpoint(this.partial);
   }
   /** Removes the partial folder if this run created it (bad input found before any training). */
   discard(): void {
     if (this.created) rmSync(this.partial, { recursive: true, force: true });
   }
   commit(): void {
-    renameSync(this.partial, this.final);
+    try {
+      renameSync(this.partial, this.final);
+    } catch (e) {
+      throw toFileSystemError(e, this.final, `rename ${this.partial} to it`);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { entryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type SafetensorsEntry } from '@peft/core';
-import { ResumeError } from '../errors.js';
+import { NonFiniteError, ResumeError } from '../errors.js';
 import type { AdamW } from './adamw.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -30,9 +30,14 @@ export interface LoopState {
 export async function writeCheckpoint(dir: string, optimizer: AdamW, state: LoopState): Promise<void> {
   const entries = new Map<string, SafetensorsEntry>();
   for (const [i, [name, p]] of optimizer.params.entries()) {
-    entries.set(`param/${name}`, typedArrayToEntry((await p.data()) as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_m/${name}`, typedArrayToEntry((await optimizer.m[i]!.data()) as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_v/${name}`, typedArrayToEntry((await optimizer.v[i]!.data()) as Float32Array, p.shape, 'F32'));
+    for (const [prefix, t] of [['param', p], ['adam_m', optimizer.m[i]!], ['adam_v', optimizer.v[i]!]] as const) {
+      const values = (await t.data()) as Float32Array;
+      // a checkpoint is only ever a good state: a non-finite one would poison every resume
+      if (!allFinite(values)) {
+        throw new NonFiniteError(state.step, `tensor '${prefix}/${name}'`, `no checkpoint written; ${join(dir, CHECKPOINT_FILE)} keeps the last good state`);
+      }
+      entries.set(`${prefix}/${name}`, typedArrayToEntry(values, p.shape, 'F32'));
+    }
   }
   await writeSafetensorsFile(join(dir, CHECKPOINT_FILE), entries, {
     format: 'peft-train-checkpoint',
@@ -53,13 +58,18 @@ export async function readCheckpoint(dir: string, optimizer: AdamW): Promise<Loo
   if (file.metadata.format !== 'peft-train-checkpoint' || !file.metadata.state) {
     throw new ResumeError(path, 'not a @peft training checkpoint (no state metadata)');
   }
-  const state = JSON.parse(file.metadata.state) as LoopState;
+  let state: LoopState;
+  try {
+    state = JSON.parse(file.metadata.state) as LoopState;
+  } catch (e) {
+    throw new ResumeError(path, `its state metadata is not valid JSON (${(e as Error).message})`);
+  }
   const names = new Set(optimizer.params.map(([n]) => n));
   for (const key of file.tensors.keys()) {
     const name = key.slice(key.indexOf('/') + 1);
     if (!names.has(name)) throw new ResumeError(path, `holds '${key}', which this run does not train (another preset or model?)`);
   }
-  optimizer.params.forEach(([name, p], i) => {
+  for (const [i, [name, p]] of optimizer.params.entries()) {
     for (const [prefix, target] of [['param', p], ['adam_m', optimizer.m[i]!], ['adam_v', optimizer.v[i]!]] as const) {
       const e = file.tensors.get(`${prefix}/${name}`);
       if (!e) throw new ResumeError(path, `tensor '${prefix}/${name}' is missing (another preset or model?)`);
@@ -67,10 +77,20 @@ export async function readCheckpoint(dir: string, optimizer: AdamW): Promise<Loo
         throw new ResumeError(path, `tensor '${prefix}/${name}' has shape [${e.shape.join(', ')}], this run needs [${p.shape.join(', ')}]`);
       }
       const t = entryToTensor(e, `${prefix}/${name}`, path);
+      if (!allFinite((await t.data()) as Float32Array)) {
+        t.dispose();
+        throw new ResumeError(path, `tensor '${prefix}/${name}' holds NaN or infinite values; this checkpoint cannot be resumed (remove the folder to start again)`);
+      }
       target.assign(t);
       t.dispose();
     }
-  });
+  }
   optimizer.step = Number(file.metadata.optimizer_step ?? state.step);
   return state;
+}
+
+/** Whether every value is finite (no NaN, no ±Infinity). */
+export function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }
