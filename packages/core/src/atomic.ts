@@ -59,7 +59,9 @@ export async function makeDirectory(path: string): Promise<void> {
       break;
     } catch (e) {
       if (e instanceof FileSystemError) throw e;
-      if ((e as { code?: string }).code !== 'ENOENT') throw toFileSystemError(e, p, 'create a directory');
+      const code = (e as { code?: string }).code;
+      // ENOTDIR: walk up to the component that is a file, and name it
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw toFileSystemError(e, p, 'create a directory');
       missing.unshift(p);
       const parent = dirname(p);
       if (parent === p) break;

@@ -189,7 +189,7 @@ const ERRNO_WORDS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
   EROFS: 'the file system is read-only',
-  ENOTDIR: 'a component of the path is not a directory',
+  ENOTDIR: 'not a directory',
   EISDIR: 'it is a directory',
   ELOOP: 'too many levels of symbolic links',
   EACCES: 'permission denied',
