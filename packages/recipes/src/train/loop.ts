@@ -219,7 +219,9 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
           tf.dispose(final);
           skippedInARow++;
           if (onNonFinite === 'stop') throw nonFinite(stepNumber, bad);
-          if (skippedInARow >= MAX_SKIPPED_STEPS_IN_A_ROW) throw nonFinite(stepNumber, `${bad} (${skippedInARow} steps in a row skipped)`);
+          if (skippedInARow >= MAX_SKIPPED_STEPS_IN_A_ROW) {
+            throw new NonFiniteError(stepNumber, bad, `${skippedInARow} steps in a row were skipped, so the model, not a batch, is broken; ${keptState()}; lower --lr or check the model's weights`);
+          }
           o.onSkippedStep?.(stepNumber, bad);
         } else {
           skippedInARow = 0;
