@@ -86,7 +86,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
       onStep: (l) => {
         progress ??= new Progress(prepared.totalSteps);
         progress.update(l);
-        jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds });
+        jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds, ...(Number.isFinite(l.loss) && Number.isFinite(l.gradNorm) ? {} : { skipped: true }) });
       },
       onBest: async (v) => {
         await prepared.saveAdapter(join(dir, 'adapter'));
@@ -101,7 +101,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
     }
     if (result.interrupted) throw new RunInterruptedError(stop.received()!, result.steps, resumeCommand(s));
     const records = jsonl.read();
-    const losses = records.filter((r) => r.type === 'step').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
+    const losses = records.filter((r) => r.type === 'step' && typeof r.loss === 'number').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
     const validations = records
       .filter((r) => r.type === 'validation' && typeof r[recipe.metric] === 'number')
       .map((r) => ({ step: r.step as number, value: r[recipe.metric] as number }));
