@@ -74,12 +74,15 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     if (existsSync(join(`${out}.partial`, 'adapter', 'adapter_model.safetensors'))) expect(allFiniteFile(join(`${out}.partial`, 'adapter', 'adapter_model.safetensors'))).toBe(true);
   }, 120_000);
 
-  it('--out through a file (ENOTDIR), a symlink loop (ELOOP) or under /proc: exit 1, the path and errno named, at once', () => {
+  it('--out through a file or onto one (ENOTDIR), a symlink loop (ELOOP) or under /proc: exit 1, the path and errno named, at once, nothing touched', () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'x');
     const loop = join(root, 'loop');
     symlinkSync(loop, loop);
+    const blocked = join(root, 'blocked');
+    writeFileSync(`${blocked}.partial`, 'a user file');
     for (const [out, named] of [
+      [blocked, [`${blocked}.partial: cannot use it as the run folder (a file of that name is in the way)`, '(ENOTDIR)']],
       [join(file, 'run'), [`${file}: cannot create`, '(ENOTDIR)']],
       [join(loop, 'run'), [loop, '(ELOOP)']],
       ['/proc/peft-run', ['/proc/peft-run.partial', 'accepts no new entries', '(ENOENT)']],
@@ -91,5 +94,6 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     }
     expect(listFiles(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(readFileSync(file, 'utf8')).toBe('x');
+    expect(readFileSync(`${blocked}.partial`, 'utf8')).toBe('a user file');
   }, 120_000);
 });

@@ -1,5 +1,5 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { makeDirectory, removeStaleTempFiles, toFileSystemError } from '@peft/core';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { FileSystemError, makeDirectory, removeStaleTempFiles, toFileSystemError } from '@peft/core';
 import { UsageError } from '../errors.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 
@@ -28,6 +28,9 @@ export class OutputDir {
   async open(): Promise<string> {
     if (existsSync(this.final)) throw new UsageError(`${this.final} already exists; choose another --out or remove it`);
     const interrupted = existsSync(this.partial);
+    if (interrupted && !statSync(this.partial).isDirectory()) {
+      throw new FileSystemError(this.partial, 'ENOTDIR', 'use it as the run folder (a file of that name is in the way)');
+    }
     if (this.resume) {
       if (!interrupted) throw new UsageError(`--resume: ${this.partial} does not exist (nothing to resume)`);
     } else if (interrupted) {
