@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FileSystemError, toFileSystemError } from './errors.js';
+import { processAlive } from './io.js';
 
 /** `.<name>.<pid>.<8 hex>.tmp`: the temporary files of {@link writeFileAtomic}. */
 const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -109,13 +110,4 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
     }
   }
   return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
 }

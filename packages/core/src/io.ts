@@ -17,3 +17,13 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   const { removeStaleTempFiles: clean } = await import('./atomic.js');
   return clean(dir);
 }
+
+/** Whether a process with this id is running (Node; `process.kill(pid, 0)` probes without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}

@@ -1,7 +1,7 @@
 // The fast part of the run fault battery (the rest: run-faults.e2e.test.ts): kill -9 at 3 moments, SIGINT and the
 // printed resume command, a torn train.jsonl line with orphaned temporary files, a folder with no checkpoint, lr 1e38,
 // and paths that are not directories, loop or cannot take folders. Each case: exit code, message, nothing lost.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,23 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toContain('an interrupted run that wrote no checkpoint; starting it again');
     expectSameRun(out, reference, 'rerun over a folder with no checkpoint');
+  }, 120_000);
+
+  it('a folder a live run holds: a second run and a --resume are refused (exit 2, the pid named); the first run ends identical', async () => {
+    const out = join(root, 'busy');
+    const first = spawn(process.execPath, [cli, ...runArgs(data, out)], { env: ENV, stdio: 'ignore' });
+    const ended = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
+    try {
+      while (!existsSync(join(`${out}.partial`, '.peft-run.pid'))) await new Promise((r) => setTimeout(r, 5));
+      first.kill('SIGSTOP'); // alive, but still: a second run meets it however slow the machine is
+      for (const extra of [[], ['--resume']]) {
+        expectCleanError(peft(runArgs(data, out, extra)), 2, `${out}.partial is in use by a running peft (pid ${first.pid})`);
+      }
+    } finally {
+      first.kill('SIGCONT');
+    }
+    expect(await ended).toBe(0);
+    expectSameRun(out, reference, 'the run a second one was refused next to');
   }, 120_000);
 
   it('--lr 1e38: stops at the step whose loss is NaN, exit 1, no NaN adapter saved as best, the checkpoint kept is finite', () => {
