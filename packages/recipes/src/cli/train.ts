@@ -73,20 +73,21 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
     const subsetBefore = s.scoreTrainingSubset && !s.resume ? await scoreSubset(prepared, log, 'before training') : undefined;
     let progress: Progress | null = null;
     const stop = stopOnSignals(log);
-    let result: Awaited<ReturnType<Prepared['trainSteps']>>;
-    try {
-      result = await prepared.trainSteps({
+    const result = await prepared.trainSteps({
       checkpointDir: dir,
       stop: stop.signal,
       onResume: async (step) => {
         await jsonl.truncateAfter(step);
         log(`resumed from step ${step}`);
       },
-      onSkippedStep: (step, what) => log(`step ${step}: ${what} is not finite; update skipped (--on-nonfinite skip-step)`),
+      onSkippedStep: (step, what) => {
+        log(`step ${step}: ${what} is not finite; update skipped (--on-nonfinite skip-step)`);
+        jsonl.write({ type: 'skipped', step, reason: `${what} is not finite` });
+      },
       onStep: (l) => {
         progress ??= new Progress(prepared.totalSteps);
         progress.update(l);
-        jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds, ...(Number.isFinite(l.loss) && Number.isFinite(l.gradNorm) ? {} : { skipped: true }) });
+        jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds });
       },
       onBest: async (v) => {
         await prepared.saveAdapter(join(dir, 'adapter'));
@@ -95,10 +96,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
       onEpoch: (v, epoch, step) => {
         jsonl.write({ type: 'validation', epoch, step, ...(v ? { [v.name]: v.value } : {}) });
       },
-      });
-    } finally {
-      stop.dispose();
-    }
+    }).finally(() => stop.dispose());
     if (result.interrupted) throw new RunInterruptedError(stop.received()!, result.steps, resumeCommand(s));
     const records = jsonl.read();
     const losses = records.filter((r) => r.type === 'step' && typeof r.loss === 'number').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
