@@ -1,5 +1,5 @@
-// The run fault battery (npm run e2e; its fast part is run-faults.test.ts): 24 kill -9s at random moments and aimed
-// at atomic writes (checkpoint, adapter, metrics, report), each resumed and compared byte for byte with an
+// The run fault battery (npm run e2e; its fast part is run-faults.test.ts): 30 kill -9s at random moments and aimed
+// at atomic writes (checkpoint, adapter, task rows, metrics, charts, report), each resumed and compared byte for byte with an
 // uninterrupted run; SIGTERM; NaN weights; a NaN checkpoint; a corrupt log line; a full disk (small tmpfs); a read-only
 // folder (tmpfs remounted ro); EISDIR. Each case asserts the exit code, the message (path or field named, no stack)
 // and that nothing was lost. The battery runs as root (here and in CI): under CI=true a failed mount fails, never skips.
@@ -49,14 +49,17 @@ describe('run fault battery: every interrupted run resumes byte-identical; every
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
   }, 300_000);
 
-  it('kill -9 at 24 moments (12 random, 12 aimed at checkpoint, adapter, metrics and report writes): each resumed run is identical, no temp file stays', async () => {
+  it('kill -9 at 30 moments (12 random, 18 aimed at checkpoint, adapter, task-row, metrics, chart and report writes; ≥ 20 must land): each resumed run is identical, no temp file stays', async () => {
     const random = seededRandom(24);
     const plans: KillPlan[] = [
       ...Array.from({ length: 12 }, () => ({ ms: Math.round(100 + random() * 0.8 * referenceMs) })),
-      ...[1, 2, 4, 6, 8, 10].map((count) => ({ target: 'checkpoint.safetensors', count })),
-      ...[1, 3, 5].map((count) => ({ target: 'adapter_model.safetensors', count })),
+      ...[1, 2, 3, 4, 5, 6, 8, 10].map((count) => ({ target: 'checkpoint.safetensors', count })),
+      ...[1, 2, 3, 5].map((count) => ({ target: 'adapter_model.safetensors', count })),
+      { target: 'task_embeddings.safetensors', count: 1 },
       { target: 'adapter_config.json', count: 2 },
       { target: 'metrics.json', count: 1 },
+      { target: 'loss.svg', count: 1 },
+      { target: 'loss.png', count: 1 },
       { target: 'report.md', count: 1 },
     ];
     let killed = 0;
