@@ -233,11 +233,36 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Where a kill -9 lands: a moment after the start, or the `count`-th temporary file of an atomic write of `target`. */
-export type KillPlan = { readonly ms: number } | { readonly target: string; readonly count: number };
+/**
+ * Where a kill -9 lands: `ms` after the start (before training: the model is loading), `ms` after train.jsonl shows
+ * step `afterStep` (a moment of the run, whatever the machine's speed), or at the `count`-th temporary file of an atomic
+ * write of `target`.
+ */
+export type KillPlan =
+  | { readonly ms: number; readonly afterStep?: number }
+  | { readonly target: string; readonly count: number };
 
 export function describeKill(k: KillPlan): string {
-  return 'ms' in k ? `at ${k.ms} ms` : `at write ${k.count} of ${k.target}`;
+  if (!('ms' in k)) return `at write ${k.count} of ${k.target}`;
+  return k.afterStep === undefined ? `at ${k.ms} ms` : `${k.ms} ms after step ${k.afterStep}`;
+}
+
+/** True `ms` after train.jsonl holds `step` step records. */
+function stepSeen(partial: string, step: number, ms: number): () => boolean {
+  let since: number | null = null;
+  return () => {
+    if (since === null) {
+      let text = '';
+      try {
+        text = readFileSync(join(partial, 'train.jsonl'), 'utf8');
+      } catch {
+        return false;
+      }
+      if ((text.match(/"type":"step"/g) ?? []).length >= step) since = Date.now();
+      else return false;
+    }
+    return Date.now() - since >= ms;
+  };
 }
 
 /**
@@ -247,7 +272,7 @@ export function describeKill(k: KillPlan): string {
 export async function killFinishCompare(data: string, root: string, reference: string, plan: KillPlan, i: number): Promise<{ killed: boolean; tempsLeft: number; how: string; line: string }> {
   const out = join(root, `kill-${i}`);
   const partial = `${out}.partial`;
-  const aimed = 'ms' in plan ? null : tempFileSeen(partial, plan.target, plan.count);
+  const aimed = !('ms' in plan) ? tempFileSeen(partial, plan.target, plan.count) : plan.afterStep !== undefined ? stepSeen(partial, plan.afterStep, plan.ms) : null;
   const r = await peftUntil(runArgs(data, out), 'SIGKILL', (_s, ms) => (aimed ? aimed() : ms >= (plan as { ms: number }).ms));
   const killed = r.sent && r.signal === 'SIGKILL';
   if (!killed) expect(r.code, r.stderr.slice(-2000)).toBe(0);
