@@ -3,12 +3,13 @@
 // uninterrupted run; SIGTERM; NaN weights; a NaN checkpoint; a corrupt log line; a full disk (small tmpfs); a read-only
 // folder (tmpfs remounted ro); EISDIR. Each case asserts the exit code, the message (path or field named, no stack)
 // and that nothing was lost. The battery runs as root (here and in CI): under CI=true a failed mount fails, never skips.
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  allFiniteFile, canMount, cli, expectCleanError, expectSameRun, finishAfterKill, killFinishCompare, listFiles, makeData, mountTmpfs, peft, peftUntil,
+  allFiniteFile, canMount, cli, ENV, expectCleanError, expectSameRun, finishAfterKill, killFinishCompare, listFiles, makeData, mountTmpfs, peft, peftUntil,
   poisonTensor, remount, runArgs, seededRandom, tinyGpt2, unmount, type KillPlan,
 } from './run-faults.js';
 
@@ -84,6 +85,28 @@ describe('run fault battery: every interrupted run resumes byte-identical; every
     const resumed = peft(runArgs(data, out, ['--resume']));
     expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0);
     expectSameRun(out, reference, 'SIGTERM then --resume');
+  }, 300_000);
+
+  it('two SIGINTs in a row: the second stops at once (or both arrive as one, exit 130); the folder resumes identical', async () => {
+    const out = join(root, 'double-sigint');
+    const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [cli, ...runArgs(data, out)], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      let sent = false;
+      p.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (!sent && /step 1\//.test(stderr)) {
+          sent = true;
+          p.kill('SIGINT');
+          p.kill('SIGINT');
+        }
+      });
+      p.on('close', (code, signal) => resolve({ code, signal, stderr }));
+    });
+    expect(r.signal === 'SIGINT' || r.code === 130, r.stderr.slice(-1500)).toBe(true);
+    const { how, ran } = finishAfterKill(data, out, true);
+    expect(ran?.code, ran?.stderr.slice(-2000)).toBe(0);
+    expectSameRun(out, reference, `two SIGINTs, then ${how}`);
   }, 300_000);
 
   it('NaN weights in model.safetensors: exit 1 naming the step (or the file), no adapter saved; --on-nonfinite skip-step stops too (5 skipped steps in a row, or a NaN validation)', () => {
