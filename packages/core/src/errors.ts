@@ -237,3 +237,57 @@ function shapeBytes(shape: readonly number[], dtype: string): number {
   const width: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
   return size * (width[dtype] ?? NaN);
 }
+
+/**
+ * A file-system call failed: names the path, the operation and the errno (ENOSPC, EROFS, ENOTDIR, EISDIR, ELOOP,
+ * EACCES, …) in words. Every read and write of a run goes through {@link toFileSystemError}, so a full disk or a
+ * read-only folder reads the same wherever it strikes.
+ */
+export class FileSystemError extends PeftError {
+  readonly path: string;
+  readonly errno: string;
+  readonly operation: string;
+  constructor(path: string, errno: string, operation: string, options?: { cause?: unknown }) {
+    super('E_FS', `${path}: cannot ${operation}: ${ERRNO_WORDS[errno] ?? 'file-system error'} (${errno})`, options);
+    this.path = path;
+    this.errno = errno;
+    this.operation = operation;
+  }
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'it is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'it already exists',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EIO: 'input/output error',
+  EXDEV: 'it is on another device',
+  EBUSY: 'the device or resource is busy',
+  ENOTEMPTY: 'the directory is not empty',
+  EFBIG: 'the file is too large',
+  EINVAL: 'the file system does not support this operation',
+};
+
+/** Whether `e` is a Node system error of the file system (it carries an errno `code` such as 'ENOSPC'). */
+export function isFileSystemErrno(e: unknown): e is Error & { code: string; path?: string; syscall?: string } {
+  return e instanceof Error && !(e instanceof PeftError) && typeof (e as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test((e as unknown as { code: string }).code);
+}
+
+/**
+ * The one mapping of file-system failures to {@link FileSystemError}: a Node errno error becomes a typed error naming
+ * `path` (or the path Node reports) and what was being done (`operation`, else the syscall); anything else is returned
+ * unchanged. Use as `catch (e) { throw toFileSystemError(e, path, 'write') }`.
+ */
+export function toFileSystemError(e: unknown, path?: string, operation?: string): unknown {
+  if (!isFileSystemErrno(e)) return e;
+  return new FileSystemError(path ?? e.path ?? '(unknown path)', e.code, operation ?? e.syscall ?? 'access it', { cause: e });
+}

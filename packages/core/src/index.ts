@@ -18,4 +18,4 @@ export * from './fused-kernels.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
 export { valuesAtHand } from './host-values.js';
-export { writeFileAtomic } from './io.js';
+export { writeFileAtomic, makeDirectory, removeStaleTempFiles, processAlive } from './io.js';

@@ -5,3 +5,25 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const { writeFileAtomic: write } = await import('./atomic.js');
   return write(path, data);
 }
+
+/** `mkdir -p` whose failure is a FileSystemError naming the folder at fault (see atomic.ts). */
+export async function makeDirectory(path: string): Promise<void> {
+  const { makeDirectory: make } = await import('./atomic.js');
+  return make(path);
+}
+
+/** Removes the temporary files a killed writeFileAtomic left under `dir`; returns their paths. */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const { removeStaleTempFiles: clean } = await import('./atomic.js');
+  return clean(dir);
+}
+
+/** Whether a process with this id is running (Node; `process.kill(pid, 0)` probes without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}

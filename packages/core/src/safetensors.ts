@@ -9,6 +9,7 @@ import {
   SafetensorsOverlapError,
   SafetensorsShapeMismatchError,
   SafetensorsTruncatedError,
+  toFileSystemError,
 } from './errors.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './half.js';
 
@@ -279,7 +280,12 @@ export async function tensorsToEntries(
 /** Reads and validates a safetensors file (Node). */
 export async function readSafetensorsFile(path: string): Promise<SafetensorsFile> {
   const { readFile } = await import('node:fs/promises');
-  const buf = await readFile(path);
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw toFileSystemError(e, path, 'read');
+  }
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }
 

@@ -72,3 +72,35 @@ export class DownloadError extends PeftError {
     this.failure = failure;
   }
 }
+
+/**
+ * Training met a non-finite loss, gradient, weight or validation value (`what` says which) at optimizer step `step`.
+ * Nothing of that step was saved: the run folder keeps its last good checkpoint and best adapter.
+ */
+export class NonFiniteError extends PeftError {
+  readonly step: number;
+  readonly what: string;
+  constructor(step: number, what: string, hint: string) {
+    super('E_NON_FINITE', `step ${step}: ${what} is not finite; ${hint}`);
+    this.step = step;
+    this.what = what;
+  }
+}
+
+/**
+ * A run stopped on SIGINT or SIGTERM after writing a checkpoint at `step`. `exitCode` is the shell's 128 + signal
+ * number (130, 143); `resumeCommand` is the command line that continues it.
+ */
+export class RunInterruptedError extends PeftError {
+  readonly signal: NodeJS.Signals;
+  readonly step: number;
+  readonly resumeCommand: string;
+  readonly exitCode: number;
+  constructor(signal: NodeJS.Signals, step: number, resumeCommand: string) {
+    super('E_INTERRUPTED', `${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopped at step ${step}; resume with: ${resumeCommand}`);
+    this.signal = signal;
+    this.step = step;
+    this.resumeCommand = resumeCommand;
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}

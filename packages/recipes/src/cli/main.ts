@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
 import { isPeftError, type PeftErrorKind } from '@peft/core';
-import { UsageError } from '../errors.js';
+import { RunInterruptedError, UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
 import { DATA_ENVIRONMENT_HELP, registerDataCommands } from './data-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -73,6 +73,10 @@ export const EXIT_CODES: Readonly<Record<PeftErrorKind, number>> = { input: 2, d
  * message alone; anything else is a bug, reported as one with its stack, so it is never mistaken for the user's input.
  */
 function reportError(e: unknown, running: Command | undefined, io: CliIo): number {
+  if (RunInterruptedError.isInstance(e)) {
+    io.err(`peft: ${e.message}`);
+    return e.exitCode; // 130 (SIGINT) or 143 (SIGTERM), as a shell reports a process the signal ended
+  }
   if (isWasmHeapExhausted(e, () => tf.getBackend())) {
     io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);
     return EXIT_CODES.environment;

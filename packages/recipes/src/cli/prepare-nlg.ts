@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attach, type TunedModel } from '@peft/core';
+import { attach, ConfigError, writeFileAtomic, type TunedModel } from '@peft/core';
 import { DataFormatError } from '../errors.js';
 import type { Gpt2Model } from '@peft/models-gpt2-roberta';
 import { lmSplit } from '../data/batching.js';
@@ -113,11 +112,11 @@ export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer)
       if (testPrompts && testPrompts.prompts.length) {
         log(`decoding ${testPrompts.prompts.length} ${s.task === 'webnlg' ? 'test entries' : 'dev turns'} (greedy, ≤ 40 tokens)…`);
         const hyps = await decodePrompts(model, tok, testPrompts.prompts, STOP_TOKENS[s.task as 'webnlg' | 'coqa']);
-        writeFileSync(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
+        await writeFileAtomic(join(outDir, 'hypotheses.txt'), hyps.join('\n') + '\n');
         if (s.task === 'webnlg') Object.assign(metrics, scoreWebnlgSubset(hyps, testPrompts.refs, testPrompts.categories));
         else {
           const preds = testPrompts.ids!.map((k, i) => ({ ...k, answer: hyps[i]! }));
-          writeFileSync(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
+          await writeFileAtomic(join(outDir, 'predictions.json'), JSON.stringify(preds, null, 1) + '\n');
           Object.assign(metrics, scoreCoqaPredictions(coqaGold, preds));
         }
       }

@@ -1,5 +1,6 @@
 import type { PaddingMode } from '../data/batching.js';
 import type { Recipe, TaskName } from '../recipes.js';
+import type { OnNonFinite } from '../train/finite.js';
 import type { TrainLoopOptions, StepLog, Validation } from '../train/loop.js';
 
 /** What `peft train` was asked for (see the README for each option). */
@@ -36,13 +37,17 @@ export interface TrainSettings {
   readonly patience?: number;
   /** WebNLG: also score BLEU on the training subset before and after training (the demo does). */
   readonly scoreTrainingSubset?: boolean;
+  /** A step with a non-finite loss or gradient: stop the run (default) or skip its update. */
+  readonly onNonFinite?: OnNonFinite;
+  /** The arguments of the `peft` command line that started the run (after `peft`), for the resume hint. */
+  readonly commandLine?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
 /** The loop options every recipe shares (the trainable, data, validation and callbacks are added per family). */
 export type LoopBase = Pick<
   TrainLoopOptions<unknown>,
-  'seed' | 'epochs' | 'batchSize' | 'gradAccumulation' | 'optimizer' | 'schedule' | 'maxGradNorm' | 'patience' | 'checkpointEvery' | 'resume' | 'maxSteps'
+  'seed' | 'epochs' | 'batchSize' | 'gradAccumulation' | 'optimizer' | 'schedule' | 'maxGradNorm' | 'patience' | 'checkpointEvery' | 'resume' | 'maxSteps' | 'onNonFinite'
 >;
 
 /** Everything a family's preparation needs from the command. */
@@ -60,7 +65,15 @@ export interface RunContext {
 
 /** A prepared run: how to train, evaluate and save, whatever the family. */
 export interface Prepared {
-  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number, step: number) => void }) => Promise<{ steps: number }>;
+  readonly trainSteps: (o: {
+    checkpointDir: string;
+    onStep: (l: StepLog) => void;
+    onResume: (step: number) => void | Promise<void>;
+    onBest: (v: Validation) => Promise<void>;
+    onEpoch: (v: Validation | undefined, epoch: number, step: number) => void;
+    onSkippedStep?: (step: number, what: string) => void;
+    stop?: AbortSignal;
+  }) => Promise<{ steps: number; interrupted: boolean }>;
   readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
   readonly saveAdapter: (dir: string) => Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
+import { ON_NON_FINITE, type OnNonFinite } from '../train/finite.js';
 import { useTrainingBackend } from './backend.js';
 import { flagOption, integerParser, numberParser, valueOption, type CliIo, type OptionParser } from './option-parsers.js';
 import { runTrain, type TrainSettings, type TrainSummary } from './train.js';
@@ -17,8 +18,8 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     )
     .addArgument(new Argument('<task>', 'the task').choices(TASKS));
   addTrainOptions(cmd);
-  cmd.action(async (task: TaskName, opts: TrainOptions) => {
-    const settings = trainSettings(task, opts);
+  cmd.action(async (task: TaskName, opts: TrainOptions, command: Command) => {
+    const settings = { ...trainSettings(task, opts), commandLine: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [] };
     const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err });
     io.out(JSON.stringify(summaryJson(r)));
   });
@@ -61,6 +62,7 @@ interface TrainOptions {
   labelSmoothing?: number;
   patience?: number;
   checkpointBlocks?: 'all' | 'none' | number;
+  onNonfinite?: OnNonFinite;
 }
 
 /** `--checkpoint-blocks all|none|K`. */
@@ -88,6 +90,7 @@ function addTrainOptions(cmd: Command): void {
     .addOption(valueOption('--warmup <int>', 'NLG: ignite warm-up duration; NLU: warm-up steps', { parse: integerParser('--warmup', 0), defaultText: 'NLG 500, NLU ⌈0.06·T⌉' }))
     .addOption(valueOption('--accum <int>', 'micro-batches per optimizer step (gradient accumulation)', { parse: integerParser('--accum', 1), defaultText: '1' }))
     .addOption(valueOption('--padding <mode>', 'pad each split to its longest sequence (the reference) or each batch to its own', { choices: ['global', 'batch'], defaultText: 'global' }))
+    .addOption(valueOption('--on-nonfinite <mode>', 'a step with a NaN or infinite loss or gradient: stop the run (keeping its last good checkpoint) or skip that update (5 in a row stop it)', { choices: [...ON_NON_FINITE], defaultText: 'stop' }))
     .addOption(valueOption('--checkpoint-every <int>', 'optimizer steps between checkpoints (and at every epoch end)', { parse: integerParser('--checkpoint-every', 1), defaultText: '100' }))
     .addOption(valueOption('--max-train-examples <int>', 'use only the first N training examples', { parse: integerParser('--max-train-examples', 1), defaultText: 'all' }))
     .addOption(valueOption('--max-valid-examples <int>', 'use only the first N validation examples', { parse: integerParser('--max-valid-examples', 1), defaultText: 'all; NLU the first 1600, as the reference' }))
@@ -127,6 +130,7 @@ function trainSettings(task: TaskName, o: TrainOptions): Omit<TrainSettings, 'lo
     labelSmoothing: o.labelSmoothing,
     checkpointBlocks: o.checkpointBlocks,
     patience: o.patience,
+    onNonFinite: o.onNonfinite,
   };
   for (const k of Object.keys(s)) if (s[k] === undefined) delete s[k];
   return s as unknown as Omit<TrainSettings, 'log'>;

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ConfigError, writeFileAtomic } from '@peft/core';
+import { ConfigError, toFileSystemError, writeFileAtomic } from '@peft/core';
 import { Gpt2Model, RobertaModel, type LoadedModel } from '@peft/models-gpt2-roberta';
 import { findDataDir } from '../data/data-folder.js';
-import { UsageError } from '../errors.js';
+import { RunInterruptedError, UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
 import { RECIPES, type Recipe } from '../recipes.js';
 import { renderReport } from '../report/markdown.js';
@@ -30,8 +29,21 @@ export interface TrainSummary {
 }
 
 
-/** `peft train <task>`: the recipe's data, model, method, loop, adapter, log and report. */
+/**
+ * `peft train <task>`: the recipe's data, model, method, loop, adapter, log and report. File-system failures anywhere
+ * in the run surface as a FileSystemError naming the path and errno; SIGINT/SIGTERM while training end the step under
+ * way, write a checkpoint and throw a {@link RunInterruptedError} that says how to resume.
+ */
 export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
+  try {
+    return await runTrainUnmapped(s);
+  } catch (e) {
+    throw toFileSystemError(e);
+  }
+}
+
+async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> {
+  let s = settings;
   const log = s.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const recipe = RECIPES[s.task];
   if (!recipe) throw new UsageError(`unknown task '${s.task}' (webnlg, coqa, sst2, mnli)`);
@@ -41,8 +53,12 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
     throw new ConfigError('preset', `'${presetName}' is an ${preset.family.toUpperCase()} preset; ${s.task} needs an ${recipe.family.toUpperCase()} one`);
   }
   const seed = s.seed ?? recipe.seed;
-  const out = new OutputDir(s.out, s.resume ?? false);
-  const dir = out.open();
+  const out = new OutputDir(s.out, s.resume ?? false, log);
+  const dir = await out.open();
+  if (s.resume && !out.canResume()) {
+    log(`${dir}: the interrupted run wrote no checkpoint; starting it at step 0`);
+    s = { ...s, resume: false };
+  }
   let prepared: Prepared;
   try {
     prepared = await prepare(s, recipe, presetName, seed, log);
@@ -53,15 +69,21 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
   try {
     const counts = prepared.parameters;
     log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}; parameters ${describeCounts(counts)}`);
-    const jsonl = new JsonlLog(join(dir, 'train.jsonl'));
-    if (!s.resume) writeFileSync(jsonl.path, '');
+    const jsonl = new JsonlLog(join(dir, 'train.jsonl'), log);
+    if (!s.resume) jsonl.reset();
     const subsetBefore = s.scoreTrainingSubset && !s.resume ? await scoreSubset(prepared, log, 'before training') : undefined;
     let progress: Progress | null = null;
+    const stop = stopOnSignals(log);
     const result = await prepared.trainSteps({
       checkpointDir: dir,
-      onResume: (step) => {
-        jsonl.truncateAfter(step);
+      stop: stop.signal,
+      onResume: async (step) => {
+        await jsonl.truncateAfter(step);
         log(`resumed from step ${step}`);
+      },
+      onSkippedStep: (step, what) => {
+        log(`step ${step}: ${what} is not finite; update skipped (--on-nonfinite skip-step)`);
+        jsonl.write({ type: 'skipped', step, reason: `${what} is not finite` });
       },
       onStep: (l) => {
         progress ??= new Progress(prepared.totalSteps);
@@ -75,9 +97,10 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
       onEpoch: (v, epoch, step) => {
         jsonl.write({ type: 'validation', epoch, step, ...(v ? { [v.name]: v.value } : {}) });
       },
-    });
+    }).finally(() => stop.dispose());
+    if (result.interrupted) throw new RunInterruptedError(stop.received()!, result.steps, resumeCommand(s));
     const records = jsonl.read();
-    const losses = records.filter((r) => r.type === 'step').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
+    const losses = records.filter((r) => r.type === 'step' && typeof r.loss === 'number').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
     const validations = records
       .filter((r) => r.type === 'validation' && typeof r[recipe.metric] === 'number')
       .map((r) => ({ step: r.step as number, value: r[recipe.metric] as number }));
@@ -176,7 +199,7 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     seed, epochs, batchSize, gradAccumulation: s.gradAccumulation ?? 1, optimizer: recipe.optimizer,
     schedule: (T: number) => recipe.schedule(lr, T, s.warmup), maxGradNorm: recipe.maxGradNorm,
     ...((s.patience ?? recipe.patience) ? { patience: s.patience ?? recipe.patience } : {}),
-    checkpointEvery: s.checkpointEvery ?? 100, resume: s.resume ?? false,
+    checkpointEvery: s.checkpointEvery ?? 100, resume: s.resume ?? false, onNonFinite: s.onNonFinite ?? 'stop',
     ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
   };
   const totalFor = (n: number): number => {
@@ -195,4 +218,41 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
 function badModel(dir: string, model: LoadedModel, want: string): ConfigError {
   model.dispose();
   return new ConfigError('model', `${dir} holds a ${model.architecture} model; this task needs ${want}`);
+}
+
+/**
+ * SIGINT/SIGTERM while training: the first aborts `signal` (the loop ends its step and checkpoints); the handlers are
+ * then removed, so a second signal ends the process at once (a checkpoint on disk is always whole).
+ */
+function stopOnSignals(log: (line: string) => void): { signal: AbortSignal; received: () => NodeJS.Signals | null; dispose: () => void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const dispose = (): void => {
+    for (const sig of signals) process.off(sig, onSignal);
+  };
+  function onSignal(sig: NodeJS.Signals): void {
+    received = sig;
+    dispose();
+    log(`${sig}: stopping after the step under way and writing a checkpoint (send it again to stop at once)`);
+    controller.abort();
+  }
+  for (const sig of signals) process.on(sig, onSignal);
+  return { signal: controller.signal, received: () => received, dispose };
+}
+
+/** The command that continues this run: the user's own command line (when known) with `--out` made explicit and `--resume`. */
+export function resumeCommand(s: TrainSettings): string {
+  const args = [...(s.commandLine ?? ['train', s.task, '--model', s.modelDir, ...(s.dataDir ? ['--data', s.dataDir] : [])])];
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--out') i++;
+    else if (!a.startsWith('--out=') && a !== '--resume') kept.push(a);
+  }
+  return ['peft', ...kept, '--out', s.out, '--resume'].map(shellQuote).join(' ');
+}
+
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

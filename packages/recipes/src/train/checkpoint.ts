@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertFiniteValues, entryToTensor, entryToTypedArray, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type SafetensorsEntry } from '@peft/core';
-import { ResumeError } from '../errors.js';
+import { NonFiniteError, ResumeError } from '../errors.js';
 import type { AdamW } from './adamw.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -30,9 +30,14 @@ export interface LoopState {
 export async function writeCheckpoint(dir: string, optimizer: AdamW, state: LoopState): Promise<void> {
   const entries = new Map<string, SafetensorsEntry>();
   for (const [i, [name, p]] of optimizer.params.entries()) {
-    entries.set(`param/${name}`, typedArrayToEntry((await p.data()) as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_m/${name}`, typedArrayToEntry((await optimizer.m[i]!.data()) as Float32Array, p.shape, 'F32'));
-    entries.set(`adam_v/${name}`, typedArrayToEntry((await optimizer.v[i]!.data()) as Float32Array, p.shape, 'F32'));
+    for (const [prefix, t] of [['param', p], ['adam_m', optimizer.m[i]!], ['adam_v', optimizer.v[i]!]] as const) {
+      const values = (await t.data()) as Float32Array;
+      // a checkpoint is only ever a good state: a non-finite one would poison every resume
+      if (!allFinite(values)) {
+        throw new NonFiniteError(state.step, `tensor '${prefix}/${name}'`, `no checkpoint written; ${join(dir, CHECKPOINT_FILE)} keeps the last good state`);
+      }
+      entries.set(`${prefix}/${name}`, typedArrayToEntry(values, p.shape, 'F32'));
+    }
   }
   await writeSafetensorsFile(join(dir, CHECKPOINT_FILE), entries, {
     format: 'peft-train-checkpoint',
@@ -82,7 +87,13 @@ export async function readCheckpoint(dir: string, optimizer: AdamW): Promise<Loo
       target.assign(t);
       t.dispose();
     }
-  });
+  }
   optimizer.step = Number(file.metadata.optimizer_step ?? state.step);
   return state;
+}
+
+/** Whether every value is finite (no NaN, no ±Infinity). */
+export function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }

@@ -17,3 +17,14 @@ export async function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: num
   if (!(coef < 1)) return { grads: grads.map((g) => tf.clone(g)), norm };
   return { grads: grads.map((g) => tf.tidy(() => tf.mul(g, coef))), norm };
 }
+
+/** √Σ‖g‖² of the gradients, read back asynchronously (what {@link clipByGlobalNorm} reports, without clipping). */
+export async function globalNorm(grads: readonly tf.Tensor[]): Promise<number> {
+  if (grads.length === 0) return 0;
+  const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+  try {
+    return (await normT.data())[0]!;
+  } finally {
+    normT.dispose();
+  }
+}

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, trainingContext, type ForwardContext } from '@peft/core';
 import { AdamW, type AdamWConfig } from './adamw.js';
+import { NonFiniteError } from '../errors.js';
 import { readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { MAX_SKIPPED_STEPS_IN_A_ROW, tensorsFinite, type OnNonFinite } from './finite.js';
 import { batchesPerEpoch, epochBatches } from './data-order.js';
 import type { LrSchedule } from './schedule.js';
 
@@ -78,6 +80,16 @@ export interface TrainLoopOptions<B> {
   readonly onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Called once after a resume with the restored step (to cut logs back to it). */
   readonly onResume?: (state: LoopState) => void | Promise<void>;
+  /**
+   * A step whose loss or gradients are NaN or ±∞: 'stop' (default) throws a {@link NonFiniteError} naming the step;
+   * 'skip-step' leaves the weights as they were and goes on (stopping after {@link MAX_SKIPPED_STEPS_IN_A_ROW} in a
+   * row). Weights that become non-finite always stop the run. Nothing non-finite is ever checkpointed or "best".
+   */
+  readonly onNonFinite?: OnNonFinite;
+  /** Called for each step skipped under 'skip-step'. */
+  readonly onSkippedStep?: (step: number, what: string) => void;
+  /** When aborted, the loop ends the step under way, writes a checkpoint and returns with `interrupted` set. */
+  readonly stop?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -86,6 +98,8 @@ export interface TrainResult {
   readonly best: { readonly value: number; readonly epoch: number } | null;
   readonly stoppedEarly: boolean;
   readonly resumedFrom: number | null;
+  /** The run was stopped through `stop`; its checkpoint is at `steps`. */
+  readonly interrupted: boolean;
 }
 
 /**
@@ -120,9 +134,21 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       resumedFrom = state.step;
       await o.onResume?.(state);
     }
+    let savedStep = resumedFrom;
     const save = async (): Promise<void> => {
-      if (o.checkpointDir) await writeCheckpoint(o.checkpointDir, optimizer, state);
+      if (!o.checkpointDir) return;
+      await writeCheckpoint(o.checkpointDir, optimizer, state);
+      savedStep = state.step;
     };
+    // a first checkpoint before any step: a run killed from here on can always be resumed
+    if (!o.resume) await save();
+    const keptState = (): string =>
+      o.checkpointDir ? (savedStep === null ? 'no checkpoint was written' : `the run folder keeps the checkpoint of step ${savedStep}`) : 'nothing was saved';
+    const nonFinite = (step: number, what: string): NonFiniteError =>
+      new NonFiniteError(step, what, `${keptState()}; lower --lr, check the model's weights, or pass --on-nonfinite skip-step`);
+    const onNonFinite = o.onNonFinite ?? 'stop';
+    let skippedInARow = 0;
+    let interrupted = false;
     let stoppedEarly = false;
     const runValidation = async (epochIndex: number): Promise<void> => {
       let isBest = false;
@@ -130,6 +156,9 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       if (o.validate) {
         v = await o.validate();
         const better = state.best === null || (v.higherIsBetter ? v.value > state.best.value : v.value < state.best.value);
+        if (!Number.isFinite(v.value)) {
+          throw new NonFiniteError(state.step, `validation ${v.name} (${v.value})`, `no adapter was saved as best; ${keptState()}; lower --lr or check the model's weights`);
+        }
         if (better) {
           isBest = true;
           state = { ...state, best: { value: v.value, epoch: epochIndex }, badEpochs: 0 };
@@ -141,9 +170,13 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       if (o.patience !== undefined && state.badEpochs >= o.patience) stoppedEarly = true;
     };
 
-    while (!state.done && state.step < totalSteps && state.epoch < o.epochs) {
+    while (!state.done && state.step < totalSteps && state.epoch < o.epochs && !interrupted) {
       const batches = epochBatches(o.data.size, o.batchSize, o.seed, state.epoch);
       while (state.batchInEpoch < microPerEpoch && state.step < totalSteps) {
+        if (o.stop?.aborted) {
+          interrupted = true;
+          break;
+        }
         const t0 = performance.now();
         const micro = batches.slice(state.batchInEpoch, state.batchInEpoch + accum);
         let sum: tf.Tensor[] | null = null;
@@ -177,16 +210,36 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
           gradNorm = c.norm;
           final = c.grads;
           tf.dispose(mean);
-        }
+        } else gradNorm = await globalNorm(mean);
         const lr = lrAt(state.step);
-        optimizer.apply(final, lr);
-        tf.dispose(final);
-        state = { ...state, step: state.step + 1, batchInEpoch: state.batchInEpoch + micro.length };
+        const stepNumber = state.step + 1;
+        // the non-finite guard: a NaN or ±∞ loss or gradient never reaches the weights
+        const bad = !Number.isFinite(lossSum) ? `the loss (${lossSum / micro.length})` : !Number.isFinite(gradNorm) ? `the gradient norm (${gradNorm})` : null;
+        if (bad !== null) {
+          tf.dispose(final);
+          skippedInARow++;
+          if (onNonFinite === 'stop') throw nonFinite(stepNumber, bad);
+          if (skippedInARow >= MAX_SKIPPED_STEPS_IN_A_ROW) {
+            throw new NonFiniteError(stepNumber, bad, `${skippedInARow} steps in a row were skipped, so the model, not a batch, is broken; ${keptState()}; lower --lr or check the model's weights`);
+          }
+          o.onSkippedStep?.(stepNumber, bad);
+        } else {
+          skippedInARow = 0;
+          optimizer.apply(final, lr);
+          tf.dispose(final);
+          if (!(await tensorsFinite(vars))) throw nonFinite(stepNumber, `a weight after the update (lr ${lr})`);
+        }
+        state = { ...state, step: stepNumber, batchInEpoch: state.batchInEpoch + micro.length };
         o.onStep?.({
           step: state.step, epoch: state.epoch, loss: lossSum / micro.length, lr, gradNorm, tokens,
           seconds: (performance.now() - t0) / 1000,
         });
         if (o.checkpointEvery && state.step % o.checkpointEvery === 0 && state.batchInEpoch < microPerEpoch) await save();
+      }
+      if (interrupted) {
+        // stopped between steps: a checkpoint of exactly this state, nothing validated
+        if (savedStep !== state.step) await save();
+        break;
       }
       const finishedEpoch = state.batchInEpoch >= microPerEpoch;
       const epochIndex = state.epoch;
@@ -196,7 +249,7 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       await save();
       if (stoppedEarly) break;
     }
-    return { steps: state.step, totalSteps, best: state.best, stoppedEarly, resumedFrom };
+    return { steps: state.step, totalSteps, best: state.best, stoppedEarly, resumedFrom, interrupted };
   } finally {
     optimizer.dispose();
   }
