@@ -23,8 +23,10 @@ it('trains the MAM inducer preset on SST-2 for a few steps from the API and relo
   expect(r.losses).toHaveLength(6);
   for (const l of r.losses) expect(l).toBeGreaterThan(0.5), expect(l).toBeLessThan(1); // two classes: ≈ ln 2 at the start
   expect(r.trainLoss[1]).toBeLessThan(r.trainLoss[0]);
-  expect(r.devAccuracy).toBeGreaterThanOrEqual(0);
-  expect(r.devAccuracy * 48).toBeCloseTo(Math.round(r.devAccuracy * 48), 9); // a count of right answers out of 48
+  // the seeded run's figure (seed 42, the first 32 training and 48 dev examples): 25 of 48 right after 6 steps. A
+  // change to the numerics, the data path, the preset or the seeding changes it; update it only knowing which.
+  expect(r.devAccuracy * 48).toBeCloseTo(25, 9);
+  expect(lines).toContain('dev accuracy after 6 steps: 52.1 % on 48 examples');
   expect(r.reloadedAccuracy).toBe(r.devAccuracy); // the saved adapter is the trained one
   const config = JSON.parse(readFileSync(join(r.adapterDir, 'adapter_config.json'), 'utf8'));
   expect(config.peft_method.type).toBe('mix');

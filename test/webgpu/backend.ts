@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { probeBackend, webgpuErrors } from '@peft/webgpu';
+import { underCi } from '../ci.js';
+
+export { underCi };
 
 export interface WebgpuForTests {
   readonly ready: boolean;
@@ -38,7 +41,7 @@ export function webgpuForTests(): Promise<WebgpuForTests> {
 export async function webgpuOrSkip(): Promise<WebgpuForTests> {
   const state = await webgpuForTests();
   if (!state.ready) {
-    if (process.env.CI === 'true') throw new Error(`CI=true: the webgpu tests need a WebGPU adapter: ${state.reason}`);
+    if (underCi) throw new Error(`CI=true: the webgpu tests need a WebGPU adapter: ${state.reason}`);
     process.stderr.write(`webgpu tests skipped: ${state.reason}\n`);
   }
   return state;

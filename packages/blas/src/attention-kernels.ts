@@ -1,9 +1,8 @@
-import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { FusedKernelFunc } from '@peft/core';
 import type { BlasAddon } from './addon.js';
 import { contiguousStrides } from './copy-geometry.js';
 import { kernelIo } from './kernel-io.js';
-
-type LseMode = 'none' | 'masked' | 'unpadded';
 
 /** Strides of an additive mask read as [B, H, n, m] (trailing-aligned broadcast; 0 along repeated axes). */
 export function maskStrides(maskShape: readonly number[], scores: readonly number[]): number[] | null {
@@ -25,10 +24,10 @@ function check4(t: TensorInfo, name: string): [number, number, number, number] {
 }
 
 /** @peft/core's `PeftMaskedSoftmax` (see its contract), one native pass per score row. */
-export function maskedSoftmaxKernel(backendName: string, addon: BlasAddon): KernelFunc {
+export function maskedSoftmaxKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftMaskedSoftmax'> {
   return (args) => {
-    const { scores, mask } = args.inputs as { scores: TensorInfo; mask?: TensorInfo };
-    const { scale, causal, maskedValue, lse } = args.attrs as { scale: number; causal: boolean; maskedValue: number; lse: LseMode };
+    const { scores, mask } = args.inputs;
+    const { scale, causal, maskedValue, lse } = args.attrs;
     const dims = check4(scores, 'PeftMaskedSoftmax scores');
     const ms = mask ? maskStrides(mask.shape, dims) : [0, 0, 0, 0];
     if (!ms || (mask && mask.dtype !== 'float32')) throw new RangeError(`@peft/blas: PeftMaskedSoftmax: mask [${mask!.shape}] does not broadcast to [${dims}]`);
@@ -47,10 +46,10 @@ export function maskedSoftmaxKernel(backendName: string, addon: BlasAddon): Kern
 }
 
 /** @peft/core's `PeftMaskedSoftmaxGrad` (see its contract), one native pass per score row. */
-export function maskedSoftmaxGradKernel(backendName: string, addon: BlasAddon): KernelFunc {
+export function maskedSoftmaxGradKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftMaskedSoftmaxGrad'> {
   return (args) => {
-    const { probs, dProbs, dLse, lseProbs } = args.inputs as { probs: TensorInfo; dProbs: TensorInfo; dLse?: TensorInfo; lseProbs?: TensorInfo };
-    const { scale, causal } = args.attrs as { scale: number; causal: boolean };
+    const { probs, dProbs, dLse, lseProbs } = args.inputs;
+    const { scale, causal } = args.attrs;
     const dims = check4(probs, 'PeftMaskedSoftmaxGrad probs');
     const same = (t: TensorInfo | undefined, shape: readonly number[]) => !t || (t.dtype === 'float32' && t.shape.length === 4 && t.shape.every((s, d) => s === shape[d]));
     if (!same(dProbs, dims) || !same(lseProbs, dims) || !same(dLse, [dims[0], dims[1], dims[2], 1])) {

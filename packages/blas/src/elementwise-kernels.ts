@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { FusedKernelFunc } from '@peft/core';
 import type { BlasAddon } from './addon.js';
 import { type CpuBackendLike, type WasmBackendLike, cpuValues, wasmHeap, wasmOffset } from './backend-access.js';
 
@@ -36,4 +37,14 @@ export function elementwiseKernel(backendName: string, op: Op, addon: BlasAddon,
     if (n > 0) addon.elementwise(op, xv, 0, dy ? cpuValues(backend, dy) : xv, 0, out, 0, n);
     return backend.makeTensorInfo([...x.shape], 'float32', out);
   };
+}
+
+/** @peft/core's fused GELU kernels and their gradients (float32 only: tfjs has no kernel of theirs to fall back to). */
+export function fusedGeluKernel(
+  backendName: string,
+  op: typeof ElementwiseOp.geluTanh | typeof ElementwiseOp.geluTanhGrad | typeof ElementwiseOp.geluErf | typeof ElementwiseOp.geluErfGrad,
+  addon: BlasAddon,
+): FusedKernelFunc<'PeftGeluTanh' | 'PeftGeluTanhGrad' | 'PeftGeluErf' | 'PeftGeluErfGrad'> {
+  const kernel = elementwiseKernel(backendName, op, addon);
+  return (args) => kernel(args) as tf.TensorInfo;
 }

@@ -1,16 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { BackendFeatures, ConfigError, FusedKernelNames, declareBackendFeature, withdrawBackendFeature } from '@peft/core';
+import { BackendFeatures, ConfigError, KernelRegistry } from '@peft/core';
 import { loadAddon, type BlasAddon, type GemmName, type IsaName, type KernelInfo } from './addon.js';
-import { BinaryOp, binaryKernel } from './binary-kernels.js';
-import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './copy-kernels.js';
-import { ElementwiseOp, elementwiseKernel } from './elementwise-kernels.js';
-import { gemmKernel } from './gemm-kernel.js';
-import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
-import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './loss-kernels.js';
-import { dropoutMaskKernel } from './random-kernels.js';
-import { reduceKernel } from './reduce-kernels.js';
-import { maxKernel, softmaxKernel } from './row-kernels.js';
-import { UNARY_KERNELS, unaryKernel } from './unary-kernels.js';
+import { blasKernelTable } from './kernel-table.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
@@ -42,78 +32,8 @@ export interface BlasStatus {
   readonly kernels?: readonly string[];
 }
 
-type KernelConfig = NonNullable<ReturnType<typeof tf.getKernel>>;
-/** tfjs's own kernels, by `${kernel}/${backend}`, to fall back to and to restore. */
-const originals = new Map<string, KernelConfig>();
-/** Backends this package declared @peft/core backend features for. */
-const featured = new Set<string>();
-/** Kernel names tfjs does not have (the fused ones), by `${kernel}/${backend}`. */
-const added = new Map<string, { kernelName: string; backendName: string }>();
-
-function replaceKernel(kernelName: string, backendName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): boolean {
-  const key = `${kernelName}/${backendName}`;
-  const original = originals.get(key) ?? tf.getKernel(kernelName, backendName);
-  if (!original) return false; // that backend's package is not imported
-  originals.set(key, original);
-  tf.unregisterKernel(kernelName, backendName); // ours or tfjs's, whichever is registered now
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    kernelFunc: make(original.kernelFunc),
-  });
-  return true;
-}
-
-function addKernel(kernelName: string, backendName: string, kernelFunc: tf.KernelFunc): void {
-  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc });
-  added.set(`${kernelName}/${backendName}`, { kernelName, backendName });
-}
-
-function registerInto(backendName: 'wasm' | 'cpu', addon: BlasAddon): string[] {
-  if (!replaceKernel('BatchMatMul', backendName, (original) => gemmKernel(backendName, original, addon))) return [];
-  const names = ['BatchMatMul'];
-  for (const [name, op] of [['Tanh', ElementwiseOp.tanh], ['Exp', ElementwiseOp.exp]] as const) {
-    if (replaceKernel(name, backendName, (original) => elementwiseKernel(backendName, op, addon, original))) names.push(name);
-  }
-  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
-    if (replaceKernel(name, backendName, (original) => reduceKernel(backendName, mean, original, addon))) names.push(name);
-  }
-  addKernel(FusedKernelNames.geluTanh, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanh, addon));
-  addKernel(FusedKernelNames.geluTanhGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluTanhGrad, addon));
-  addKernel(FusedKernelNames.geluErf, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErf, addon));
-  addKernel(FusedKernelNames.geluErfGrad, backendName, elementwiseKernel(backendName, ElementwiseOp.geluErfGrad, addon));
-  names.push(FusedKernelNames.geluErf, FusedKernelNames.geluErfGrad);
-  addKernel(FusedKernelNames.softmaxCrossEntropy, backendName, softmaxCrossEntropyKernel(backendName, addon));
-  addKernel(FusedKernelNames.softmaxCrossEntropyGrad, backendName, softmaxCrossEntropyGradKernel(backendName, addon));
-  addKernel(FusedKernelNames.maskedSoftmax, backendName, maskedSoftmaxKernel(backendName, addon));
-  addKernel(FusedKernelNames.maskedSoftmaxGrad, backendName, maskedSoftmaxGradKernel(backendName, addon));
-  addKernel(FusedKernelNames.dropoutMask, backendName, dropoutMaskKernel(backendName, addon));
-  names.push(FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad, FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad, FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad, FusedKernelNames.dropoutMask);
-  // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
-  // arithmetic), tfjs-wasm on one thread
-  for (const [name, op] of [['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const) {
-    if (replaceKernel(name, backendName, (original) => binaryKernel(backendName, op, original, addon))) names.push(name);
-  }
-  UNARY_KERNELS.forEach((name, op) => {
-    if (replaceKernel(name, backendName, (original) => unaryKernel(backendName, op, original, addon))) names.push(name);
-  });
-  if (replaceKernel('Softmax', backendName, (original) => softmaxKernel(backendName, original, addon))) names.push('Softmax');
-  if (replaceKernel('Max', backendName, (original) => maxKernel(backendName, original, addon))) names.push('Max');
-  if (backendName === 'wasm' && replaceKernel('Identity', backendName, identityKernel)) names.push('Identity');
-  if (replaceKernel('SplitV', backendName, (original) => splitKernel(backendName, original, addon))) names.push('SplitV');
-  if (replaceKernel('Tile', backendName, (original) => tileKernel(backendName, original, addon))) names.push('Tile');
-  if (replaceKernel('Slice', backendName, (original) => sliceKernel(backendName, original, addon))) names.push('Slice');
-  if (backendName === 'cpu') {
-    // tfjs-wasm has these natively already
-    if (replaceKernel('Transpose', backendName, (original) => transposeKernel(backendName, original, addon))) names.push('Transpose');
-    if (replaceKernel('Concat', backendName, (original) => concatKernel(backendName, original, addon))) names.push('Concat');
-    if (replaceKernel('PadV2', backendName, (original) => padKernel(backendName, original, addon))) names.push('PadV2');
-    if (replaceKernel('GatherV2', backendName, (original) => gatherKernel(backendName, original))) names.push('GatherV2');
-  }
-  return names;
-}
+/** The kernels registered into the backends, and tfjs's own that they replaced (to fall back to and to restore). */
+const registry = new KernelRegistry();
 
 /** Options of registerBlasKernels. `gemm` and `isa` apply to the whole process (the addon is one). */
 export interface BlasOptions {
@@ -149,12 +69,11 @@ export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
   const registered: string[] = [];
   const kernels = new Set<string>();
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
-    const names = registerInto(backendName, addon);
+    // every BatchMatMul form is one sgemm; nothing is registered where the backend's package is not imported
+    const names = registry.register(backendName, blasKernelTable(backendName, addon), { features: [BackendFeatures.transposedMatMul] });
     if (names.length === 0) continue;
     registered.push(backendName);
     for (const n of names) kernels.add(n);
-    declareBackendFeature(backendName, BackendFeatures.transposedMatMul); // every BatchMatMul form is one sgemm
-    featured.add(backendName);
     // cpu tensors are JavaScript typed arrays: keep their pages warm in the C heap (src/native/allocator.c)
     if (backendName === 'cpu' && options.tuneAllocator !== false) addon.configureAllocator(256 * 2 ** 20);
   }
@@ -163,17 +82,7 @@ export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
 
 /** Puts tfjs's own kernels back, removes the fused ones, and returns to the GEMM and vector path chosen at load. */
 export function unregisterBlasKernels(): void {
-  for (const b of featured) withdrawBackendFeature(b, BackendFeatures.transposedMatMul);
-  featured.clear();
-  for (const original of originals.values()) {
-    tf.unregisterKernel(original.kernelName, original.backendName);
-    tf.registerKernel(original);
-  }
-  originals.clear();
-  for (const { kernelName, backendName } of added.values()) {
-    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-  }
-  added.clear();
+  registry.unregister();
   const loaded = loadAddon();
   if ('addon' in loaded) loaded.addon.selectKernels(loaded.atLoad.gemm, loaded.atLoad.isa);
 }

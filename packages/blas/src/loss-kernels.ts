@@ -1,4 +1,5 @@
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { FusedKernelFunc } from '@peft/core';
 import type { BlasAddon } from './addon.js';
 import { kernelIo } from './kernel-io.js';
 
@@ -14,10 +15,10 @@ function rowsOf(logits: TensorInfo, vectors: Record<string, TensorInfo>, kernel:
 }
 
 /** @peft/core's `PeftSoftmaxCrossEntropy`: [r, 2] (lse, smoothed loss) per logit row, one native pass each row. */
-export function softmaxCrossEntropyKernel(backendName: string, addon: BlasAddon): KernelFunc {
+export function softmaxCrossEntropyKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftSoftmaxCrossEntropy'> {
   return (args) => {
-    const { logits, labels } = args.inputs as { logits: TensorInfo; labels: TensorInfo };
-    const { labelSmoothing } = args.attrs as { labelSmoothing: number };
+    const { logits, labels } = args.inputs;
+    const { labelSmoothing } = args.attrs;
     const [rows, cols] = rowsOf(logits, { labels }, 'PeftSoftmaxCrossEntropy');
     const io = kernelIo(backendName, args.backend);
     const out = io.output([rows, 2]);
@@ -28,10 +29,10 @@ export function softmaxCrossEntropyKernel(backendName: string, addon: BlasAddon)
 }
 
 /** @peft/core's `PeftSoftmaxCrossEntropyGrad`: the [r, V] gradient per unit upstream gradient, one native pass. */
-export function softmaxCrossEntropyGradKernel(backendName: string, addon: BlasAddon): KernelFunc {
+export function softmaxCrossEntropyGradKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftSoftmaxCrossEntropyGrad'> {
   return (args) => {
-    const { logits, lse, labels, weights } = args.inputs as { logits: TensorInfo; lse: TensorInfo; labels: TensorInfo; weights: TensorInfo };
-    const { labelSmoothing } = args.attrs as { labelSmoothing: number };
+    const { logits, lse, labels, weights } = args.inputs;
+    const { labelSmoothing } = args.attrs;
     const [rows, cols] = rowsOf(logits, { lse, labels, weights }, 'PeftSoftmaxCrossEntropyGrad');
     const io = kernelIo(backendName, args.backend);
     const out = io.output([rows, cols]);

@@ -1,11 +1,12 @@
-import { util, type KernelFunc } from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
+import type { FusedKernelFunc } from '@peft/core';
 import type { BlasAddon } from './addon.js';
 import { kernelIo } from './kernel-io.js';
 
 /** @peft/core's `PeftDropoutMask`: the mask tfjs's seeded randomUniform + floor + scale gives, in one native pass. */
-export function dropoutMaskKernel(backendName: string, addon: BlasAddon): KernelFunc {
+export function dropoutMaskKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftDropoutMask'> {
   return (args) => {
-    const { shape, seed, rate } = args.attrs as { shape: number[]; seed: string; rate: number };
+    const { shape, seed, rate } = args.attrs;
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`@peft/blas: PeftDropoutMask: rate must be in [0, 1), got ${rate}`);
     const keep = 1 - rate;
     const io = kernelIo(backendName, args.backend);

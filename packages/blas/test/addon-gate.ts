@@ -1,8 +1,8 @@
 import { blasAvailability } from '@peft/blas';
 import { describe, it } from 'vitest';
+import { underCi } from '../../../test/ci.js';
 
-/** Whether this run is CI (CI=true, as CI services and .ci/run set it): a missing part is then a failure. */
-export const underCi = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+export { underCi };
 
 /**
  * describe() for tests that need the native addon. Built: the tests run. Not built: under CI a failing test whose

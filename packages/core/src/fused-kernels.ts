@@ -6,51 +6,141 @@ import * as tf from '@tensorflow/tfjs-core';
  * from tfjs ops otherwise, so results agree to float32 rounding either way. Each is a forward or backward piece used
  * inside a custom gradient, never differentiated by tfjs itself.
  *
- * - `PeftGeluTanh`: inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`), float32.
- * - `PeftGeluTanhGrad`: inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x), float32.
- * - `PeftSoftmaxCrossEntropy`: inputs `{ logits [r, V] float32, labels [r] int32 }`, attrs `{ labelSmoothing: ε }` →
- *   [r, 2] float32, per row: logsumexp_j z_j, and the smoothed cross-entropy lse − (1 − ε)·z_y − ε·mean_j z_j.
- * - `PeftSoftmaxCrossEntropyGrad`: inputs `{ logits [r, V], lse [r], labels [r] int32, weights [r] }`, attrs
- *   `{ labelSmoothing: ε }` → [r, V] float32: (exp(z − lse) − (1 − ε)·[j = y] − ε/V)·w, the loss's gradient per unit
- *   upstream gradient (the LM loss's two passes over the [rows, vocabulary] logits).
- * - `PeftGeluErf`, `PeftGeluErfGrad`: as the tanh GELU's, for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`).
- * - `PeftMaskedSoftmax`: inputs `{ scores [B, H, n, m] float32, mask? }` (mask: additive, broadcastable to the scores),
- *   attrs `{ scale, causal, maskedValue, lse: 'none' | 'masked' | 'unpadded' }`. With s' = scale·s on the keys query i
- *   sees (causal: j ≤ m − n + i) and `maskedValue` elsewhere, and s'' = s' + mask: → `[P = softmax(s'')]`, with
- *   `lse: 'masked'` → `[P, logsumexp(s'') [B, H, n, 1]]`, with `'unpadded'` → `[P, logsumexp(s'), softmax(s')]`.
- * - `PeftMaskedSoftmaxGrad`: inputs `{ probs P, dProbs, dLse? [B, H, n, 1], lseProbs? }`, attrs `{ scale, causal }` →
- *   dScores = scale·[j visible]·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the
- *   raw scores, through P and through the log-sum-exp; [j visible] is 0 on keys the causal limit hides (the dropout
- *   mask is not an input: it is already in dP).
- * - `PeftDropoutMask`: no inputs, attrs `{ shape, seed: string, rate }` → float32 mask of `shape`, bit for bit
- *   floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
+ * {@link FusedKernelTable} is the one place a fused kernel is declared: its name, its inputs (with their dtypes; the
+ * optional ones apart), its attributes (with their types) and whether it has one output or several. The types of
+ * {@link runFusedKernel} (the callers' side) and of {@link FusedKernelFunc} (an accelerator's implementation) are
+ * derived from it, so a caller and a kernel cannot disagree on an input's or attribute's name or type.
  */
-export const FusedKernelNames = {
-  geluTanh: 'PeftGeluTanh',
-  geluTanhGrad: 'PeftGeluTanhGrad',
-  softmaxCrossEntropy: 'PeftSoftmaxCrossEntropy',
-  softmaxCrossEntropyGrad: 'PeftSoftmaxCrossEntropyGrad',
-  geluErf: 'PeftGeluErf',
-  geluErfGrad: 'PeftGeluErfGrad',
-  maskedSoftmax: 'PeftMaskedSoftmax',
-  maskedSoftmaxGrad: 'PeftMaskedSoftmaxGrad',
-  dropoutMask: 'PeftDropoutMask',
-} as const;
 
-export type FusedKernelName = (typeof FusedKernelNames)[keyof typeof FusedKernelNames];
+/** How the table spells an attribute's type: a primitive, an array of numbers, or a list of allowed strings. */
+type AttrSpec = 'number' | 'boolean' | 'string' | 'number[]' | readonly string[];
+type InputDtype = 'float32' | 'int32';
+
+interface FusedKernelSpec {
+  /** The tfjs kernel name registered into a backend. */
+  readonly name: string;
+  /** Required inputs and their dtypes. */
+  readonly inputs: Readonly<Record<string, InputDtype>>;
+  /** Inputs that may be left out, and their dtypes. */
+  readonly optionalInputs: Readonly<Record<string, InputDtype>>;
+  readonly attrs: Readonly<Record<string, AttrSpec>>;
+  /** 'one': a tensor; 'many': an array of tensors. */
+  readonly outputs: 'one' | 'many';
+}
+
+const none = {} as const;
+
+export const FusedKernelTable = {
+  /** inputs `{ x }` → y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (GPT-2's `gelu_new`). */
+  geluTanh: { name: 'PeftGeluTanh', inputs: { x: 'float32' }, optionalInputs: none, attrs: none, outputs: 'one' },
+  /** inputs `{ x, dy }` (same shape) → dy·d/dx gelu_new(x). */
+  geluTanhGrad: { name: 'PeftGeluTanhGrad', inputs: { x: 'float32', dy: 'float32' }, optionalInputs: none, attrs: none, outputs: 'one' },
+  /**
+   * inputs `{ logits [r, V], labels [r] }`, attrs `{ labelSmoothing: ε }` → [r, 2] float32, per row: logsumexp_j z_j,
+   * and the smoothed cross-entropy lse − (1 − ε)·z_y − ε·mean_j z_j.
+   */
+  softmaxCrossEntropy: {
+    name: 'PeftSoftmaxCrossEntropy',
+    inputs: { logits: 'float32', labels: 'int32' },
+    optionalInputs: none,
+    attrs: { labelSmoothing: 'number' },
+    outputs: 'one',
+  },
+  /**
+   * inputs `{ logits [r, V], lse [r], labels [r], weights [r] }`, attrs `{ labelSmoothing: ε }` → [r, V] float32:
+   * (exp(z − lse) − (1 − ε)·[j = y] − ε/V)·w, the loss's gradient per unit upstream gradient (the LM loss's two
+   * passes over the [rows, vocabulary] logits).
+   */
+  softmaxCrossEntropyGrad: {
+    name: 'PeftSoftmaxCrossEntropyGrad',
+    inputs: { logits: 'float32', lse: 'float32', labels: 'int32', weights: 'float32' },
+    optionalInputs: none,
+    attrs: { labelSmoothing: 'number' },
+    outputs: 'one',
+  },
+  /** As `geluTanh`, for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`). */
+  geluErf: { name: 'PeftGeluErf', inputs: { x: 'float32' }, optionalInputs: none, attrs: none, outputs: 'one' },
+  /** As `geluTanhGrad`, for the exact GELU. */
+  geluErfGrad: { name: 'PeftGeluErfGrad', inputs: { x: 'float32', dy: 'float32' }, optionalInputs: none, attrs: none, outputs: 'one' },
+  /**
+   * inputs `{ scores [B, H, n, m], mask? }` (mask: additive, broadcastable to the scores), attrs
+   * `{ scale, causal, maskedValue, lse }`. With s' = scale·s on the keys query i sees (causal: j ≤ m − n + i) and
+   * `maskedValue` elsewhere, and s'' = s' + mask: → `[P = softmax(s'')]`, with `lse: 'masked'` →
+   * `[P, logsumexp(s'') [B, H, n, 1]]`, with `'unpadded'` → `[P, logsumexp(s'), softmax(s')]`.
+   */
+  maskedSoftmax: {
+    name: 'PeftMaskedSoftmax',
+    inputs: { scores: 'float32' },
+    optionalInputs: { mask: 'float32' },
+    attrs: { scale: 'number', causal: 'boolean', maskedValue: 'number', lse: ['none', 'masked', 'unpadded'] },
+    outputs: 'many',
+  },
+  /**
+   * inputs `{ probs P, dProbs, dLse? [B, H, n, 1], lseProbs? }`, attrs `{ scale, causal }` → dScores =
+   * scale·[j visible]·(P∘(dP − Σ_j dP_j·P_j) + dLse·(lseProbs ?? P)): the gradient of the above with respect to the raw
+   * scores, through P and through the log-sum-exp; [j visible] is 0 on keys the causal limit hides (the dropout mask is
+   * not an input: it is already in dP).
+   */
+  maskedSoftmaxGrad: {
+    name: 'PeftMaskedSoftmaxGrad',
+    inputs: { probs: 'float32', dProbs: 'float32' },
+    optionalInputs: { dLse: 'float32', lseProbs: 'float32' },
+    attrs: { scale: 'number', causal: 'boolean' },
+    outputs: 'one',
+  },
+  /**
+   * no inputs, attrs `{ shape, seed, rate }` → float32 mask of `shape`, bit for bit
+   * floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
+   */
+  dropoutMask: { name: 'PeftDropoutMask', inputs: none, optionalInputs: none, attrs: { shape: 'number[]', seed: 'string', rate: 'number' }, outputs: 'one' },
+} as const satisfies Record<string, FusedKernelSpec>;
+
+type Table = typeof FusedKernelTable;
+type TableKey = keyof Table;
+
+/** The fused kernels' names, by the table's keys (`FusedKernelNames.geluTanh` is `'PeftGeluTanh'`). */
+export const FusedKernelNames = Object.fromEntries(Object.entries(FusedKernelTable).map(([key, spec]) => [key, spec.name])) as {
+  readonly [K in TableKey]: Table[K]['name'];
+};
+
+export type FusedKernelName = Table[TableKey]['name'];
+
+/** The table's entry of a kernel name. */
+type SpecOf<N extends FusedKernelName> = Extract<Table[TableKey], { name: N }>;
+
+type AttrType<S> = S extends 'number' ? number : S extends 'boolean' ? boolean : S extends 'string' ? string : S extends 'number[]' ? number[] : S extends readonly (infer U)[] ? U : never;
+
+/** A fused kernel's inputs: tensors (`tf.Tensor` where it is called, `tf.TensorInfo` inside a kernel). */
+export type FusedKernelInputs<N extends FusedKernelName, T = tf.Tensor> = { [K in keyof SpecOf<N>['inputs']]: T } & { [K in keyof SpecOf<N>['optionalInputs']]?: T };
+
+/** A fused kernel's attributes. */
+export type FusedKernelAttrs<N extends FusedKernelName> = { -readonly [K in keyof SpecOf<N>['attrs']]: AttrType<SpecOf<N>['attrs'][K]> };
+
+/** Names of the fused kernels with one output (run with {@link runFusedKernel}); the others return several. */
+export type SingleOutputFusedKernelName = Extract<Table[TableKey], { outputs: 'one' }>['name'];
+
+/** The attributes argument: optional where a kernel has none. */
+type AttrsArgument<N extends FusedKernelName> = keyof SpecOf<N>['attrs'] extends never ? [attrs?: FusedKernelAttrs<N>] : [attrs: FusedKernelAttrs<N>];
+
+/** What an accelerator implements for the fused kernel `N`: tfjs's kernel function, with the inputs and attributes typed. */
+export type FusedKernelFunc<N extends FusedKernelName> = (args: {
+  inputs: FusedKernelInputs<N, tf.TensorInfo>;
+  attrs: FusedKernelAttrs<N>;
+  backend: {}; // as tfjs's KernelFunc types it
+}) => N extends SingleOutputFusedKernelName ? tf.TensorInfo : tf.TensorInfo[];
 
 /** Whether the active backend has the fused kernel `name` registered. */
 export function hasFusedKernel(name: FusedKernelName): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
-/** Runs a registered fused kernel on the active backend (check {@link hasFusedKernel} first). */
-export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor;
+/** Runs a registered fused kernel with one output on the active backend (check {@link hasFusedKernel} first). */
+export function runFusedKernel<N extends SingleOutputFusedKernelName>(name: N, inputs: FusedKernelInputs<N>, ...attrs: AttrsArgument<N>): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, (attrs[0] ?? {}) as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /** Runs a registered fused kernel with several outputs on the active backend (check {@link hasFusedKernel} first). */
-export function runFusedKernelOutputs(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
-  const out = tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+export function runFusedKernelOutputs<N extends FusedKernelName>(name: N, inputs: FusedKernelInputs<N>, ...attrs: AttrsArgument<N>): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, (attrs[0] ?? {}) as unknown as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
   return Array.isArray(out) ? out : [out];
 }

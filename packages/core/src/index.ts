@@ -15,6 +15,7 @@ export * from './adapter-file.js';
 export * from './tuned.js';
 export * from './backend.js';
 export * from './fused-kernels.js';
+export * from './kernel-registration.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
 export { valuesAtHand } from './host-values.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { FusedKernelFunc } from '@peft/core';
 import { elementwiseProgram, type WebGpuBackendLike } from './program.js';
 
 /**
@@ -23,8 +24,8 @@ function checkFloat(name: string, ...ts: tf.TensorInfo[]): void {
 }
 
 /** inputs { x } → 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-export const geluTanhKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const { x } = inputs as { x: tf.TensorInfo };
+export const geluTanhKernel: FusedKernelFunc<'PeftGeluTanh'> = ({ inputs, backend }) => {
+  const { x } = inputs;
   checkFloat('PeftGeluTanh', x);
   const body = `
     let x = X[index];
@@ -34,8 +35,8 @@ export const geluTanhKernel: tf.KernelFunc = ({ inputs, backend }) => {
 };
 
 /** inputs { x, dy } (same shape) → dy·(0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)). */
-export const geluTanhGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
-  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+export const geluTanhGradKernel: FusedKernelFunc<'PeftGeluTanhGrad'> = ({ inputs, backend }) => {
+  const { x, dy } = inputs;
   checkFloat('PeftGeluTanhGrad', x, dy);
   if (tf.util.sizeFromShape(x.shape) !== tf.util.sizeFromShape(dy.shape)) {
     throw new RangeError(`@peft/webgpu PeftGeluTanhGrad: dy has shape [${dy.shape}], x has [${x.shape}]`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { FusedKernelFunc } from '@peft/core';
 import { elementwiseProgram, type WebGpuBackendLike } from './program.js';
 
 /**
@@ -22,8 +23,8 @@ function check(name: string, logits: tf.TensorInfo, labels: tf.TensorInfo, extra
   }
 }
 
-function smoothing(attrs: tf.NamedAttrMap | undefined): number {
-  const eps = (attrs?.labelSmoothing as number | undefined) ?? 0;
+function smoothing(attrs: { labelSmoothing?: number } | undefined): number {
+  const eps = attrs?.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new RangeError(`@peft/webgpu: labelSmoothing must be in [0, 1), got ${eps}`);
   return eps;
 }
@@ -85,16 +86,16 @@ function rowStatsProgram(rows: number): WebGPUProgram {
 }
 
 /** inputs { logits [r, V], labels [r] int32 }, attrs { labelSmoothing } → [r, 2]: logsumexp, smoothed cross-entropy. */
-export const softmaxCrossEntropyKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { logits, labels } = inputs as { logits: tf.TensorInfo; labels: tf.TensorInfo };
+export const softmaxCrossEntropyKernel: FusedKernelFunc<'PeftSoftmaxCrossEntropy'> = ({ inputs, backend, attrs }) => {
+  const { logits, labels } = inputs;
   check('PeftSoftmaxCrossEntropy', logits, labels);
   const eps = smoothing(attrs);
   return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(rowStatsProgram(logits.shape[0]!), [logits, labels], 'float32', [{ type: 'float32', data: [eps] }]);
 };
 
 /** inputs { logits [r, V], lse [r], labels [r], weights [r] }, attrs { labelSmoothing } → (softmax − target)·w [r, V]. */
-export const softmaxCrossEntropyGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { logits, lse, labels, weights } = inputs as { logits: tf.TensorInfo; lse: tf.TensorInfo; labels: tf.TensorInfo; weights: tf.TensorInfo };
+export const softmaxCrossEntropyGradKernel: FusedKernelFunc<'PeftSoftmaxCrossEntropyGrad'> = ({ inputs, backend, attrs }) => {
+  const { logits, lse, labels, weights } = inputs;
   check('PeftSoftmaxCrossEntropyGrad', logits, labels, [lse, weights]);
   const eps = smoothing(attrs);
   const body = `
