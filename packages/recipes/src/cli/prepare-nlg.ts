@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { attach, ConfigError, writeFileAtomic, type TunedModel } from '@peft/core';
+import { attach, writeFileAtomic, type TunedModel } from '@peft/core';
 import { DataFormatError } from '../errors.js';
 import type { Gpt2Model } from '@peft/models-gpt2-roberta';
 import { lmSplit } from '../data/batching.js';

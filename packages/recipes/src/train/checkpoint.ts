@@ -87,7 +87,7 @@ export async function readCheckpoint(dir: string, optimizer: AdamW): Promise<Loo
       target.assign(t);
       t.dispose();
     }
-  }
+  });
   optimizer.step = Number(file.metadata.optimizer_step ?? state.step);
   return state;
 }
