@@ -20,7 +20,7 @@ export async function bundlePage(options: BundleOptions): Promise<void> {
   await build({
     root: here,
     configFile: false,
-    logLevel: "warn",
+    logLevel: 'error', // (rolldown notes each Node built-in the packages map to nothing, imported statically and dynamically)
     base: './',
     build: {
       rolldownOptions: { input: Object.fromEntries(Object.entries(PAGES).map(([name, file]) => [name, `${here}${file}`])) },

@@ -5,13 +5,21 @@ import { fileURLToPath } from 'node:url';
 
 const server = fileURLToPath(new URL('./verdaccio-server.mjs', import.meta.url));
 
-/** @returns {Promise<{ url: string, storage: string, pid: number, close(): Promise<void> }>} */
-export function startRegistry({ timeoutMs = 60_000 } = {}) {
+export interface Registry {
+  /** http://127.0.0.1:PORT/ */
+  readonly url: string;
+  /** Where it keeps the packages (removed when it closes). */
+  readonly storage: string;
+  readonly pid: number;
+  close(): Promise<void>;
+}
+
+export function startRegistry({ timeoutMs = 60_000 }: { timeoutMs?: number } = {}): Promise<Registry> {
   const child = spawn(process.execPath, [server], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const close = async () => {
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
@@ -21,13 +29,13 @@ export function startRegistry({ timeoutMs = 60_000 } = {}) {
       void close();
       reject(new Error(`Verdaccio did not start within ${timeoutMs / 1000} s:\n${stderr}`));
     }, timeoutMs);
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (!line) return;
       clearTimeout(timer);
-      const { url, storage } = JSON.parse(line);
-      resolve({ url, storage, pid: child.pid, close });
+      const { url, storage } = JSON.parse(line) as { url: string; storage: string };
+      resolve({ url, storage, pid: child.pid!, close });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
