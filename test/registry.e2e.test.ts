@@ -30,6 +30,8 @@ const SHARED_DATA = join(repo, '../shared/data');
 const CHROMIUM = '/usr/bin/chromium';
 /** The goal of a light CLI (issue 20, 4.): `npm install @peft/recipes` installs at most this much. */
 const LIGHT_CLI = { packages: 120, megabytes: 60 };
+/** The README's install line of the CLI: @peft/recipes, tfjs-core (its peer) and one backend (the packages pick none). */
+const RECIPES_INSTALL = ['@peft/recipes', '@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
 
 type Registry = Awaited<ReturnType<typeof startRegistry>>;
 type Release = Awaited<ReturnType<typeof publishFromCleanClone>>;
@@ -209,7 +211,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
     // the accelerator's native build approved, as its README says (npm 11 runs no dependency's install script that the
     // project's allowScripts does not name)
     project = newProject('cli', { allowScripts: { '@peft/blas': true } });
-    installed = await npmInstall(project, ['@peft/recipes']);
+    installed = await npmInstall(project, RECIPES_INSTALL);
     cpSync(TINY_GPT2, join(project, 'tiny-gpt2'), { recursive: true });
     if (!existsSync(join(SHARED_DATA, 'webnlg'))) throw new Error(`${SHARED_DATA}/webnlg is missing: the mirror serves it`);
     mirror = await serveFolders({ '/': SHARED_DATA });
@@ -222,7 +224,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
   it(`installs at most ${LIGHT_CLI.packages} packages and ${LIGHT_CLI.megabytes} MB, without the WebGPU runtime`, () => {
     const { total, top } = nodeModulesSizes(project);
     const lines = [
-      `npm install @peft/recipes: ${installed.added} packages, ${mb(total).toFixed(1)} MB of node_modules (goal ≤ ${LIGHT_CLI.packages} packages, ≤ ${LIGHT_CLI.megabytes} MB)`,
+      `npm install ${RECIPES_INSTALL.join(' ')}: ${installed.added} packages, ${mb(total).toFixed(1)} MB of node_modules (goal ≤ ${LIGHT_CLI.packages} packages, ≤ ${LIGHT_CLI.megabytes} MB)`,
       'largest: ' + top.slice(0, 12).map((e) => `${e.name} ${mb(e.bytes).toFixed(1)} MB`).join(', '),
     ];
     console.log(lines.join('\n'));
@@ -276,7 +278,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
 describe('(c) @peft/recipes installed with --ignore-scripts', () => {
   it('the CLI says the accelerator is off and why, and trains without it', async () => {
     const project = newProject('no-scripts');
-    await npmInstall(project, ['@peft/recipes', '--ignore-scripts']);
+    await npmInstall(project, [...RECIPES_INSTALL, '--ignore-scripts']);
     cpSync(TINY_GPT2, join(project, 'tiny-gpt2'), { recursive: true });
     const { stderr } = await runCommand(
       'npx',
