@@ -113,6 +113,17 @@ function nodeModulesSizes(dir: string): { total: number; top: { name: string; by
 
 const mb = (bytes: number) => bytes / 1e6;
 
+/** The scoped packages' sizes summed by scope (@stdlib's are many small ones), largest first. */
+function scopeSizes(top: readonly { name: string; bytes: number }[]): { scope: string; bytes: number; count: number }[] {
+  const by = new Map<string, { scope: string; bytes: number; count: number }>();
+  for (const e of top.filter((t) => t.name.startsWith('@'))) {
+    const scope = e.name.split('/')[0]!;
+    const s = by.get(scope) ?? { scope, bytes: 0, count: 0 };
+    by.set(scope, { scope, bytes: s.bytes + e.bytes, count: s.count + 1 });
+  }
+  return [...by.values()].sort((a, b) => b.bytes - a.bytes);
+}
+
 /** The README's "Composing methods" program (its ```ts runnable block). */
 function readmeComposingMethods(): string {
   const readme = readFileSync(join(repo, 'README.md'), 'utf8');
@@ -226,6 +237,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
     const lines = [
       `npm install ${RECIPES_INSTALL.join(' ')}: ${installed.added} packages, ${mb(total).toFixed(1)} MB of node_modules (goal ≤ ${LIGHT_CLI.packages} packages, ≤ ${LIGHT_CLI.megabytes} MB)`,
       'largest: ' + top.slice(0, 12).map((e) => `${e.name} ${mb(e.bytes).toFixed(1)} MB`).join(', '),
+      'largest scopes: ' + scopeSizes(top).slice(0, 6).map((e) => `${e.scope}/* ${mb(e.bytes).toFixed(1)} MB (${e.count})`).join(', '),
     ];
     console.log(lines.join('\n'));
     // WebGPU is installed on purpose only (npm install @peft/webgpu): neither it nor Dawn for Node came with the CLI
