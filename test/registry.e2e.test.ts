@@ -59,10 +59,10 @@ afterAll(async () => {
 
 /** The environment of a user's command in a project that installs from the test's registry. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = registryEnv(registry!.url, npmrc, extra);
-  delete env.PEFT_DATA; // the user's machine: no data but what `peft data get` fetches
-  delete env.PEFT_BACKEND;
-  return env;
+  const env = registryEnv(registry!.url, npmrc);
+  // the user's machine: no data but what `peft data get` fetches, the default backend choice
+  for (const name of ['PEFT_DATA', 'PEFT_DATA_MIRROR', 'PEFT_HOME', 'PEFT_BACKEND']) delete env[name];
+  return { ...env, ...extra };
 }
 
 /** A new empty project folder with this package.json. */
@@ -262,7 +262,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
   it('PEFT_BACKEND=webgpu without @peft/webgpu is an error that names the package to install', async () => {
     const r = await runCommand(
       'npx',
-      ['peft', 'train', 'webnlg', '--model', 'tiny-gpt2', '--data', SHARED_DATA, '--max-steps', '1', '--out', 'webgpu-run'],
+      ['peft', 'train', 'webnlg', '--model', 'tiny-gpt2', '--data', SHARED_DATA, '--max-steps', '1', '--max-train-examples', '4', '--max-valid-examples', '2', '--test-entries', '0', '--out', 'webgpu-run'],
       { cwd: project, env: userEnv({ PEFT_BACKEND: 'webgpu' }), log, allowFailure: true, timeoutMs: 300_000 },
     );
     expect(r.code).toBe(1);
