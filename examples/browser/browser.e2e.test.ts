@@ -27,7 +27,7 @@ beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
   // the adapter, trained and used in Node (wasm): its greedy text is the reference for the page
   node = await lifeCycle({ adapterDir: join(outDir, 'adapter'), log: () => {} });
-  server = await startPageServer({ workDir: outDir, adapterDir: join(outDir, 'adapter'), fromSource: true });
+  server = await startPageServer({ workDir: outDir, adapterDir: join(outDir, 'adapter') });
   userDataDir = mkdtempSync(join(tmpdir(), 'peft-chromium-'));
   // a fresh profile (playwright passes it as --user-data-dir)
   browser = await chromium.launchPersistentContext(userDataDir, {

@@ -75,13 +75,12 @@ export interface PageServerOptions {
   readonly adapterDir?: string | null;
   readonly modelDir?: string;
   readonly port?: number;
-  readonly fromSource?: boolean;
 }
 
 export async function startPageServer(options: PageServerOptions = {}): Promise<PageServer> {
   const work = options.workDir ?? (await mkdtemp(join(tmpdir(), 'peft-browser-')));
   const pageDir = join(work, 'page');
-  await bundlePage({ outDir: pageDir, fromSource: options.fromSource ?? false });
+  await bundlePage({ outDir: pageDir });
   const adapterDir = options.adapterDir === undefined ? join(work, 'adapter') : options.adapterDir;
   if (adapterDir !== null && !existsSync(join(adapterDir, 'adapter_config.json'))) await trainAdapter(adapterDir);
   const mounts: Record<string, string> = { '/': pageDir, '/model': options.modelDir ?? TINY_GPT2 };

@@ -44,7 +44,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  server = await startPageServer({ workDir: outDir, adapterDir: null, fromSource: true });
+  server = await startPageServer({ workDir: outDir, adapterDir: null });
 }, 180_000);
 
 afterAll(async () => {

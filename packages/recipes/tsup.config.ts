@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig([
   {
-    entry: ['src/index.ts'],
+    // index: the package for Node; browser: what the `browser` export condition gives a page's bundler (src/browser.ts)
+    entry: ['src/index.ts', 'src/browser.ts'],
     format: ['esm'],
     dts: true,
     clean: true,

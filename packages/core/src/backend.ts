@@ -18,6 +18,11 @@ export interface BackendCandidate {
    * (see {@link BackendProbe}), and a software device is used only when the backend is asked for by name.
    */
   readonly probe?: boolean;
+  /**
+   * What to tell a user when the package is not installed, for a package that is installed only on purpose (e.g. `npm
+   * install @peft/webgpu for GPU`); its skipped line and the error when it was asked for by name say it.
+   */
+  readonly whenMissing?: string;
 }
 
 /** The device a probed backend found (a WebGPU adapter, say). */
@@ -59,6 +64,7 @@ export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [
     pkg: '@peft/webgpu',
     note: "tfjs's WebGPU backend with @peft/webgpu's kernels (Dawn for Node: Vulkan, Metal or D3D12)",
     probe: true,
+    whenMissing: 'npm install @peft/webgpu for GPU',
   },
   { backend: 'tensorflow', pkg: '@tensorflow/tfjs-node', note: 'libtensorflow on the CPU, multi-threaded' },
   {
@@ -102,7 +108,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   for (const c of candidates) {
     let probe: BackendProbe | undefined;
     try {
-      const mod = c.pkg ? await importOptional(c.pkg) : undefined;
+      const mod = c.pkg ? await importOptional(c.pkg, c.whenMissing) : undefined;
       let notes: readonly string[] | undefined;
       if (c.probe) {
         const named = options.only?.some((o) => o === c.backend || o === c.pkg) ?? false;
@@ -136,9 +142,17 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       options.onSkip?.(c.pkg, reason);
     }
   }
+  const tried = skipped.map((s) => `${s.pkg}: ${s.reason}`).join('; ');
+  if (options.only) {
+    // asked for by name: what is missing is the named package, not a better default
+    const missing = candidates.filter((c) => c.pkg && skipped.some((s) => s.pkg === c.pkg && s.reason.startsWith(NOT_INSTALLED)));
+    throw new BackendError(
+      `the backend asked for (${options.only.join(', ')}) could not be initialised (tried: ${tried || 'no such backend'})` +
+        (missing.length ? `; install ${missing.map((c) => c.pkg).join(' or ')}: npm install ${missing.map((c) => c.pkg).join(' ')}` : ''),
+    );
+  }
   throw new BackendError(
-    `no TensorFlow.js backend could be initialised (tried: ${skipped.map((s) => `${s.pkg}: ${s.reason}`).join('; ')}); ` +
-      'install @tensorflow/tfjs-backend-wasm or @tensorflow/tfjs-node',
+    `no TensorFlow.js backend could be initialised (tried: ${tried}); ` + 'install @tensorflow/tfjs-backend-wasm or @tensorflow/tfjs-node',
   );
 }
 
@@ -147,14 +161,18 @@ export function activeBackend(): string {
   return tf.getBackend();
 }
 
-async function importOptional(pkg: string): Promise<unknown> {
+const NOT_INSTALLED = 'not installed';
+
+async function importOptional(pkg: string, whenMissing: string | undefined): Promise<unknown> {
   // A computed specifier keeps bundlers from resolving optional packages at build time.
   const specifier = pkg;
   try {
     return await import(/* @vite-ignore */ specifier);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/Cannot find (package|module)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(msg)) throw new Error('not installed');
+    // the package itself is missing (not one of its own dependencies, which is a broken install to report as it is)
+    const notFound = /Cannot find (package|module)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND|Failed to load url/.test(msg);
+    if (notFound && new RegExp(`(^|[\\s'"])${pkg.replace(/[/.]/g, '\\$&')}(['"\\s]|$)`).test(msg)) throw new Error(whenMissing ? `${NOT_INSTALLED} (${whenMissing})` : NOT_INSTALLED);
     throw e;
   }
 }

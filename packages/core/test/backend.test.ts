@@ -30,6 +30,11 @@ describe('selectBackend', () => {
 
   it('can be limited to one backend, and fails with a typed error when none loads', async () => {
     expect((await selectBackend({ only: ['cpu'] })).backend).toBe('cpu');
-    await expect(selectBackend({ only: ['@tensorflow/tfjs-node'] })).rejects.toThrow(BackendError);
+    const missing = selectBackend({ only: ['@tensorflow/tfjs-node'] });
+    await expect(missing).rejects.toThrow(BackendError);
+    // asked for by name and not installed: the error names the package to install, not the default backends
+    await expect(missing).rejects.toThrow(
+      'the backend asked for (@tensorflow/tfjs-node) could not be initialised (tried: @tensorflow/tfjs-node: not installed); install @tensorflow/tfjs-node: npm install @tensorflow/tfjs-node',
+    );
   });
 });
