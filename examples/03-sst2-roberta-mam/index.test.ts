@@ -26,7 +26,7 @@ it('trains the MAM inducer preset on SST-2 for a few steps from the API and relo
   expect(r.devAccuracy).toBeGreaterThanOrEqual(0);
   expect(r.devAccuracy * 48).toBeCloseTo(Math.round(r.devAccuracy * 48), 9); // a count of right answers out of 48
   expect(r.reloadedAccuracy).toBe(r.devAccuracy); // the saved adapter is the trained one
-  const config = JSON.parse(readFileSync(join(r.adapterDir, 'adapter_config.json'), 'utf8'));
+  const config = JSON.parse(readFileSync(join(r.adapterDir, 'peft_tfjs.json'), 'utf8'));
   expect(config.peft_method.type).toBe('mix');
   expect(config.peft_method.config.parts.map((p: { type: string }) => p.type)).toEqual(['inducer', 'lora', 'adapter']);
   expect(existsSync(join(r.adapterDir, 'adapter_model.safetensors'))).toBe(true);

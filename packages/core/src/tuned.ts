@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ADAPTER_CONFIG_FILE,
+  ADAPTER_METADATA_FILE,
   ADAPTER_WEIGHTS_FILE,
   checkSpecMatches,
   parseAdapterFiles,
@@ -96,7 +97,7 @@ export class TunedModel<M extends TunableModel = TunableModel> {
         const config: AdapterConfigFile = {
           ...methodTopLevelFields(instance.method),
           peft_library: '@peft',
-          format_version: 1,
+          format_version: 2,
           peft_method: describeMethod(instance.method),
           model_spec: this.model.spec,
         };
@@ -144,10 +145,13 @@ export async function loadAdapter<M extends TunableModel>(dir: string, model: M)
   return attachAdapterContents(contents, model, { config: join(dir, ADAPTER_CONFIG_FILE), weights: join(dir, ADAPTER_WEIGHTS_FILE) });
 }
 
-/** {@link loadAdapter} from memory: the text of adapter_config.json and the bytes of adapter_model.safetensors. */
-export function adapterFromBytes<M extends TunableModel>(configText: string, weights: Uint8Array, model: M): TunedModel<M> {
-  const names = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE };
-  return attachAdapterContents(parseAdapterFiles(configText, weights, names), model, names);
+/**
+ * {@link loadAdapter} from memory: the text of adapter_config.json, the bytes of adapter_model.safetensors and the
+ * text of peft_tfjs.json (omitted for an adapter written by an @peft older than format 2).
+ */
+export function adapterFromBytes<M extends TunableModel>(configText: string, weights: Uint8Array, model: M, metadataText?: string): TunedModel<M> {
+  const names = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE, metadata: ADAPTER_METADATA_FILE };
+  return attachAdapterContents(parseAdapterFiles(configText, weights, names, metadataText), model, names);
 }
 
 function attachAdapterContents<M extends TunableModel>(

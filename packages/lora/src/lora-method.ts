@@ -28,7 +28,7 @@ export interface LoraMethod extends PeftMethod<LoraConfig> {
   init(spec: ModelSpec, options?: InitOptions): LoraInstance;
   /**
    * Top-level adapter_config.json fields. `loralib` flavour: Hugging Face PEFT's LoraConfig fields for the
-   * architecture this method was last initialised on. `ka` flavour: a note that the file is not HF-loadable.
+   * architecture this method was last initialised on. `ka` flavour: none (not loadable by Hugging Face PEFT).
    */
   adapterConfigFields(): Record<string, unknown>;
 }
@@ -60,13 +60,9 @@ export function lora(options: LoraOptions = {}): LoraMethod {
       return createInstance(method, config, spec, initOptions.seed ?? 0);
     },
     adapterConfigFields(): Record<string, unknown> {
-      if (config.flavour === 'ka') {
-        return {
-          hf_peft_compatible: false,
-          hf_peft_note:
-            "KA-flavour LoRA (trainable bias b, scaling α/r only when α > 1.5) has no Hugging Face PEFT equivalent; tensors are stored under @peft names (layers.{i}.{site}.lora_A|lora_B|lora_bias)",
-        };
-      }
+      // KA-flavour LoRA (trainable bias b, scaling α/r only when α > 1.5) has no Hugging Face PEFT equivalent: its
+      // tensors keep @peft names (layers.{i}.{site}.lora_A|lora_B|lora_bias), and adapter_config.json no PEFT field
+      if (config.flavour === 'ka') return {};
       if (!lastSpec) throw new ConfigError('lora', 'initialise the method on a model spec before asking for its Hugging Face fields');
       return huggingFaceConfigFields(config, lastSpec);
     },
