@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { LINEAR_SITES, attach, entryToTypedArray, readSafetensorsFile, type TunableModel } from '@peft/core';
 import { importHuggingFaceLora, lora, type LoraInstance, type LoraOptions } from '@peft/lora';
+import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadGpt2, loadRoberta, type Gpt2Model, type RobertaModel } from '@peft/models-gpt2-roberta';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -206,5 +207,38 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
       expect(merged, c.name).toBeLessThan(TOL);
       expect(mergedLogits, c.name).toBeLessThan(TOL);
     }
+  });
+
+  it('prefix-tuning on GPT-2 in PEFT\'s PREFIX_TUNING layout: @peft → PeftModel.from_pretrained and save_pretrained → @peft, same logits', async () => {
+    // ours: trained through the reparameterisation MLP, stored as the prefixes it makes
+    const model = await loadGpt2(TINY.gpt2);
+    const tuned = attach(model, prefix({ length: 3, midDim: 16 }), { seed: 2 });
+    randomise(tuned.instance, 30);
+    const oursDir = join(work, 'ours-prefix');
+    await tuned.save(oursDir);
+    const ours = logitsOf(model);
+    tuned.dispose();
+    model.dispose();
+    const theirsDir = join(work, 'theirs-prefix');
+    const results = runPython([
+      { name: 'load', kind: 'load', arch: 'gpt2', base: TINY.gpt2, adapter_dir: oursDir, input_ids: IDS.gpt2, merge: false },
+      { name: 'save', kind: 'save', method: 'prefix', arch: 'gpt2', base: TINY.gpt2, config: { num_virtual_tokens: 4 }, out_dir: theirsDir, input_ids: IDS.gpt2, seed: 4, scale: 0.5 },
+    ]);
+    const load = results.get('load')!;
+    expect(load.error, load.trace).toBeUndefined();
+    expect(load.warnings).toEqual([]);
+    const forward = relDiff(ours, load.logits);
+    const save = results.get('save')!;
+    expect(save.error, save.trace).toBeUndefined();
+    const base = await loadGpt2(TINY.gpt2);
+    const imported = await importHuggingFacePrefix(theirsDir, base.spec);
+    base.useMethod(imported.instance);
+    const reverse = relDiff(logitsOf(base), save.logits);
+    imported.instance.dispose();
+    base.dispose();
+    figures.push(`  @peft → PEFT  gpt2 prefix L=3 (reparameterised, stored plain): logits ${forward.toExponential(1)}`);
+    figures.push(`  PEFT → @peft  gpt2 prefix L=4 (PrefixTuningConfig): logits ${reverse.toExponential(1)}`);
+    expect(forward).toBeLessThan(TOL);
+    expect(reverse).toBeLessThan(TOL);
   });
 });

@@ -23,8 +23,8 @@ torch.set_grad_enabled(False)
 
 def base_model(job):
     if job["arch"] == "gpt2":
-        return AutoModelForCausalLM.from_pretrained(job["base"], torch_dtype=torch.float32)
-    return AutoModelForSequenceClassification.from_pretrained(job["base"], num_labels=job["num_labels"], torch_dtype=torch.float32)
+        return AutoModelForCausalLM.from_pretrained(job["base"], dtype=torch.float32)
+    return AutoModelForSequenceClassification.from_pretrained(job["base"], num_labels=job["num_labels"], dtype=torch.float32)
 
 
 def logits_of(model, job):
