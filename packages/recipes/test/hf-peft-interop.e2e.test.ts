@@ -191,7 +191,7 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
       const imported = await importHuggingFaceLora(jobs[i]!.out_dir as string, model.spec);
       if (c.arch === 'roberta') expect(imported.taskHead, `${c.name}: the trained head`).toBeDefined();
       if (imported.taskHead) {
-        model.taskHead!.replace(imported.taskHead.tensors, jobs[i]!.out_dir as string);
+        (model as RobertaModel).taskHead.replace(imported.taskHead.tensors, jobs[i]!.out_dir as string);
         tf.dispose(Object.values(imported.taskHead.tensors));
       }
       model.useMethod(imported.instance);
