@@ -127,6 +127,16 @@ const THEIRS: { name: string; arch: Arch; config: Record<string, unknown>; dtype
 ];
 
 const figures: string[] = [];
+/** The base model's logits (no method): each adapter must move them well beyond the tolerance, or a check is vacuous. */
+const baseLogits = new Map<Arch, number[]>();
+async function expectEffect(arch: Arch, logits: number[], name: string): Promise<void> {
+  if (!baseLogits.has(arch)) {
+    const m = await loadBase(arch);
+    baseLogits.set(arch, logitsOf(m));
+    m.dispose();
+  }
+  expect(relDiff(logits, baseLogits.get(arch)!), `${name}: the adapter changes the logits`).toBeGreaterThan(100 * TOL);
+}
 afterAll(() => {
   if (figures.length) console.log(`\nHugging Face PEFT round trips (max relative difference, float32, CPU):\n${figures.join('\n')}\n`);
 });
@@ -142,6 +152,7 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
       const dir = join(work, `ours-${jobs.length}`);
       await tuned.save(dir);
       ours.set(c.name, logitsOf(model));
+      await expectEffect(c.arch, ours.get(c.name)!, c.name);
       tuned.dispose();
       model.dispose();
       jobs.push({ name: c.name, kind: 'load', arch: c.arch, base: TINY[c.arch], adapter_dir: dir, input_ids: IDS[c.arch], num_labels: NUM_LABELS, merged_out: join(work, `merged-ours-${jobs.length}.safetensors`) });
@@ -187,6 +198,7 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
     for (const [i, c] of THEIRS.entries()) {
       const r = results.get(c.name)!;
       expect(r.error, `${c.name}: ${r.trace}`).toBeUndefined();
+      await expectEffect(c.arch, r.logits, c.name);
       const model = await loadBase(c.arch);
       const imported = await importHuggingFaceLora(jobs[i]!.out_dir as string, model.spec);
       if (c.arch === 'roberta') expect(imported.taskHead, `${c.name}: the trained head`).toBeDefined();
@@ -217,6 +229,7 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
     const oursDir = join(work, 'ours-prefix');
     await tuned.save(oursDir);
     const ours = logitsOf(model);
+    await expectEffect('gpt2', ours, 'prefix');
     tuned.dispose();
     model.dispose();
     const theirsDir = join(work, 'theirs-prefix');
@@ -230,6 +243,7 @@ describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in
     const forward = relDiff(ours, load.logits);
     const save = results.get('save')!;
     expect(save.error, save.trace).toBeUndefined();
+    await expectEffect('gpt2', save.logits, 'PEFT prefix');
     const base = await loadGpt2(TINY.gpt2);
     const imported = await importHuggingFacePrefix(theirsDir, base.spec);
     base.useMethod(imported.instance);
