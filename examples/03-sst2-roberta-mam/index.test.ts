@@ -28,7 +28,7 @@ it('trains the MAM inducer preset on SST-2 for a few steps from the API and relo
   expect(r.devAccuracy * 48).toBeCloseTo(25, 9);
   expect(lines).toContain('dev accuracy after 6 steps: 52.1 % on 48 examples');
   expect(r.reloadedAccuracy).toBe(r.devAccuracy); // the saved adapter is the trained one
-  const config = JSON.parse(readFileSync(join(r.adapterDir, 'adapter_config.json'), 'utf8'));
+  const config = JSON.parse(readFileSync(join(r.adapterDir, 'peft_tfjs.json'), 'utf8'));
   expect(config.peft_method.type).toBe('mix');
   expect(config.peft_method.config.parts.map((p: { type: string }) => p.type)).toEqual(['inducer', 'lora', 'adapter']);
   expect(existsSync(join(r.adapterDir, 'adapter_model.safetensors'))).toBe(true);

@@ -53,7 +53,7 @@ export async function main(options: { modelDir?: string; adapterDir?: string; st
   const trained = await continuation(model, tokenizer, newTokens);
   log(`after training:  "${PROMPT}" → "${trained.text}" (loss ${finalLoss.toFixed(4)})`);
 
-  // 2. Save: adapter_config.json (method, config, model shape) + adapter_model.safetensors (Hugging Face PEFT keys).
+  // 2. Save: adapter_config.json (Hugging Face PEFT's LoraConfig) + adapter_model.safetensors (HF PEFT keys) + peft_tfjs.json (method, config, model shape).
   await tuned.save(adapterDir);
   const files: Record<string, number> = {};
   for (const f of await readdir(adapterDir)) files[f] = (await stat(join(adapterDir, f))).size;

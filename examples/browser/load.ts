@@ -2,6 +2,7 @@
 // loadGpt2Tokenizer(dir) and loadAdapter(dir, model), which read files with node:fs.
 import {
   ADAPTER_CONFIG_FILE,
+  ADAPTER_METADATA_FILE,
   ADAPTER_WEIGHTS_FILE,
   adapterFromBytes,
   parseSafetensors,
@@ -60,7 +61,8 @@ export async function fetchGpt2Tokenizer(base: string): Promise<Gpt2Tokenizer> {
 }
 
 /**
- * An @peft adapter from `<base>/adapter_config.json` + `<base>/adapter_model.safetensors`, attached to `model`:
+ * An @peft adapter from `<base>/adapter_config.json` + `<base>/adapter_model.safetensors` + `<base>/peft_tfjs.json`,
+ * attached to `model`:
  * `adapterFromBytes` rebuilds the method through the registry (import its package first), checks it against the
  * model's shape and assigns its tensors — `loadAdapter` without the file system.
  */
@@ -68,5 +70,6 @@ export async function fetchAdapter(base: string, model: Gpt2Model): Promise<Tune
   const configPath = `${base}/${ADAPTER_CONFIG_FILE}`;
   const configText = await fetchText(configPath);
   if (configText === undefined) throw new Error(`GET ${configPath}: no adapter config there`);
-  return adapterFromBytes(configText, await fetchBytes(`${base}/${ADAPTER_WEIGHTS_FILE}`), model);
+  const metadataText = await fetchText(`${base}/${ADAPTER_METADATA_FILE}`); // absent: an adapter of an older @peft
+  return adapterFromBytes(configText, await fetchBytes(`${base}/${ADAPTER_WEIGHTS_FILE}`), model, metadataText);
 }

@@ -140,7 +140,11 @@ async function afterTraining(
   const tunedText = await continuation(model, tokenizer, s.prompt, maxNew);
   showContinuation($('tuned'), s.prompt, tunedText.text);
   const files = await tuned.toBytes();
-  offerAdapter(files, { config: $<HTMLAnchorElement>('download-config'), weights: $<HTMLAnchorElement>('download-weights') });
+  offerAdapter(files, {
+    config: $<HTMLAnchorElement>('download-config'),
+    weights: $<HTMLAnchorElement>('download-weights'),
+    metadata: $<HTMLAnchorElement>('download-metadata'),
+  });
   const table = tuned.trainableParameters();
   $('method').textContent = `${tuned.method.describe()}: ${table.total} trainable parameters (${table.percentOfBase.toFixed(2)}% of the model). Save both files into one folder:`;
   const probeIds = tokenizer.encode(s.lines[0]!);

@@ -6,12 +6,24 @@ import { SPEC_IDENTITY_FIELDS, type ModelSpec } from './spec.js';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+/**
+ * @peft's own metadata (method descriptor, model shape), beside adapter_config.json, where Hugging Face PEFT does not
+ * look: adapter_config.json holds only fields PEFT knows, so PEFT loads the directory without warnings.
+ */
+export const ADAPTER_METADATA_FILE = 'peft_tfjs.json';
 
-/** What adapter_config.json holds (beyond any method-specific top-level fields, such as HF PEFT's LoRA fields). */
+/** The fields of {@link ADAPTER_METADATA_FILE} (format 2; format 1 kept them inside adapter_config.json). */
+export const ADAPTER_METADATA_FIELDS = ['peft_library', 'format_version', 'peft_method', 'model_spec'] as const;
+
+/**
+ * An adapter's configuration as one object: @peft's metadata ({@link ADAPTER_METADATA_FIELDS}, stored in
+ * peft_tfjs.json) and the top-level fields of adapter_config.json (such as HF PEFT's LoRA fields).
+ */
 export interface AdapterConfigFile {
   /** Always "@peft"; tells our files from others. */
   readonly peft_library: '@peft';
-  readonly format_version: 1;
+  /** 2: metadata in peft_tfjs.json; 1 (read only): metadata inside adapter_config.json. */
+  readonly format_version: 1 | 2;
   readonly peft_method: MethodDescriptor;
   readonly model_spec: ModelSpec;
   readonly [extra: string]: unknown;
@@ -23,10 +35,22 @@ export interface AdapterContents {
   readonly tensors: Record<string, tf.Tensor>;
 }
 
-/** The two files of an adapter, in memory: the text of adapter_config.json and the bytes of adapter_model.safetensors. */
+/**
+ * The files of an adapter, in memory: the text of adapter_config.json, of peft_tfjs.json (@peft's metadata) and the
+ * bytes of adapter_model.safetensors.
+ */
 export interface AdapterBytes {
   readonly configText: string;
+  readonly metadataText: string;
   readonly weights: Uint8Array;
+}
+
+/** Splits a config into peft_tfjs.json's fields and adapter_config.json's (everything else). */
+function splitConfig(config: AdapterConfigFile): { metadata: Record<string, unknown>; hf: Record<string, unknown> } {
+  const metadata: Record<string, unknown> = {};
+  const hf: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) ((ADAPTER_METADATA_FIELDS as readonly string[]).includes(k) ? metadata : hf)[k] = v;
+  return { metadata: { ...metadata, format_version: 2 }, hf };
 }
 
 /**
@@ -38,8 +62,10 @@ export async function serializeAdapterFiles(
   tensors: Record<string, tf.Tensor>,
   options: { dtype?: 'F32' | 'F16' | 'BF16' } = {},
 ): Promise<AdapterBytes> {
+  const { metadata, hf } = splitConfig(config);
   return {
-    configText: JSON.stringify(config, null, 2) + '\n',
+    configText: JSON.stringify(hf, null, 2) + '\n',
+    metadataText: JSON.stringify(metadata, null, 2) + '\n',
     weights: serializeSafetensors(await tensorsToEntries(tensors, options.dtype ?? 'F32'), { format: 'pt' }),
   };
 }
@@ -57,11 +83,15 @@ export async function writeAdapterFiles(
   await writeAdapterBytes(dir, await serializeAdapterFiles(config, tensors, options));
 }
 
-/** {@link writeAdapterFiles} for files already serialised: the weights first, then the config, each atomically. */
+/**
+ * {@link writeAdapterFiles} for files already serialised: the weights first, then the metadata, then the config, each
+ * atomically.
+ */
 export async function writeAdapterBytes(dir: string, files: AdapterBytes): Promise<void> {
   const { join } = await import('node:path');
   const { writeFileAtomic } = await import('./atomic.js');
   await writeFileAtomic(join(dir, ADAPTER_WEIGHTS_FILE), files.weights);
+  await writeFileAtomic(join(dir, ADAPTER_METADATA_FILE), files.metadataText);
   await writeFileAtomic(join(dir, ADAPTER_CONFIG_FILE), files.configText);
 }
 
@@ -76,7 +106,16 @@ export async function readAdapterFiles(dir: string): Promise<AdapterContents> {
   } catch {
     throw new CheckpointError('E_MISSING_FILE', cfgPath, 'no adapter config here (is this an adapter directory?)');
   }
-  parseAdapterConfig(text, cfgPath); // a bad config is reported before the weights are read
+  const metaPath = join(dir, ADAPTER_METADATA_FILE);
+  let metadataText: string | undefined;
+  try {
+    metadataText = await readFile(metaPath, 'utf8');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    metadataText = undefined; // an adapter of format 1 (metadata inside adapter_config.json) or not @peft's
+  }
+  const names = { config: cfgPath, weights: join(dir, ADAPTER_WEIGHTS_FILE), metadata: metaPath };
+  parseAdapterConfig(text, metadataText, names); // a bad config is reported before the weights are read
   const wPath = join(dir, ADAPTER_WEIGHTS_FILE);
   let buf: Buffer;
   try {
@@ -84,19 +123,28 @@ export async function readAdapterFiles(dir: string): Promise<AdapterContents> {
   } catch {
     throw new CheckpointError('E_MISSING_FILE', wPath, 'adapter weights file is missing');
   }
-  return parseAdapterFiles(text, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), { config: cfgPath, weights: wPath });
+  return parseAdapterFiles(text, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), names, metadataText);
+}
+
+/** The names of an adapter's files in errors. */
+export interface AdapterFileNames {
+  readonly config: string;
+  readonly weights: string;
+  readonly metadata?: string;
 }
 
 /**
- * Parses an adapter from memory (e.g. two `fetch` responses in a browser): the text of adapter_config.json and the
- * bytes of adapter_model.safetensors. `names` label the two in errors.
+ * Parses an adapter from memory (e.g. `fetch` responses in a browser): the text of adapter_config.json, the bytes of
+ * adapter_model.safetensors and the text of peft_tfjs.json (undefined for an adapter written by an @peft older than
+ * format 2, which kept its metadata inside adapter_config.json). `names` label them in errors.
  */
 export function parseAdapterFiles(
   configText: string,
   weights: Uint8Array,
-  names: { config: string; weights: string } = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE },
+  names: AdapterFileNames = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE },
+  metadataText?: string,
 ): AdapterContents {
-  const config = parseAdapterConfig(configText, names.config);
+  const config = parseAdapterConfig(configText, metadataText, names);
   const file = parseSafetensors(weights, names.weights);
   const tensors: Record<string, tf.Tensor> = {};
   try {
@@ -108,21 +156,36 @@ export function parseAdapterFiles(
   return { config, tensors };
 }
 
-function parseAdapterConfig(text: string, cfgPath: string): AdapterConfigFile {
-  let config: AdapterConfigFile;
+function parseJsonObject(text: string, path: string): Record<string, unknown> {
+  let v: unknown;
   try {
-    config = JSON.parse(text) as AdapterConfigFile;
+    v = JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError('E_BAD_JSON', cfgPath, `not valid JSON (${(e as Error).message})`);
+    throw new CheckpointError('E_BAD_JSON', path, `not valid JSON (${(e as Error).message})`);
   }
-  if (config === null || typeof config !== 'object' || config.peft_library !== '@peft' || !config.peft_method || !config.model_spec) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CheckpointError('E_BAD_JSON', path, 'not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** adapter_config.json and peft_tfjs.json as one object; format 1 (no peft_tfjs.json) has it all in adapter_config.json. */
+function parseAdapterConfig(text: string, metadataText: string | undefined, names: AdapterFileNames): AdapterConfigFile {
+  const hf = parseJsonObject(text, names.config);
+  const metaPath = names.metadata ?? ADAPTER_METADATA_FILE;
+  const metadata = metadataText === undefined ? hf : parseJsonObject(metadataText, metaPath);
+  const where = metadataText === undefined ? names.config : metaPath;
+  if (metadata.peft_library !== '@peft' || !metadata.peft_method || !metadata.model_spec) {
     throw new CheckpointError(
       'E_NOT_PEFT_ADAPTER',
-      cfgPath,
-      "lacks 'peft_library', 'peft_method' or 'model_spec': not written by @peft (for Hugging Face PEFT LoRA files use @peft/lora's importer)",
+      where,
+      metadataText === undefined
+        ? `no ${ADAPTER_METADATA_FILE} beside it and no 'peft_library', 'peft_method', 'model_spec' in it: not written by @peft (for Hugging Face PEFT adapters use @peft/lora's importHuggingFaceLora or @peft/prefix's importHuggingFacePrefix)`
+        : "lacks 'peft_library', 'peft_method' or 'model_spec'",
     );
   }
-  return config;
+  if (metadata.format_version !== 1 && metadata.format_version !== 2) {
+    throw new CheckpointError('E_ADAPTER_FORMAT', where, `format_version ${JSON.stringify(metadata.format_version)} is not one this @peft reads (1, 2)`);
+  }
+  return { ...hf, ...metadata } as AdapterConfigFile;
 }
 
 /** Throws {@link AdapterMismatchError} unless `found` describes the same model shape as `expected`. */

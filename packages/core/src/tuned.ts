@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ADAPTER_CONFIG_FILE,
+  ADAPTER_METADATA_FILE,
   ADAPTER_WEIGHTS_FILE,
   checkSpecMatches,
   parseAdapterFiles,
@@ -30,6 +31,56 @@ export interface TunableModel extends LinearWeights {
   useMethod(instance: MethodInstance | null): void;
   /** Number of parameters of the frozen base, for percentages. */
   baseParameterCount(): number;
+  /**
+   * A task head that is not part of the pretrained base (RoBERTa's classifier, trained or initialised for the task):
+   * an adapter is saved with it, as Hugging Face PEFT saves `modules_to_save`, so the adapter is never usable only
+   * with a head that is not in it.
+   */
+  readonly taskHead?: TaskHead;
+}
+
+/** A model's task head as Hugging Face PEFT's `modules_to_save` sees it. */
+export interface TaskHead {
+  /** The module's name in the Hugging Face task model (`classifier`); its keys are `base_model.model.<module>.…`. */
+  readonly module: string;
+  /** Hugging Face PEFT's `task_type` of a model with this head (`SEQ_CLS`). */
+  readonly taskType: string;
+  /** Copies of its tensors under Hugging Face names below the module (`dense.weight` [out, in]); the caller owns them. */
+  tensors(): Record<string, tf.Tensor>;
+  /**
+   * Replaces the head by copies of `tensors` (the caller keeps them), after checking every name and shape (the number
+   * of classes may differ from the current head's); `source` names the file in errors.
+   */
+  replace(tensors: Record<string, tf.Tensor>, source: string): void;
+}
+
+/** The prefix of every tensor key Hugging Face PEFT saves (the PeftModel's base_model.model). */
+export const HF_MODEL_KEY_PREFIX = 'base_model.model.';
+
+/** Splits `base_model.model.<module>.<name>` head tensors (of `modules_to_save`) off an adapter's tensors. */
+export function splitTaskHeadTensors(
+  modulesToSave: unknown,
+  tensors: Record<string, tf.Tensor>,
+  source: string,
+): { heads: Map<string, Record<string, tf.Tensor>>; rest: Record<string, tf.Tensor> } {
+  const heads = new Map<string, Record<string, tf.Tensor>>();
+  const rest: Record<string, tf.Tensor> = { ...tensors };
+  if (modulesToSave === undefined || modulesToSave === null) return { heads, rest };
+  if (!Array.isArray(modulesToSave) || modulesToSave.some((m) => typeof m !== 'string')) {
+    throw new AdapterMismatchError(source, 'modules_to_save', 'a list of module names or null', modulesToSave);
+  }
+  for (const module of modulesToSave as string[]) {
+    for (const prefix of [`${HF_MODEL_KEY_PREFIX}${module}.modules_to_save.default.`, `${HF_MODEL_KEY_PREFIX}${module}.`]) {
+      for (const key of Object.keys(rest)) {
+        if (!key.startsWith(prefix)) continue;
+        const head = heads.get(module) ?? {};
+        heads.set(module, head);
+        head[key.slice(prefix.length)] = rest[key]!;
+        delete rest[key];
+      }
+    }
+  }
+  return { heads, rest };
 }
 
 /**
@@ -92,16 +143,22 @@ export class TunedModel<M extends TunableModel = TunableModel> {
     const instance = stored ?? this.instance;
     try {
       const exported = instance.exportTensors?.() ?? { tensors: instance.params.toRecord(), owned: false };
+      const head = this.model.taskHead;
+      const headTensors = head?.tensors() ?? {};
       try {
+        const tensors = { ...exported.tensors };
+        for (const [name, t] of Object.entries(headTensors)) tensors[`${HF_MODEL_KEY_PREFIX}${head!.module}.${name}`] = t;
         const config: AdapterConfigFile = {
           ...methodTopLevelFields(instance.method),
+          ...(head ? { modules_to_save: [head.module] } : {}),
           peft_library: '@peft',
-          format_version: 1,
+          format_version: 2,
           peft_method: describeMethod(instance.method),
           model_spec: this.model.spec,
         };
-        return await serializeAdapterFiles(config, exported.tensors, options);
+        return await serializeAdapterFiles(config, tensors, options);
       } finally {
+        tf.dispose(Object.values(headTensors));
         if (exported.owned) tf.dispose(Object.values(exported.tensors));
       }
     } finally {
@@ -144,10 +201,13 @@ export async function loadAdapter<M extends TunableModel>(dir: string, model: M)
   return attachAdapterContents(contents, model, { config: join(dir, ADAPTER_CONFIG_FILE), weights: join(dir, ADAPTER_WEIGHTS_FILE) });
 }
 
-/** {@link loadAdapter} from memory: the text of adapter_config.json and the bytes of adapter_model.safetensors. */
-export function adapterFromBytes<M extends TunableModel>(configText: string, weights: Uint8Array, model: M): TunedModel<M> {
-  const names = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE };
-  return attachAdapterContents(parseAdapterFiles(configText, weights, names), model, names);
+/**
+ * {@link loadAdapter} from memory: the text of adapter_config.json, the bytes of adapter_model.safetensors and the
+ * text of peft_tfjs.json (omitted for an adapter written by an @peft older than format 2).
+ */
+export function adapterFromBytes<M extends TunableModel>(configText: string, weights: Uint8Array, model: M, metadataText?: string): TunedModel<M> {
+  const names = { config: ADAPTER_CONFIG_FILE, weights: ADAPTER_WEIGHTS_FILE, metadata: ADAPTER_METADATA_FILE };
+  return attachAdapterContents(parseAdapterFiles(configText, weights, names, metadataText), model, names);
 }
 
 function attachAdapterContents<M extends TunableModel>(
@@ -164,10 +224,18 @@ function attachAdapterContents<M extends TunableModel>(
       if (e instanceof ConfigError) throw new AdapterMismatchError(names.config, e.field, 'a valid method config', config.peft_method);
       throw e;
     }
+    const { heads, rest } = splitTaskHeadTensors(config.modules_to_save, tensors, names.config);
+    for (const module of heads.keys()) {
+      if (model.taskHead?.module !== module) {
+        throw new AdapterMismatchError(names.config, 'modules_to_save', model.taskHead ? [model.taskHead.module] : 'none (this model has no task head)', config.modules_to_save);
+      }
+    }
     const instance = method.init(model.spec, { seed: 0 });
     try {
-      if (instance.importTensors) instance.importTensors(tensors, names.weights);
-      else instance.params.assign(tensors, names.weights);
+      if (instance.importTensors) instance.importTensors(rest, names.weights);
+      else instance.params.assign(rest, names.weights);
+      const head = model.taskHead && heads.get(model.taskHead.module);
+      if (head) model.taskHead!.replace(head, names.weights); // an adapter without a head (older @peft) keeps the model's
     } catch (e) {
       instance.dispose();
       throw e;

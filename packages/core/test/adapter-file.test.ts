@@ -75,9 +75,11 @@ describe('attach, save and load an adapter', () => {
     const x = tf.zeros([1, 4]);
     const want = model.forward(x);
     await tuned.save(dir);
-    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
-    const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ peft_library: '@peft', peft_method: { type: 'test-shift', config: { scale: 0.5 } }, model_spec: spec });
+    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'peft_tfjs.json']);
+    const meta = JSON.parse(readFileSync(join(dir, 'peft_tfjs.json'), 'utf8'));
+    expect(meta).toEqual({ peft_library: '@peft', format_version: 2, peft_method: { type: 'test-shift', config: { scale: 0.5 } }, model_spec: spec });
+    // adapter_config.json holds no @peft field (Hugging Face PEFT warns about every key it does not know)
+    expect(JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'))).toEqual({});
 
     const fresh = new ToyModel(spec);
     const loaded = await loadAdapter(dir, fresh);
@@ -100,7 +102,7 @@ describe('attach, save and load an adapter', () => {
     await expect(loadAdapter(dir, new ToyModel({ ...spec, hiddenSize: 6, headDim: 3 }))).rejects.toThrow(AdapterMismatchError);
     await expect(loadAdapter(dir, new ToyModel({ ...spec, hiddenSize: 6, headDim: 3 }))).rejects.toThrow(/model_spec\.hiddenSize/);
 
-    const cfgPath = join(dir, 'adapter_config.json');
+    const cfgPath = join(dir, 'peft_tfjs.json');
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
     writeFileSync(cfgPath, JSON.stringify({ ...cfg, model_spec: { ...spec, numLayers: 3 } }));
     await expect(loadAdapter(dir, new ToyModel({ ...spec, numLayers: 3 }))).rejects.toThrow(MissingTensorError);
@@ -110,7 +112,11 @@ describe('attach, save and load an adapter', () => {
     await expect(loadAdapter(dir, new ToyModel(spec))).rejects.toThrow(AdapterMismatchError);
     writeFileSync(cfgPath, '{ not json');
     await expect(loadAdapter(dir, new ToyModel(spec))).rejects.toThrow(/not valid JSON/);
-    rmSync(cfgPath);
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, format_version: 3 }));
+    await expect(loadAdapter(dir, new ToyModel(spec))).rejects.toThrow(/peft_tfjs\.json: format_version 3/);
+    rmSync(cfgPath); // adapter_config.json alone, without @peft's fields: a Hugging Face adapter, named as such
+    await expect(loadAdapter(dir, new ToyModel(spec))).rejects.toThrow(/adapter_config\.json: no peft_tfjs\.json beside it.*importHuggingFaceLora/);
+    rmSync(join(dir, 'adapter_config.json'));
     await expect(loadAdapter(dir, new ToyModel(spec))).rejects.toThrow(CheckpointError);
 
     // a reshaped tensor
@@ -119,8 +125,8 @@ describe('attach, save and load an adapter', () => {
     const wide = attach(new ToyModel({ ...spec, hiddenSize: 6, headDim: 3 }), shift({ scale: 1 }));
     await wide.save(dir2);
     wide.dispose();
-    const cfg2 = JSON.parse(readFileSync(join(dir2, 'adapter_config.json'), 'utf8'));
-    writeFileSync(join(dir2, 'adapter_config.json'), JSON.stringify({ ...cfg2, model_spec: spec }));
+    const cfg2 = JSON.parse(readFileSync(join(dir2, 'peft_tfjs.json'), 'utf8'));
+    writeFileSync(join(dir2, 'peft_tfjs.json'), JSON.stringify({ ...cfg2, model_spec: spec }));
     await expect(loadAdapter(dir2, new ToyModel(spec))).rejects.toThrow(TensorShapeMismatchError);
   });
 
@@ -133,7 +139,33 @@ describe('attach, save and load an adapter', () => {
     tuned.instance.params.get('layers.0.shift').dispose(); // the next save fails while reading values
     await expect(tuned.save(dir)).rejects.toThrow();
     expect(readFileSync(join(dir, 'adapter_model.safetensors')).equals(before)).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'peft_tfjs.json']);
+  });
+
+  it('loads an adapter written by an older @peft (format 1: its metadata inside adapter_config.json, no peft_tfjs.json)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const model = new ToyModel(spec);
+    const tuned = attach(model, shift({ scale: 0.25 }), { seed: 3 });
+    await tuned.save(dir);
+    // rewrite the directory the way format 1 wrote it
+    const meta = JSON.parse(readFileSync(join(dir, 'peft_tfjs.json'), 'utf8'));
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ ...meta, format_version: 1 }, null, 2));
+    rmSync(join(dir, 'peft_tfjs.json'));
+    const fresh = new ToyModel(spec);
+    const loaded = await loadAdapter(dir, fresh);
+    expect(loaded.method.config).toEqual({ scale: 0.25 });
+    const x = tf.ones([1, 4]);
+    const [a, b] = [model.forward(x), fresh.forward(x)];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(Array.from(a.dataSync()).some((v) => v !== 1)).toBe(true);
+    tf.dispose([x, a, b]);
+    // saved again, it is written in format 2
+    await loaded.save(dir);
+    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'peft_tfjs.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'))).toEqual({});
+    tuned.dispose();
+    loaded.dispose();
   });
 });
 
@@ -150,6 +182,7 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
       readFileSync(join(dir, 'adapter_config.json'), 'utf8'),
       new Uint8Array(readFileSync(join(dir, 'adapter_model.safetensors'))),
       fresh,
+      readFileSync(join(dir, 'peft_tfjs.json'), 'utf8'),
     );
     const x = tf.zeros([1, 4]);
     const [a, b] = [model.forward(x), fresh.forward(x)];
@@ -171,11 +204,12 @@ describe('adapterFromBytes (browser-style, no file system)', () => {
     expect(tf.memory().numTensors).toBe(before);
     await tuned.save(dir);
     expect(bytes.configText).toBe(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+    expect(bytes.metadataText).toBe(readFileSync(join(dir, 'peft_tfjs.json'), 'utf8'));
     expect(Buffer.from(bytes.weights).equals(readFileSync(join(dir, 'adapter_model.safetensors')))).toBe(true);
     const half = await tuned.toBytes({ dtype: 'F16' });
     expect(half.weights.byteLength).toBeLessThan(bytes.weights.byteLength);
     const fresh = new ToyModel(spec);
-    const loaded = adapterFromBytes(bytes.configText, bytes.weights, fresh);
+    const loaded = adapterFromBytes(bytes.configText, bytes.weights, fresh, bytes.metadataText);
     const x = tf.ones([1, 4]);
     const [a, b] = [model.forward(x), fresh.forward(x)];
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));

@@ -112,7 +112,7 @@ describe('parameters trained and parameters stored (MethodInstance.stored)', () 
       const before = tf.memory().numTensors;
       await tuned.save(dir);
       expect(tf.memory().numTensors).toBe(before); // the stored form was disposed, the trained variables kept
-      const cfg = JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8'));
+      const cfg = JSON.parse(readFileSync(join(dir, 'peft_tfjs.json'), 'utf8'));
       expect(cfg.peft_method).toEqual({ type: 'test-factored-shift', config: { factored: false } });
       const file = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'adapter_model.safetensors'))));
       expect([...file.tensors.keys()].sort()).toEqual(['layers.0.shift', 'layers.1.shift', 'layers.2.shift']);

@@ -35,7 +35,7 @@ describe('inducer adapter files', () => {
       expect(model.installed).toBe(tuned.instance);
       expect(tuned.trainableParameters().total).toBe(2 * (8 * 3 + 2 * 3 + 2 * 3 * 4 + 8 + 8 * 2 + 2 * 2 + 2 * 2 * 8 + 8));
       await tuned.save(dir);
-      const cfg = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
+      const cfg = JSON.parse(await readFile(join(dir, 'peft_tfjs.json'), 'utf8'));
       expect(cfg.peft_method).toEqual({ type: 'inducer', config: tuned.method.config });
       const model2 = stubModel(spec);
       const loaded = await loadAdapter(dir, model2);

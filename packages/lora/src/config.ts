@@ -29,6 +29,20 @@ export interface LoraConfig {
   /** Dropout rate on the update's input x (training only). */
   readonly dropout: number;
   readonly flavour: LoraFlavour;
+  /**
+   * rsLoRA (Kalajdzievski 2023; HF PEFT's `use_rslora`): scaling α/√r instead of α/r. `loralib` flavour only.
+   * Default false.
+   */
+  readonly rslora?: boolean;
+  /** The layers (0-based) that get LoRA, ascending (HF PEFT's `layers_to_transform`); absent: every layer. */
+  readonly layers?: readonly number[];
+  /**
+   * Per-layer ranks that differ from `rank` at that site, keyed `<layer>.<site>` (`1.attn.q`): what HF PEFT's
+   * layer-specific `rank_pattern` keys (`h.1.attn.c_attn`) express.
+   */
+  readonly layerRank?: Readonly<Record<string, number>>;
+  /** Per-layer α that differ from `alpha` at that site, keyed `<layer>.<site>` (HF PEFT's layer-specific `alpha_pattern`). */
+  readonly layerAlpha?: Readonly<Record<string, number>>;
   readonly hf?: HuggingFaceFields;
 }
 
@@ -43,7 +57,7 @@ export const LORA_DEFAULTS = {
   flavour: 'loralib' as LoraFlavour,
 } as const;
 
-const KNOWN_FIELDS = new Set(['sites', 'rank', 'alpha', 'dropout', 'flavour', 'hf']);
+const KNOWN_FIELDS = new Set(['sites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf']);
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveLoraConfig(options: unknown): LoraConfig {
@@ -66,9 +80,42 @@ export function resolveLoraConfig(options: unknown): LoraConfig {
   if (flavour !== 'ka' && flavour !== 'loralib') {
     throw new ConfigError('lora.flavour', `must be 'ka' or 'loralib', got ${JSON.stringify(flavour)}`);
   }
-  const config: LoraConfig = { sites, rank, alpha, dropout, flavour };
+  let config: LoraConfig = { sites, rank, alpha, dropout, flavour };
+  if (o.rslora !== undefined && o.rslora !== false) {
+    if (o.rslora !== true) throw new ConfigError('lora.rslora', `must be true or false, got ${JSON.stringify(o.rslora)}`);
+    if (flavour === 'ka') throw new ConfigError('lora.rslora', "applies to the 'loralib' flavour only (KA's scaling has its own rule)");
+    config = { ...config, rslora: true };
+  }
+  if (o.layers !== undefined) config = { ...config, layers: resolveLayers(o.layers) };
+  if (o.layerRank !== undefined) {
+    config = { ...config, layerRank: resolveLayerMap('lora.layerRank', o.layerRank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer') };
+  }
+  if (o.layerAlpha !== undefined) {
+    config = { ...config, layerAlpha: resolveLayerMap('lora.layerAlpha', o.layerAlpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number') };
+  }
   if (o.hf === undefined) return config;
   return { ...config, hf: resolveHf(o.hf) };
+}
+
+function resolveLayers(v: unknown): number[] {
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new ConfigError('lora.layers', `must be a non-empty list of layer indices (integers ≥ 0), got ${JSON.stringify(v)}`);
+  }
+  const out = [...new Set(v as number[])].sort((a, b) => a - b);
+  if (out.length !== v.length) throw new ConfigError('lora.layers', `lists a layer twice: ${JSON.stringify(v)}`);
+  return out;
+}
+
+function resolveLayerMap(field: string, v: unknown, sites: readonly LinearSite[], ok: (x: number) => boolean, what: string): Record<string, number> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(field, `must be a map from '<layer>.<site>' to ${what}`);
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const m = /^(\d+)\.(.+)$/.exec(k);
+    if (!m || !sites.includes(m[2] as LinearSite)) throw new ConfigError(`${field}.${k}`, `is not '<layer>.<site>' with one of the LoRA sites (${sites.join(', ')})`);
+    if (typeof x !== 'number' || !ok(x)) throw new ConfigError(`${field}.${k}`, `must be ${what}, got ${JSON.stringify(x)}`);
+    out[k] = x;
+  }
+  return out;
 }
 
 function resolveSites(v: unknown): LinearSite[] {
@@ -129,8 +176,31 @@ export function atSite(v: PerSite<number>, site: LinearSite): number {
   return typeof v === 'number' ? v : v[site]!;
 }
 
-/** The update's scale: KA's `LoRALinear` uses α/r only when α > 1.5 (else 1); loralib and HF PEFT use α/r always. */
-export function loraScaling(flavour: LoraFlavour, alpha: number, rank: number): number {
+/**
+ * The update's scale: KA's `LoRALinear` uses α/r only when α > 1.5 (else 1); loralib and HF PEFT use α/r always, or
+ * α/√r with rsLoRA.
+ */
+export function loraScaling(flavour: LoraFlavour, alpha: number, rank: number, rslora = false): number {
   if (flavour === 'ka') return alpha > 1.5 ? alpha / rank : 1;
-  return alpha / rank;
+  return rslora ? alpha / Math.sqrt(rank) : alpha / rank;
+}
+
+/** The layers that get LoRA on a model of `numLayers` layers. */
+export function loraLayers(c: LoraConfig, numLayers: number): number[] {
+  return c.layers ? [...c.layers] : Array.from({ length: numLayers }, (_, i) => i);
+}
+
+/** r of `site` at `layer`: its per-layer value, else the site's. */
+export function rankAt(c: LoraConfig, layer: number, site: LinearSite): number {
+  return c.layerRank?.[`${layer}.${site}`] ?? atSite(c.rank, site);
+}
+
+/** α of `site` at `layer`: its per-layer value, else the site's. */
+export function alphaAt(c: LoraConfig, layer: number, site: LinearSite): number {
+  return c.layerAlpha?.[`${layer}.${site}`] ?? atSite(c.alpha, site);
+}
+
+/** The update's scale at `site` of `layer`. */
+export function scalingAt(c: LoraConfig, layer: number, site: LinearSite): number {
+  return loraScaling(c.flavour, alphaAt(c, layer, site), rankAt(c, layer, site), c.rslora === true);
 }

@@ -6,35 +6,50 @@ import {
   MissingTensorError,
   TensorShapeMismatchError,
   finiteEntryToTensor,
-  readSafetensorsFile,
   sameShape,
   validateModelSpec,
   type LinearSite,
   type ModelSpec,
+  type SafetensorsEntry,
 } from '@peft/core';
 import type { LoraOptions } from './config.js';
-import { HF_KEY_PREFIX, hfModules, parseHfKey, type HfModule } from './hf-modules.js';
+import { readHuggingFaceAdapter, splitHeadEntries, type ImportedTaskHead } from './hf-files.js';
+import { hfModules, parseHfKey, type HfModule } from './hf-modules.js';
+import { resolveHfPattern } from './hf-pattern.js';
 import { lora, type LoraInstance, type LoraMethod } from './lora-method.js';
 import { loraParamName, siteDims } from './sites.js';
 
 export interface ImportHuggingFaceLoraOptions {
   /**
-   * Tensors that are not LoRA factors of a known module (e.g. a SEQ_CLS adapter's `classifier.*` modules_to_save)
-   * are an error by default; `true` skips them.
+   * Tensors that are neither LoRA factors of a known module nor the task head of `modules_to_save` are an error by
+   * default; `true` skips them.
    */
   readonly ignoreOtherTensors?: boolean;
+  /**
+   * The base model this adapter must be for (e.g. `roberta-base`): an adapter whose `base_model_name_or_path` names
+   * another is refused naming the field. Absent: not checked (shapes are always checked).
+   */
+  readonly baseModel?: string;
 }
 
 export interface ImportedLora {
   readonly method: LoraMethod;
   /** Owned by the caller: install it with `model.useMethod(instance)`, free it with `instance.dispose()`. */
   readonly instance: LoraInstance;
+  /**
+   * The task head the adapter carries (`modules_to_save`, e.g. a SEQ_CLS adapter's `classifier`): install it with
+   * `model.taskHead.replace(taskHead.tensors, …)`, then dispose the tensors. Absent when the file has none.
+   */
+  readonly taskHead?: ImportedTaskHead;
 }
 
 /**
  * Reads a LoRA adapter directory written by Hugging Face PEFT (adapter_config.json + adapter_model.safetensors, no
  * @peft fields) for a GPT-2 or RoBERTa model of shape `spec`, as a `loralib`-flavour LoRA. A GPT-2 `c_attn` LoRA of
  * rank R becomes LoRA on attn.q, attn.k and attn.v, each of rank R with a copy of A and its third of B: the same map.
+ * Each module's r and α are resolved as PEFT resolves them (`rank_pattern` / `alpha_pattern`: the first key that
+ * matches the module's path, layer-specific keys included), rsLoRA scales by α/√r, `layers_to_transform` becomes the
+ * layers that have LoRA, and the `modules_to_save` head comes back as {@link ImportedLora.taskHead}.
  */
 export async function importHuggingFaceLora(
   dir: string,
@@ -42,77 +57,73 @@ export async function importHuggingFaceLora(
   options: ImportHuggingFaceLoraOptions = {},
 ): Promise<ImportedLora> {
   validateModelSpec(spec);
-  const { join } = await import('node:path');
-  const { readFile } = await import('node:fs/promises');
-  const cfgPath = join(dir, 'adapter_config.json');
-  const wPath = join(dir, 'adapter_model.safetensors');
-  let cfg: Record<string, unknown>;
-  try {
-    cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new CheckpointError('E_BAD_CONFIG', cfgPath, `cannot read a JSON adapter config (${(e as Error).message})`);
-  }
+  const files = await readHuggingFaceAdapter(dir, { baseModel: options.baseModel });
+  const { cfg, cfgPath, wPath } = files;
   checkSupported(cfg, cfgPath);
-  let file;
-  try {
-    file = await readSafetensorsFile(wPath);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') {
-      throw new CheckpointError('E_MISSING_FILE', wPath, 'missing (only safetensors adapters are read; re-save with safe_serialization=True)');
-    }
-    throw e;
-  }
+  const { head, rest } = splitHeadEntries(files, spec);
 
   // group the factors by module and layer
+  if (![...rest.keys()].some((k) => parseHfKey(spec, k))) {
+    throw new CheckpointError('E_NO_LORA', wPath, `holds no LoRA factors of a ${spec.architecture} model${otherArchitectureHint(spec, rest)}`);
+  }
   const found = new Map<string, Map<number, { A?: string; B?: string }>>();
-  for (const key of file.tensors.keys()) {
+  for (const key of rest.keys()) {
     const parsed = parseHfKey(spec, key);
     if (!parsed) {
       if (options.ignoreOtherTensors) continue;
-      throw new ConfigError(key, `${wPath} holds a tensor that is not a LoRA factor of a ${spec.architecture} linear module (pass ignoreOtherTensors to skip it)`);
+      throw new ConfigError(key, `${wPath} holds a tensor that is not a LoRA factor of a ${spec.architecture} linear module nor of modules_to_save (pass ignoreOtherTensors to skip it)`);
     }
+    if (parsed.layer >= spec.numLayers) throw new AdapterMismatchError(wPath, key, `a layer below the model's ${spec.numLayers}`, `layer ${parsed.layer}`);
     const byLayer = found.get(parsed.module.name) ?? new Map();
     found.set(parsed.module.name, byLayer);
     const entry = byLayer.get(parsed.layer) ?? {};
     byLayer.set(parsed.layer, entry);
     entry[parsed.part === 'lora_A' ? 'A' : 'B'] = key;
   }
-  if (found.size === 0) throw new CheckpointError('E_NO_LORA', wPath, `holds no LoRA factors of a ${spec.architecture} model`);
+
+  // the layers with LoRA: the same for every module (@peft's `layers` is one list for all sites)
+  const layerSets = [...found.entries()].map(([name, byLayer]) => [name, [...byLayer.keys()].sort((a, b) => a - b)] as const);
+  const layers = layerSets[0]![1];
+  for (const [name, ls] of layerSets) {
+    if (ls.join(',') !== layers.join(',')) {
+      throw new AdapterMismatchError(wPath, `layers of ${name}`, `the layers of ${layerSets[0]![0]} (${layers.join(', ')})`, ls.join(', '));
+    }
+  }
+  checkLayersToTransform(cfg, cfgPath, layers);
 
   const rank: Partial<Record<LinearSite, number>> = {};
   const alpha: Partial<Record<LinearSite, number>> = {};
-  const modules: { module: HfModule; rank: number; keys: { A: string; B: string }[] }[] = [];
+  const layerRank: Record<string, number> = {};
+  const layerAlpha: Record<string, number> = {};
+  const modules: { module: HfModule; keys: Map<number, { A: string; B: string; rank: number }> }[] = [];
   for (const module of hfModules(spec)) {
     const byLayer = found.get(module.name);
     if (!byLayer) continue;
-    const keys: { A: string; B: string }[] = [];
-    let r: number | undefined;
-    for (let layer = 0; layer < spec.numLayers; layer++) {
-      const e = byLayer.get(layer);
-      const want = `${HF_KEY_PREFIX}…${module.name} of layer ${layer}`;
-      if (!e?.A) throw new MissingTensorError(wPath, `${want} lora_A (@peft LoRA acts on every layer)`);
-      if (!e.B) throw new MissingTensorError(wPath, `${want} lora_B`);
-      const a = file.tensors.get(e.A)!;
-      const b = file.tensors.get(e.B)!;
+    const keys = new Map<number, { A: string; B: string; rank: number }>();
+    for (const layer of layers) {
+      const e = byLayer.get(layer)!;
+      if (!e.A) throw new MissingTensorError(wPath, e.B!.replace('lora_B', 'lora_A'));
+      if (!e.B) throw new MissingTensorError(wPath, e.A.replace('lora_A', 'lora_B'));
+      const a = rest.get(e.A)!;
+      const b = rest.get(e.B)!;
+      const path = modulePath(e.A);
+      const r = resolveHfPattern(cfg, 'rank_pattern', 'r', path, cfgPath);
+      const al = resolveHfPattern(cfg, 'alpha_pattern', 'lora_alpha', path, cfgPath);
       const dIn = siteDims(spec, module.sites[0]!)[0];
       const dOut = module.sites.reduce((n, s) => n + siteDims(spec, s)[1], 0);
-      r ??= a.shape[0]!;
       if (!sameShape(a.shape, [r, dIn])) throw new TensorShapeMismatchError(wPath, e.A, [r, dIn], a.shape);
       if (!sameShape(b.shape, [dOut, r])) throw new TensorShapeMismatchError(wPath, e.B, [dOut, r], b.shape);
-      keys.push({ A: e.A, B: e.B });
+      keys.set(layer, { A: e.A, B: e.B, rank: r });
+      for (const s of module.sites) {
+        if (rank[s] === undefined) {
+          rank[s] = r;
+          alpha[s] = al;
+        }
+        if (r !== rank[s]) layerRank[`${layer}.${s}`] = r;
+        if (al !== alpha[s]) layerAlpha[`${layer}.${s}`] = al;
+      }
     }
-    for (const layer of byLayer.keys()) {
-      if (layer >= spec.numLayers) throw new ConfigError(byLayer.get(layer)!.A ?? byLayer.get(layer)!.B!, `layer ${layer} is beyond the model's ${spec.numLayers} layers`);
-    }
-    const path = modulePath(keys[0]!.A);
-    const a = resolvePattern(cfg, 'alpha_pattern', 'lora_alpha', path, cfgPath);
-    const rCfg = resolvePattern(cfg, 'rank_pattern', 'r', path, cfgPath);
-    if (rCfg !== r) throw new AdapterMismatchError(cfgPath, `r (for ${path})`, r, rCfg);
-    for (const s of module.sites) {
-      rank[s] = r!;
-      alpha[s] = a;
-    }
-    modules.push({ module, rank: r!, keys });
+    modules.push({ module, keys });
   }
 
   const sites = Object.keys(rank) as LinearSite[];
@@ -121,15 +132,27 @@ export async function importHuggingFaceLora(
     baseModelNameOrPath: typeof cfg.base_model_name_or_path === 'string' ? cfg.base_model_name_or_path : null,
     taskType: typeof cfg.task_type === 'string' ? cfg.task_type : null,
   };
-  const options2: LoraOptions = { sites, rank, alpha, dropout, flavour: 'loralib', hf };
-  const method = lora(options2);
+  const loraOptions: LoraOptions = {
+    sites,
+    rank,
+    alpha,
+    dropout,
+    flavour: 'loralib',
+    ...(cfg.use_rslora === true ? { rslora: true } : {}),
+    ...(layers.length < spec.numLayers ? { layers } : {}),
+    ...(Object.keys(layerRank).length ? { layerRank } : {}),
+    ...(Object.keys(layerAlpha).length ? { layerAlpha } : {}),
+    hf,
+  };
+  const method = lora(loraOptions);
   const instance = method.init(spec, { seed: 0 });
   const values: Record<string, tf.Tensor> = {};
+  let taskHead: ImportedTaskHead | undefined;
   try {
-    for (const { module, rank: r, keys } of modules) {
-      keys.forEach(({ A, B }, layer) => {
-        const a = finiteEntryToTensor(file.tensors.get(A)!, A, wPath);
-        const b = finiteEntryToTensor(file.tensors.get(B)!, B, wPath);
+    for (const { module, keys } of modules) {
+      for (const [layer, { A, B, rank: r }] of keys) {
+        const a = finiteEntryToTensor(rest.get(A)!, A, wPath);
+        const b = finiteEntryToTensor(rest.get(B)!, B, wPath);
         let row = 0;
         for (const site of module.sites) {
           const d = siteDims(spec, site)[1];
@@ -139,31 +162,50 @@ export async function importHuggingFaceLora(
         }
         a.dispose();
         b.dispose();
-      });
+      }
     }
     instance.params.assign(values, wPath);
+    if (head) taskHead = { module: head.module, tensors: Object.fromEntries([...head.entries].map(([k, e]) => [k, finiteEntryToTensor(e, k, wPath)])) };
   } catch (e) {
     instance.dispose();
     throw e;
   } finally {
     tf.dispose(Object.values(values));
   }
-  return { method, instance };
+  return { method, instance, ...(taskHead ? { taskHead } : {}) };
 }
 
+/** The PEFT LoraConfig fields @peft has no counterpart for are refused, each naming its field. */
 function checkSupported(cfg: Record<string, unknown>, path: string): void {
   if (cfg.peft_type !== 'LORA') throw new AdapterMismatchError(path, 'peft_type', 'LORA', cfg.peft_type);
   const refuse = (field: string, why: string): never => {
     throw new AdapterMismatchError(path, field, why, cfg[field]);
   };
   if (cfg.use_dora === true) refuse('use_dora', 'false (DoRA is not LoRA)');
-  if (cfg.use_rslora === true) refuse('use_rslora', 'false (scaling α/√r is not supported)');
-  if (cfg.bias !== undefined && cfg.bias !== 'none') refuse('bias', "'none' (trained base biases are not a LoRA factor)");
-  if (cfg.lora_bias === true) refuse('lora_bias', 'false');
-  const ltt = cfg.layers_to_transform;
-  if (ltt !== undefined && ltt !== null && !(Array.isArray(ltt) && ltt.length === 0)) {
-    refuse('layers_to_transform', 'null (@peft LoRA acts on every layer)');
+  if (cfg.bias !== undefined && cfg.bias !== 'none') refuse('bias', "'none' (@peft LoRA trains no base-model bias: 'all' and 'lora_only' have no counterpart)");
+  if (cfg.lora_bias === true) refuse('lora_bias', 'false (a bias on lora_B has no @peft loralib counterpart)');
+  if (cfg.fan_in_fan_out !== undefined && typeof cfg.fan_in_fan_out !== 'boolean') refuse('fan_in_fan_out', 'a boolean');
+  for (const field of ['target_parameters', 'trainable_token_indices', 'layer_replication', 'alora_invocation_tokens']) {
+    const v = cfg[field];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) refuse(field, 'null (not supported by @peft)');
   }
+  if (cfg.use_rslora !== undefined && typeof cfg.use_rslora !== 'boolean') refuse('use_rslora', 'a boolean');
+}
+
+/** The file's layers must be among `layers_to_transform` when the config lists them. */
+function checkLayersToTransform(cfg: Record<string, unknown>, path: string, layers: readonly number[]): void {
+  const ltt = cfg.layers_to_transform;
+  if (ltt === undefined || ltt === null || (Array.isArray(ltt) && ltt.length === 0)) return;
+  const allowed = typeof ltt === 'number' ? [ltt] : Array.isArray(ltt) && ltt.every((x) => Number.isInteger(x)) ? (ltt as number[]) : undefined;
+  if (!allowed) throw new AdapterMismatchError(path, 'layers_to_transform', 'an integer, a list of integers or null', ltt);
+  const outside = layers.filter((l) => !allowed.includes(l));
+  if (outside.length) throw new AdapterMismatchError(path, 'layers_to_transform', `to list every layer with LoRA factors (${layers.join(', ')})`, ltt);
+}
+
+/** ` (its keys are a gpt2 model's)` when the tensors would parse for the other architecture. */
+function otherArchitectureHint(spec: ModelSpec, entries: Map<string, SafetensorsEntry>): string {
+  const other: ModelSpec = { ...spec, architecture: spec.architecture === 'gpt2' ? 'roberta' : 'gpt2' };
+  return [...entries.keys()].some((k) => parseHfKey(other, k)) ? `: its keys are a ${other.architecture} model's (an adapter for another base model)` : '';
 }
 
 /** `base_model.model.transformer.h.0.attn.c_attn.lora_A.weight` → `transformer.h.0.attn.c_attn`. */
@@ -171,18 +213,3 @@ function modulePath(key: string): string {
   return key.replace(/^base_model\.model\./, '').replace(/\.lora_[AB](?:\.[A-Za-z0-9_-]+)?\.weight$/, '');
 }
 
-/** HF PEFT's `get_pattern_key`: the first pattern key P with `(.*\.)?(P)$` matching the module path, else the default. */
-function resolvePattern(cfg: Record<string, unknown>, patternField: string, defaultField: string, path: string, cfgPath: string): number {
-  const patterns = cfg[patternField];
-  if (patterns && typeof patterns === 'object') {
-    for (const [k, v] of Object.entries(patterns as Record<string, unknown>)) {
-      if (new RegExp(`^(.*\\.)?(${k})$`).test(path)) {
-        if (typeof v !== 'number') throw new AdapterMismatchError(cfgPath, `${patternField}.${k}`, 'a number', v);
-        return v;
-      }
-    }
-  }
-  const v = cfg[defaultField] ?? 8; // HF defaults: r = 8, lora_alpha = 8
-  if (typeof v !== 'number' || !(v > 0)) throw new AdapterMismatchError(cfgPath, defaultField, 'a positive number', v);
-  return v;
-}

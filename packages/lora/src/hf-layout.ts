@@ -9,9 +9,9 @@ import {
   type ModelSpec,
   valuesAtHand,
 } from '@peft/core';
-import { atSite, loraScaling, type LoraConfig } from './config.js';
+import { alphaAt, loraLayers, rankAt, scalingAt, type LoraConfig } from './config.js';
 import type { LoraFactors } from './delta.js';
-import { hfKey, hfModules, targetModulesRegex, type HfModule } from './hf-modules.js';
+import { hfKey, hfLayerPattern, hfModules, targetModulesRegex, type HfModule } from './hf-modules.js';
 import { loraParamName, siteDims } from './sites.js';
 
 interface FactorSource {
@@ -19,14 +19,15 @@ interface FactorSource {
   readonly params: { assign(values: Record<string, tf.Tensor>, source?: string): void };
 }
 
-/** How one HF module holds the LoRA of the sites it covers. */
+/** How one HF module of one layer holds the LoRA of the sites it covers. */
 interface ModulePlan {
+  readonly layer: number;
   readonly module: HfModule;
   /** The targeted sites of this module, in column order. */
   readonly present: readonly LinearSite[];
   /** HF rank: the sum of the present sites' ranks (block structure for c_attn). */
   readonly rank: number;
-  /** HF lora_alpha, chosen so that HF's α/r equals the first present site's scaling. */
+  /** HF lora_alpha, chosen so that HF's α/r (α/√r with rsLoRA) equals the first present site's scaling. */
   readonly alpha: number;
   /** Per present site: column offset in the HF rank, row offset in the HF output, and the factor its B block carries. */
   readonly blocks: readonly { site: LinearSite; col: number; row: number; rank: number; bScale: number }[];
@@ -35,39 +36,35 @@ interface ModulePlan {
 }
 
 /**
- * Maps this method's sites onto HF modules. A fused module (GPT-2 c_attn) gets A = [A_q; A_v] (rows stacked) and a
- * block B whose rows for q hold [B_q, 0], for k zeros, for v [0, B_v]: then x·Aᵀ·Bᵀ puts x·A_qᵀ·B_qᵀ in the q columns
- * and x·A_vᵀ·B_vᵀ in the v columns, exactly. HF scales the whole module by one α/R; a site whose own scaling differs
- * from the first site's has its B block multiplied by the ratio (exact when all sites share α and r).
+ * Maps this method's sites onto HF modules, layer by layer. A fused module (GPT-2 c_attn) gets A = [A_q; A_v] (rows
+ * stacked) and a block B whose rows for q hold [B_q, 0], for k zeros, for v [0, B_v]: then x·Aᵀ·Bᵀ puts x·A_qᵀ·B_qᵀ in
+ * the q columns and x·A_vᵀ·B_vᵀ in the v columns, exactly. HF scales the whole module by one α/R (α/√R with rsLoRA);
+ * a site whose own scaling differs from the first site's has its B block multiplied by the ratio.
  */
 function modulePlans(config: LoraConfig, spec: ModelSpec): ModulePlan[] {
   const plans: ModulePlan[] = [];
-  for (const module of hfModules(spec)) {
-    const present = module.sites.filter((s) => config.sites.includes(s));
-    if (present.length === 0) continue;
-    const ref = present[0]!;
-    const rRef = atSite(config.rank, ref);
-    const aRef = atSite(config.alpha, ref);
-    const sRef = loraScaling('loralib', aRef, rRef);
-    let col = 0;
-    const blocks = present.map((site) => {
-      const r = atSite(config.rank, site);
-      const a = atSite(config.alpha, site);
-      const sameScale = a === aRef && r === rRef;
-      const block = {
-        site,
-        col,
-        row: module.sites.indexOf(site) * siteDims(spec, site)[1],
-        rank: r,
-        bScale: sameScale ? 1 : loraScaling('loralib', a, r) / sRef,
-      };
-      col += r;
-      return block;
-    });
-    const [dIn] = siteDims(spec, ref);
-    const dOut = module.sites.reduce((n, s) => n + siteDims(spec, s)[1], 0);
-    // α_HF / R must equal α_ref / r_ref; α_ref·R / r_ref is exact when R is a multiple of r_ref (equal ranks)
-    plans.push({ module, present, rank: col, alpha: (aRef * col) / rRef, blocks, dIn, dOut });
+  const rslora = config.rslora === true;
+  for (const layer of loraLayers(config, spec.numLayers)) {
+    for (const module of hfModules(spec)) {
+      const present = module.sites.filter((s) => config.sites.includes(s));
+      if (present.length === 0) continue;
+      const ref = present[0]!;
+      const sRef = scalingAt(config, layer, ref);
+      let col = 0;
+      const blocks = present.map((site) => {
+        const r = rankAt(config, layer, site);
+        const s = scalingAt(config, layer, site);
+        const block = { site, col, row: module.sites.indexOf(site) * siteDims(spec, site)[1], rank: r, bScale: s === sRef ? 1 : s / sRef };
+        col += r;
+        return block;
+      });
+      const [dIn] = siteDims(spec, ref);
+      const dOut = module.sites.reduce((n, s) => n + siteDims(spec, s)[1], 0);
+      // α_HF such that α_HF/R (α_HF/√R) equals the first site's scaling; exact when R is a multiple of its r
+      const single = present.length === 1;
+      const alpha = single ? alphaAt(config, layer, ref) : rslora ? sRef * Math.sqrt(col) : (alphaAt(config, layer, ref) * col) / rankAt(config, layer, ref);
+      plans.push({ layer, module, present, rank: col, alpha, blocks, dIn, dOut });
+    }
   }
   return plans;
 }
@@ -77,8 +74,9 @@ export function exportHuggingFaceTensors(src: FactorSource, config: LoraConfig, 
   const out: Record<string, tf.Tensor> = {};
   const plans = modulePlans(config, spec);
   try {
-    for (let layer = 0; layer < spec.numLayers; layer++) {
+    {
       for (const plan of plans) {
+        const layer = plan.layer;
         const { a, b } = tf.tidy(() => {
           if (plan.module.sites.length === 1) {
             const f = src.factors(layer, plan.present[0]!);
@@ -120,8 +118,9 @@ export function importHuggingFaceTensors(
 ): void {
   const plans = modulePlans(config, spec);
   const expected = new Set<string>();
-  for (let layer = 0; layer < spec.numLayers; layer++) {
+  {
     for (const plan of plans) {
+      const layer = plan.layer;
       for (const [part, shape] of [['lora_A', [plan.rank, plan.dIn]], ['lora_B', [plan.dOut, plan.rank]]] as const) {
         const key = hfKey(spec, layer, plan.module, part);
         expected.add(key);
@@ -136,8 +135,9 @@ export function importHuggingFaceTensors(
   }
   const values: Record<string, tf.Tensor> = {};
   try {
-    for (let layer = 0; layer < spec.numLayers; layer++) {
+    {
       for (const plan of plans) {
+        const layer = plan.layer;
         const kA = hfKey(spec, layer, plan.module, 'lora_A');
         const kB = hfKey(spec, layer, plan.module, 'lora_B');
         const a = tensors[kA]!;
@@ -184,13 +184,24 @@ function checkOffBlocksZero(b: tf.Tensor, plan: ModulePlan, key: string, source:
 export function huggingFaceConfigFields(config: LoraConfig, spec: ModelSpec): Record<string, unknown> {
   const plans = modulePlans(config, spec);
   const first = plans[0]!;
+  // rank_pattern / alpha_pattern: a module's suffix key when every layer agrees, else one layer-specific key per
+  // layer; get_pattern_key takes the first key that matches, so layer-specific keys come first
+  const layerKeys: [string, ModulePlan][] = [];
+  const moduleKeys: [string, ModulePlan][] = [];
+  for (const module of hfModules(spec)) {
+    const mine = plans.filter((p) => p.module === module);
+    if (mine.length === 0) continue;
+    if (mine.every((p) => p.rank === mine[0]!.rank && p.alpha === mine[0]!.alpha)) moduleKeys.push([module.pattern, mine[0]!]);
+    else for (const p of mine) layerKeys.push([`${hfLayerPattern(spec, p.layer)}${module.name.replace(/\./g, '\\.')}`, p]);
+  }
   const rankPattern: Record<string, number> = {};
   const alphaPattern: Record<string, number> = {};
-  for (const p of plans) {
-    rankPattern[p.module.pattern] = p.rank;
-    alphaPattern[p.module.pattern] = p.alpha;
+  for (const [key, p] of [...layerKeys, ...moduleKeys]) {
+    rankPattern[key] = p.rank;
+    alphaPattern[key] = p.alpha;
   }
   const defaultTask = spec.architecture === 'gpt2' ? 'CAUSAL_LM' : 'SEQ_CLS';
+  const layers = config.layers ? [...config.layers] : undefined;
   return {
     peft_type: 'LORA',
     task_type: config.hf?.taskType === undefined ? defaultTask : config.hf.taskType,
@@ -200,11 +211,12 @@ export function huggingFaceConfigFields(config: LoraConfig, spec: ModelSpec): Re
     r: first.rank,
     lora_alpha: first.alpha,
     lora_dropout: config.dropout,
-    target_modules: targetModulesRegex(spec, plans.map((p) => p.module)),
+    // a regex (re.fullmatch) naming exactly the modules and layers: PEFT refuses layers_to_transform beside a regex
+    target_modules: targetModulesRegex(spec, [...new Set(plans.map((p) => p.module))], layers),
     exclude_modules: null,
     fan_in_fan_out: spec.architecture === 'gpt2',
     bias: 'none',
-    use_rslora: false,
+    use_rslora: config.rslora === true,
     use_dora: false,
     modules_to_save: null,
     init_lora_weights: true,

@@ -63,8 +63,14 @@ export function parseHfKey(spec: ModelSpec, key: string): { layer: number; modul
   return { layer: Number(m[1]), module: modules.find((x) => x.name === m[2])!, part: m[3] as 'lora_A' | 'lora_B' };
 }
 
-/** HF's `target_modules` as one regex (fullmatch) covering exactly the given modules of every layer. */
-export function targetModulesRegex(spec: ModelSpec, modules: readonly HfModule[]): string {
+/** HF's `target_modules` as one regex (fullmatch) covering exactly the given modules of the given layers (default all). */
+export function targetModulesRegex(spec: ModelSpec, modules: readonly HfModule[], layers?: readonly number[]): string {
   const layerWord = spec.architecture === 'gpt2' ? 'h' : 'layer';
-  return `(?:.*\\.)?${layerWord}\\.\\d+\\.(?:${modules.map((m) => m.name.replace(/\./g, '\\.')).join('|')})`;
+  const index = layers ? `(?:${layers.join('|')})` : '\\d+';
+  return `(?:.*\\.)?${layerWord}\\.${index}\\.(?:${modules.map((m) => m.name.replace(/\./g, '\\.')).join('|')})`;
+}
+
+/** The start of a layer-specific `rank_pattern` / `alpha_pattern` key (a regex): `h\.1\.` (GPT-2), `layer\.1\.` (RoBERTa). */
+export function hfLayerPattern(spec: ModelSpec, layer: number): string {
+  return `${spec.architecture === 'gpt2' ? 'h' : 'layer'}\\.${layer}\\.`;
 }

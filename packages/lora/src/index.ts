@@ -5,6 +5,10 @@ export { lora, type LoraMethod, type LoraInstance } from './lora-method.js';
 export {
   LORA_DEFAULTS,
   loraScaling,
+  loraLayers,
+  rankAt,
+  alphaAt,
+  scalingAt,
   resolveLoraConfig,
   type LoraConfig,
   type LoraOptions,
@@ -16,5 +20,7 @@ export { loraDelta, deltaKernel, type LoraFactors } from './delta.js';
 export { siteDims, loraParamName } from './sites.js';
 export { hfModules, hfKey, hfLayerPrefix, parseHfKey, HF_KEY_PREFIX, type HfModule } from './hf-modules.js';
 export { importHuggingFaceLora, type ImportHuggingFaceLoraOptions, type ImportedLora } from './hf-import.js';
+export type { ImportedTaskHead } from './hf-files.js';
+export { resolveHfPattern } from './hf-pattern.js';
 
 registerMethodType('lora', (config) => lora(config as object));

@@ -17,7 +17,7 @@ import {
   type PeftMethod,
   type SiteClaim,
 } from '@peft/core';
-import { atSite, loraScaling, resolveLoraConfig, type LoraConfig, type LoraOptions } from './config.js';
+import { atSite, loraLayers, rankAt, resolveLoraConfig, scalingAt, type LoraConfig, type LoraOptions } from './config.js';
 import { deltaKernel, loraDelta, type LoraFactors } from './delta.js';
 import { exportHuggingFaceTensors, huggingFaceConfigFields, importHuggingFaceTensors } from './hf-layout.js';
 import { loraParamName, siteDims } from './sites.js';
@@ -28,7 +28,7 @@ export interface LoraMethod extends PeftMethod<LoraConfig> {
   init(spec: ModelSpec, options?: InitOptions): LoraInstance;
   /**
    * Top-level adapter_config.json fields. `loralib` flavour: Hugging Face PEFT's LoraConfig fields for the
-   * architecture this method was last initialised on. `ka` flavour: a note that the file is not HF-loadable.
+   * architecture this method was last initialised on. `ka` flavour: none (not loadable by Hugging Face PEFT).
    */
   adapterConfigFields(): Record<string, unknown>;
 }
@@ -60,13 +60,9 @@ export function lora(options: LoraOptions = {}): LoraMethod {
       return createInstance(method, config, spec, initOptions.seed ?? 0);
     },
     adapterConfigFields(): Record<string, unknown> {
-      if (config.flavour === 'ka') {
-        return {
-          hf_peft_compatible: false,
-          hf_peft_note:
-            "KA-flavour LoRA (trainable bias b, scaling α/r only when α > 1.5) has no Hugging Face PEFT equivalent; tensors are stored under @peft names (layers.{i}.{site}.lora_A|lora_B|lora_bias)",
-        };
-      }
+      // KA-flavour LoRA (trainable bias b, scaling α/r only when α > 1.5) has no Hugging Face PEFT equivalent: its
+      // tensors keep @peft names (layers.{i}.{site}.lora_A|lora_B|lora_bias), and adapter_config.json no PEFT field
+      if (config.flavour === 'ka') return {};
       if (!lastSpec) throw new ConfigError('lora', 'initialise the method on a model spec before asking for its Hugging Face fields');
       return huggingFaceConfigFields(config, lastSpec);
     },
@@ -77,19 +73,36 @@ export function lora(options: LoraOptions = {}): LoraMethod {
 function describeLora(c: LoraConfig): string {
   const sites = c.sites.map((s) => `${s} r=${atSite(c.rank, s)}`).join(', ');
   const alphas = typeof c.alpha === 'number' ? `α=${c.alpha}` : `α=${c.sites.map((s) => atSite(c.alpha, s)).join('/')}`;
-  return `LoRA (${c.flavour}) on ${sites}, ${alphas}, dropout ${c.dropout}`;
+  const extra = [
+    c.rslora ? 'rsLoRA' : '',
+    c.layers ? `layers ${c.layers.join(',')}` : '',
+    c.layerRank || c.layerAlpha ? 'per-layer r/α' : '',
+  ].filter(Boolean);
+  return `LoRA (${c.flavour}) on ${sites}, ${alphas}, dropout ${c.dropout}${extra.length ? `, ${extra.join(', ')}` : ''}`;
+}
+
+/** Every layer index the config names lies within the model. */
+function checkLayers(c: LoraConfig, spec: ModelSpec): void {
+  const active = new Set(loraLayers(c, spec.numLayers));
+  for (const l of c.layers ?? []) {
+    if (l >= spec.numLayers) throw new ConfigError('lora.layers', `layer ${l} is beyond the model's ${spec.numLayers} layers`);
+  }
+  for (const [field, m] of [['lora.layerRank', c.layerRank], ['lora.layerAlpha', c.layerAlpha]] as const) {
+    for (const k of Object.keys(m ?? {})) {
+      if (!active.has(Number(k.split('.')[0]))) throw new ConfigError(`${field}.${k}`, 'names a layer without LoRA');
+    }
+  }
 }
 
 function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec, seed: number): LoraInstance {
+  checkLayers(config, spec);
   const params = new ParameterSet();
-  const scaling = new Map<LinearSite, number>();
-  for (const site of config.sites) {
-    scaling.set(site, loraScaling(config.flavour, atSite(config.alpha, site), atSite(config.rank, site)));
-  }
+  const layers = loraLayers(config, spec.numLayers);
+  const active = new Set(layers);
   try {
-    for (let layer = 0; layer < spec.numLayers; layer++) {
+    for (const layer of layers) {
       for (const site of config.sites) {
-        const r = atSite(config.rank, site);
+        const r = rankAt(config, layer, site);
         const [dIn, dOut] = siteDims(spec, site);
         params.create(loraParamName(layer, site, 'lora_A'), [r, dIn], kaimingUniform(dIn, Math.sqrt(5)), seed);
         params.create(loraParamName(layer, site, 'lora_B'), [dOut, r], zeros, seed);
@@ -103,10 +116,11 @@ function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec,
 
   let merged = false;
   const factors = (layer: number, site: LinearSite): LoraFactors => {
-    if (!scaling.has(site)) throw new ConfigError('site', `LoRA is not on '${site}' (sites: ${config.sites.join(', ')})`);
+    if (!config.sites.includes(site)) throw new ConfigError('site', `LoRA is not on '${site}' (sites: ${config.sites.join(', ')})`);
+    if (!active.has(layer)) throw new ConfigError('layer', `LoRA is not on layer ${layer} (layers: ${layers.join(', ')})`);
     const a = params.get(loraParamName(layer, site, 'lora_A'));
     const b = params.get(loraParamName(layer, site, 'lora_B'));
-    const s = scaling.get(site)!;
+    const s = scalingAt(config, layer, site);
     return config.flavour === 'ka' ? { a, b, bias: params.get(loraParamName(layer, site, 'lora_bias')), scaling: s } : { a, b, scaling: s };
   };
 
@@ -115,6 +129,7 @@ function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec,
       throw new ConfigError('layer', `must be an integer in [0, ${spec.numLayers}), got ${layer}`);
     }
     const linear: Partial<Record<LinearSite, LinearHook>> = {};
+    if (!active.has(layer)) return { linear };
     for (const site of config.sites) {
       const f = factors(layer, site);
       // after merge() the update lives in the frozen weights: adding it again would count it twice
@@ -125,7 +140,7 @@ function createInstance(method: LoraMethod, config: LoraConfig, spec: ModelSpec,
 
   // LinearWeights hands out copies and copies what it is given (core's contract): dispose both sides here.
   const applyMerge = (model: LinearWeights, sign: 1 | -1): void => {
-    for (let layer = 0; layer < spec.numLayers; layer++) {
+    for (const layer of layers) {
       for (const site of config.sites) {
         const f = factors(layer, site);
         const [dIn, dOut] = siteDims(spec, site);

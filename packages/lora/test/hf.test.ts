@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AdapterMismatchError,
-  ConfigError,
   EVAL_CONTEXT,
   MissingTensorError,
   attach,
@@ -80,8 +79,8 @@ describe('Hugging Face PEFT layout: GPT-2', () => {
       use_rslora: false,
       rank_pattern: { 'attn\\.c_attn': R },
       alpha_pattern: { 'attn\\.c_attn': alphaHf },
-      peft_library: '@peft',
     });
+    expect(Object.keys(cfg).filter((k) => ['peft_library', 'format_version', 'peft_method', 'model_spec'].includes(k))).toEqual([]);
     const target = new RegExp(`^(?:${cfg.target_modules})$`); // HF: re.fullmatch
     expect(target.test('transformer.h.11.attn.c_attn')).toBe(true);
     expect(target.test('h.0.attn.c_attn')).toBe(true);
@@ -203,15 +202,14 @@ describe('Hugging Face PEFT layout: RoBERTa', () => {
 });
 
 describe('KA flavour files', () => {
-  it('are saved under @peft names with a note, not as an HF LoraConfig, and load back', async () => {
+  it('are saved under @peft names, not as an HF LoraConfig, and load back', async () => {
     const model = new LinearSitesModel(TINY_GPT2);
     const tuned = attach(model, lora({ sites: ['attn.q'], rank: 2, alpha: 32, flavour: 'ka' }));
     randomise(tuned.instance.params);
     const dir = await tempDir();
     await tuned.save(dir);
     const cfg = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
-    expect(cfg.peft_type).toBeUndefined();
-    expect(cfg.hf_peft_compatible).toBe(false);
+    expect(cfg).toEqual({}); // no PEFT field: PEFT cannot load a KA-flavour LoRA
     const file = await readTensors(dir);
     expect([...file.keys()].sort()).toEqual(tuned.instance.params.names().sort());
     const loaded = await loadAdapter(dir, model);
@@ -277,10 +275,18 @@ describe('importHuggingFaceLora', () => {
         t[`${p}.lora_B.weight`] = { data: values(90 + l + r, 0.3, [8, r]), shape: [8, r] };
       }
     }
-    t['base_model.model.classifier.modules_to_save.dense.weight'] = { data: new Float32Array(64), shape: [8, 8] };
-    const dir = await writeHfAdapter({ r: 4, lora_alpha: 16, rank_pattern: { value: 2 }, alpha_pattern: { value: 4 }, target_modules: ['query', 'value'], task_type: 'SEQ_CLS', modules_to_save: ['classifier'] }, t);
-    await expect(importHuggingFaceLora(dir, spec)).rejects.toBeInstanceOf(ConfigError);
-    const { method, instance } = await importHuggingFaceLora(dir, spec, { ignoreOtherTensors: true });
+    const head = { 'dense.weight': [8, 8], 'dense.bias': [8], 'out_proj.weight': [3, 8], 'out_proj.bias': [3] } as const;
+    Object.entries(head).forEach(([k, shape], i) => (t[`base_model.model.classifier.${k}`] = { data: values(100 + i, 0.3, [...shape]), shape: [...shape] }));
+    const dir = await writeHfAdapter({ r: 4, lora_alpha: 16, rank_pattern: { value: 2 }, alpha_pattern: { value: 4 }, target_modules: ['query', 'value'], task_type: 'SEQ_CLS', modules_to_save: ['classifier', 'score'] }, t);
+    // the trained head comes back with the LoRA (no ignoreOtherTensors needed), under names below `classifier.`
+    const { method, instance, taskHead } = await importHuggingFaceLora(dir, spec);
+    expect(taskHead!.module).toBe('classifier');
+    expect(Object.keys(taskHead!.tensors).sort()).toEqual(['dense.bias', 'dense.weight', 'out_proj.bias', 'out_proj.weight']);
+    expect(maxAbsDiff(taskHead!.tensors['out_proj.weight']!.dataSync(), t['base_model.model.classifier.out_proj.weight']!.data)).toBe(0);
+    tf.dispose(Object.values(taskHead!.tensors));
+    // the same head on GPT-2, which has none, is refused naming modules_to_save
+    const onGpt2 = await writeHfAdapter({ r: 4, modules_to_save: ['classifier'] }, { ...gpt2Tensors(4), 'base_model.model.classifier.dense.weight': t['base_model.model.classifier.dense.weight']! });
+    await expect(importHuggingFaceLora(onGpt2, TINY_GPT2)).rejects.toThrow(/modules_to_save/);
     expect(method.config.rank).toEqual({ 'attn.q': 4, 'attn.v': 2 });
     expect(method.config.alpha).toEqual({ 'attn.q': 16, 'attn.v': 4 });
     const X = values(0, 1, [4, 8]);
@@ -294,16 +300,25 @@ describe('importHuggingFaceLora', () => {
 
   it('refuses what it cannot represent, naming the field', async () => {
     const t = gpt2Tensors(2);
-    for (const [field, value] of [['use_dora', true], ['use_rslora', true], ['bias', 'all'], ['layers_to_transform', [0]], ['peft_type', 'IA3']] as const) {
+    for (const [field, value] of [
+      ['use_dora', true],
+      ['bias', 'all'],
+      ['bias', 'lora_only'],
+      ['lora_bias', true],
+      ['layers_to_transform', [1]], // the file has layers 0 and 1
+      ['target_parameters', ['mlp.experts']],
+      ['peft_type', 'IA3'],
+    ] as const) {
       const dir = await writeHfAdapter({ r: 2, [field]: value }, t);
       const err = await importHuggingFaceLora(dir, TINY_GPT2).catch((e: unknown) => e);
       expect(err, field).toBeInstanceOf(AdapterMismatchError);
       expect((err as AdapterMismatchError).field).toBe(field);
+      expect((err as Error).message).toContain(`field '${field}'`);
     }
     const missing = { ...t };
     delete missing['base_model.model.transformer.h.1.attn.c_attn.lora_B.weight'];
     await expect(importHuggingFaceLora(await writeHfAdapter({ r: 2 }, missing), TINY_GPT2)).rejects.toBeInstanceOf(MissingTensorError);
-    await expect(importHuggingFaceLora(await writeHfAdapter({ r: 3 }, t), TINY_GPT2)).rejects.toBeInstanceOf(AdapterMismatchError);
+    await expect(importHuggingFaceLora(await writeHfAdapter({ r: 3 }, t), TINY_GPT2)).rejects.toThrow(/lora_A\.weight' has shape \[2, 8\], expected \[3, 8\]/);
   });
 
   it('leaks no tensors', async () => {

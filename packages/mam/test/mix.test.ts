@@ -397,7 +397,7 @@ describe('mix: adapter files, merge', () => {
     const { ['adapter1.layers.1.ffn_output.up.bias']: _dropped, ...missing } = tensors;
     expect(() => inst.importTensors!(missing, 'f.safetensors')).toThrow(MissingTensorError);
     expect(() => inst.importTensors!(missing, 'f.safetensors')).toThrow(/'adapter1\.layers\.1\.ffn_output\.up\.bias' is missing/);
-    expect(() => inst.importTensors!({ ...tensors, 'prefix0.layers.0.keys': extra }, 'f.safetensors')).toThrow(TensorShapeMismatchError);
+    expect(() => inst.importTensors!({ ...tensors, 'prefix0.prompt_embeddings': extra }, 'f.safetensors')).toThrow(TensorShapeMismatchError); // PEFT's layout
     inst.importTensors!(tensors, 'f.safetensors');
     expect(Array.from(inst.params.get('prefix0.layers.1.values').dataSync())).toEqual(Array.from(source.params.get('prefix0.layers.1.values').dataSync()));
     extra.dispose();

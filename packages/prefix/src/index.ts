@@ -20,4 +20,7 @@ export {
   type ReparameterizationWeights,
 } from './prefixes.js';
 
+export { importHuggingFacePrefix, type ImportedPrefix } from './hf-import.js';
+export { HF_PREFIX_TENSOR, prefixesToHfEmbeddings, hfEmbeddingsToPrefixes, huggingFacePrefixFields } from './hf-layout.js';
+
 registerMethodType('prefix', (config) => prefix(config as PrefixConfig));

@@ -21,6 +21,10 @@ import {
   type ResolvedPrefixConfig,
 } from './config.js';
 import { createReparameterization, reparameterizedLayerPrefix, type LayerPrefix } from './prefixes.js';
+import { HF_PREFIX_TENSOR, hfEmbeddingsToPrefixes, hfPrefixTensor, huggingFacePrefixFields, prefixesToHfEmbeddings } from './hf-layout.js';
+
+/** The spec each method was last initialised on, for its adapter_config.json fields. */
+const lastSpec = new WeakMap<PrefixMethod, ModelSpec>();
 
 export interface PrefixMethod extends PeftMethod<ResolvedPrefixConfig> {
   readonly type: 'prefix';
@@ -29,6 +33,8 @@ export interface PrefixMethod extends PeftMethod<ResolvedPrefixConfig> {
   parameterCount(spec: ModelSpec): number;
   /** Parameters of the prefixes alone, as used at inference: n_layer·2·d·L (18,432·L on GPT-2 small). */
   inferenceParameterCount(spec: ModelSpec): number;
+  /** adapter_config.json fields: Hugging Face PEFT's PrefixTuningConfig where PEFT computes the same (GPT-2), else none. */
+  adapterConfigFields(): Record<string, unknown>;
 }
 
 export interface PrefixInstance extends MethodInstance {
@@ -58,12 +64,17 @@ export function prefix(config: PrefixConfig): PrefixMethod {
     parameterCount: (spec) => prefixTrainingCount(resolved, validateModelSpec(spec)),
     inferenceParameterCount: (spec) => prefixInferenceCount(resolved, validateModelSpec(spec)),
     init: (spec, options = {}) => initPrefix(method, spec, options.seed ?? 0),
+    adapterConfigFields: () => {
+      const spec = lastSpec.get(method);
+      return spec && !resolved.reparameterize ? huggingFacePrefixFields(resolved, spec) : {};
+    },
   };
   return method;
 }
 
 function initPrefix(method: PrefixMethod, spec: ModelSpec, seed: number, plainValues?: (layer: number) => LayerPrefix): PrefixInstance {
   validateModelSpec(spec);
+  lastSpec.set(method, spec);
   const c = method.config;
   const params = new ParameterSet();
   let layerPrefix: (layer: number, ctx: ForwardContext) => LayerPrefix;
@@ -112,7 +123,21 @@ function initPrefix(method: PrefixMethod, spec: ModelSpec, seed: number, plainVa
     ...(c.reparameterize ? { stored: { parameterCount: prefixInferenceCount(c, spec), build: () => instance.export() } } : {}),
     dispose: () => params.dispose(),
   };
-  return instance;
+  if (c.reparameterize) return instance;
+  // plain prefixes are stored in Hugging Face PEFT's PREFIX_TUNING layout (`prompt_embeddings`); files of the older
+  // @peft layout (layers.{ℓ}.keys / values) still load
+  return Object.assign(instance, {
+    exportTensors: () => ({ tensors: { [HF_PREFIX_TENSOR]: prefixesToHfEmbeddings((l) => instance.layerPrefix(l), spec) }, owned: true }),
+    importTensors: (tensors: Record<string, tf.Tensor>, source: string) => {
+      if (!(HF_PREFIX_TENSOR in tensors)) return params.assign(tensors, source);
+      const values = hfEmbeddingsToPrefixes(hfPrefixTensor(tensors, source), spec, c.length, source);
+      try {
+        params.assign(values, source);
+      } finally {
+        tf.dispose(Object.values(values));
+      }
+    },
+  });
 }
 
 /** `layers.{ℓ}.keys` and `layers.{ℓ}.values`, each [H, L, p]: from `values` when given, else drawn by the init. */

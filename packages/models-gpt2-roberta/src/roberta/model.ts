@@ -7,6 +7,7 @@ import {
   type LinearSite,
   type MethodInstance,
   type ModelSpec,
+  type TaskHead,
   type TunableModel,
 } from '@peft/core';
 import { checkIds } from '../checkpoint/ids.js';
@@ -21,6 +22,7 @@ import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
 import { checkDerivedPositions, robertaPositionIds } from './positions.js';
+import { robertaTaskHead } from './task-head.js';
 
 /** The frozen weights of a RoBERTa encoder with its classification head. */
 export interface RobertaWeights {
@@ -29,7 +31,8 @@ export interface RobertaWeights {
   readonly tokenTypeEmbeddings: tf.Tensor2D; // [type_vocab_size, d]
   readonly embeddingsLn: LayerNorm;
   readonly layers: readonly RobertaLayerWeights[];
-  readonly classifier: RobertaClassifierWeights;
+  /** Replaced when an adapter brings its own head (see {@link RobertaModel.taskHead}). */
+  classifier: RobertaClassifierWeights;
 }
 
 export interface RobertaForwardInput {
@@ -72,6 +75,14 @@ export class RobertaModel implements TunableModel {
   ) {
     const act = ACTIVATIONS[config.activation];
     if (!act) throw new ConfigError('hidden_act', `'${config.activation}' is not supported`);
+    this.taskHead = robertaTaskHead(
+      config.hiddenSize,
+      () => weights.classifier,
+      (next) => {
+        this.checkAlive();
+        weights.classifier = next;
+      },
+    );
     this.activation = act;
   }
 
@@ -87,6 +98,12 @@ export class RobertaModel implements TunableModel {
       vocabSize: c.vocabSize,
     };
   }
+
+  /**
+   * The classification head as Hugging Face PEFT's `modules_to_save` (`classifier`): saved with every adapter, and
+   * replaced by the head an adapter brings.
+   */
+  readonly taskHead: TaskHead;
 
   get numLabels(): number {
     return this.weights.classifier.outProj.outSize;
