@@ -251,7 +251,7 @@ describe('peft data get: failures without a server', () => {
 
   it('an unknown task is an error listing the known ones', async () => {
     const r = await peft(temp(), 'data', 'get', 'squad');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // an unknown name is the user's input (UnknownNameError, kind 'input')
     expect(r.err).toBe("peft: error: unknown data set 'squad' (known: webnlg, sst2, mnli, coqa)");
   });
 });
