@@ -282,6 +282,12 @@ export function isFileSystemErrno(e: unknown): e is Error & { code: string; path
   return e instanceof Error && !(e instanceof PeftError) && typeof (e as { code?: unknown }).code === 'string' && /^E[A-Z]+$/.test((e as unknown as { code: string }).code);
 }
 
+/** Whether `e` says a file does not exist: Node's ENOENT, raw or mapped to a {@link FileSystemError}. */
+export function isFileNotFound(e: unknown): boolean {
+  if (FileSystemError.isInstance(e)) return e.errno === 'ENOENT';
+  return (e as { code?: unknown } | null)?.code === 'ENOENT';
+}
+
 /**
  * The one mapping of file-system failures to {@link FileSystemError}: a Node errno error becomes a typed error naming
  * `path` (or the path Node reports) and what was being done (`operation`, else the syscall); anything else is returned

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdapterMismatchError, CheckpointError, HF_MODEL_KEY_PREFIX, readSafetensorsFile, type ModelSpec, type SafetensorsEntry } from '@peft/core';
+import { AdapterMismatchError, CheckpointError, HF_MODEL_KEY_PREFIX, isFileNotFound, readSafetensorsFile, type ModelSpec, type SafetensorsEntry } from '@peft/core';
 
 /** A Hugging Face PEFT adapter directory as read: its config and its safetensors entries (any float dtype). */
 export interface HuggingFaceAdapterFiles {
@@ -50,7 +50,7 @@ export async function readHuggingFaceAdapter(dir: string, options: { baseModel?:
   try {
     file = await readSafetensorsFile(wPath);
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    if (!isFileNotFound(e)) throw e;
     const bin = join(dir, 'adapter_model.bin');
     const hasBin = await access(bin).then(() => true, () => false);
     if (hasBin) {

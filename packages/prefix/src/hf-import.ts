@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { CheckpointError, entryToTensor, readSafetensorsFile, validateModelSpec, type ModelSpec } from '@peft/core';
+import { CheckpointError, finiteEntryToTensor, isFileNotFound, readSafetensorsFile, validateModelSpec, type ModelSpec } from '@peft/core';
 import { HF_PREFIX_TENSOR, hfEmbeddingsToPrefixes, prefixLengthFromHfConfig } from './hf-layout.js';
 import { prefix, type PrefixInstance, type PrefixMethod } from './method.js';
 
@@ -31,14 +31,14 @@ export async function importHuggingFacePrefix(dir: string, spec: ModelSpec): Pro
   try {
     file = await readSafetensorsFile(wPath);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') throw new CheckpointError('E_MISSING_FILE', wPath, 'missing (an adapter is read from adapter_model.safetensors; convert adapter_model.bin with safetensors.torch.save_file)');
+    if (isFileNotFound(e)) throw new CheckpointError('E_MISSING_FILE', wPath, 'missing (an adapter is read from adapter_model.safetensors; convert adapter_model.bin with safetensors.torch.save_file)');
     throw e;
   }
   const entry = file.tensors.get(HF_PREFIX_TENSOR);
   if (!entry) throw new CheckpointError('E_MISSING_TENSOR', wPath, `tensor '${HF_PREFIX_TENSOR}' is missing`);
   const method = prefix({ length, reparameterize: false });
   const instance = method.init(spec, { seed: 0 });
-  const emb = entryToTensor(entry, HF_PREFIX_TENSOR, wPath);
+  const emb = finiteEntryToTensor(entry, HF_PREFIX_TENSOR, wPath);
   let values: Record<string, tf.Tensor> = {};
   try {
     values = hfEmbeddingsToPrefixes(emb, spec, length, wPath);

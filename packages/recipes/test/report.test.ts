@@ -48,7 +48,7 @@ describe('the training chart (Vega-Lite, rendered to SVG and PNG without a brows
     expect(svgTexts(svg)).toEqual(expect.arrayContaining(['Validation accuracy', 'accuracy', 'validation accuracy']));
   });
 
-  it('text is drawn with the font shipped in npm (dejavu-fonts-ttf), never the machine\'s: without it there is none', () => {
+  it('text is drawn with the font shipped in the package (fonts/DejaVuSans.ttf), never the machine\'s: without it there is none', () => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="30"><rect width="120" height="30" fill="white"/><text x="4" y="22" font-family="${CHART_FONT_FAMILY}" font-size="20">Loss 1.5</text></svg>`;
     const dark = (fontFiles: string[]): number => {
       const img = new Resvg(svg, { font: { loadSystemFonts: false, fontFiles, defaultFontFamily: CHART_FONT_FAMILY } }).render();
@@ -56,7 +56,7 @@ describe('the training chart (Vega-Lite, rendered to SVG and PNG without a brows
       for (let i = 0; i < img.pixels.length; i += 4) if (img.pixels[i]! < 128) n++;
       return n;
     };
-    expect(chartFontFile()).toMatch(/dejavu-fonts-ttf[\\/]ttf[\\/]DejaVuSans\.ttf$/);
+    expect(chartFontFile()).toMatch(/recipes[\\/]fonts[\\/]DejaVuSans\.ttf$/);
     expect(dark([])).toBe(0);
     expect(dark([chartFontFile()])).toBeGreaterThan(100);
   });

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import { DataFileError } from '../errors.js';
 
-/** The font every chart is drawn with: shipped by the `dejavu-fonts-ttf` npm package, so no system font is needed. */
+/** The font every chart is drawn with: DejaVu Sans, shipped in @peft/recipes (`fonts/`), so no system font is needed. */
 export const CHART_FONT_FAMILY = 'DejaVu Sans';
 
 /** The PNG is drawn at twice the SVG's size, so text stays sharp on high-density screens. */
@@ -12,7 +12,7 @@ const PNG_ZOOM = 2;
 
 /**
  * Renders a Vega-Lite spec to SVG (Vega's own SVG renderer, no browser) and PNG (resvg, prebuilt for each platform, no
- * install script). Text uses DejaVu Sans from the `dejavu-fonts-ttf` package and never the machine's fonts, so the
+ * install script). Text uses DejaVu Sans from the package's `fonts/` folder and never the machine's fonts, so the
  * PNG is the same on a fresh machine that has none. The spec's `config.font` defaults to that font.
  */
 export async function renderVegaLite(spec: TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
@@ -34,12 +34,16 @@ export async function renderVegaLite(spec: TopLevelSpec): Promise<{ svg: string;
   }
 }
 
-/** DejaVuSans.ttf inside the installed `dejavu-fonts-ttf` package. */
+/**
+ * DejaVuSans.ttf in the package's `fonts/` folder (with its licence, fonts/LICENSE-DejaVu). The one face the charts use
+ * is shipped instead of depending on the `dejavu-fonts-ttf` package, whose 22 faces are 12 MB of every install.
+ */
 export function chartFontFile(): string {
-  // this module is built as ESM and CJS: import.meta.url is empty in the CJS build, where __filename exists
-  const here = typeof __filename === 'string' ? __filename : import.meta.url;
-  const pkg = createRequire(here).resolve('dejavu-fonts-ttf/package.json');
-  const file = join(dirname(pkg), 'ttf', 'DejaVuSans.ttf');
-  if (!existsSync(file)) throw new DataFileError(file, 'the chart font is missing (reinstall the dejavu-fonts-ttf package)');
-  return file;
+  const here = dirname(fileURLToPath(import.meta.url));
+  // src/report/ (sources) or dist/ (built): the package folder is one or two levels up
+  for (const up of [join(here, '..'), join(here, '..', '..')]) {
+    const file = join(up, 'fonts', 'DejaVuSans.ttf');
+    if (existsSync(file)) return file;
+  }
+  throw new DataFileError(join(here, '..', 'fonts', 'DejaVuSans.ttf'), 'the chart font is missing (reinstall @peft/recipes)');
 }
