@@ -29,4 +29,7 @@ export * from './task/nlu.js';
 export * from './report/render-chart.js';
 export * from './report/training-chart.js';
 export * from './report/markdown.js';
-export * from './sweep/index.js';
+// for the packages that add commands to `peft` (@peft/sweep): the option helpers, the backend choice, the CLI's path
+export { flagOption, integerParser, numberParser, repeatableParser, valueOption, type CliIo, type OptionParser } from './cli/option-parsers.js';
+export { useBackend } from './cli/backend.js';
+export { peftCliPath } from './cli/peft-cli-path.js';

@@ -9,8 +9,8 @@ import { registerGenerateCommand } from './generate-command.js';
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { normaliseArgv, registerMetricsCommands } from './metrics-commands.js';
 import { HELP_CONFIGURATION, processIo, type CliIo } from './option-parsers.js';
+import { registerOptionalCommands } from './optional-commands.js';
 import { registerPresetsCommand } from './presets-command.js';
-import { registerSweepCommands } from './sweep-commands.js';
 import { registerTrainCommand } from './train-command.js';
 
 /** The command groups, in the order `peft --help` lists them. A new group is one more entry (and its import). */
@@ -21,14 +21,14 @@ const COMMAND_GROUPS: readonly ((program: Command, io: CliIo) => void)[] = [
   registerPresetsCommand,
   registerMetricsCommands,
   registerDemoCommand,
-  registerSweepCommands,
 ];
 
 /**
- * The `peft` program: commander with every command group registered. Errors never exit the process: they surface as
- * a thrown `CommanderError` (see {@link main}). Output goes to `io`.
+ * The `peft` program: commander with every command group registered, and the optional groups of other packages
+ * (optional-commands.ts): loaded when `command`, the first word of the command line, is one of theirs. Errors never
+ * exit the process: they surface as a thrown `CommanderError` (see {@link main}). Output goes to `io`.
  */
-export function buildProgram(io: CliIo): Command {
+export async function buildProgram(io: CliIo, command?: string): Promise<Command> {
   const program = new Command('peft')
     .description('Parameter-efficient fine-tuning (inducer-tuning, LoRA, adapters, prefix-tuning) on TensorFlow.js.')
     .configureHelp(HELP_CONFIGURATION)
@@ -41,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\nExit codes: 0 success, 1 an error in the inputs, 2 a usage error. Results go to stdout, the rest to stderr.`);
   for (const register of COMMAND_GROUPS) register(program, io);
+  await registerOptionalCommands(program, io, command);
   for (const cmd of allCommands(program)) cmd.showHelpAfterError(`(${commandPath(cmd)} --help lists the options)`);
   return program;
 }
@@ -49,10 +50,11 @@ export function buildProgram(io: CliIo): Command {
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let running: Command | undefined;
   try {
-    const program = buildProgram(io).hook('preAction', (_program, action) => {
+    const args = normaliseArgv(argv);
+    const program = (await buildProgram(io, args[0])).hook('preAction', (_program, action) => {
       running = action;
     });
-    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chartData, reportChartSpec } from '../src/sweep/chart-spec.js';
-import type { FinishedRun } from '../src/sweep/collect.js';
-import { planSweep } from '../src/sweep/plan.js';
-import { buildReport, renderReportMarkdown } from '../src/sweep/report.js';
-import { parseSweep } from '../src/sweep/sweep-file.js';
+import { chartData, reportChartSpec } from '../src/chart-spec.js';
+import type { FinishedRun } from '../src/collect.js';
+import { planSweep } from '../src/plan.js';
+import { buildReport, renderReportMarkdown } from '../src/report.js';
+import { parseSweep } from '../src/sweep-file.js';
 
 // Accuracies per seed (42, 2, 4) chosen so that, against nlu-inducer-lora (SST-2 94.1, 94.5, 94.3 %), he-mam-glue is
 // significantly lower and nlu-inducer-mam is not. SciPy ttest_ind(equal_var=False), % values:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meanSd, welchTTest } from '../src/sweep/statistics.js';
+import { meanSd, welchTTest } from '../src/statistics.js';
 
 // Reference values computed independently with SciPy 1.10.1 (Debian's python3-scipy):
 //   scipy.stats.ttest_ind(x, y, equal_var=False) → statistic, pvalue

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeftError } from '@peft/core';
-import { CHECKPOINT_FILE } from '../train/checkpoint.js';
-import { exitWithParentPath } from './peft-cli-path.js';
+import { CHECKPOINT_FILE } from '@peft/recipes';
+import { exitWithParentPath } from './exit-with-parent-path.js';
 import { trainArgs, type SweepJob } from './plan.js';
 import { lastStepRecord } from './run-log.js';
 
@@ -70,7 +70,7 @@ export async function runSweepJob(o: RunJobOptions): Promise<JobResult> {
   if (existsSync(out)) return finishedResult(job.run, out, null, true);
   const resume = existsSync(join(partial, CHECKPOINT_FILE));
   if (!resume && existsSync(partial)) rmSync(partial, { recursive: true, force: true }); // died before its first checkpoint
-  const preload = exitWithParentPath(o.cli);
+  const preload = exitWithParentPath();
   const args = [...(preload ? ['--require', preload] : []), o.cli, ...trainArgs(job, o.root ?? job.root, resume)];
   const child = spawn(process.execPath, args, { env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   o.onStart?.({ pid: child.pid ?? -1, resume });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { presetRegistry } from '../presets.js';
-import { RECIPES, TASKS, type TaskName } from '../recipes.js';
+import { presetRegistry, RECIPES, TASKS, type TaskName } from '@peft/recipes';
 import { SweepFileError } from './errors.js';
 import { checkTrainFlag, type TrainFlagValue } from './train-flags.js';
 

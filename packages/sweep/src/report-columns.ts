@@ -1,4 +1,4 @@
-import type { TaskName } from '../recipes.js';
+import type { TaskName } from '@peft/recipes';
 
 /** One column of the paper's tables: a metric of one task's metrics.json. */
 export interface ReportColumn {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../cli/paths.js';
+import { repoRoot } from './paths.js';
 
-/** The built `peft` command (dist/cli.js of this package) that a worker runs for each job. */
+/** The built `peft` command (dist/cli.js of this package): what a sweep worker (@peft/sweep) runs for each job. */
 export function peftCliPath(): string {
   const candidates: string[] = [];
   try {
@@ -13,10 +13,4 @@ export function peftCliPath(): string {
   }
   candidates.push(join(repoRoot(), 'packages', 'recipes', 'dist', 'cli.js'));
   return candidates.find((c) => existsSync(c)) ?? candidates[candidates.length - 1]!;
-}
-
-/** The preload that ends a job's child when its worker dies (next to the built CLI). */
-export function exitWithParentPath(cli: string): string | null {
-  const p = join(dirname(cli), 'exit-with-parent.cjs');
-  return existsSync(p) ? p : null;
 }

@@ -1,4 +1,4 @@
-import { CHART_FONT_FAMILY } from '../report/render-chart.js';
+import { CHART_FONT_FAMILY } from '@peft/recipes';
 import type { SweepReport } from './report.js';
 
 /** A Vega-Lite v5 specification (plain JSON). */

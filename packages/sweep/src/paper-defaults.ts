@@ -1,5 +1,4 @@
-import { presetRegistry } from '../presets.js';
-import { RECIPES, type TaskName } from '../recipes.js';
+import { presetRegistry, RECIPES, type TaskName } from '@peft/recipes';
 import type { TrainFlagValue } from './train-flags.js';
 
 /**

@@ -1,4 +1,4 @@
-// The sweep: the paper's grid of `peft train` runs on a BullMQ queue, and its tables. One job per file.
+// @peft/sweep: the paper's grid of `peft train` runs on a BullMQ queue, and its tables. One job per file.
 export * from './errors.js';
 export * from './train-flags.js';
 export * from './paper-defaults.js';
@@ -15,4 +15,4 @@ export * from './report-columns.js';
 export * from './parameter-counts.js';
 export * from './report.js';
 export * from './chart-spec.js';
-export { peftCliPath } from './peft-cli-path.js';
+export { registerSweepCommands } from './commands.js';

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SweepJob } from '../src/sweep/plan.js';
-import { JobCrashError, JobPermanentError, runSweepJob } from '../src/sweep/run-job.js';
+import type { SweepJob } from '../src/plan.js';
+import { JobCrashError, JobPermanentError, runSweepJob } from '../src/run-job.js';
 
 const work = mkdtempSync(join(tmpdir(), 'peft-sweep-job-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

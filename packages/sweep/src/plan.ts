@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { TaskName } from '../recipes.js';
+import type { TaskName } from '@peft/recipes';
 import { paperPresets, paperSeeds, paperTrainFlags } from './paper-defaults.js';
 import type { SweepSpec } from './sweep-file.js';
 import type { TrainFlagValue } from './train-flags.js';

@@ -1,4 +1,4 @@
-import { RECIPES } from '../recipes.js';
+import { RECIPES } from '@peft/recipes';
 import type { FinishedRun } from './collect.js';
 import type { ParameterShare } from './parameter-counts.js';
 import type { SweepJob } from './plan.js';

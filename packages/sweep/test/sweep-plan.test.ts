@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SweepFileError } from '../src/sweep/errors.js';
-import { formatPlan, planSweep, trainArgs } from '../src/sweep/plan.js';
-import { parseSweep, readSweepFile } from '../src/sweep/sweep-file.js';
+import { SweepFileError } from '../src/errors.js';
+import { formatPlan, planSweep, trainArgs } from '../src/plan.js';
+import { parseSweep, readSweepFile } from '../src/sweep-file.js';
 
 const work = mkdtempSync(join(tmpdir(), 'peft-sweep-plan-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -126,7 +126,7 @@ describe('sweep file → jobs', () => {
 });
 
 describe('peft sweep plan / peft worker on the command line', () => {
-  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../recipes/dist/cli.js', import.meta.url));
   const peft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
   it('plan prints the jobs; a bad field exits 1 naming it; a bad flag value exits 2 with commander\'s message', () => {

@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planSweep, trainArgs } from '../src/sweep/plan.js';
-import { enqueueSweep, openQueue } from '../src/sweep/queue.js';
-import { lastStepRecord } from '../src/sweep/run-log.js';
-import { welchTTest } from '../src/sweep/statistics.js';
-import { readSweepFile } from '../src/sweep/sweep-file.js';
-import type { SweepReport } from '../src/sweep/report.js';
+import { planSweep, trainArgs } from '../src/plan.js';
+import { enqueueSweep, openQueue } from '../src/queue.js';
+import { lastStepRecord } from '../src/run-log.js';
+import { welchTTest } from '../src/statistics.js';
+import { readSweepFile } from '../src/sweep-file.js';
+import type { SweepReport } from '../src/report.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = join(here, '../dist/cli.js');
+const cli = join(here, '../../recipes/dist/cli.js');
 const tinyRoberta = join(here, '../../../test-fixtures/tiny-roberta');
 const env = { ...process.env, PEFT_BACKEND: 'cpu' };
 
