@@ -2,7 +2,12 @@
 // itself when its parent is gone. A worker killed with SIGKILL cannot stop its child, and an orphaned child would go
 // on writing the run folder that another worker is about to resume. Node has no PR_SET_PDEATHSIG; the check runs on
 // a worker thread because the training loop keeps the main thread busy for whole steps.
-import { Worker } from 'node:worker_threads';
+//
+// A worker thread inherits the process's execArgv, `--require` included, by default: the watcher would load this file
+// again and start a watcher of its own, and so on without end (a thread storm: 1,000 threads and 6.8 GB in two
+// minutes). So the watcher gets no execArgv, and the file does nothing off the main thread in any case (a thread that
+// the training starts itself, e.g. a WASM pool, inherits the `--require` too).
+import { Worker, isMainThread } from 'node:worker_threads';
 
 const WATCH = `
 const { workerData } = require('node:worker_threads');
@@ -11,5 +16,12 @@ setInterval(() => {
 }, workerData.everyMs);
 `;
 
-const watcher = new Worker(WATCH, { eval: true, workerData: { parent: process.ppid, pid: process.pid, everyMs: 200 } });
-watcher.unref();
+if (isMainThread) {
+  const watcher = new Worker(WATCH, {
+    eval: true,
+    execArgv: [],
+    workerData: { parent: process.ppid, pid: process.pid, everyMs: 200 },
+    resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
+  });
+  watcher.unref();
+}
