@@ -1,9 +1,8 @@
 // The sweep on a real queue: a private redis-server on a loopback port, two `peft worker` processes, one killed with
 // SIGKILL in the middle of a job; every job must finish exactly once, the killed one resumed from its checkpoint by the
 // other worker with the same adapter bytes and metrics as an uninterrupted run; a job with missing data fails once.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,113 +13,34 @@ import { lastStepRecord } from '../src/run-log.js';
 import { welchTTest } from '../src/statistics.js';
 import { readSweepFile } from '../src/sweep-file.js';
 import type { SweepReport } from '../src/report.js';
+import { cli, env, haveRedis, inCi, isAlive, peft, startRedis, startWorker, until, writeSst2, type RedisServer, type Running } from './harness.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = join(here, '../../recipes/dist/cli.js');
-const tinyRoberta = join(here, '../../../test-fixtures/tiny-roberta');
-const env = { ...process.env, PEFT_BACKEND: 'cpu' };
+const tinyRoberta = fileURLToPath(new URL('../../../test-fixtures/tiny-roberta', import.meta.url));
 
-const haveRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
-const inCi = process.env.CI === 'true';
 if (!haveRedis && !inCi) process.stderr.write('sweep-queue.test.ts skipped: redis-server is not installed (apt-get install redis-server; CI installs it in .ci/run)\n');
-
-/** A tiny SST-2: sentences of positive or negative words, labelled accordingly. */
-function sst2Rows(n: number, seed: number, positiveShare = 0.5): string {
-  const pos = ['good', 'great', 'charming', 'fine', 'lovely', 'moving', 'bright', 'warm'];
-  const neg = ['bad', 'dull', 'bleak', 'awful', 'weak', 'cold', 'flat', 'grim'];
-  let s = seed;
-  const rand = (k: number): number => ((s = (s * 1103515245 + 12345) % 2147483648), (s >>> 16) % k); // the high bits: an LCG's low bits cycle
-  const rows = ['sentence\tlabel'];
-  for (let i = 0; i < n; i++) {
-    const label = rand(1000) < positiveShare * 1000 ? 1 : 0;
-    const words = Array.from({ length: 4 }, (_, j) => (j < 3 ? (label ? pos : neg) : j % 2 ? pos : neg)[rand(8)]);
-    rows.push(`the film is ${words.join(' and ')} \t${label}`);
-  }
-  return rows.join('\n') + '\n';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  readonly proc: ChildProcess;
-  lines: string[];
-}
-
-function startWorker(name: string, url: string, queue: string): Running {
-  const proc = spawn(process.execPath, [cli, 'worker', '--redis', url, '--queue', queue, '--name', name, '--lock-duration', '2000', '--stalled-interval', '500'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const r: Running = { proc, lines: [] };
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    r.lines.push(...parts);
-  });
-  proc.stderr!.on('data', (d: Buffer) => r.lines.push(`stderr: ${d.toString().trim()}`));
-  return r;
-}
-
-async function until<T>(what: string, f: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number, logs: () => string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${logs()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function peft(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe.runIf(haveRedis || inCi)('peft sweep on a real Redis with two workers, one killed with SIGKILL mid-job', () => {
   const work = mkdtempSync(join(tmpdir(), 'peft-sweep-queue-'));
   const queueName = `test-${process.pid}`;
-  let redis: ChildProcess | undefined;
+  let redis: RedisServer | undefined;
   let url = '';
   const workers: Running[] = [];
 
   beforeAll(async () => {
     expect(haveRedis, 'redis-server is not installed (CI=true: .ci/run must install it)').toBe(true);
     expect(existsSync(cli), 'build @peft/recipes first (npm run build)').toBe(true);
-    const port = await freePort();
-    mkdirSync(join(work, 'redis'));
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', join(work, 'redis')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    await until('redis-server', () => /Ready to accept connections/.test(out) || (redis!.stdout!.on('data', (d: Buffer) => (out += d.toString())), false), 10_000, () => out);
-    url = `redis://127.0.0.1:${port}`;
+    redis = await startRedis(join(work, 'redis'));
+    url = redis.url;
   });
 
   afterAll(() => {
     for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGKILL');
-    redis?.kill('SIGKILL');
+    redis?.proc.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
   });
 
   it('every job finishes exactly once, the killed one resumed elsewhere with identical results; a job with missing data fails once; status and report', async () => {
-    mkdirSync(join(work, 'data', 'sst2', 'SST-2'), { recursive: true });
-    writeFileSync(join(work, 'data', 'sst2', 'SST-2', 'train.tsv'), sst2Rows(48, 1));
-    writeFileSync(join(work, 'data', 'sst2', 'SST-2', 'dev.tsv'), sst2Rows(16, 2, 0.75));
+    writeSst2(join(work, 'data'));
     const sweepFile = join(work, 'sweep.json');
     writeFileSync(sweepFile, JSON.stringify({
       name: 'kill-test',
