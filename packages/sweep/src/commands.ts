@@ -7,11 +7,13 @@ import { reportChartSpec } from './chart-spec.js';
 import { collectRuns } from './collect.js';
 import { presetShare, type ParameterShare } from './parameter-counts.js';
 import { formatPlan, planSweep } from './plan.js';
-import { DEFAULT_QUEUE, enqueueSweep, openQueue } from './queue.js';
+import { DEFAULT_QUEUE, enqueueSweep, withQueue } from './queue.js';
+import { checkRedis, DEFAULT_CONNECT_TIMEOUT_MS } from './redis-check.js';
 import { buildReport, renderReportMarkdown } from './report.js';
 import { formatStatus, sweepStatus } from './status.js';
 import { readSweepFile } from './sweep-file.js';
-import { startSweepWorker, stopSweepWorker } from './worker.js';
+import { DEFAULT_GIVE_UP_AFTER_MS, startSweepWorker, stopSweepWorker } from './worker.js';
+import type { RedisUnreachableError } from './errors.js';
 
 function redisUrl(v: string): string {
   let u: URL;
@@ -24,6 +26,10 @@ function redisUrl(v: string): string {
   return v;
 }
 const redisParser = Object.assign(redisUrl, { expects: 'redis:// URL' });
+
+function connectTimeoutOption() {
+  return valueOption('--connect-timeout <ms>', 'how long to wait for Redis to answer before saying it is unreachable (exit code 69)', { parse: integerParser('--connect-timeout', 100), defaultValue: DEFAULT_CONNECT_TIMEOUT_MS });
+}
 
 /** `peft sweep plan|run|status|report` and `peft worker`. */
 export function registerSweepCommands(program: Command, io: CliIo): void {
@@ -49,16 +55,12 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(valueOption('--attempts <n>', 'tries per job when its run crashes (a killed worker does not use one up)', { parse: integerParser('--attempts', 1), defaultValue: 3 }))
     .addOption(valueOption('--backoff <ms>', 'wait before the first retry, doubled each time', { parse: integerParser('--backoff', 0), defaultValue: 5000 }))
     .addOption(flagOption('--retry-failed', "put this sweep's failed jobs back in the queue"))
-    .action(async (file: string, o: { redis: string; queue: string; attempts: number; backoff: number; retryFailed?: boolean }) => {
+    .addOption(connectTimeoutOption())
+    .action(async (file: string, o: { redis: string; queue: string; attempts: number; backoff: number; retryFailed?: boolean; connectTimeout: number }) => {
       const spec = readSweepFile(file);
       const jobs = planSweep(spec);
-      const queue = openQueue(o.redis, o.queue);
-      try {
-        const r = await enqueueSweep(queue, jobs, { attempts: o.attempts, backoffMs: o.backoff, retryFailed: o.retryFailed ?? false });
-        io.out(`sweep '${spec.name}': ${r.added} jobs added, ${r.present} already in queue '${o.queue}'${r.retried ? `, ${r.retried} failed ones put back` : ''}`);
-      } finally {
-        await queue.close();
-      }
+      const r = await withQueue(o.redis, o.queue, (queue) => enqueueSweep(queue, jobs, { attempts: o.attempts, backoffMs: o.backoff, retryFailed: o.retryFailed ?? false }), o.connectTimeout);
+      io.out(`sweep '${spec.name}': ${r.added} jobs added, ${r.present} already in queue '${o.queue}'${r.retried ? `, ${r.retried} failed ones put back` : ''}`);
     });
 
   sweep
@@ -69,15 +71,11 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(valueOption('--queue <name>', 'the BullMQ queue', { defaultValue: DEFAULT_QUEUE }))
     .addOption(valueOption('--root <dir>', 'the output root as mounted here', { defaultText: "the sweep file's out" }))
     .addOption(flagOption('--json', 'print the rows as JSON'))
-    .action(async (file: string, o: { redis: string; queue: string; root?: string; json?: boolean }) => {
+    .addOption(connectTimeoutOption())
+    .action(async (file: string, o: { redis: string; queue: string; root?: string; json?: boolean; connectTimeout: number }) => {
       const jobs = planSweep(readSweepFile(file));
-      const queue = openQueue(o.redis, o.queue);
-      try {
-        const rows = await sweepStatus(queue, jobs, o.root ? resolve(o.root) : undefined);
-        io.out(o.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
-      } finally {
-        await queue.close();
-      }
+      const rows = await withQueue(o.redis, o.queue, (queue) => sweepStatus(queue, jobs, o.root ? resolve(o.root) : undefined), o.connectTimeout);
+      io.out(o.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
     });
 
   sweep
@@ -136,7 +134,11 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(valueOption('--lock-duration <ms>', "a job's lock; a dead worker's job is retaken after it runs out", { parse: integerParser('--lock-duration', 100), defaultValue: 30_000 }))
     .addOption(valueOption('--stalled-interval <ms>', 'how often to look for jobs of dead workers', { parse: integerParser('--stalled-interval', 100), defaultValue: 30_000 }))
     .addOption(valueOption('--max-stalled <n>', 'times a job may be retaken from dead workers before it fails', { parse: integerParser('--max-stalled', 0), defaultValue: 3 }))
-    .action(async (o: { redis: string; queue: string; concurrency: number; root?: string; name?: string; lockDuration: number; stalledInterval: number; maxStalled: number }) => {
+    .addOption(connectTimeoutOption())
+    .addOption(valueOption('--give-up-after <ms>', 'how long to wait for Redis once lost before stopping (the running jobs resume elsewhere)', { parse: integerParser('--give-up-after', 100), defaultValue: DEFAULT_GIVE_UP_AFTER_MS }))
+    .action(async (o: { redis: string; queue: string; concurrency: number; root?: string; name?: string; lockDuration: number; stalledInterval: number; maxStalled: number; connectTimeout: number; giveUpAfter: number }) => {
+      await checkRedis(o.redis, o.connectTimeout);
+      let giveUp: (e: RedisUnreachableError) => void = () => undefined;
       const worker = startSweepWorker({
         redis: o.redis,
         queue: o.queue,
@@ -148,16 +150,23 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
         maxStalledCount: o.maxStalled,
         cli: peftCliPath(),
         log: io.out,
+        giveUpAfterMs: o.giveUpAfter,
+        onGiveUp: (e) => giveUp(e),
       });
       await worker.waitUntilReady();
       io.out(`worker ${worker.opts.name ?? ''}: waiting for jobs on queue '${o.queue}' (concurrency ${o.concurrency})`);
-      await new Promise<void>((done) => {
+      await new Promise<void>((done, fail) => {
         const stop = (signal: string): void => {
           io.out(`worker ${worker.opts.name ?? ''}: ${signal}: stopping the running jobs (they go back to the queue and resume elsewhere)`);
           void stopSweepWorker(worker).then(done);
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+        giveUp = (e) => {
+          // the running children are killed; their jobs' locks run out and other workers resume them
+          worker.cancelAllJobs('Redis unreachable');
+          void Promise.race([worker.close(true).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]).then(() => fail(e));
+        };
       });
     });
 }

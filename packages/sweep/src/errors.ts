@@ -17,3 +17,27 @@ export class SweepQueueError extends PeftError {
     super('E_SWEEP_QUEUE', message, options);
   }
 }
+
+/**
+ * Redis does not answer: the connection is refused or times out, or the server accepts and never replies. The `peft`
+ * command exits with `exitCode` (69, sysexits' EX_UNAVAILABLE: a service is down, not an error in the inputs).
+ */
+export class RedisUnreachableError extends PeftError {
+  readonly url: string;
+  readonly exitCode = 69;
+  constructor(url: string, reason: string, options?: { cause?: unknown }) {
+    super('E_REDIS_UNREACHABLE', `Redis at ${redactUrl(url)} is unreachable (${reason})`, options);
+    this.url = url;
+  }
+}
+
+/** A Redis URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}

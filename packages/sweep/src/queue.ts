@@ -1,5 +1,6 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
-import { SweepQueueError } from './errors.js';
+import { RedisUnreachableError, SweepQueueError } from './errors.js';
+import { checkRedis, DEFAULT_CONNECT_TIMEOUT_MS, describeRedisError } from './redis-check.js';
 import type { SweepJob } from './plan.js';
 import type { JobProgress, JobResult } from './run-job.js';
 
@@ -8,8 +9,11 @@ export const DEFAULT_QUEUE = 'peft-sweep';
 
 export type SweepQueueJob = Job<SweepJob, JobResult, string>;
 
-/** BullMQ's connection options for a `redis://` or `rediss://` URL (checked here, so a typo is a clear error). */
-export function redisConnection(url: string): { url: string; maxRetriesPerRequest: null } {
+/**
+ * A worker's BullMQ connection options for a `redis://` or `rediss://` URL (checked here, so a typo is a clear error):
+ * commands wait through a Redis restart (the worker itself gives up after a bounded time, see worker.ts).
+ */
+export function redisConnection(url: string): { url: string; maxRetriesPerRequest: null; connectTimeout: number } {
   let u: URL;
   try {
     u = new URL(url);
@@ -18,11 +22,46 @@ export function redisConnection(url: string): { url: string; maxRetriesPerReques
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new SweepQueueError(`--redis must be a redis:// or rediss:// URL, got '${url}'`);
   // null: a worker waits through a Redis restart instead of failing its commands
-  return { url, maxRetriesPerRequest: null };
+  return { url, maxRetriesPerRequest: null, connectTimeout: DEFAULT_CONNECT_TIMEOUT_MS };
 }
 
 export function openQueue(url: string, name = DEFAULT_QUEUE): Queue<SweepJob, JobResult, string> {
   return new Queue<SweepJob, JobResult, string>(name, { connection: redisConnection(url) });
+}
+
+/**
+ * Runs `use` on the queue for one command (`peft sweep run|status`), with every wait bounded: Redis must answer a
+ * PING within `timeoutMs` first, and each command after that fails (instead of waiting for ever) after a few
+ * reconnection attempts or `timeoutMs` without an answer. Every such failure is a RedisUnreachableError.
+ */
+export async function withQueue<T>(url: string, name: string, use: (q: Queue<SweepJob, JobResult, string>) => Promise<T>, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> {
+  redisConnection(url); // a malformed URL is a SweepQueueError, before any connection
+  await checkRedis(url, timeoutMs);
+  let lastError: Error | null = null;
+  const queue = new Queue<SweepJob, JobResult, string>(name, {
+    connection: {
+      url,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times: number) => (times > 3 ? null : 200 * times),
+    },
+  });
+  queue.on('error', (e: Error) => (lastError = e));
+  try {
+    return await use(queue);
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof SweepQueueError) && isConnectionError(e)) throw new RedisUnreachableError(url, describeRedisError(lastError ?? e), { cause: e });
+    throw e;
+  } finally {
+    queue.disconnect().catch(() => undefined);
+    await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  }
+}
+
+/** An ioredis error about the connection (not a reply of the server's, which is a bug or a data problem). */
+export function isConnectionError(e: Error): boolean {
+  return /max retries per request|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Stream isn't writeable/i.test(e.message) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes((e as { code?: string }).code ?? '');
 }
 
 export interface EnqueueOptions {

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import { DEFAULT_QUEUE, redisConnection, type SweepQueueJob } from './queue.js';
+import { Redis } from 'ioredis';
+import { RedisUnreachableError, redactUrl } from './errors.js';
+import { DEFAULT_QUEUE, isConnectionError, redisConnection, type SweepQueueJob } from './queue.js';
+import { describeRedisError } from './redis-check.js';
 import type { SweepJob } from './plan.js';
 import { JobPermanentError, runSweepJob, type JobResult } from './run-job.js';
 
@@ -25,7 +28,16 @@ export interface WorkerSettings {
   readonly cli: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /**
+   * How long (ms) the worker waits for Redis to come back once it lost it (default 60000); then it stops its jobs'
+   * runs (they resume elsewhere) and calls `onGiveUp` with a RedisUnreachableError.
+   */
+  readonly giveUpAfterMs?: number;
+  readonly onGiveUp?: (e: RedisUnreachableError) => void;
 }
+
+/** Default of WorkerSettings.giveUpAfterMs. */
+export const DEFAULT_GIVE_UP_AFTER_MS = 60_000;
 
 const SHUTDOWN = 'worker shutting down';
 
@@ -83,6 +95,53 @@ export function startSweepWorker(s: WorkerSettings): Worker<SweepJob, JobResult,
       worker.cancelJob(id, 'lock lost');
     }
   });
-  worker.on('error', (e) => log(`${name}: queue error: ${e.message}`));
+  watchConnection(worker, s, name, log);
   return worker;
+}
+
+/**
+ * Says once when the worker loses Redis and when it is back (not one stack per reconnection attempt), and gives up
+ * after `giveUpAfterMs` without it. The worker's own connections retry for ever (BullMQ's), so a connection of its own
+ * watches the server: a PING a second.
+ */
+function watchConnection(worker: Worker<SweepJob, JobResult, string>, s: WorkerSettings, name: string, log: (line: string) => void): void {
+  const limit = s.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS;
+  const every = Math.min(1000, Math.max(100, limit / 10));
+  const probe = new Redis(s.redis, { connectTimeout: every * 2, commandTimeout: every * 2, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => every });
+  let lastError: Error | null = null;
+  let downSince: number | null = null;
+  let gaveUp = false;
+  const lost = (e: Error): void => {
+    lastError = e;
+    if (downSince === null) {
+      downSince = Date.now();
+      log(`${name}: lost Redis at ${redactUrl(s.redis)} (${describeRedisError(e)}); retrying for up to ${Math.round(limit / 1000)} s`);
+    }
+  };
+  probe.on('error', lost);
+  worker.on('error', (e) => {
+    if (!isConnectionError(e)) log(`${name}: queue error: ${e.message}`);
+  });
+  const timer = setInterval(() => {
+    probe.ping().then(
+      () => {
+        if (downSince !== null) log(`${name}: Redis is back`);
+        downSince = null;
+      },
+      (e: Error) => {
+        if (downSince === null) lost(e);
+        if (!gaveUp && Date.now() - downSince! >= limit) {
+          gaveUp = true;
+          clearInterval(timer);
+          probe.disconnect();
+          s.onGiveUp?.(new RedisUnreachableError(s.redis, `${describeRedisError(lastError ?? e)}; gave up after ${Math.round(limit / 1000)} s`));
+        }
+      },
+    );
+  }, every);
+  timer.unref();
+  worker.on('closed', () => {
+    clearInterval(timer);
+    probe.disconnect();
+  });
 }

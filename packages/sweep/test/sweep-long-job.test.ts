@@ -1,7 +1,7 @@
 // A long sweep job (300 optimizer steps) on a real queue: the `peft train` child a worker starts (with the
 // exit-with-parent preload) keeps a bounded number of threads and bounded memory for its whole run. Before the fix the
 // preload's watcher thread loaded the preload again, and so on (~17 threads/s, 1,071 threads and 6.8 GB in 2 minutes).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,11 @@ describe.runIf(haveRedis || inCi)('a long sweep job', () => {
     workers.push(startWorker('W', redis.url, queue));
     const sampler = sampleJobs(workers, 200);
     const logs = (): string => workers[0]!.lines.join('\n');
+    // the child runs with the preload (a build that lost dist/exit-with-parent.cjs would leave orphans and pass)
+    const started = await until('the job to start', () => workers[0]!.lines.map((l) => /: start \S+ \(attempt \d+, pid (\d+)\)/.exec(l)).find(Boolean), 60_000, logs);
+    const cmdline = readFileSync(`/proc/${started[1]}/cmdline`, 'utf8').split('\0');
+    expect(cmdline[1]).toBe('--require');
+    expect(cmdline[2]).toMatch(/sweep\/dist\/exit-with-parent\.cjs$/);
     await until('the job to finish', () => workers[0]!.lines.some((l) => l.includes(`: done ${job!.id} `)) || workers[0]!.lines.some((l) => l.includes(': failed ')), 240_000, logs);
     const peak = sampler.stop().get(job!.id);
     expect(workers[0]!.lines.some((l) => l.includes(`W: done ${job!.id} (300 steps)`)), logs()).toBe(true);

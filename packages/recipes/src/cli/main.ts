@@ -71,11 +71,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     }
     if (e instanceof PeftError || isNamedInputError(e)) {
       io.err(`peft: error: ${(e as Error).message}`);
-      return 1;
+      return exitCodeOf(e) ?? 1;
     }
     io.err(`peft: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 1;
   }
+}
+
+/** A typed error's own exit code (e.g. 69 for an unreachable service, @peft/sweep's RedisUnreachableError). */
+function exitCodeOf(e: unknown): number | undefined {
+  const code = (e as { exitCode?: unknown }).exitCode;
+  return typeof code === 'number' && Number.isInteger(code) && code > 2 && code < 126 ? code : undefined;
 }
 
 /** Typed errors of packages that do not derive from PeftError (e.g. eval-metrics' MetricsInputError). */
