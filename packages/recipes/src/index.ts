@@ -21,6 +21,7 @@ export * from './train/loss.js';
 export * from './train/data-order.js';
 export * from './train/checkpoint.js';
 export * from './train/loop.js';
+export * from './train/events.js';
 export * from './train/memory-plan.js';
 export * from './recipes.js';
 export * from './presets.js';

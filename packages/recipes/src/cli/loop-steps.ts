@@ -17,6 +17,7 @@ export function loopSteps<B extends { readonly batchSize: number; readonly lengt
       data: { size: split.size, batch: (i) => split.batch(i), tokens: (b) => b.batchSize * b.length },
       checkpointDir: o.checkpointDir, onStep: o.onStep, onResume: (st) => o.onResume(st.step), onBest: (v) => o.onBest(v),
       onEpoch: (e) => o.onEpoch(e.validation, e.epoch, e.step),
+      ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
       validate,
     });
 }

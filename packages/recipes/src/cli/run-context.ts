@@ -1,5 +1,6 @@
 import type { PaddingMode } from '../data/batching.js';
 import type { Recipe, TaskName } from '../recipes.js';
+import type { TrainEventLog } from '../train/events.js';
 import type { TrainLoopOptions, StepLog, Validation } from '../train/loop.js';
 
 /** What `peft train` was asked for (see the README for each option). */
@@ -37,6 +38,8 @@ export interface TrainSettings {
   /** WebNLG: also score BLEU on the training subset before and after training (the demo does). */
   readonly scoreTrainingSubset?: boolean;
   readonly log?: (line: string) => void;
+  /** Where the run's events go (`--events FILE`, train/events.ts). */
+  readonly events?: TrainEventLog;
 }
 
 /** The loop options every recipe shares (the trainable, data, validation and callbacks are added per family). */
@@ -60,7 +63,7 @@ export interface RunContext {
 
 /** A prepared run: how to train, evaluate and save, whatever the family. */
 export interface Prepared {
-  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number, step: number) => void }) => Promise<{ steps: number }>;
+  readonly trainSteps: (o: { checkpointDir: string; onStep: (l: StepLog) => void; onResume: (step: number) => void; onBest: (v: Validation) => Promise<void>; onEpoch: (v: Validation | undefined, epoch: number, step: number) => void; onCheckpoint?: (step: number) => void }) => Promise<{ steps: number }>;
   readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
   readonly saveAdapter: (dir: string) => Promise<void>;
   /**

@@ -3,6 +3,7 @@ import { Argument, InvalidArgumentError, type Command } from 'commander';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { useTrainingBackend } from './backend.js';
 import { flagOption, integerParser, numberParser, valueOption, type CliIo, type OptionParser } from './option-parsers.js';
+import { TrainEventLog, failureKind } from '../train/events.js';
 import { runTrain, type TrainSettings, type TrainSummary } from './train.js';
 
 /** `peft train <task>`: a preset trained on a task with the spec's recipe (README "peft train"). */
@@ -18,9 +19,17 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .addArgument(new Argument('<task>', 'the task').choices(TASKS));
   addTrainOptions(cmd);
   cmd.action(async (task: TaskName, opts: TrainOptions) => {
-    const settings = trainSettings(task, opts);
-    const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err });
-    io.out(JSON.stringify(summaryJson(r)));
+    const events = opts.events ? new TrainEventLog(resolve(opts.events)) : undefined;
+    try {
+      const settings = trainSettings(task, opts);
+      const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err, ...(events ? { events } : {}) });
+      io.out(JSON.stringify(summaryJson(r)));
+    } catch (e) {
+      events?.emit({ type: 'failed', kind: failureKind(e), code: (e as { code?: string }).code ?? null, message: e instanceof Error ? e.message : String(e) });
+      throw e;
+    } finally {
+      events?.close();
+    }
   });
 }
 
@@ -61,6 +70,7 @@ interface TrainOptions {
   labelSmoothing?: number;
   patience?: number;
   checkpointBlocks?: 'all' | 'none' | number;
+  events?: string;
 }
 
 /** `--checkpoint-blocks all|none|K`. */
@@ -100,7 +110,8 @@ function addTrainOptions(cmd: Command): void {
         parse: checkpointBlocksParser,
         defaultText: 'as many as the backend\'s memory needs',
       }),
-    );
+    )
+    .addOption(valueOption('--events <file>', 'append the run\'s events (started, step, checkpoint, evaluated, finished, failed) to FILE as JSON lines, for programs (docs/recipes.md)', { defaultText: 'none' }));
 }
 
 function trainSettings(task: TaskName, o: TrainOptions): Omit<TrainSettings, 'log'> {

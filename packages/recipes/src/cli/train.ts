@@ -52,6 +52,8 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
   try {
     const counts = prepared.parameters;
     log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}; parameters ${describeCounts(counts)}`);
+    const ev = s.events;
+    ev?.emit({ type: 'started', task: s.task, preset: presetName, model: s.modelDir, out: s.out, seed, total_steps: prepared.totalSteps, train_examples: prepared.trainSize, resume: s.resume ?? false });
     const jsonl = new JsonlLog(join(dir, 'train.jsonl'));
     if (!s.resume) writeFileSync(jsonl.path, '');
     const subsetBefore = s.scoreTrainingSubset && !s.resume ? await scoreSubset(prepared, log, 'before training') : undefined;
@@ -61,11 +63,13 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
       onResume: (step) => {
         jsonl.truncateAfter(step);
         log(`resumed from step ${step}`);
+        ev?.emit({ type: 'resumed', step });
       },
       onStep: (l) => {
         progress ??= new Progress(prepared.totalSteps);
         progress.update(l);
         jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds });
+        ev?.emit({ type: 'step', step: l.step, total_steps: prepared.totalSteps, epoch: l.epoch, loss: l.loss, lr: l.lr });
       },
       onBest: async (v) => {
         await prepared.saveAdapter(join(dir, 'adapter'));
@@ -73,7 +77,9 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
       },
       onEpoch: (v, epoch, step) => {
         jsonl.write({ type: 'validation', epoch, step, ...(v ? { [v.name]: v.value } : {}) });
+        if (v) ev?.emit({ type: 'evaluated', step, epoch, metrics: { [v.name]: v.value, ...v.extra } });
       },
+      onCheckpoint: (step) => ev?.emit({ type: 'checkpoint', step, path: dir }),
     });
     const records = jsonl.read();
     const losses = records.filter((r) => r.type === 'step').map((r) => ({ step: r.step as number, loss: r.loss as number, lr: r.lr as number }));
@@ -125,6 +131,7 @@ export async function runTrain(s: TrainSettings): Promise<TrainSummary> {
     );
     out.commit();
     log(`done: ${result.steps} steps, loss ${first.toFixed(4)} → ${last.toFixed(4)}; output in ${s.out}`);
+    ev?.emit({ type: 'finished', out: s.out, steps: result.steps, metrics, first_loss: first, last_loss: last });
     return { out: s.out, steps: result.steps, metrics, firstLoss: first, lastLoss: last };
   } finally {
     prepared.dispose();

@@ -78,6 +78,8 @@ export interface TrainLoopOptions<B> {
   readonly onEpoch?: (log: EpochLog) => void | Promise<void>;
   /** Called once after a resume with the restored step (to cut logs back to it). */
   readonly onResume?: (state: LoopState) => void | Promise<void>;
+  /** Called after each checkpoint is written, with its step. */
+  readonly onCheckpoint?: (step: number) => void;
 }
 
 export interface TrainResult {
@@ -121,7 +123,10 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       await o.onResume?.(state);
     }
     const save = async (): Promise<void> => {
-      if (o.checkpointDir) await writeCheckpoint(o.checkpointDir, optimizer, state);
+      if (o.checkpointDir) {
+        await writeCheckpoint(o.checkpointDir, optimizer, state);
+        o.onCheckpoint?.(state.step);
+      }
     };
     let stoppedEarly = false;
     const runValidation = async (epochIndex: number): Promise<void> => {
