@@ -33,4 +33,5 @@ export * from './report/markdown.js';
 // for the packages that add commands to `peft` (@peft/sweep): the option helpers, the backend choice, the CLI's path
 export { flagOption, integerParser, numberParser, repeatableParser, valueOption, type CliIo, type OptionParser } from './cli/option-parsers.js';
 export { useBackend } from './cli/backend.js';
+export { checkTrainOptionValue, trainOptions } from './cli/train-command.js';
 export { peftCliPath } from './cli/peft-cli-path.js';

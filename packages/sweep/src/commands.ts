@@ -11,7 +11,7 @@ import { DEFAULT_QUEUE, enqueueSweep, withQueue } from './queue.js';
 import { checkRedis, DEFAULT_CONNECT_TIMEOUT_MS } from './redis-check.js';
 import { buildReport, renderReportMarkdown } from './report.js';
 import { formatStatus, sweepStatus } from './status.js';
-import { readSweepFile } from './sweep-file.js';
+import { checkSweepModels, readSweepFile } from './sweep-file.js';
 import { DEFAULT_GIVE_UP_AFTER_MS, startSweepWorker, stopSweepWorker } from './worker.js';
 import type { RedisUnreachableError } from './errors.js';
 
@@ -40,8 +40,9 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .description('list the jobs of a sweep file (JSON or YAML) with every peft train option each gets')
     .argument('<file>', 'the sweep file')
     .addOption(flagOption('--json', 'print the jobs as JSON'))
-    .action((file: string, o: { json?: boolean }) => {
+    .action(async (file: string, o: { json?: boolean }) => {
       const spec = readSweepFile(file);
+      await checkSweepModels(spec);
       const jobs = planSweep(spec);
       io.out(o.json ? JSON.stringify(jobs, null, 2) : formatPlan(spec, jobs));
     });
@@ -58,6 +59,7 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(connectTimeoutOption())
     .action(async (file: string, o: { redis: string; queue: string; attempts: number; backoff: number; retryFailed?: boolean; connectTimeout: number }) => {
       const spec = readSweepFile(file);
+      await checkSweepModels(spec);
       const jobs = planSweep(spec);
       const r = await withQueue(o.redis, o.queue, (queue) => enqueueSweep(queue, jobs, { attempts: o.attempts, backoffMs: o.backoff, retryFailed: o.retryFailed ?? false }), o.connectTimeout);
       io.out(`sweep '${spec.name}': ${r.added} jobs added, ${r.present} already in queue '${o.queue}'${r.retried ? `, ${r.retried} failed ones put back` : ''}`);

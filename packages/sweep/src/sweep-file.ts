@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { modelTypeOf, readCheckpointConfig } from '@peft/models-gpt2-roberta';
 import { presetRegistry, RECIPES, TASKS, type TaskName } from '@peft/recipes';
 import { SweepFileError } from './errors.js';
-import { checkTrainFlag, type TrainFlagValue } from './train-flags.js';
+import { checkSeed, checkTrainFlag, type TrainFlagValue } from './train-flags.js';
 
 /** One task of a sweep: which presets and seeds to run, and the `peft train` options for its jobs. */
 export interface SweepTask {
@@ -132,9 +133,13 @@ function stringList(v: unknown, field: string, fail: Fail): string[] {
 }
 
 function seedList(v: unknown, field: string, fail: Fail): number[] {
-  if (!Array.isArray(v) || !v.length || v.some((x) => !Number.isInteger(x) || (x as number) < 0)) return fail(field, `must be a non-empty list of integers ≥ 0 (got ${JSON.stringify(v)})`);
-  if (new Set(v).size !== v.length) fail(field, 'names one seed twice');
-  return v as number[];
+  if (!Array.isArray(v) || !v.length) return fail(field, `must be a non-empty list of seeds (got ${JSON.stringify(v)})`);
+  const seeds = v.map((x, i) => {
+    const r = checkSeed(x); // as `peft train --seed` checks it
+    return 'error' in r ? fail(`${field}[${i}]`, r.error) : r.ok;
+  });
+  if (new Set(seeds).size !== seeds.length) fail(field, 'names one seed twice');
+  return seeds;
 }
 
 function taskName(v: unknown, field: string, fail: Fail): TaskName {
@@ -172,4 +177,24 @@ function modelPaths(v: unknown, tasks: readonly TaskName[], base: string, fail: 
     out[t] = path(m[key], `model.${key}`, base, fail) ?? fail(`model.${RECIPES[t].family}`, `is required for ${t} (no model.${t} either)`);
   }
   return out;
+}
+
+/**
+ * Checks that each task's model folder is a checkpoint of the right kind, with the reader `peft train` loads it with
+ * (a missing folder or config.json is the same typed error), before any job is planned or queued.
+ */
+export async function checkSweepModels(spec: SweepSpec): Promise<void> {
+  for (const t of spec.tasks) {
+    const dir = spec.models[t.task]!;
+    const family = RECIPES[t.task].family;
+    let json: Record<string, unknown>;
+    try {
+      ({ json } = await readCheckpointConfig(dir));
+    } catch (e) {
+      throw new SweepFileError(spec.file, `model.${family}`, (e as Error).message, { cause: e });
+    }
+    const want = family === 'nlg' ? 'gpt2' : 'roberta';
+    const type = modelTypeOf(json);
+    if (type !== want) throw new SweepFileError(spec.file, `model.${family}`, `${dir} holds a ${String(type)} model; ${t.task} needs ${want === 'gpt2' ? 'GPT-2' : 'RoBERTa'}`);
+  }
 }

@@ -98,10 +98,15 @@ describe('sweep file → jobs', () => {
       [{ ...base, tasks: { sst2: { presets: ['inducer-lora'] } } }, 'tasks.sst2.presets', /'inducer-lora' is an NLG preset; sst2 needs an NLU one/],
       [{ ...base, presets: ['inducer-lora'] }, 'presets', /names no NLU preset for sst2/],
       [{ ...base, seeds: [1, 1] }, 'seeds', /names one seed twice/],
-      [{ ...base, seeds: [1.5] }, 'seeds', /integers ≥ 0/],
-      [{ ...base, train: { 'max-steps': 0 } }, 'train.max-steps', /must be an integer ≥ 1, got 0/],
-      [{ ...base, train: { padding: 'some' } }, 'train.padding', /must be global or batch/],
-      [{ ...base, train: { out: 'x' } }, 'train.out', /is not an option of peft train a sweep can set/],
+      [{ ...base, seeds: [1.5] }, 'seeds[0]', /--seed must be an integer ≥ 0, got 1\.5/],
+      [{ ...base, seeds: [1, 1e20] }, 'seeds[1]', /--seed must be an integer ≥ 0, got 100000000000000000000/],
+      [{ ...base, train: { lr: 0 } }, 'train.lr', /--lr must be a number > 0, got 0/],
+      [{ ...base, train: { 'max-steps': 1e20 } }, 'train.max-steps', /--max-steps must be an integer ≥ 1, got 100000000000000000000/],
+      [{ ...base, train: { 'max-steps': 0 } }, 'train.max-steps', /--max-steps must be an integer ≥ 1, got 0/],
+      [{ ...base, train: { padding: 'some' } }, 'train.padding', /got "some": allowed choices are global, batch/],
+      [{ ...base, train: { out: 'x' } }, 'train.out', /is set by the sweep \(its out field\)/],
+      [{ ...base, train: { resume: true } }, 'train.resume', /is set by the sweep/],
+      [{ ...base, train: { 'batch-sise': 2 } }, 'train.batch-sise', /is not an option of peft train with a value/],
       [{ ...base, tasks: ['sst2', 'webnlg'] }, 'model', /one folder cannot serve both/],
       [{ ...base, model: { nlg: '/g' } }, 'model.nlu', /is required for sst2/],
       [{ ...base, model: { gpt: '/g' } }, 'model.gpt', /neither a family/],
@@ -125,19 +130,30 @@ describe('sweep file → jobs', () => {
   });
 });
 
+const tinyRoberta = fileURLToPath(new URL('../../../test-fixtures/tiny-roberta', import.meta.url));
+
 describe('peft sweep plan / peft worker on the command line', () => {
   const cli = fileURLToPath(new URL('../../recipes/dist/cli.js', import.meta.url));
   const peft = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
   it('plan prints the jobs; a bad field exits 1 naming it; a bad flag value exits 2 with commander\'s message', () => {
-    writeFileSync(join(work, 'cli.yaml'), 'name: c\nout: runs\nmodel: m\ntasks: [sst2]\npresets: [he-mam-glue]\nseeds: [1, 2]\n');
+    writeFileSync(join(work, 'cli.yaml'), `name: c\nout: runs\nmodel: ${tinyRoberta}\ntasks: [sst2]\npresets: [he-mam-glue]\nseeds: [1, 2]\n`);
     const ok = peft('sweep', 'plan', join(work, 'cli.yaml'));
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('sst2-he-mam-glue-s2\tsst2\the-mam-glue\t2\t--batch-size 32 --lr 0.0001');
-    writeFileSync(join(work, 'cli-bad.yaml'), 'name: c\nout: runs\nmodel: m\ntasks: [sst2]\ntrain: { lr: fast }\n');
+    writeFileSync(join(work, 'cli-bad.yaml'), `name: c\nout: runs\nmodel: ${tinyRoberta}\ntasks: [sst2]\ntrain: { lr: fast }\n`);
     const bad = peft('sweep', 'plan', join(work, 'cli-bad.yaml'));
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/peft: error: .*cli-bad\.yaml: field 'train\.lr': must be a number ≥ 0, got "fast"/);
+    expect(bad.stderr).toMatch(/peft: error: .*cli-bad\.yaml: field 'train\.lr': --lr must be a number > 0, got "fast"/);
+    // a model folder that is not there, or of the wrong kind: the loader's own message, before anything is queued
+    writeFileSync(join(work, 'cli-nomodel.yaml'), 'name: c\nout: runs\nmodel: no-such-model\ntasks: [sst2]\n');
+    const nomodel = peft('sweep', 'plan', join(work, 'cli-nomodel.yaml'));
+    expect(nomodel.status).toBe(1);
+    expect(nomodel.stderr).toMatch(/cli-nomodel\.yaml: field 'model\.nlu': .*no-such-model\/config\.json: no config\.json here/);
+    writeFileSync(join(work, 'cli-wrongmodel.yaml'), `name: c\nout: runs\nmodel: ${tinyRoberta.replace('tiny-roberta', 'tiny-gpt2')}\ntasks: [sst2]\n`);
+    const wrong = peft('sweep', 'run', join(work, 'cli-wrongmodel.yaml'), '--redis', 'redis://127.0.0.1:1');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/field 'model\.nlu': .*tiny-gpt2 holds a gpt2 model; sst2 needs RoBERTa/);
     const usage = peft('worker', '--redis', 'localhost:6379');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/option '--redis <url>' argument 'localhost:6379' is invalid\. --redis must be a redis:\/\/ or rediss:\/\/ URL/);
