@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomic } from '@peft/core';
-import { flagOption, integerParser, numberParser, peftCliPath, renderVegaLite, repeatableParser, useBackend, valueOption, type CliIo } from '@peft/recipes';
+import { DataFormatError, flagOption, integerParser, numberParser, peftCliPath, renderVegaLite, repeatableParser, useBackend, valueOption, type CliIo } from '@peft/recipes';
 import { reportChartSpec } from './chart-spec.js';
 import { collectRuns } from './collect.js';
 import { presetShare, type ParameterShare } from './parameter-counts.js';
@@ -89,11 +89,19 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(valueOption('--alpha <p>', 'significance level of the two-sided Welch t-test', { parse: numberParser('--alpha', { above: 0, max: 0.5 }), defaultValue: 0.05 }))
     .addOption(valueOption('--out <dir>', 'where report.md, report.json and the chart (chart.vl.json, chart.svg, chart.png) go', { defaultText: '<root>/report' }))
     .addOption(flagOption('--json', 'print JSON instead of Markdown'))
-    .action(async (file: string, o: { root?: string; against?: string[]; alpha: number; out?: string; json?: boolean }) => {
+    .addOption(flagOption('--skip-unreadable', 'leave out runs whose metrics.json is corrupt (named on stderr) instead of failing'))
+    .action(async (file: string, o: { root?: string; against?: string[]; alpha: number; out?: string; json?: boolean; skipUnreadable?: boolean }) => {
       const spec = readSweepFile(file);
       const jobs = planSweep(spec);
       const root = o.root ? resolve(o.root) : spec.out;
-      const { runs, missing } = collectRuns(jobs, root);
+      const { runs, missing: notFinished, unreadable } = collectRuns(jobs, root);
+      if (unreadable.length && !o.skipUnreadable) {
+        const [first, ...others] = unreadable;
+        const also = others.length ? ` (also unreadable: ${others.map((u) => u.file).join(', ')})` : '';
+        throw new DataFormatError(first!.file, 0, `${first!.reason}${also}: remove the run folder to run the job again, or pass --skip-unreadable to leave it out of the report`);
+      }
+      for (const u of unreadable) io.err(`peft sweep report: left out ${u.run}: ${u.file}: ${u.reason}`);
+      const missing = [...notFinished, ...unreadable.map((u) => u.run)];
       await useBackend(io.err);
       const params = new Map<string, ParameterShare>();
       for (const j of jobs) {
