@@ -76,7 +76,7 @@ export function registerSweepCommands(program: Command, io: CliIo): void {
     .addOption(connectTimeoutOption())
     .action(async (file: string, o: { redis: string; queue: string; root?: string; json?: boolean; connectTimeout: number }) => {
       const jobs = planSweep(readSweepFile(file));
-      const rows = await withQueue(o.redis, o.queue, (queue) => sweepStatus(queue, jobs, o.root ? resolve(o.root) : undefined), o.connectTimeout);
+      const rows = await withQueue(o.redis, o.queue, (queue, keyExists) => sweepStatus(queue, jobs, o.root ? resolve(o.root) : undefined, keyExists), o.connectTimeout);
       io.out(o.json ? JSON.stringify(rows, null, 2) : formatStatus(rows));
     });
 

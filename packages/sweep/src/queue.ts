@@ -1,4 +1,5 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { RedisUnreachableError, SweepQueueError } from './errors.js';
 import { checkRedis, DEFAULT_CONNECT_TIMEOUT_MS, describeRedisError } from './redis-check.js';
 import type { SweepJob } from './plan.js';
@@ -34,7 +35,7 @@ export function openQueue(url: string, name = DEFAULT_QUEUE): Queue<SweepJob, Jo
  * PING within `timeoutMs` first, and each command after that fails (instead of waiting for ever) after a few
  * reconnection attempts or `timeoutMs` without an answer. Every such failure is a RedisUnreachableError.
  */
-export async function withQueue<T>(url: string, name: string, use: (q: Queue<SweepJob, JobResult, string>) => Promise<T>, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> {
+export async function withQueue<T>(url: string, name: string, use: (q: Queue<SweepJob, JobResult, string>, keyExists: (key: string) => Promise<boolean>) => Promise<T>, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> {
   redisConnection(url); // a malformed URL is a SweepQueueError, before any connection
   await checkRedis(url, timeoutMs);
   let lastError: Error | null = null;
@@ -48,12 +49,15 @@ export async function withQueue<T>(url: string, name: string, use: (q: Queue<Swe
     },
   });
   queue.on('error', (e: Error) => (lastError = e));
+  const plain = new Redis(url, { connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 2, retryStrategy: (times: number) => (times > 3 ? null : 200 * times) });
+  plain.on('error', (e: Error) => (lastError = e));
   try {
-    return await use(queue);
+    return await use(queue, async (key) => (await plain.exists(key)) === 1);
   } catch (e) {
     if (e instanceof Error && !(e instanceof SweepQueueError) && isConnectionError(e)) throw new RedisUnreachableError(url, describeRedisError(lastError ?? e), { cause: e });
     throw e;
   } finally {
+    plain.disconnect();
     queue.disconnect().catch(() => undefined);
     await Promise.race([queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
   }

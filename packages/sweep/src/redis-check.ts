@@ -47,5 +47,6 @@ export async function checkRedis(url: string, timeoutMs = DEFAULT_CONNECT_TIMEOU
 export function describeRedisError(e: Error): string {
   const code = (e as { code?: string }).code;
   const msg = e.message.split('\n')[0]!.trim();
+  if (/Stream isn't writeable|Connection is closed/i.test(msg)) return 'the connection closed';
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
 }

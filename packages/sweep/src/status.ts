@@ -6,7 +6,14 @@ import { isJobProgress } from './queue.js';
 import type { JobResult } from './run-job.js';
 import { lastStepRecord } from './run-log.js';
 
-export type JobStateName = 'not queued' | 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'prioritized' | 'waiting-children' | 'unknown';
+/**
+ * A job's state in the queue; `stalled`: active in the queue but no worker holds its lock any more (its worker died,
+ * or lost Redis), so nothing runs it: it goes back to waiting at the next stalled check of any worker.
+ */
+export type JobStateName = 'not queued' | 'waiting' | 'active' | 'stalled' | 'delayed' | 'completed' | 'failed' | 'prioritized' | 'waiting-children' | 'unknown';
+
+/** Whether a Redis key exists (the job's lock): the status's way to tell a running job from a stalled one. */
+export type KeyExists = (key: string) => Promise<boolean>;
 
 export interface JobStatus {
   readonly run: string;
@@ -25,11 +32,12 @@ export interface JobStatus {
  * Every job of the plan with its state in the queue, and its step and last loss: from the run's train.jsonl when the
  * output root is readable here, else from the progress its worker last reported.
  */
-export async function sweepStatus(queue: Queue<SweepJob, JobResult, string>, jobs: readonly SweepJob[], root?: string): Promise<JobStatus[]> {
+export async function sweepStatus(queue: Queue<SweepJob, JobResult, string>, jobs: readonly SweepJob[], root?: string, keyExists?: KeyExists): Promise<JobStatus[]> {
   const rows: JobStatus[] = [];
   for (const j of jobs) {
     const q = await queue.getJob(j.id);
-    const state = q ? ((await q.getState()) as JobStateName) : 'not queued';
+    let state = q ? ((await q.getState()) as JobStateName) : 'not queued';
+    if (state === 'active' && keyExists && !(await keyExists(queue.toKey(`${j.id}:lock`)))) state = 'stalled';
     const dir = join(root ?? j.root, j.run);
     const fromLog = lastStepRecord(join(existsSync(dir) ? dir : `${dir}.partial`, 'train.jsonl'));
     const progress = q && isJobProgress(q.progress) ? q.progress : null;
@@ -60,5 +68,9 @@ export function formatStatus(rows: readonly JobStatus[]): string {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
   lines.push([...counts].map(([s, n]) => `${n} ${s}`).join(', '));
+  if (rows.length && rows.every((r) => r.state === 'not queued')) {
+    lines.push("note: none of this sweep's jobs is in queue (not added yet, or Redis restarted without persistence): peft sweep run adds them; finished runs are not trained again");
+  }
+  if (rows.some((r) => r.state === 'stalled')) lines.push('note: stalled jobs have no worker any more; the next stalled check of a running worker puts them back in the queue');
   return lines.join('\n');
 }
