@@ -6,12 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, env, freePort, haveRedis, inCi, startRedis, startWorker, until, type RedisServer, type Running } from './harness.js';
 
 const work = mkdtempSync(join(tmpdir(), 'peft-sweep-unreachable-'));
 const sweepFile = join(work, 'sweep.yaml');
-writeFileSync(sweepFile, 'name: u\nout: runs\nmodel: .\ntasks: [sst2]\npresets: [he-mam-glue]\nseeds: [1]\n');
+const tinyRoberta = fileURLToPath(new URL('../../../test-fixtures/tiny-roberta', import.meta.url));
+writeFileSync(sweepFile, `name: u\nout: runs\nmodel: ${tinyRoberta}\ntasks: [sst2]\npresets: [he-mam-glue]\nseeds: [1]\n`);
 
 function peftAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   const t0 = Date.now();
