@@ -31,14 +31,4 @@ export default defineConfig([
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },
-  {
-    // preloaded into each `peft train` a sweep worker starts: the child ends when its worker is gone
-    entry: { 'exit-with-parent': 'src/sweep/exit-with-parent.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    dts: false,
-    clean: false,
-    sourcemap: false,
-    target: 'node20',
-  },
 ]);

@@ -104,3 +104,12 @@ export class RunInterruptedError extends PeftError {
     this.exitCode = signal === 'SIGINT' ? 130 : 143;
   }
 }
+
+/** A command lives in a package of its own that is not installed (e.g. `peft sweep` in @peft/sweep). */
+export class MissingPackageError extends PeftError {
+  readonly pkg: string;
+  constructor(pkg: string, command: string, options?: { cause?: unknown }) {
+    super('E_MISSING_PACKAGE', `${command} needs the ${pkg} package, which is not installed: npm install ${pkg}`, options);
+    this.pkg = pkg;
+  }
+}

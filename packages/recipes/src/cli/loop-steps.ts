@@ -19,6 +19,7 @@ export function loopSteps<B extends { readonly batchSize: number; readonly lengt
       onEpoch: (e) => o.onEpoch(e.validation, e.epoch, e.step),
       ...(o.onSkippedStep ? { onSkippedStep: o.onSkippedStep } : {}),
       ...(o.stop ? { stop: o.stop } : {}),
+      ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
       validate,
     });
 }

@@ -10,8 +10,8 @@ import { registerGenerateCommand } from './generate-command.js';
 import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
 import { normaliseArgv, registerMetricsCommands } from './metrics-commands.js';
 import { HELP_CONFIGURATION, processIo, type CliIo } from './option-parsers.js';
+import { registerOptionalCommands } from './optional-commands.js';
 import { registerPresetsCommand } from './presets-command.js';
-import { registerSweepCommands } from './sweep-commands.js';
 import { registerTrainCommand } from './train-command.js';
 
 /** The command groups, in the order `peft --help` lists them. A new group is one more entry (and its import). */
@@ -23,14 +23,14 @@ const COMMAND_GROUPS: readonly ((program: Command, io: CliIo) => void)[] = [
   registerMetricsCommands,
   registerDemoCommand,
   registerDataCommands,
-  registerSweepCommands,
 ];
 
 /**
- * The `peft` program: commander with every command group registered. Errors never exit the process: they surface as
- * a thrown `CommanderError` (see {@link main}). Output goes to `io`.
+ * The `peft` program: commander with every command group registered, and the optional groups of other packages
+ * (optional-commands.ts): loaded when `command`, the first word of the command line, is one of theirs. Errors never
+ * exit the process: they surface as a thrown `CommanderError` (see {@link main}). Output goes to `io`.
  */
-export function buildProgram(io: CliIo): Command {
+export async function buildProgram(io: CliIo, command?: string): Promise<Command> {
   const program = new Command('peft')
     .description('Parameter-efficient fine-tuning (inducer-tuning, LoRA, adapters, prefix-tuning) on TensorFlow.js.')
     .configureHelp(HELP_CONFIGURATION)
@@ -43,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n${DATA_ENVIRONMENT_HELP}\n\nExit codes: 0 success, 2 an invalid flag, config value or input file content, 1 a missing or corrupt data, model or adapter file (or a system fault), 70 an internal error (a bug: reported with its stack). Results go to stdout, the rest to stderr.`);
   for (const register of COMMAND_GROUPS) register(program, io);
+  await registerOptionalCommands(program, io, command);
   for (const cmd of allCommands(program)) cmd.showHelpAfterError(`(${commandPath(cmd)} --help lists the options)`);
   return program;
 }
@@ -51,10 +52,11 @@ export function buildProgram(io: CliIo): Command {
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let running: Command | undefined;
   try {
-    const program = buildProgram(io).hook('preAction', (_program, action) => {
+    const args = normaliseArgv(argv);
+    const program = (await buildProgram(io, args[0])).hook('preAction', (_program, action) => {
       running = action;
     });
-    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -84,7 +86,7 @@ function reportError(e: unknown, running: Command | undefined, io: CliIo): numbe
   if (isPeftError(e) && e.kind !== 'internal') {
     const hint = UsageError.isInstance(e) ? `\n(${running ? commandPath(running) : 'peft'} --help lists the options)` : '';
     io.err(`peft: error: ${e.message}${hint}`);
-    return EXIT_CODES[e.kind];
+    return exitCodeOf(e) ?? EXIT_CODES[e.kind];
   }
   if (isSystemError(e)) {
     // an operating-system fault Node reports with its errno and the path (ENOSPC, EACCES, …): not a bug
@@ -99,6 +101,12 @@ function reportError(e: unknown, running: Command | undefined, io: CliIo): numbe
 /** An error Node raised for a system call: it carries the errno `code` (e.g. 'ENOSPC') and the `syscall`. */
 function isSystemError(e: unknown): e is NodeJS.ErrnoException {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException).code));
+}
+
+/** A typed error's own exit code (e.g. 69 for an unreachable service, @peft/sweep's RedisUnreachableError). */
+function exitCodeOf(e: unknown): number | undefined {
+  const code = (e as { exitCode?: unknown }).exitCode;
+  return typeof code === 'number' && Number.isInteger(code) && code > 2 && code < 126 ? code : undefined;
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -1,6 +1,7 @@
 import type { PaddingMode } from '../data/batching.js';
 import type { Recipe, TaskName } from '../recipes.js';
 import type { OnNonFinite } from '../train/finite.js';
+import type { TrainEventLog } from '../train/events.js';
 import type { TrainLoopOptions, StepLog, Validation } from '../train/loop.js';
 
 /** What `peft train` was asked for (see the README for each option). */
@@ -42,6 +43,8 @@ export interface TrainSettings {
   /** The arguments of the `peft` command line that started the run (after `peft`), for the resume hint. */
   readonly commandLine?: readonly string[];
   readonly log?: (line: string) => void;
+  /** Where the run's events go (`--events FILE`, train/events.ts). */
+  readonly events?: TrainEventLog;
 }
 
 /** The loop options every recipe shares (the trainable, data, validation and callbacks are added per family). */
@@ -73,6 +76,7 @@ export interface Prepared {
     onEpoch: (v: Validation | undefined, epoch: number, step: number) => void;
     onSkippedStep?: (step: number, what: string) => void;
     stop?: AbortSignal;
+    onCheckpoint?: (step: number) => void;
   }) => Promise<{ steps: number; interrupted: boolean }>;
   readonly evaluate: (outDir: string) => Promise<Record<string, number | string>>;
   readonly saveAdapter: (dir: string) => Promise<void>;

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
-import { Argument, InvalidArgumentError, type Command } from 'commander';
+import { Argument, Command, InvalidArgumentError, type Option } from 'commander';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { ON_NON_FINITE, type OnNonFinite } from '../train/finite.js';
 import { useTrainingBackend } from './backend.js';
 import { flagOption, integerParser, numberParser, valueOption, type CliIo, type OptionParser } from './option-parsers.js';
+import { TrainEventLog, failureKind } from '../train/events.js';
 import { runTrain, type TrainSettings, type TrainSummary } from './train.js';
 
 /** `peft train <task>`: a preset trained on a task with the spec's recipe (README "peft train"). */
@@ -19,9 +20,17 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
     .addArgument(new Argument('<task>', 'the task').choices(TASKS));
   addTrainOptions(cmd);
   cmd.action(async (task: TaskName, opts: TrainOptions, command: Command) => {
-    const settings = { ...trainSettings(task, opts), commandLine: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [] };
-    const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err });
-    io.out(JSON.stringify(summaryJson(r)));
+    const events = opts.events ? new TrainEventLog(resolve(opts.events)) : undefined;
+    try {
+      const settings = { ...trainSettings(task, opts), commandLine: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [] };
+      const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err, ...(events ? { events } : {}) });
+      io.out(JSON.stringify(summaryJson(r)));
+    } catch (e) {
+      events?.emit({ type: 'failed', kind: failureKind(e), code: (e as { code?: string }).code ?? null, message: e instanceof Error ? e.message : String(e) });
+      throw e;
+    } finally {
+      events?.close();
+    }
   });
 }
 
@@ -63,6 +72,7 @@ interface TrainOptions {
   patience?: number;
   checkpointBlocks?: 'all' | 'none' | number;
   onNonfinite?: OnNonFinite;
+  events?: string;
 }
 
 /** `--checkpoint-blocks all|none|K`. */
@@ -75,8 +85,12 @@ const checkpointBlocksParser: OptionParser<'all' | 'none' | number> = Object.ass
   { expects: 'all, none or a block count' },
 );
 
-function addTrainOptions(cmd: Command): void {
-  cmd
+/**
+ * Every option of `peft train` as commander Options, built afresh on each call: the command adds them, and
+ * {@link checkTrainOptionValue} checks a value with the very same parser and choices (the sweep's `train:` fields).
+ */
+export function trainOptions(): Option[] {
+  return new Command()
     .addOption(valueOption('--model <dir>', 'Hugging Face checkpoint folder (GPT-2 for webnlg/coqa, RoBERTa for sst2/mnli)').makeOptionMandatory())
     .addOption(valueOption('--preset <name>', 'method preset (peft presets lists them)', { defaultText: byTask((t) => RECIPES[t].defaultPreset) }))
     .addOption(valueOption('--data <dir>', 'data folder', { defaultText: '$PEFT_DATA, else the cache of peft data get' }))
@@ -103,7 +117,33 @@ function addTrainOptions(cmd: Command): void {
         parse: checkpointBlocksParser,
         defaultText: 'as many as the backend\'s memory needs',
       }),
-    );
+    )
+    .addOption(valueOption('--events <file>', 'append the run\'s events (started, step, checkpoint, evaluated, finished, failed) to FILE as JSON lines, for programs (docs/recipes.md)', { defaultText: 'none' }))
+    .options.slice();
+}
+
+function addTrainOptions(cmd: Command): void {
+  for (const o of trainOptions()) cmd.addOption(o);
+}
+
+/**
+ * Checks one value of a `peft train` option given by its flag name (`max-steps`), as the command line would: the
+ * same parser and choices. Numbers are taken as their decimal text (YAML/JSON give numbers). Returns the parsed value
+ * or commander's message (`--lr must be a number > 0.`).
+ */
+export function checkTrainOptionValue(name: string, value: unknown): { ok: number | string } | { error: string } {
+  const opt = trainOptions().find((o) => o.long === `--${name}`);
+  if (!opt || opt.isBoolean()) return { error: 'is not an option of peft train with a value (peft train --help lists them)' };
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : null;
+  const expects = (opt.parseArg as Partial<OptionParser<unknown>> | undefined)?.expects ?? (opt.argChoices ? `one of ${opt.argChoices.join(', ')}` : 'text');
+  if (text === null) return { error: `must be ${expects}, got ${JSON.stringify(value)}` };
+  if (opt.argChoices && !opt.argChoices.includes(text)) return { error: `got ${JSON.stringify(value)}: allowed choices are ${opt.argChoices.join(', ')}.` };
+  try {
+    return { ok: opt.parseArg ? ((opt.parseArg as (v: string, previous: unknown) => unknown)(text, undefined) as number | string) : text };
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) return { error: `${e.message.replace(/\.$/, '')}, got ${JSON.stringify(value)}` };
+    throw e;
+  }
 }
 
 function trainSettings(task: TaskName, o: TrainOptions): Omit<TrainSettings, 'log'> {

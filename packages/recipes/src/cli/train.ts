@@ -69,6 +69,8 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
   try {
     const counts = prepared.parameters;
     log(`train ${s.task}: ${prepared.trainSize} examples (${prepared.skipped} longer than the limit skipped), preset ${presetName}; parameters ${describeCounts(counts)}`);
+    const ev = s.events;
+    ev?.emit({ type: 'started', task: s.task, preset: presetName, model: s.modelDir, out: s.out, seed, total_steps: prepared.totalSteps, train_examples: prepared.trainSize, resume: s.resume ?? false });
     const jsonl = new JsonlLog(join(dir, 'train.jsonl'), log);
     if (!s.resume) jsonl.reset();
     const subsetBefore = s.scoreTrainingSubset && !s.resume ? await scoreSubset(prepared, log, 'before training') : undefined;
@@ -80,6 +82,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
       onResume: async (step) => {
         await jsonl.truncateAfter(step);
         log(`resumed from step ${step}`);
+        ev?.emit({ type: 'resumed', step });
       },
       onSkippedStep: (step, what) => {
         log(`step ${step}: ${what} is not finite; update skipped (--on-nonfinite skip-step)`);
@@ -89,6 +92,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
         progress ??= new Progress(prepared.totalSteps);
         progress.update(l);
         jsonl.write({ type: 'step', step: l.step, epoch: l.epoch, loss: l.loss, lr: l.lr, grad_norm: l.gradNorm, tokens: l.tokens, seconds: l.seconds });
+        ev?.emit({ type: 'step', step: l.step, total_steps: prepared.totalSteps, epoch: l.epoch, loss: l.loss, lr: l.lr });
       },
       onBest: async (v) => {
         await prepared.saveAdapter(join(dir, 'adapter'));
@@ -96,7 +100,9 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
       },
       onEpoch: (v, epoch, step) => {
         jsonl.write({ type: 'validation', epoch, step, ...(v ? { [v.name]: v.value } : {}) });
+        if (v) ev?.emit({ type: 'evaluated', step, epoch, metrics: { [v.name]: v.value, ...v.extra } });
       },
+      onCheckpoint: (step) => ev?.emit({ type: 'checkpoint', step, path: dir }),
     }).finally(() => stop.dispose());
     if (result.interrupted) throw new RunInterruptedError(stop.received()!, result.steps, resumeCommand(s));
     const records = jsonl.read();
@@ -149,6 +155,7 @@ async function runTrainUnmapped(settings: TrainSettings): Promise<TrainSummary> 
     );
     out.commit();
     log(`done: ${result.steps} steps, loss ${first.toFixed(4)} → ${last.toFixed(4)}; output in ${s.out}`);
+    ev?.emit({ type: 'finished', out: s.out, steps: result.steps, metrics, first_loss: first, last_loss: last });
     return { out: s.out, steps: result.steps, metrics, firstLoss: first, lastLoss: last };
   } finally {
     prepared.dispose();

@@ -90,6 +90,8 @@ export interface TrainLoopOptions<B> {
   readonly onSkippedStep?: (step: number, what: string) => void;
   /** When aborted, the loop ends the step under way, writes a checkpoint and returns with `interrupted` set. */
   readonly stop?: AbortSignal;
+  /** Called after each checkpoint is written, with its step. */
+  readonly onCheckpoint?: (step: number) => void;
 }
 
 export interface TrainResult {
@@ -139,6 +141,7 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
       if (!o.checkpointDir) return;
       await writeCheckpoint(o.checkpointDir, optimizer, state);
       savedStep = state.step;
+      o.onCheckpoint?.(state.step);
     };
     // a first checkpoint before any step: a run killed from here on can always be resumed
     if (!o.resume) await save();
