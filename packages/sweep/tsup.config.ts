@@ -10,4 +10,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url (where dist/exit-with-parent.cjs lies) from __filename in the CommonJS build
+  shims: true,
 });
