@@ -50,6 +50,7 @@ const importMetaCalls: Record<string, { expr: string; check: (value: unknown) =>
   ],
   'eval-metrics': [{ expr: 'm.englishSynonyms().synsets.size', check: (v) => expect(v).toBeGreaterThan(1000) }],
   blas: [{ expr: 'm.blasAvailability()', check: (v) => expect(v).toHaveProperty('available') }],
+  sweep: [{ expr: 'm.exitWithParentPath()', check: (v) => expect(v).toBe(join(root, 'packages', 'sweep', 'dist', 'exit-with-parent.cjs')) }],
 };
 
 describe('what uses import.meta, from the CommonJS build', () => {

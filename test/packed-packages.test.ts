@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ describe('the @peft/recipes tarball', () => {
     const installed = join(dir, 'node_modules', '@peft', 'recipes');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, packed!.filename), '-C', installed, '--strip-components=1']);
+    // the dependencies npm nested under the workspace (commander 14 beside the root's older one): as an install nests them
+    const nested = join(root, 'packages', 'recipes', 'node_modules');
+    if (existsSync(nested)) symlinkSync(nested, join(installed, 'node_modules'), 'dir');
     const demo = join(root, 'packages', 'recipes', 'demo');
     const regular = readdirSync(demo, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

@@ -1,11 +1,14 @@
 import { PeftError } from '@peft/core';
 
-/** A sweep file is unreadable, not JSON / YAML, or has a field of the wrong type or value; `field` is its path. */
+/**
+ * A sweep file is unreadable, not JSON / YAML, or has a field of the wrong type or value; `field` is its path. Its kind
+ * is `input` (exit 2), except a file that cannot be read at all, which is `data` (exit 1, as any missing input file).
+ */
 export class SweepFileError extends PeftError {
   readonly file: string;
   readonly field: string;
-  constructor(file: string, field: string, message: string, options?: { cause?: unknown }) {
-    super('E_SWEEP_FILE', `${file}${field ? `: field '${field}'` : ''}: ${message}`, { ...options, kind: 'input' });
+  constructor(file: string, field: string, message: string, options?: { cause?: unknown; kind?: 'input' | 'data' }) {
+    super('E_SWEEP_FILE', `${file}${field ? `: field '${field}'` : ''}: ${message}`, { kind: 'input', ...options });
     this.file = file;
     this.field = field;
   }

@@ -16,3 +16,4 @@ export * from './parameter-counts.js';
 export * from './report.js';
 export * from './chart-spec.js';
 export { registerSweepCommands } from './commands.js';
+export { exitWithParentPath } from './exit-with-parent-path.js';

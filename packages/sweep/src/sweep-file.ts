@@ -43,7 +43,7 @@ export function readSweepFile(path: string): SweepSpec {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new SweepFileError(file, '', `cannot be read (${(e as Error).message})`, { cause: e });
+    throw new SweepFileError(file, '', `cannot be read (${(e as Error).message})`, { cause: e, kind: 'data' });
   }
   let doc: unknown;
   try {
