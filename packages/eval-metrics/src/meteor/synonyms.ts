@@ -4,14 +4,16 @@
  * its base form: the WordNet exception lists give irregular bases ("geese" -> "goose"); otherwise the WordNet
  * morphology suffix rules are tried in order and the first candidate that is itself a WordNet lemma wins.
  *
- * Data: synsets from the npm package `wordnet` (WordNet 3.0 index.noun/.verb/.adj/.adv, read at first use); the
- * exception lists from data/meteor/wordnet-3.0-exceptions.txt (WordNet 3.0 *.exc, see WORDNET-LICENSE there).
+ * Data: synsets from WordNet 3.0's index.noun/.verb/.adj/.adv, shipped gzipped in data/meteor/wordnet-3.0/ (1.8 MB;
+ * byte for byte the index files of the npm package `wordnet`, whose 28 MB database is otherwise the data files this
+ * module never reads), read at first use; the exception lists from data/meteor/wordnet-3.0-exceptions.txt (WordNet
+ * 3.0 *.exc). WORDNET-LICENSE there covers both.
  * Both were checked equal, lemma for lemma and offset for offset, to the synonym files bundled in the jar.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { MeteorResourceError } from './errors.js';
 
 /** A word -> synset-id dictionary plus irregular inflection -> base forms, as METEOR's SynonymDictionary. */
@@ -80,21 +82,18 @@ function packageDataFile(name: string): string {
   throw new MeteorResourceError(`data/meteor/${name}`, 'not found beside the @peft/eval-metrics package');
 }
 
-function wordNetDatabaseDir(): string {
-  try {
-    return join(dirname(createRequire(thisModuleFile()).resolve('wordnet/package.json')), 'db');
-  } catch (cause) {
-    throw new MeteorResourceError('wordnet', `the npm package "wordnet" (WordNet 3.0 database) is not installed: ${String(cause)}`);
-  }
-}
-
-/** Build the dictionary from a WordNet 3.0 dict folder (index.* files) and an exception-list file. */
+/**
+ * Build the dictionary from a WordNet 3.0 folder (its index.* files, plain or gzipped as `index.noun.gz`) and an
+ * exception-list file.
+ */
 export function loadSynonymDictionary(wordNetDir: string, exceptionFile: string): SynonymDictionary {
   const synsets = new Map<string, number[]>();
   for (const name of INDEX_FILES) {
-    const path = join(wordNetDir, name);
-    if (!existsSync(path)) throw new MeteorResourceError(path, 'WordNet index file missing');
-    addWordNetIndex(readFileSync(path, 'latin1'), path, synsets);
+    const plain = join(wordNetDir, name);
+    const gzipped = `${plain}.gz`;
+    if (existsSync(plain)) addWordNetIndex(readFileSync(plain, 'latin1'), plain, synsets);
+    else if (existsSync(gzipped)) addWordNetIndex(gunzipSync(readFileSync(gzipped)).toString('latin1'), gzipped, synsets);
+    else throw new MeteorResourceError(plain, 'WordNet index file missing');
   }
   if (!existsSync(exceptionFile)) throw new MeteorResourceError(exceptionFile, 'exception list missing');
   const exceptions = parseExceptionList(readFileSync(exceptionFile, 'utf8'), exceptionFile);
@@ -105,7 +104,7 @@ let defaultDictionary: SynonymDictionary | undefined;
 
 /** The WordNet 3.0 dictionary METEOR uses, loaded once (about half a second) and shared. */
 export function englishSynonyms(): SynonymDictionary {
-  defaultDictionary ??= loadSynonymDictionary(wordNetDatabaseDir(), packageDataFile('wordnet-3.0-exceptions.txt'));
+  defaultDictionary ??= loadSynonymDictionary(packageDataFile('wordnet-3.0'), packageDataFile('wordnet-3.0-exceptions.txt'));
   return defaultDictionary;
 }
 
