@@ -13,11 +13,14 @@
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
+// backend=webgpu also counts what each step sends to the GPU (@peft/webgpu's countGpuWork: dispatches, submits,
+// pipelines created, uploads, readbacks, copies and their bytes), as gpu_work, one record per step (count=0: not).
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendFeatures, FusedKernelNames, attach, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
+import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
 import { AdamW, NLG_ADAMW, clipByGlobalNorm } from '@peft/recipes';
@@ -70,8 +73,11 @@ const times = [];
 const cpu = [];
 let loss = NaN;
 let flops = 0;
+const gpuWork = [];
+const gpuCounter = choice.backend === 'webgpu' && args.count !== '0' ? countGpuWork(tf.backend().device) : null;
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
+  const work0 = gpuCounter?.read();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -87,7 +93,9 @@ for (let step = 0; step < STEPS; step++) {
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1e6);
   if (counter) flops = counter.stop();
+  if (gpuCounter) gpuWork.push(gpuCounter.since(work0));
 }
+gpuCounter?.stop();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
@@ -112,5 +120,6 @@ console.log(JSON.stringify({
   matmul_flops: flops,
   tensors: tf.memory().numTensors,
   loss,
+  ...(gpuCounter ? { gpu_work: gpuWork } : {}),
 }));
 process.exit(0);
