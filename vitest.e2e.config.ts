@@ -7,7 +7,7 @@ import { inlineTfjsCore, peftAliases } from './vitest.shared.ts';
 export default defineConfig({
   resolve: { alias: peftAliases },
   test: {
-    include: ['packages/*/test/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts'],
+    include: ['packages/*/test/**/*.e2e.test.ts', 'examples/**/*.e2e.test.ts', 'docs/**/*.e2e.test.ts', 'test/**/*.e2e.test.ts'],
     exclude: ['**/node_modules/**'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 900_000,

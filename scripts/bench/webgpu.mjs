@@ -1,6 +1,7 @@
 // `npm run bench -- --backend webgpu`: the GPT-2-small-shaped training step and cached greedy decoding on WebGPU, side
 // by side with the CPU path (wasm + @peft/blas) in the same run, interleaved, and the adapter they ran on; and the step
-// on WebGPU without @peft/webgpu's fused kernels (GELU, LM loss), to show what they change.
+// on WebGPU without @peft/webgpu's fused kernels (GELU, LM loss), to show what they change; and what each step sends to
+// the GPU (dispatches, submits, pipelines created, uploads, readbacks, copies: @peft/webgpu's countGpuWork).
 // Options: --reduced (4 layers × 256 wide, vocab 50,257, B 4 × T 64: what a software adapter can run — it binds at most
 // 128 MiB per buffer and GPT-2 small's token table is 154 MB), --rounds N, --steps N.
 // Prints the figures of this run; docs/performance.md records them with the card's name.
@@ -60,6 +61,22 @@ export function benchWebgpu(argv) {
   if (gpu.length && unfused.length) lines.push(`  fused kernels: ${(pooled(unfused) / pooled(gpu)).toFixed(2)}× faster step; losses ${gpu[0].loss.toFixed(5)} vs ${unfused[0].loss.toFixed(5)}`);
   if (cpu.length) lines.push(`  wasm + @peft/blas   median ${pooled(cpu).toFixed(2)} s/step   peak RSS ${Math.max(...cpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
   if (gpu.length && cpu.length) lines.push(`  ratio webgpu / wasm + blas: ${(pooled(gpu) / pooled(cpu)).toFixed(2)}× step time; losses ${gpu[0].loss.toFixed(5)} vs ${cpu[0].loss.toFixed(5)}`);
+  // what one step sends to the GPU (@peft/webgpu's countGpuWork), the first step (pipelines compiled) and a later one
+  const work = (label, run) => {
+    const w = run?.gpu_work;
+    if (!w?.length) return;
+    const mb = (b) => (b / 2 ** 20).toFixed(2);
+    const line = (k, c) => `  ${label.padEnd(18)} ${k.padEnd(6)} ${String(c.dispatches).padStart(5)} dispatches, ${String(c.submits).padStart(4)} submits, ` +
+      `${String(c.pipelines).padStart(4)} pipelines created, ${c.mappedUploads} uploads (${mb(c.mappedUploadBytes)} MB) + ${c.writeBuffers} uniform writes (${mb(c.writeBufferBytes)} MB), ` +
+      `${c.readbacks} readbacks (${c.readbackBytes} B), ${c.copies} copies (${mb(c.copyBytes)} MB), ${c.buffersCreated} buffers created`;
+    lines.push(line('step 1', w[0]));
+    if (w.length > 1) lines.push(line(`step ${w.length}`, w[w.length - 1]));
+  };
+  if (gpu[0]?.gpu_work || unfused[0]?.gpu_work) {
+    lines.push('\nGPU work per training step (counted on the device: the same on any adapter):');
+    work('webgpu', gpu[0]);
+    work('webgpu, no fused', unfused[0]);
+  }
   for (const [name, d] of [['webgpu', decodeGpu], ['wasm', decodeCpu]]) {
     if (d) lines.push(`\ngreedy decoding on ${name}, ${d.new_tokens} new tokens after ${d.context}: cached ${d.cached_s.toFixed(2)} s, recomputed ${d.recompute_s.toFixed(2)} s, ${d.speedup.toFixed(1)}×; same tokens: ${d.same_tokens}`);
   }
