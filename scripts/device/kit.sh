@@ -9,7 +9,7 @@
 #   run.sh         the script to run there: `bash device-kit/run.sh [--quick] [--reduced]` (scripts/device/run.sh)
 #   kit.tar.xz     this machine's node binary; the step, decoding, probe and `peft` CLI as esbuild bundles of the
 #                  built packages (tfjs-core, tfjs's webgpu backend and @peft inlined); Dawn for Node (npm `webgpu`)
-#                  with its linux-x64 binary alone; the demo's files; the PyTorch scripts; libstdc++ for a system
+#                  with its linux-x64 binary alone; the demo's files (and resvg + a font for its chart); the PyTorch scripts; libstdc++ for a system
 #                  older than Dawn needs; kit.json (versions, the glibc it needs)
 #   debs/          the Vulkan and EGL loaders as Debian packages (apt-get download), unpacked there by run.sh
 # Prints the kit's size and the total with the tracked tree, and fails when that is over 64 MiB.
@@ -48,7 +48,7 @@ esbuild="$root/node_modules/.bin/esbuild"
   peft-webgpu=packages/webgpu/dist/index.js \
   --bundle --splitting --ignore-annotations --format=esm --platform=node --target=node20 --minify-syntax --minify-whitespace \
   --outdir="$stage/js" --out-extension:.js=.mjs --chunk-names='chunk-[hash]' --legal-comments=none \
-  --external:webgpu --external:vega --external:vega-lite --external:@resvg/resvg-js \
+  --external:webgpu --external:@resvg/resvg-js \
   --banner:js="import { createRequire as __kitRequire } from 'node:module'; const require = __kitRequire(import.meta.url);" \
   --log-level=warning
 printf '{ "type": "module" }\n' >"$stage/package.json"
@@ -67,6 +67,16 @@ mkdir -p "$stage/data" && cp -r packages/eval-metrics/data/meteor "$stage/data/m
 mkdir -p "$stage/node_modules/wordnet/db"
 cp node_modules/wordnet/package.json "$stage/node_modules/wordnet/"
 cp node_modules/wordnet/db/index.* "$stage/node_modules/wordnet/db/"
+
+# ---- the training chart `peft demo` draws: Vega is bundled; resvg (native) with its linux-x64 binary alone, and the font
+for p in @resvg/resvg-js @resvg/resvg-js-linux-x64-gnu; do
+  mkdir -p "$stage/node_modules/$p"
+  (cd "node_modules/$p" && cp package.json *.js *.node "$stage/node_modules/$p/" 2>/dev/null || true)
+done
+[ -f "$stage/node_modules/@resvg/resvg-js-linux-x64-gnu/resvgjs.linux-x64-gnu.node" ] || die "@resvg/resvg-js-linux-x64-gnu is missing"
+mkdir -p "$stage/node_modules/dejavu-fonts-ttf/ttf"
+cp node_modules/dejavu-fonts-ttf/package.json "$stage/node_modules/dejavu-fonts-ttf/"
+cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf "$stage/node_modules/dejavu-fonts-ttf/ttf/"
 
 # ---- PyTorch's side of each figure
 cp scripts/bench/pytorch_step.py scripts/bench/pytorch_decode.py "$stage/py/"
