@@ -88,13 +88,34 @@ part() {
 # what the parts print on stderr goes to the log (stdout: one JSON line per part)
 exec 3>&2 2>>"$log"
 
-# ---- unpack
+# ---- unpack: tar and xz, dpkg-deb; where a system lacks them, Python's tarfile and lzma do the same
+untar() { # untar ARCHIVE DIR
+  if command -v xz >/dev/null; then tar -C "$2" -xJf "$1"; else
+    "$python" -c 'import sys, tarfile; t = tarfile.open(sys.argv[1]); t.extractall(sys.argv[2], **({"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}))' "$1" "$2"
+  fi
+}
+undeb() { # undeb DEB DIR: a .deb is an ar archive holding data.tar.*
+  if command -v dpkg-deb >/dev/null; then dpkg-deb -x "$1" "$2"; else
+    "$python" - "$1" "$2" <<'PY'
+import io, sys, tarfile
+raw = open(sys.argv[1], "rb").read()
+assert raw[:8] == b"!<arch>\n", "not a .deb"
+pos = 8
+while pos < len(raw):
+    name, size = raw[pos:pos + 16].decode().strip().rstrip("/"), int(raw[pos + 48:pos + 58])
+    body = raw[pos + 60:pos + 60 + size]
+    if name.startswith("data.tar"):
+        tarfile.open(fileobj=io.BytesIO(body)).extractall(sys.argv[2])
+    pos += 60 + size + (size & 1)
+PY
+  fi
+}
 rm -rf "$work" && mkdir -p "$work/sys" "$work/fixtures" "$work/xdg" && chmod 700 "$work/xdg"
-if ! tar -C "$work" -xJf "$kit/kit.tar.xz"; then
-  emit "{\"part\":\"unpack\",\"ok\":false,\"error\":$(json_str "tar -xJf $kit/kit.tar.xz failed")}"
+if ! untar "$kit/kit.tar.xz" "$work"; then
+  emit "{\"part\":\"unpack\",\"ok\":false,\"error\":$(json_str "unpacking $kit/kit.tar.xz failed (see $log)")}"
   exit 1
 fi
-for d in "$kit"/debs/*.deb; do dpkg-deb -x "$d" "$work/sys" || echo "dpkg-deb -x $d failed" >>"$log"; done
+for d in "$kit"/debs/*.deb; do undeb "$d" "$work/sys" || echo "unpacking $d failed" >>"$log"; done
 node="$work/node"
 
 # ---- libraries: the kit's loaders where the system has none; libstdc++ where the system's is older than Dawn needs
