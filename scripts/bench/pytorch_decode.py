@@ -26,6 +26,8 @@ NEW = int(args.get("new", 40))
 V, P = 50257, D // H
 torch.set_num_threads(int(args.get("threads", 2)))
 torch.manual_seed(0)
+if DEVICE == "cuda" and not torch.cuda.is_available():
+    sys.exit(f"device=cuda: this PyTorch ({torch.__version__}) sees no CUDA device")
 if DEVICE != "cpu":
     torch.set_default_device(DEVICE)
 w = lambda *s: torch.randn(*s) * 0.02

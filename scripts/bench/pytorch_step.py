@@ -44,6 +44,8 @@ DEVICE = args.get("device", "cpu")
 TF32 = args.get("tf32", "0") == "1"
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
+if DEVICE == "cuda" and not torch.cuda.is_available():
+    sys.exit(f"device=cuda: this PyTorch ({torch.__version__}) sees no CUDA device")
 if DEVICE != "cpu":
     torch.set_default_device(DEVICE)
 torch.backends.cuda.matmul.allow_tf32 = TF32
