@@ -93,7 +93,12 @@ describe('device kit', () => {
     expect(decode).toMatchObject({ ok: true, backend: 'webgpu', new_tokens: 16, context: 64 });
     expect(decode.tokens as number[]).toHaveLength(16);
 
-    expect(byPart.demo, JSON.stringify(byPart.demo)).toMatchObject({ ok: true });
+    // `peft demo` on webgpu, 5 steps (--quick): its metrics and its first and last training steps
+    const demo = byPart.demo as Line & { steps: number; first_step: { loss: number }; last_step: { loss: number; step: number }; metrics: Record<string, number> };
+    expect(demo, JSON.stringify(demo)).toMatchObject({ ok: true, steps: 5, last_step: { step: 5 } });
+    expect(demo.last_step.loss).toBeLessThan(demo.first_step.loss); // it trains
+    expect(demo.metrics['test entries']).toBe(40);
+    expect(Number.isFinite(demo.metrics.BLEU)).toBe(true);
 
     // no CUDA here: PyTorch's parts fail, each as one JSON line with its error, and the run went on
     for (const p of ['step-torch-fp32', 'step-torch-tf32', 'decode-torch']) {

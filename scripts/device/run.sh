@@ -179,8 +179,10 @@ cat >"$work/demo.sh" <<EOF
 #!/usr/bin/env bash
 # \`peft demo\` on webgpu; its figures from the run folder's summary
 PEFT_BACKEND=webgpu "$run_node" "$work/js/peft.mjs" demo --max-steps "$demo_steps" --out "$work/demo-run" >&2 || exit \$?
-s="\$(ls "$work/demo-run"/*summary*.json 2>/dev/null | head -1)"
-if [ -n "\$s" ]; then tr -d '\n' <"\$s"; echo; else echo '{"files": "no summary json in $work/demo-run"}'; fi
+d="$work/demo-run"
+[ -f "\$d/metrics.json" ] || { echo "no metrics.json in \$d" >&2; exit 1; }
+steps="\$(grep '"type":"step"' "\$d/train.jsonl")"
+echo "{\"metrics\":\$(tr -d '\n' <"\$d/metrics.json"),\"first_step\":\$(echo "\$steps" | head -1),\"last_step\":\$(echo "\$steps" | tail -1),\"steps\":\$(echo "\$steps" | grep -c .)}"
 EOF
 chmod +x "$work/demo.sh"
 part demo 90 "$work/demo.sh"
