@@ -74,9 +74,13 @@ for p in @resvg/resvg-js @resvg/resvg-js-linux-x64-gnu; do
   (cd "node_modules/$p" && cp package.json *.js *.node "$stage/node_modules/$p/" 2>/dev/null || true)
 done
 [ -f "$stage/node_modules/@resvg/resvg-js-linux-x64-gnu/resvgjs.linux-x64-gnu.node" ] || die "@resvg/resvg-js-linux-x64-gnu is missing"
-mkdir -p "$stage/node_modules/dejavu-fonts-ttf/ttf"
-cp node_modules/dejavu-fonts-ttf/package.json "$stage/node_modules/dejavu-fonts-ttf/"
-cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf "$stage/node_modules/dejavu-fonts-ttf/ttf/"
+if [ -f packages/recipes/fonts/DejaVuSans.ttf ]; then # @peft/recipes ships its font (found from js/: one folder up)
+  cp -r packages/recipes/fonts "$stage/fonts"
+else # an older @peft/recipes reads it from the dejavu-fonts-ttf package
+  mkdir -p "$stage/node_modules/dejavu-fonts-ttf/ttf"
+  cp node_modules/dejavu-fonts-ttf/package.json "$stage/node_modules/dejavu-fonts-ttf/"
+  cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf "$stage/node_modules/dejavu-fonts-ttf/ttf/"
+fi
 
 # ---- PyTorch's side of each figure
 cp scripts/bench/pytorch_step.py scripts/bench/pytorch_decode.py "$stage/py/"
