@@ -59,7 +59,7 @@ export function benchWebgpu(argv) {
   const s = gpu[0]?.shape ?? cpu[0]?.shape;
   if (s) lines.push(`\ntraining step, GPT-2-small-shaped${reduced ? ' REDUCED' : ''} (${s.layers} layers × ${s.embd}, ${s.heads} heads, vocab 50,257), B ${s.batch} × T ${s.seq}, inducer + LoRA, fwd + bwd + AdamW:`);
   if (gpu.length) lines.push(`  webgpu              median ${pooled(gpu).toFixed(2)} s/step   peak RSS ${Math.max(...gpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
-  if (onDevice.length) lines.push(`  webgpu, norm on device median ${pooled(onDevice).toFixed(2)} s/step   (clipByGlobalNormOnDevice: the norm read with the loss; losses ${gpu[0]?.loss.toFixed(6)} vs ${onDevice[0].loss.toFixed(6)})`);
+  if (onDevice.length) lines.push(`  webgpu, norm on dev median ${pooled(onDevice).toFixed(2)} s/step   (clipByGlobalNormOnDevice: the norm read with the loss; losses ${gpu[0]?.loss.toFixed(6)} vs ${onDevice[0].loss.toFixed(6)})`);
   if (unfused.length) lines.push(`  webgpu, no fused    median ${pooled(unfused).toFixed(2)} s/step   (GELU and the LM loss composed from tfjs ops)`);
   if (gpu.length && unfused.length) lines.push(`  fused kernels: ${(pooled(unfused) / pooled(gpu)).toFixed(2)}× faster step; losses ${gpu[0].loss.toFixed(5)} vs ${unfused[0].loss.toFixed(5)}`);
   if (cpu.length) lines.push(`  wasm + @peft/blas   median ${pooled(cpu).toFixed(2)} s/step   peak RSS ${Math.max(...cpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
