@@ -1,5 +1,6 @@
 // The benchmarks' random checkpoints (HF layout, HF init values), written on first use under git-ignored
 // test-fixtures/ folders: GPT-2-small-shaped (~500 MB), GPT-2-medium-shaped (~1.4 GB), RoBERTa-base-shaped (~500 MB).
+// PEFT_BENCH_FIXTURES names another folder for them (the device kit writes them outside the repository).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -11,7 +12,9 @@ import {
   writeRandomGpt2Checkpoint,
 } from '@peft/models-gpt2-roberta';
 
-const root = fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
+const root = process.env.PEFT_BENCH_FIXTURES
+  ? `${process.env.PEFT_BENCH_FIXTURES.replace(/\/$/, '')}/`
+  : fileURLToPath(new URL('../../test-fixtures/', import.meta.url));
 
 /** The shapes the benchmarks use, by name (GPT-2 small / medium as Hugging Face publishes them). */
 export const GPT2_SHAPES = {

@@ -13,14 +13,19 @@
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
+// backend=webgpu also counts what each step sends to the GPU (@peft/webgpu's countGpuWork: dispatches, submits,
+// pipelines created, uploads, readbacks, copies and their bytes), as gpu_work, one record per step (count=0: not).
+// clip=host (default: as `peft train` does) reads the gradient norm back inside the step (clipByGlobalNorm);
+// clip=device keeps it on the backend (clipByGlobalNormOnDevice) and reads it with the loss, one readback per step.
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendFeatures, FusedKernelNames, attach, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
+import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
-import { AdamW, NLG_ADAMW, clipByGlobalNorm } from '@peft/recipes';
+import { AdamW, NLG_ADAMW, clipByGlobalNorm, clipByGlobalNormOnDevice } from '@peft/recipes';
 import { gpt2Fixture } from './fixtures.mjs';
 import { countMatmulFlops } from './matmul-count.mjs';
 
@@ -69,9 +74,15 @@ const ids = tf.tensor2d(Array.from({ length: B }, () => Array.from({ length: T }
 const times = [];
 const cpu = [];
 let loss = NaN;
+let gradNorm = NaN;
+if (!['host', 'device', undefined].includes(args.clip)) throw new Error(`clip=${args.clip}: host or device`);
+const CLIP_ON_DEVICE = args.clip === 'device';
 let flops = 0;
+const gpuWork = [];
+const gpuCounter = choice.backend === 'webgpu' && args.count !== '0' ? countGpuWork(tf.backend().device) : null;
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
+  const work0 = gpuCounter?.read();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -79,15 +90,26 @@ for (let step = 0; step < STEPS; step++) {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
-  const clipped = await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
+  const clipped = CLIP_ON_DEVICE
+    ? clipByGlobalNormOnDevice(vars.map((v) => grads[v.name]), 1.0)
+    : await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
   opt.apply(clipped.grads, 1.25e-3);
-  loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
+  if (CLIP_ON_DEVICE) {
+    const both = tf.stack([value, clipped.norm]); // the loss and the norm in one readback, after the step is queued
+    [loss, gradNorm] = await both.data();
+    tf.dispose([both, clipped.norm]);
+  } else {
+    loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
+    gradNorm = clipped.norm;
+  }
   tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
   times.push((performance.now() - t0) / 1000);
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1e6);
   if (counter) flops = counter.stop();
+  if (gpuCounter) gpuWork.push(gpuCounter.since(work0));
 }
+gpuCounter?.stop();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
@@ -112,5 +134,8 @@ console.log(JSON.stringify({
   matmul_flops: flops,
   tensors: tf.memory().numTensors,
   loss,
+  grad_norm: gradNorm,
+  clip: CLIP_ON_DEVICE ? 'device' : 'host',
+  ...(gpuCounter ? { gpu_work: gpuWork } : {}),
 }));
 process.exit(0);

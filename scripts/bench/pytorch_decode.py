@@ -4,7 +4,8 @@ once (prefill), then each new token runs alone through the blocks, reusing every
 heads; medium: 24 x 1024, 16 heads), vocabulary 50,257, batch 1, eval mode (no dropout), under torch.no_grad().
 The same task as packages/models-gpt2-roberta/bench/decode.mjs measures for @peft.
 
-Options: model=small context=256 new=40 threads=2.
+Options: model=small context=256 new=40 threads=2 layers=… embd=… heads=… device=cpu|cuda (cuda: synchronised before
+each timer reads; the argmax of each token is read back to the CPU anyway).
 Prints one JSON line: {"seconds", "tokens_per_s", "prefill_s", "per_token_ms", "tokens"}.
 Run with Debian's python3 (python3-torch + libopenblas0-pthread).
 """
@@ -18,11 +19,17 @@ import torch.nn.functional as F
 
 args = dict(a.split("=") for a in sys.argv[1:])
 L, D, H = {"small": (12, 768, 12), "medium": (24, 1024, 16)}[args.get("model", "small")]
+L, D, H = int(args.get("layers", L)), int(args.get("embd", D)), int(args.get("heads", H))
+DEVICE = args.get("device", "cpu")
 CONTEXT = int(args.get("context", 256))
 NEW = int(args.get("new", 40))
 V, P = 50257, D // H
 torch.set_num_threads(int(args.get("threads", 2)))
 torch.manual_seed(0)
+if DEVICE == "cuda" and not torch.cuda.is_available():
+    sys.exit(f"device=cuda: this PyTorch ({torch.__version__}) sees no CUDA device")
+if DEVICE != "cpu":
+    torch.set_default_device(DEVICE)
 w = lambda *s: torch.randn(*s) * 0.02
 wte, wpe = w(V, D), w(1024, D)
 blocks = [dict(w_attn=w(D, 3 * D), b_attn=torch.zeros(3 * D), w_o=w(D, D), b_o=torch.zeros(D), w_fc=w(D, 4 * D),
@@ -58,6 +65,8 @@ def generate(prompt, new):
     with torch.no_grad():
         t0 = time.perf_counter()
         logits, past = forward(torch.tensor([prompt]), None)
+        if DEVICE != "cpu":
+            torch.cuda.synchronize()
         prefill = time.perf_counter() - t0
         out = []
         for _ in range(new):
@@ -80,4 +89,6 @@ print(json.dumps({
     "context": CONTEXT,
     "new_tokens": NEW,
     "tokens": tokens,
+    "device": DEVICE,
+    **({"gpu": torch.cuda.get_device_name()} if DEVICE == "cuda" else {}),
 }))

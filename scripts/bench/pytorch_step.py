@@ -10,7 +10,9 @@ rows (row r keeps 64 + (37 r mod 64) tokens), the NLU "inducer + LoRA" preset (r
 loralib flavour), lambda over the unpadded keys (the reference's quirk), the frozen <s> classification head (3 labels).
 Written for this benchmark from the equations of the spec, not taken from the authors' code.
 
-Options: batch=8 seq=128 layers=… steps=4 threads=2 model=small.
+Options: batch=8 seq=128 layers=… embd=… heads=… steps=4 threads=2 model=small device=cpu|cuda tf32=0|1.
+device=cuda runs the step on the GPU (synchronised at the end of each step; peak_cuda_mb beside the RSS); tf32=1 lets
+matrix products use TF32 (torch.backends.cuda.matmul.allow_tf32), else they stay in full fp32.
 Prints one JSON line: {"median_s", "steps_s", "cpu_s", "peak_rss_mb", "threads", "loss", "trainable"}.
 Run with Debian's python3 (python3-torch + libopenblas0-pthread).
 """
@@ -27,7 +29,8 @@ import torch.nn.functional as F
 args = dict(a.split("=") for a in sys.argv[1:])
 MODEL = args.get("model", "small")
 SHAPES = {"small": (12, 768, 12), "medium": (24, 1024, 16), "roberta": (12, 768, 12)}
-L0, D, H = SHAPES[MODEL]
+L0, D0, H0 = SHAPES[MODEL]
+D, H = int(args.get("embd", D0)), int(args.get("heads", H0))
 B = int(args.get("batch", 32 if MODEL == "roberta" else 8))
 T = int(args.get("seq", 128))
 L = int(args.get("layers", L0))
@@ -37,8 +40,16 @@ THREADS = int(args.get("threads", 2))
 P, FF = D // H, 4 * D
 NLU = MODEL == "roberta"
 RK, RV, RL, ALPHA = (2, 4, 4, 32.0) if NLU else (5, 12, 24, 32.0)
+DEVICE = args.get("device", "cpu")
+TF32 = args.get("tf32", "0") == "1"
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
+if DEVICE == "cuda" and not torch.cuda.is_available():
+    sys.exit(f"device=cuda: this PyTorch ({torch.__version__}) sees no CUDA device")
+if DEVICE != "cpu":
+    torch.set_default_device(DEVICE)
+torch.backends.cuda.matmul.allow_tf32 = TF32
+torch.backends.cudnn.allow_tf32 = TF32
 
 
 def frozen(*shape):
@@ -132,9 +143,9 @@ class Model(nn.Module):
 model = Model()
 trainable = [p for p in model.parameters() if p.requires_grad]
 opt = torch.optim.AdamW(trainable, lr=1.25e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0)
-g = torch.Generator().manual_seed(1)
-ids = torch.randint(0, V, (B, T), generator=g)
-labels = torch.randint(0, 3, (B,), generator=g) if NLU else ids
+g = torch.Generator(device="cpu").manual_seed(1)
+ids = torch.randint(0, V, (B, T), generator=g, device="cpu").to(DEVICE)
+labels = torch.randint(0, 3, (B,), generator=g, device="cpu").to(DEVICE) if NLU else ids
 lengths = torch.tensor([64 + (37 * r) % 64 for r in range(B)])
 times, cpu, loss = [], [], None
 for step in range(STEPS):
@@ -144,6 +155,8 @@ for step in range(STEPS):
     loss.backward()
     torch.nn.utils.clip_grad_norm_(trainable, 1.0)
     opt.step()
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
     times.append(time.perf_counter() - t0)
     cpu.append(time.process_time() - c0)
 steady = sorted(times[1:] if len(times) > 1 else times)
@@ -159,4 +172,8 @@ print(json.dumps({
     "seq": T,
     "trainable": sum(p.numel() for p in trainable),
     "loss": float(loss),
+    "device": DEVICE,
+    "tf32": TF32,
+    **({"gpu": torch.cuda.get_device_name(), "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20,
+        "torch": torch.__version__} if DEVICE == "cuda" else {}),
 }))

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
-  AdamW, clipByGlobalNorm, decaysByHfRule, ignitePiecewiseWithWarmup, NLU_ADAMW, nluWarmupSteps, polynomialWithWarmup,
+  AdamW, clipByGlobalNorm, clipByGlobalNormOnDevice, decaysByHfRule, ignitePiecewiseWithWarmup, NLU_ADAMW, nluWarmupSteps, polynomialWithWarmup,
   shiftedLmLoss, shiftedLmNllSum,
 } from '../src/index.js';
 
@@ -108,6 +108,26 @@ describe('clipping and losses', () => {
     const small = await clipByGlobalNorm(g, 10);
     expect(small.grads[0]!.dataSync()[0]).toBe(3);
     tf.dispose([...g, ...grads, ...small.grads]);
+  });
+
+  it('clips on the device as clipByGlobalNorm does, the norm left as a tensor (no readback)', async () => {
+    const g = [tf.tensor1d([3]), tf.tensor1d([0, 4])];
+    const before = tf.memory().numTensors;
+    const clipped = clipByGlobalNormOnDevice(g, 1);
+    expect(tf.memory().numTensors).toBe(before + 3); // two gradients and the norm: nothing else kept
+    expect(clipped.norm.shape).toEqual([]);
+    expect((await clipped.norm.data())[0]).toBeCloseTo(5, 6);
+    const host = await clipByGlobalNorm(g, 1);
+    for (let k = 0; k < g.length; k++) {
+      const [a, b] = [await clipped.grads[k]!.data(), await host.grads[k]!.data()];
+      a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, 6));
+    }
+    expect((await clipped.grads[1]!.data())[1]).toBeCloseTo(4 / (5 + 1e-6), 6);
+    // not clipped: the very same values (multiplied by exactly 1)
+    const small = clipByGlobalNormOnDevice(g, 10);
+    expect(Array.from(await small.grads[1]!.data())).toEqual([0, 4]);
+    expect(Array.from(await small.grads[0]!.data())).toEqual([3]);
+    tf.dispose([...g, ...clipped.grads, clipped.norm, ...host.grads, ...small.grads, small.norm]);
   });
 
   it('shifted LM loss with label smoothing equals the per-position formula; −100 skipped', async () => {

@@ -13,3 +13,4 @@ export { WEBGPU_BACKEND, registerWebgpuBackend, releaseWebgpuBackend, requestTfj
 export { registerWebgpuKernels, unregisterWebgpuKernels } from './kernels/register.js';
 export { probeBackend } from './probe.js';
 export { gpuDeviceNodes } from './gpu-device-nodes.js';
+export { countGpuWork, zeroGpuWork, type GpuWorkCounts, type GpuWorkCounter } from './gpu-work-counter.js';

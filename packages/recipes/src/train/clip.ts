@@ -28,3 +28,18 @@ export async function globalNorm(grads: readonly tf.Tensor[]): Promise<number> {
     normT.dispose();
   }
 }
+
+/**
+ * {@link clipByGlobalNorm} without reading the norm back inside the step: the coefficient min(1, maxNorm/(total +
+ * 1e-6)) is computed on the backend and every gradient multiplied by it (by exactly 1 where nothing is clipped, so the
+ * gradients are bit-identical there; where clipped, the coefficient is float32 rather than float64). The norm is
+ * returned as a scalar tensor, to be read with the loss once the step's work is queued (the caller disposes it and
+ * the gradients). On a GPU backend the readback is what stalls a step: the CPU waits for every kernel before it.
+ */
+export function clipByGlobalNormOnDevice(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const coef = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
+    return { grads: grads.map((g) => tf.mul(g, coef)), norm };
+  });
+}
