@@ -1,4 +1,4 @@
-import { ConfigError, type ModelSpec } from '@peft/core';
+import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
 
 /** Where a bottleneck adapter sits in each layer. */
 export const PLACEMENTS = ['attn-output', 'ffn-output', 'ffn-parallel'] as const;
@@ -51,9 +51,12 @@ export interface ResolvedAdapterConfig {
   readonly residual: boolean;
 }
 
+const ADAPTER_FIELDS = ['placement', 'bottleneck', 'reductionFactor', 'activation', 'layerNormBefore', 'layerNormAfter', 'layerNormEps', 'scale', 'dropout', 'init', 'residual'] as const satisfies readonly (keyof AdapterConfig)[];
+
 /** Checks every field and fills the defaults; a bad field throws {@link ConfigError} naming `adapter.<field>`. */
 export function resolveAdapterConfig(config: AdapterConfig): ResolvedAdapterConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('adapter', 'config must be an object');
+  refuseUnknownFields('adapter', config, ADAPTER_FIELDS);
   const placement = (Array.isArray(config.placement) ? config.placement : [config.placement]) as readonly unknown[];
   if (placement.length === 0) throw new ConfigError('adapter.placement', 'give at least one placement');
   for (const p of placement) {

@@ -1,4 +1,4 @@
-import { ConfigError, type ModelSpec } from '@peft/core';
+import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
 
 /** The resolved, validated configuration of inducer-tuning (stored in adapter_config.json under `peft_method`). */
 export interface InducerConfig {
@@ -53,9 +53,7 @@ export function resolveInducerConfig(options: unknown): InducerConfig {
     throw new ConfigError('inducer', `config must be an object, got ${JSON.stringify(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!FIELDS.includes(k)) throw new ConfigError(`inducer.${k}`, `unknown field (known: ${FIELDS.join(', ')})`);
-  }
+  refuseUnknownFields('inducer', o, FIELDS);
   const int = (k: string, min: number, def: number): number => {
     const v = o[k] ?? def;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {

@@ -1,4 +1,4 @@
-import { ConfigError, LINEAR_SITES, isLinearSite, type LinearSite } from '@peft/core';
+import { ConfigError, LINEAR_SITES, refuseUnknownFields, isLinearSite, type LinearSite } from '@peft/core';
 
 /**
  * - `ka`: Chen et al.'s NLG `LoRALinear` (KA `low_rank_layer.py`): a trainable bias b [d_out], scaled like the
@@ -57,7 +57,7 @@ export const LORA_DEFAULTS = {
   flavour: 'loralib' as LoraFlavour,
 } as const;
 
-const KNOWN_FIELDS = new Set(['sites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf']);
+const KNOWN_FIELDS = ['sites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf'] as const;
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveLoraConfig(options: unknown): LoraConfig {
@@ -66,9 +66,7 @@ export function resolveLoraConfig(options: unknown): LoraConfig {
     throw new ConfigError('lora', `config must be an object, got ${JSON.stringify(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!KNOWN_FIELDS.has(k)) throw new ConfigError(`lora.${k}`, `unknown field (known: ${[...KNOWN_FIELDS].join(', ')})`);
-  }
+  refuseUnknownFields('lora', o, KNOWN_FIELDS);
   const sites = resolveSites(o.sites ?? LORA_DEFAULTS.sites);
   const rank = resolvePerSite('lora.rank', o.rank ?? LORA_DEFAULTS.rank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
   const alpha = resolvePerSite('lora.alpha', o.alpha ?? LORA_DEFAULTS.alpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number');
@@ -164,8 +162,8 @@ function resolvePerSite(
 function resolveHf(v: unknown): HuggingFaceFields {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('lora.hf', 'must be an object');
   const o = v as Record<string, unknown>;
+  refuseUnknownFields('lora.hf', o, ['baseModelNameOrPath', 'taskType']);
   for (const k of Object.keys(o)) {
-    if (k !== 'baseModelNameOrPath' && k !== 'taskType') throw new ConfigError(`lora.hf.${k}`, 'unknown field (known: baseModelNameOrPath, taskType)');
     if (o[k] !== null && typeof o[k] !== 'string') throw new ConfigError(`lora.hf.${k}`, 'must be a string or null');
   }
   return o as HuggingFaceFields;

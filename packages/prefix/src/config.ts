@@ -1,4 +1,4 @@
-import { ConfigError, type ModelSpec } from '@peft/core';
+import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
 
 /**
  * `hf`: N(0, 0.02) for the embedding and the Linear weights, zero biases (HF fast-init; KA NLG).
@@ -34,8 +34,11 @@ export interface ResolvedPrefixConfig {
 }
 
 /** Checks every field and fills the defaults; a bad field throws {@link ConfigError} naming `prefix.<field>`. */
+const PREFIX_FIELDS = ['length', 'midDim', 'reparameterize', 'init', 'positionShift', 'dropout'] as const satisfies readonly (keyof PrefixConfig)[];
+
 export function resolvePrefixConfig(config: PrefixConfig): ResolvedPrefixConfig {
   if (typeof config !== 'object' || config === null) throw new ConfigError('prefix', 'config must be an object');
+  refuseUnknownFields('prefix', config, PREFIX_FIELDS);
   const positiveInt = (field: string, v: unknown) => {
     if (!(Number.isInteger(v) && (v as number) > 0)) throw new ConfigError(`prefix.${field}`, `must be a positive integer, got ${JSON.stringify(v)}`);
   };

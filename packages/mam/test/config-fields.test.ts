@@ -1,0 +1,33 @@
+import { ConfigError } from '@peft/core';
+import { describe, expect, it } from 'vitest';
+import { resolveAdapterConfig, type AdapterConfig } from '@peft/adapter';
+import { resolvePrefixConfig, type PrefixConfig } from '@peft/prefix';
+import { resolveInducerConfig } from '@peft/inducer';
+import { resolveLoraConfig } from '@peft/lora';
+
+// Every method refuses a field its config does not have (one helper, refuseUnknownFields in @peft/core): a typo must
+// not fall back to a default silently. Adapter and prefix used to accept them.
+describe('unknown config fields are refused, naming the field, by every method', () => {
+  const cases: [string, () => unknown, string][] = [
+    ['adapter', () => resolveAdapterConfig({ placement: 'ffn-parallel', bottleneck: 42, bottelneck: 8 } as AdapterConfig), 'adapter.bottelneck'],
+    ['prefix', () => resolvePrefixConfig({ length: 5, midDimension: 800 } as PrefixConfig), 'prefix.midDimension'],
+    ['inducer', () => resolveInducerConfig({ keyRank: 5, valueRnak: 12 }), 'inducer.valueRnak'],
+    ['lora', () => resolveLoraConfig({ rank: 4, alhpa: 8 }), 'lora.alhpa'],
+  ];
+  it.each(cases)('%s', (_name, resolve, field) => {
+    let err: unknown;
+    try {
+      resolve();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe(field);
+    expect((err as Error).message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: unknown field \\(known: `));
+  });
+
+  it('the same configs without the typo are accepted', () => {
+    expect(resolveAdapterConfig({ placement: 'ffn-parallel', bottleneck: 42 }).bottleneck).toBe(42);
+    expect(resolvePrefixConfig({ length: 5, midDim: 800 }).midDim).toBe(800);
+  });
+});
