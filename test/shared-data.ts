@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
  */
 export const SHARED_DATA = resolve(process.env.PEFT_DATA || fileURLToPath(new URL('../../shared/data', import.meta.url)));
 
-/** `true` under CI=true (or CI=1): there a missing data file fails the test instead of skipping it. */
-export const UNDER_CI = process.env.CI === 'true' || process.env.CI === '1';
+/** Under CI a missing data file fails the test instead of skipping it (test/ci.ts says when that is). */
+import { underCi } from './ci.js';
+
+export const UNDER_CI = underCi;
 
 /**
  * Whether every path (relative to {@link SHARED_DATA}) exists. Off CI a test may skip on `false`; under CI=true a

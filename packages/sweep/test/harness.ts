@@ -1,15 +1,17 @@
 // What the sweep's queue tests share: a private redis-server on a loopback port, `peft worker` processes, polling, a
 // tiny SST-2, and a process's thread count and resident memory from /proc.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const cli = fileURLToPath(new URL('../../recipes/dist/cli.js', import.meta.url));
 export const env = { ...process.env, PEFT_BACKEND: 'cpu' };
 export const haveRedis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
-export const inCi = process.env.CI === 'true';
+export { underCi as inCi } from '../../../test/ci.js';
 
 /** A tiny SST-2: sentences of positive or negative words, labelled accordingly. */
 export function sst2Rows(n: number, seed: number, positiveShare = 0.5): string {
@@ -164,4 +166,18 @@ export function writeSst2(dir: string, train = 48, dev = 16): void {
 export function threadGrowth(series: readonly number[]): number {
   const half = Math.floor(series.length / 2);
   return Math.max(...series.slice(half)) - Math.max(...series.slice(0, half));
+}
+
+/**
+ * A suite's temporary folder with its workers and its Redis: inside a `describe`, registers their end (workers killed,
+ * Redis stopped, the folder removed) after the suite. Set `redis` once it is started.
+ */
+export function sweepWorkspace(prefix: string): { readonly work: string; readonly workers: Running[]; redis: RedisServer | undefined } {
+  const ws = { work: mkdtempSync(join(tmpdir(), prefix)), workers: [] as Running[], redis: undefined as RedisServer | undefined };
+  afterAll(async () => {
+    for (const w of ws.workers) w.proc.kill('SIGKILL');
+    await ws.redis?.kill();
+    rmSync(ws.work, { recursive: true, force: true });
+  });
+  return ws;
 }

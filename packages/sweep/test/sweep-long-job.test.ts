@@ -1,33 +1,26 @@
 // A long sweep job (300 optimizer steps) on a real queue: the `peft train` child a worker starts (with the
 // exit-with-parent preload) keeps a bounded number of threads and bounded memory for its whole run. Before the fix the
 // preload's watcher thread loaded the preload again, and so on (~17 threads/s, 1,071 threads and 6.8 GB in 2 minutes).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planSweep } from '../src/plan.js';
 import { openQueue } from '../src/queue.js';
 import { readSweepFile } from '../src/sweep-file.js';
-import { cli, haveRedis, inCi, peft, sampleJobs, startRedis, startWorker, threadGrowth, until, writeSst2, type RedisServer, type Running } from './harness.js';
+import { cli, haveRedis, inCi, peft, sampleJobs, startRedis, startWorker, sweepWorkspace, threadGrowth, until, writeSst2 } from './harness.js';
 
 const tinyRoberta = fileURLToPath(new URL('../../../test-fixtures/tiny-roberta', import.meta.url));
 if (!haveRedis && !inCi) process.stderr.write('sweep-long-job.test.ts skipped: redis-server is not installed\n');
 
 describe.runIf(haveRedis || inCi)('a long sweep job', () => {
-  const work = mkdtempSync(join(tmpdir(), 'peft-sweep-long-'));
-  let redis: RedisServer | undefined;
-  const workers: Running[] = [];
-  afterAll(async () => {
-    for (const w of workers) w.proc.kill('SIGKILL');
-    await redis?.kill();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = sweepWorkspace('peft-sweep-long-');
+  const { work, workers } = ws;
 
   it('300 steps: the job keeps ≤ 40 threads, its thread count does not grow, and RSS stays ≤ 1 GB', async () => {
     expect(haveRedis, 'redis-server is not installed (CI=true: .ci/run must install it)').toBe(true);
     expect(existsSync(cli), 'build @peft/recipes first (npm run build)').toBe(true);
-    redis = await startRedis(join(work, 'redis'));
+    const redis = (ws.redis = await startRedis(join(work, 'redis')));
     writeSst2(join(work, 'data'));
     const sweepFile = join(work, 'long.json');
     writeFileSync(sweepFile, JSON.stringify({

@@ -1,35 +1,29 @@
 // Issue 24's acceptance for the thread storm: a sweep of 4 jobs × 400 steps with 2 workers on the tiny GPT-2 finishes,
 // and every job's `peft train` child keeps ≤ 40 threads and ≤ 1 GB resident for its whole run (sampled from /proc).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planSweep } from '../src/plan.js';
 import { openQueue } from '../src/queue.js';
 import { readSweepFile } from '../src/sweep-file.js';
-import { cli, haveRedis, inCi, peft, sampleJobs, startRedis, startWorker, threadGrowth, until, type RedisServer, type Running } from './harness.js';
+import { SHARED_DATA } from '../../../test/shared-data.js';
+import { cli, haveRedis, inCi, peft, sampleJobs, startRedis, startWorker, sweepWorkspace, threadGrowth, until } from './harness.js';
 
 const tinyGpt2 = fileURLToPath(new URL('../../../test-fixtures/tiny-gpt2', import.meta.url));
-const data = process.env.PEFT_DATA ?? fileURLToPath(new URL('../../../../shared/data', import.meta.url));
+const data = SHARED_DATA; // $PEFT_DATA, else ../shared/data
 const haveData = existsSync(join(data, 'webnlg', 'webnlg_challenge_2017', 'train.json'));
 if (!(haveRedis && haveData) && !inCi) process.stderr.write(`sweep-long-jobs.e2e.test.ts skipped: needs redis-server and WebNLG under ${data} (PEFT_DATA)\n`);
 
 describe.runIf((haveRedis && haveData) || inCi)('4 jobs × 400 steps with 2 workers (tiny GPT-2, WebNLG)', () => {
-  const work = mkdtempSync(join(tmpdir(), 'peft-sweep-long-jobs-'));
-  let redis: RedisServer | undefined;
-  const workers: Running[] = [];
-  afterAll(async () => {
-    for (const w of workers) w.proc.kill('SIGKILL');
-    await redis?.kill();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const ws = sweepWorkspace('peft-sweep-long-jobs-');
+  const { work, workers } = ws;
 
   it('every job finishes 400 steps with ≤ 40 threads and ≤ 1 GB RSS', async () => {
     expect(haveRedis, 'redis-server is not installed').toBe(true);
     expect(haveData, `no WebNLG under ${data} (set PEFT_DATA)`).toBe(true);
     expect(existsSync(cli), 'build first (npm run build)').toBe(true);
-    redis = await startRedis(join(work, 'redis'));
+    const redis = (ws.redis = await startRedis(join(work, 'redis')));
     const sweepFile = join(work, 'acceptance.json');
     writeFileSync(sweepFile, JSON.stringify({
       name: 'acceptance', out: 'runs', model: tinyGpt2, data,
