@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DATA_CATALOGUE, DATA_TASKS, taskData } from '../data/catalogue.js';
 import { DATA_ENV, dataCacheDir, findDataDir } from '../data/data-folder.js';
-import { closeDownloadClient, type ProgressListener } from '../data/fetch-file.js';
-import { getData, inspectData, parseMirror } from '../data/get-data.js';
+import type { ProgressListener } from '../data/fetch-file.js';
 import { valueOption, type CliIo } from './option-parsers.js';
 
 /**
@@ -31,7 +30,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       io.out(`data folder: ${dir}`);
       for (const task of DATA_TASKS) {
         const entry = taskData(task);
-        const states = await inspectData(task, dir);
+        const states = await (await downloader()).inspectData(task, dir);
         const bytes = entry.files.reduce((n, f) => n + (f.size ?? 0), 0);
         const unknown = entry.files.some((f) => f.size === undefined);
         const ready = states.every((s) => s.status === 'verified' || s.status === 'present');
@@ -53,6 +52,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .action(async (tasks: string[], o: { dir?: string; mirror?: string }) => {
       for (const task of tasks) taskData(task);
       const dir = o.dir ? resolve(o.dir) : dataCacheDir();
+      const { closeDownloadClient, getData, parseMirror } = await downloader();
       const source = parseMirror(o.mirror);
       try {
         for (const task of tasks) {
@@ -101,6 +101,15 @@ const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
  * Progress on stderr: for each file of 1 MB or more (or of unknown size), a line when it starts and at each quarter of
  * it (plain lines, so logs stay readable).
  */
+/**
+ * The download code (undici, yauzl), loaded by the data commands alone: a static import cost every `peft` command
+ * ~0.1 s of start-up to load an HTTP client it never uses.
+ */
+async function downloader() {
+  const [getData, fetchFile] = await Promise.all([import('../data/get-data.js'), import('../data/fetch-file.js')]);
+  return { ...getData, closeDownloadClient: fetchFile.closeDownloadClient };
+}
+
 function progressLines(io: CliIo): ProgressListener {
   let current = '';
   let shown = -1;
