@@ -1,18 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** √Σ‖g‖² of the gradients, on the backend (a scalar the caller disposes); the one formula every function here reads. */
+function globalNormTensor(grads: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+}
+
+/** Reads a scalar back asynchronously (as a GPU backend requires) and disposes it. */
+async function readScalar(t: tf.Scalar): Promise<number> {
+  try {
+    return (await t.data())[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
 /**
  * `torch.nn.utils.clip_grad_norm_(params, maxNorm)`: total = √Σ‖g‖², and if maxNorm/(total + 1e-6) < 1 every gradient
  * is scaled by it. Returns the new gradients (the caller disposes both lists) and the norm before clipping (read back
  * asynchronously, as a GPU backend requires).
  */
 export async function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): Promise<{ grads: tf.Tensor[]; norm: number }> {
-  const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
-  let norm: number;
-  try {
-    norm = (await normT.data())[0]!;
-  } finally {
-    normT.dispose();
-  }
+  const norm = await readScalar(globalNormTensor(grads));
   const coef = maxNorm / (norm + 1e-6);
   if (!(coef < 1)) return { grads: grads.map((g) => tf.clone(g)), norm };
   return { grads: grads.map((g) => tf.tidy(() => tf.mul(g, coef))), norm };
@@ -21,12 +29,7 @@ export async function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: num
 /** √Σ‖g‖² of the gradients, read back asynchronously (what {@link clipByGlobalNorm} reports, without clipping). */
 export async function globalNorm(grads: readonly tf.Tensor[]): Promise<number> {
   if (grads.length === 0) return 0;
-  const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
-  try {
-    return (await normT.data())[0]!;
-  } finally {
-    normT.dispose();
-  }
+  return readScalar(globalNormTensor(grads));
 }
 
 /**
@@ -38,7 +41,7 @@ export async function globalNorm(grads: readonly tf.Tensor[]): Promise<number> {
  */
 export function clipByGlobalNormOnDevice(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const norm = globalNormTensor(grads);
     const coef = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))));
     return { grads: grads.map((g) => tf.mul(g, coef)), norm };
   });
