@@ -2,9 +2,9 @@
 // printed resume command, a torn train.jsonl line with orphaned temporary files, a folder with no checkpoint, lr 1e38,
 // and paths that are not directories, loop or cannot take folders. Each case: exit code, message, nothing lost.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allFiniteFile, cli, ENV, expectCleanError, expectSameRun, killFinishCompare, listFiles, makeData, peft, peftUntil, plantOrphanTemps, runArgs,
@@ -96,7 +96,14 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     chmodSync(root, 0o755); // mkdtemp's 0700 would stop the user one level up
     const closed = join(root, 'closed');
     mkdirSync(closed, { mode: 0o755 });
-    const r = spawnSync(process.execPath, [cli, ...runArgs(data, join(closed, 'run'))], { encoding: 'utf8', env: { ...ENV, HOME: tmpdir() }, uid: 65534, gid: 65534 });
+    // the user must reach the command and the data: a checkout inside a 0700 folder (mktemp -d) is opened for the test
+    const reopen = [cli, data].map(letOthersThrough);
+    let r;
+    try {
+      r = spawnSync(process.execPath, [cli, ...runArgs(data, join(closed, 'run'))], { encoding: 'utf8', env: { ...ENV, HOME: tmpdir() }, uid: 65534, gid: 65534 });
+    } finally {
+      for (const close of reopen) close();
+    }
     expectCleanError({ code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }, 1, `${join(closed, 'run.partial')}: cannot create a directory: permission denied (EACCES)`);
     expect(listFiles(closed)).toEqual([]);
   }, 60_000);
@@ -124,3 +131,21 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     expect(readFileSync(`${blocked}.partial`, 'utf8')).toBe('a user file');
   }, 120_000);
 });
+
+/**
+ * Lets another user traverse the folders above `path` (o+x where missing, e.g. a clone inside mktemp -d's 0700 folder);
+ * returns what puts their modes back.
+ */
+function letOthersThrough(path: string): () => void {
+  const changed: [string, number][] = [];
+  for (let d = dirname(resolve(path)); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      changed.push([d, mode]);
+      chmodSync(d, mode | 0o001);
+    }
+  }
+  return () => {
+    for (const [d, mode] of changed.reverse()) chmodSync(d, mode);
+  };
+}
