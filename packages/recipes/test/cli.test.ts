@@ -83,7 +83,8 @@ describe('peft command: bad inputs give a clear message, a non-zero exit and no 
     const m = join(work, 'no-weights');
     mkdirSync(m, { recursive: true });
     for (const f of ['config.json', 'tokenizer.json', 'vocab.json', 'merges.txt']) copyFileSync(join(tinyGpt2, f), join(m, f));
-    const r = peft('train', 'webnlg', '--model', m, '--out', join(work, 'run-noweights'));
+    // the demo's data (in the package), so that the model is what fails on a clone with no data beside it
+    const r = peft('train', 'webnlg', '--model', m, '--data', join(repo, 'packages/recipes/demo/data'), '--out', join(work, 'run-noweights'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/peft: error: .*no-weights/);
     expect(r.stderr).not.toMatch(/internal error/);
