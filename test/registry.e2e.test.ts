@@ -166,7 +166,7 @@ describe('(a) the README\'s "Composing methods" program, with only the packages 
   it('installs the @peft packages it imports and what they depend on, nothing else', () => {
     expect(imported()).toEqual(['@peft/adapter', '@peft/core', '@peft/inducer', '@peft/lora', '@peft/mam', '@peft/models-gpt2-roberta']);
     // + attention-kernel (inducer, models) and prefix (mam's presets); never recipes, eval-metrics, webgpu or blas
-    expect(installedPeft(project)).toEqual(['adapter', 'attention-kernel', 'core', 'inducer', 'lora', 'mam', 'models-gpt2-roberta', 'prefix']);
+    expect(installedPeft(project)).toEqual(['adapter', 'attention-kernel', 'core', 'inducer', 'lora', 'mam', 'models-base', 'models-gpt2-roberta', 'prefix']);
   });
 
   /** Runs one variant in its folder; returns its output and the adapter it saved. */
@@ -249,7 +249,7 @@ describe('(b) @peft/recipes: the peft command from the registry', () => {
     ];
     console.log(lines.join('\n'));
     // WebGPU is installed on purpose only (npm install @peft/webgpu): neither it nor Dawn for Node came with the CLI
-    expect(installedPeft(project)).toEqual(['adapter', 'attention-kernel', 'blas', 'core', 'eval-metrics', 'inducer', 'lora', 'mam', 'models-gpt2-roberta', 'prefix', 'recipes']);
+    expect(installedPeft(project)).toEqual(['adapter', 'attention-kernel', 'blas', 'core', 'eval-metrics', 'inducer', 'lora', 'mam', 'models-base', 'models-gpt2-roberta', 'prefix', 'recipes']);
     expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
     expect(existsSync(join(project, 'node_modules/@tensorflow/tfjs-backend-webgpu'))).toBe(false);
   });

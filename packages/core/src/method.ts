@@ -6,10 +6,25 @@ import type { LinearSite, SiteClaim } from './sites.js';
 import type { ModelSpec } from './spec.js';
 
 /**
- * `attn.q` … `ffn.out`: gets the site's input x [B, n, d_in] and the frozen output y = x·W + b [B, n, d_out];
- * returns y plus the method's change (LoRA returns y + Δ).
+ * The frozen weights of one linear site, read on demand (DoRA needs W's column norms). Both return tensors made in the
+ * caller's scope (a `tf.tidy` disposes them); a model that fuses sites (GPT-2's `c_attn`) returns the site's slice.
  */
-export type LinearHook = (x: tf.Tensor, y: tf.Tensor, ctx: ForwardContext) => tf.Tensor;
+export interface LinearBase {
+  /** W [d_in, d_out]. */
+  kernel(): tf.Tensor2D;
+  /** b [d_out], or undefined when the site has no bias. */
+  bias(): tf.Tensor1D | undefined;
+}
+
+/**
+ * `attn.q` … `ffn.out`: gets the site's input x [B, n, d_in], the frozen output y = x·W + b [B, n, d_out] and the
+ * site's frozen weights (every model passes them; a direct call may leave them out when the hook does not read
+ * them); returns the site's new output (LoRA: y + Δ; IA³: y ∘ l; DoRA: y rescaled by its magnitude).
+ */
+export type LinearHook = (x: tf.Tensor, y: tf.Tensor, ctx: ForwardContext, base?: LinearBase) => tf.Tensor;
+
+/** `ffn.act`: gets the FFN's intermediate activation g [B, n, d_ff] (the input of `ffn.out`); returns the new g. */
+export type ActivationHook = (g: tf.Tensor, ctx: ForwardContext) => tf.Tensor;
 
 /** `attn.output` / `ffn.output`: a sequential adapter on a sub-layer's output h [B, n, d]; returns the new h. */
 export type OutputHook = (h: tf.Tensor, ctx: ForwardContext) => tf.Tensor;
@@ -76,6 +91,7 @@ export interface LayerHooks {
   readonly linear?: Partial<Record<LinearSite, LinearHook>>;
   readonly supports?: SupportsHook;
   readonly attnOutput?: OutputHook;
+  readonly ffnActivation?: ActivationHook;
   readonly ffnOutput?: OutputHook;
   readonly ffnParallel?: ParallelHook;
 }

@@ -3,12 +3,17 @@
  * these sites and knows nothing else of the method.
  */
 
-/** Linear maps of a layer. A hook there gets the input x and the frozen output y and returns y plus its change. */
-export const LINEAR_SITES = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'] as const;
+/**
+ * Linear maps of a layer. A hook there gets the input x, the frozen output y and the site's frozen weights, and returns
+ * the site's new output (LoRA: y plus its change; IA³: y scaled; DoRA: y rescaled by a magnitude). `ffn.gate` is the
+ * gate of a gated FFN (SwiGLU: down(act(gate(x)) ∘ up(x)), where `ffn.in` is the up projection); a model without one
+ * has no such site. Which sites a model has, and their sizes, are facts of its {@link ModelSpec}.
+ */
+export const LINEAR_SITES = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.gate', 'ffn.in', 'ffn.out'] as const;
 export type LinearSite = (typeof LINEAR_SITES)[number];
 
 /** Every site. */
-export const SITES = [...LINEAR_SITES, 'attn.supports', 'attn.output', 'ffn.output', 'ffn.parallel'] as const;
+export const SITES = [...LINEAR_SITES, 'attn.supports', 'attn.output', 'ffn.act', 'ffn.output', 'ffn.parallel'] as const;
 export type SiteName = (typeof SITES)[number];
 
 export function isLinearSite(s: string): s is LinearSite {
@@ -21,6 +26,7 @@ export function isSite(s: string): s is SiteName {
 /**
  * What a method claims of a site. Claims on the same `site` and `slot` conflict when either is exclusive.
  * - linear sites and `ffn.parallel` compose additively: claim them shared;
+ * - `ffn.act` (the FFN's intermediate activation, the input of `ffn.out`) composes by chaining: claim it shared;
  * - `attn.supports` has the slots `shared` (prefix keys/values concatenate) and `per-query` (one inducer per query:
  *   exclusive, two cannot be merged into one λ);
  * - sequential adapters (`attn.output`, `ffn.output`) are exclusive: their order would be a silent choice.

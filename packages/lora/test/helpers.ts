@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  LINEAR_SITES,
+  modelLinearSites,
   sinusoidal,
   type LinearSite,
   type MethodInstance,
@@ -9,6 +9,9 @@ import {
   type ForwardContext,
 } from '@peft/core';
 import { siteDims } from '../src/sites.js';
+
+/** The linear sites of GPT-2 and RoBERTa: every site but a gated FFN's gate. */
+export const DENSE_SITES = modelLinearSites({ architecture: 'gpt2', numLayers: 1, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 });
 
 export const TINY_GPT2: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 };
 export const TINY_ROBERTA: ModelSpec = { ...TINY_GPT2, architecture: 'roberta' };
@@ -28,7 +31,7 @@ export class LinearSitesModel implements TunableModel {
   constructor(readonly spec: ModelSpec) {
     let t = 1;
     for (let l = 0; l < spec.numLayers; l++) {
-      for (const s of LINEAR_SITES) {
+      for (const s of DENSE_SITES) {
         const [dIn, dOut] = siteDims(spec, s);
         this.kernels.set(`${l}/${s}`, tf.tensor2d(sinusoidal(t++, 0.3)([dIn, dOut], undefined as never), [dIn, dOut]));
         this.biases.set(`${l}/${s}`, tf.tensor1d(sinusoidal(t++, 0.1)([dOut], undefined as never)));

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EVAL_CONTEXT, LINEAR_SITES, attach } from '@peft/core';
+import { ConfigError, EVAL_CONTEXT, modelLinearSites, attach } from '@peft/core';
 import { lora } from '../src/index.js';
 import { LinearSitesModel, TINY_GPT2, maxAbsDiff, values } from './helpers.js';
+
+/** The linear sites of GPT-2 and RoBERTa: every site but a gated FFN's gate. */
+const DENSE_SITES = modelLinearSites({ architecture: 'gpt2', numLayers: 1, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 });
 
 /** Gives every LoRA factor non-trivial values so that Δ ≠ 0. */
 function randomise(params: { entries(): [string, tf.Variable][] }): void {
@@ -13,7 +16,7 @@ function randomise(params: { entries(): [string, tf.Variable][] }): void {
 function forwardAll(model: LinearSitesModel, x: tf.Tensor, xff: tf.Tensor): Float32Array[] {
   const out: Float32Array[] = [];
   for (let l = 0; l < model.spec.numLayers; l++) {
-    for (const s of LINEAR_SITES) {
+    for (const s of DENSE_SITES) {
       const y = model.site(l, s, s === 'ffn.out' ? xff : x, EVAL_CONTEXT);
       out.push(y.dataSync() as Float32Array);
       y.dispose();
@@ -30,7 +33,7 @@ describe('LoRA merge / unmerge', () => {
     const base = forwardAll(model, x, xff);
     const baseKernel = model.getLinearKernel(1, 'attn.v').dataSync().slice();
     const baseBias = model.getLinearBias(1, 'attn.v')!.dataSync().slice();
-    const tuned = attach(model, lora({ sites: [...LINEAR_SITES], rank: { 'attn.q': 2, 'attn.k': 1, 'attn.v': 3, 'attn.o': 2, 'ffn.in': 4, 'ffn.out': 2 }, alpha: 6, flavour }));
+    const tuned = attach(model, lora({ sites: [...DENSE_SITES], rank: { 'attn.q': 2, 'attn.k': 1, 'attn.v': 3, 'attn.o': 2, 'ffn.in': 4, 'ffn.out': 2 }, alpha: 6, flavour }));
     randomise(tuned.instance.params);
     const unmerged = forwardAll(model, x, xff);
     expect(maxAbsDiff(unmerged[2]!, base[2]!)).toBeGreaterThan(0.01); // the adapter changes attn.v

@@ -4,6 +4,7 @@ import {
   SiteConflictError,
   type AttentionSupports,
   type LayerHooks,
+  type ActivationHook,
   type LinearHook,
   type LinearSite,
   type OutputHook,
@@ -14,7 +15,8 @@ import {
 
 /**
  * One layer's hooks from the parts' hooks, in part order:
- * - linear hooks chain: y → h₁(x, y) → h₂(x, ·) (each adds its change to what it is given);
+ * - linear hooks chain: y → h₁(x, y) → h₂(x, ·) (each changes what it is given), all seeing the site's frozen weights;
+ * - activation hooks chain: g → a₁(g) → a₂(·);
  * - supports merge: shared keys/values concatenated along the support axis, at most one per-query support,
  *   `afterOutput` terms summed;
  * - sequential output hooks chain (claims make them exclusive, so there is at most one);
@@ -25,6 +27,7 @@ export function composeLayerHooks(parts: readonly LayerHooks[]): LayerHooks {
     linear?: Partial<Record<LinearSite, LinearHook>>;
     supports?: SupportsHook;
     attnOutput?: OutputHook;
+    ffnActivation?: ActivationHook;
     ffnOutput?: OutputHook;
     ffnParallel?: ParallelHook;
   } = {};
@@ -32,13 +35,17 @@ export function composeLayerHooks(parts: readonly LayerHooks[]): LayerHooks {
   for (const site of LINEAR_SITES) {
     const chain = parts.map((h) => h.linear?.[site]).filter((f): f is LinearHook => f !== undefined);
     if (chain.length === 1) linear[site] = chain[0]!;
-    else if (chain.length > 1) linear[site] = (x, y, ctx) => tf.tidy(() => chain.reduce((acc, f) => f(x, acc, ctx), y));
+    else if (chain.length > 1) linear[site] = (x, y, ctx, base) => tf.tidy(() => chain.reduce((acc, f) => f(x, acc, ctx, base), y));
   }
   if (Object.keys(linear).length > 0) out.linear = linear;
 
   const supports = parts.map((h) => h.supports).filter((f): f is SupportsHook => f !== undefined);
   if (supports.length === 1) out.supports = supports[0]!;
   else if (supports.length > 1) out.supports = (input) => mergeSupports(supports.map((f) => f(input)), input);
+
+  const activation = parts.map((h) => h.ffnActivation).filter((f): f is ActivationHook => f !== undefined);
+  if (activation.length === 1) out.ffnActivation = activation[0]!;
+  else if (activation.length > 1) out.ffnActivation = (g, ctx) => tf.tidy(() => activation.reduce((acc, f) => f(acc, ctx), g));
 
   const attn = chainOutput(parts.map((h) => h.attnOutput));
   if (attn) out.attnOutput = attn;

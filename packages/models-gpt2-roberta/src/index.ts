@@ -1,21 +1,42 @@
-export * from './errors.js';
-export type { LoadReport } from './load-report.js';
-export type { KeyValueCache, LayerCache } from './cache.js';
-export { disposeCache } from './cache.js';
-export { FrozenLinear } from './nn/linear.js';
-export { LayerNorm } from './nn/layer-norm.js';
-export { geluTanh, geluErf, geluTanhValue, geluErfValue } from './nn/activations.js';
-export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
+// The shared building blocks live in @peft/models-base; re-exported here so that this package's API is unchanged.
 export {
+  MissingCheckpointFileError,
+  ArchitectureMismatchError,
+  TensorDtypeError,
+  UnusedLayerTensorsError,
+  disposeCache,
+  FrozenLinear,
+  LayerNorm,
+  geluTanh,
+  geluErf,
+  geluTanhValue,
+  geluErfValue,
+  additivePaddingMask,
+  MASKED_ADDEND,
   readCheckpointConfig,
   readCheckpointTensors,
   CheckpointTensors,
   CONFIG_FILE,
   WEIGHTS_FILE,
   WEIGHTS_INDEX_FILE,
-} from './checkpoint/directory.js';
-export type { CheckpointConfig } from './checkpoint/directory.js';
-export { modelTypeOf } from './checkpoint/fields.js';
+  modelTypeOf,
+  TiedEmbedding,
+  ADDED_ROWS_PARAMETER,
+  lmLoss,
+  IGNORE_INDEX,
+  classificationLoss,
+  generateGreedy,
+} from '@peft/models-base';
+export type {
+  LoadReport,
+  KeyValueCache,
+  LayerCache,
+  CheckpointConfig,
+  AddTokensOptions,
+  LmLossOptions,
+  GreedyOptions,
+  GreedyResult,
+} from '@peft/models-base';
 export {
   writeRandomGpt2Checkpoint,
   writeRandomRobertaCheckpoint,
@@ -30,8 +51,6 @@ export type { Gpt2Config } from './gpt2/config.js';
 export { Gpt2Model } from './gpt2/model.js';
 export type { Gpt2Weights, Gpt2ForwardInput, Gpt2ForwardOutput } from './gpt2/model.js';
 export type { Gpt2BlockWeights } from './gpt2/block.js';
-export { TiedEmbedding, ADDED_ROWS_PARAMETER } from './gpt2/tied-embedding.js';
-export type { AddTokensOptions } from './gpt2/tied-embedding.js';
 export { loadGpt2, gpt2TensorShapes, gpt2WeightsFrom } from './gpt2/load.js';
 export { parseRobertaConfig, robertaParameterCount, ROBERTA_BASE_CONFIG } from './roberta/config.js';
 export type { RobertaConfig } from './roberta/config.js';
@@ -44,9 +63,4 @@ export { loadRoberta, robertaTensorShapes, robertaClassifierShapes, robertaWeigh
 export type { LoadRobertaOptions } from './roberta/load.js';
 export { loadModel } from './load.js';
 export type { LoadedModel } from './load.js';
-export { lmLoss, IGNORE_INDEX } from './loss/lm-loss.js';
-export type { LmLossOptions } from './loss/lm-loss.js';
-export { classificationLoss } from './loss/classification.js';
-export { generateGreedy } from './decode/greedy.js';
-export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
 export * from './tokenizer/index.js';

@@ -1,6 +1,6 @@
-import { readCheckpointConfig } from './checkpoint/directory.js';
-import { modelTypeOf } from './checkpoint/fields.js';
-import { ArchitectureMismatchError } from './errors.js';
+import { readCheckpointConfig } from '@peft/models-base';
+import { modelTypeOf } from '@peft/models-base';
+import { ArchitectureMismatchError } from '@peft/models-base';
 import { loadGpt2 } from './gpt2/load.js';
 import type { Gpt2Model } from './gpt2/model.js';
 import { loadRoberta, type LoadRobertaOptions } from './roberta/load.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@peft/core'; // registers tfjs-core's gradients
 import { describe, expect, it } from 'vitest';
-import { LayerNorm } from '../src/nn/layer-norm.js';
+import { LayerNorm } from '@peft/models-base';
 
 /** The LayerNorm written plainly, differentiated by tfjs. */
 function composed(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {

@@ -3,7 +3,7 @@ import { GPT2_MEDIUM_CONFIG, GPT2_SMALL_CONFIG, parseGpt2Config } from '../gpt2/
 import { gpt2TensorShapes } from '../gpt2/load.js';
 import { ROBERTA_BASE_CONFIG, parseRobertaConfig } from '../roberta/config.js';
 import { robertaClassifierShapes, robertaTensorShapes } from '../roberta/load.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from './directory.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from '@peft/models-base';
 
 /** How the values of a random checkpoint are drawn: each tensor from its own stream Rng(seed, name). */
 export interface RandomValues {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
 import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
-import type { LayerCache } from '../cache.js';
-import type { Activation } from '../nn/activations.js';
-import type { FrozenLinear } from '../nn/linear.js';
-import type { LayerNorm } from '../nn/layer-norm.js';
+import type { LayerCache } from '@peft/models-base';
+import type { Activation } from '@peft/models-base';
+import type { FrozenLinear } from '@peft/models-base';
+import type { LayerNorm } from '@peft/models-base';
 
 /** The frozen weights of one GPT-2 block (HF names `h.{i}.*`). */
 export interface Gpt2BlockWeights {
@@ -42,9 +42,10 @@ export function gpt2Block(
   const lin = hooks.linear ?? {};
   const x = w.ln1.apply(h); // [B, n, d]
   let [q, k, v] = tf.split(w.cAttn.apply(x), 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor]; // [B, n, d] each
-  q = lin['attn.q']?.(x, q, ctx) ?? q;
-  k = lin['attn.k']?.(x, k, ctx) ?? k;
-  v = lin['attn.v']?.(x, v, ctx) ?? v;
+  const d = q.shape[2]!;
+  q = lin['attn.q']?.(x, q, ctx, w.cAttn.base({ start: 0, size: d })) ?? q;
+  k = lin['attn.k']?.(x, k, ctx, w.cAttn.base({ start: d, size: d })) ?? k;
+  v = lin['attn.v']?.(x, v, ctx, w.cAttn.base({ start: 2 * d, size: d })) ?? v;
   const queries = splitHeads(q, o.numHeads); // [B, H, n, p]
   let keys = splitHeads(k, o.numHeads); // [B, H, n, p]
   let values = splitHeads(v, o.numHeads);
@@ -65,17 +66,18 @@ export function gpt2Block(
   });
   const a = mergeHeads(output); // [B, n, d]
   let y = w.cProj.apply(a);
-  y = lin['attn.o']?.(a, y, ctx) ?? y;
+  y = lin['attn.o']?.(a, y, ctx, w.cProj.base()) ?? y;
   if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
   y = hooks.attnOutput?.(y, ctx) ?? y;
   let hidden = leanAdd<tf.Tensor3D>(h, ctx.dropout(y, o.residPdrop)); // (adds that keep nothing on the tape)
 
   const x2 = w.ln2.apply(hidden); // [B, n, d]
   let u = w.cFc.apply(x2); // [B, n, inner]
-  u = lin['ffn.in']?.(x2, u, ctx) ?? u;
-  const g = o.activation(u);
+  u = lin['ffn.in']?.(x2, u, ctx, w.cFc.base()) ?? u;
+  let g = o.activation(u);
+  g = hooks.ffnActivation?.(g, ctx) ?? g;
   let z = w.mlpProj.apply(g); // [B, n, d]
-  z = lin['ffn.out']?.(g, z, ctx) ?? z;
+  z = lin['ffn.out']?.(g, z, ctx, w.mlpProj.base()) ?? z;
   if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(x2, ctx));
   z = hooks.ffnOutput?.(z, ctx) ?? z;
   hidden = leanAdd<tf.Tensor3D>(hidden, ctx.dropout(z, o.residPdrop));

@@ -1,5 +1,5 @@
 import { ConfigError } from '@peft/core';
-import { CONFIG_LIMITS, ConfigFields } from '../checkpoint/fields.js';
+import { CONFIG_LIMITS, ConfigFields } from '@peft/models-base';
 
 /** The GPT-2 hyper-parameters this package uses, read from a Hugging Face config.json. */
 export interface Gpt2Config {

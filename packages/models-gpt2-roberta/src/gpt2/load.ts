@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readCheckpointConfig, readCheckpointTensors, type CheckpointTensors } from '../checkpoint/directory.js';
-import { modelTypeOf } from '../checkpoint/fields.js';
-import { ArchitectureMismatchError } from '../errors.js';
-import { FrozenLinear } from '../nn/linear.js';
-import { LayerNorm } from '../nn/layer-norm.js';
+import { readCheckpointConfig, readCheckpointTensors, type CheckpointTensors } from '@peft/models-base';
+import { modelTypeOf } from '@peft/models-base';
+import { ArchitectureMismatchError } from '@peft/models-base';
+import { FrozenLinear } from '@peft/models-base';
+import { LayerNorm } from '@peft/models-base';
 import type { Gpt2BlockWeights } from './block.js';
 import { parseGpt2Config, type Gpt2Config } from './config.js';
 import { Gpt2Model, type Gpt2Weights } from './model.js';

@@ -10,18 +10,18 @@ import {
   type ParameterSet,
   type TunableModel,
 } from '@peft/core';
-import type { KeyValueCache, LayerCache } from '../cache.js';
-import { checkIds } from '../checkpoint/ids.js';
-import { ACTIVATIONS } from '../nn/activations.js';
-import type { FrozenLinear } from '../nn/linear.js';
-import type { LayerNorm } from '../nn/layer-norm.js';
-import { additivePaddingMask } from '../nn/masks.js';
-import { tidyObject } from '../nn/tidy.js';
-import { checkpointed, checkpointsLayer } from '../nn/checkpoint.js';
-import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
+import type { KeyValueCache, LayerCache } from '@peft/models-base';
+import { checkIds } from '@peft/models-base';
+import { ACTIVATIONS } from '@peft/models-base';
+import type { FrozenLinear } from '@peft/models-base';
+import type { LayerNorm } from '@peft/models-base';
+import { additivePaddingMask } from '@peft/models-base';
+import { tidyObject } from '@peft/models-base';
+import { checkpointed, checkpointsLayer } from '@peft/models-base';
+import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
-import { TiedEmbedding, type AddTokensOptions } from './tied-embedding.js';
+import { TiedEmbedding, type AddTokensOptions } from '@peft/models-base';
 
 /** The frozen weights of a GPT-2 model, in this package's layout ([in, out] linears). */
 export interface Gpt2Weights {
@@ -228,6 +228,8 @@ export class Gpt2Model implements TunableModel {
         return { lin: b.cFc };
       case 'ffn.out':
         return { lin: b.mlpProj };
+      default:
+        throw new ConfigError('site', `a gpt2 model has no '${site}' site`);
     }
   }
 

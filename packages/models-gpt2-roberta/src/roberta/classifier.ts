@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EVAL_CONTEXT, type ForwardContext } from '@peft/core';
-import type { FrozenLinear } from '../nn/linear.js';
+import type { FrozenLinear } from '@peft/models-base';
 
 /** HF `RobertaClassificationHead` weights (`classifier.dense`, `classifier.out_proj`), frozen (spec §3.6). */
 export interface RobertaClassifierWeights {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
 import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
-import type { Activation } from '../nn/activations.js';
-import type { FrozenLinear } from '../nn/linear.js';
-import type { LayerNorm } from '../nn/layer-norm.js';
+import type { Activation } from '@peft/models-base';
+import type { FrozenLinear } from '@peft/models-base';
+import type { LayerNorm } from '@peft/models-base';
 
 /** The frozen weights of one RoBERTa layer (HF `encoder.layer.{i}.*`; nn.Linear weights stored transposed to [in, out]). */
 export interface RobertaLayerWeights {
@@ -32,11 +32,11 @@ export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Te
   const { ctx } = o;
   const lin = hooks.linear ?? {};
   let q = w.query.apply(h); // [B, n, d]
-  q = lin['attn.q']?.(h, q, ctx) ?? q;
+  q = lin['attn.q']?.(h, q, ctx, w.query.base()) ?? q;
   let k = w.key.apply(h);
-  k = lin['attn.k']?.(h, k, ctx) ?? k;
+  k = lin['attn.k']?.(h, k, ctx, w.key.base()) ?? k;
   let v = w.value.apply(h);
-  v = lin['attn.v']?.(h, v, ctx) ?? v;
+  v = lin['attn.v']?.(h, v, ctx, w.value.base()) ?? v;
   const queries = splitHeads(q, o.numHeads); // [B, H, n, p]
   const keys = splitHeads(k, o.numHeads);
   const values = splitHeads(v, o.numHeads);
@@ -52,16 +52,17 @@ export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Te
   });
   const a = mergeHeads(output); // [B, n, d]
   let y = w.attnOut.apply(a);
-  y = lin['attn.o']?.(a, y, ctx) ?? y;
+  y = lin['attn.o']?.(a, y, ctx, w.attnOut.base()) ?? y;
   if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
   y = hooks.attnOutput?.(y, ctx) ?? y;
   const a1 = w.attnLn.apply(leanAdd(ctx.dropout(y, o.hiddenDropout), h)); // [B, n, d] (adds that keep nothing on the tape)
 
   let u = w.intermediate.apply(a1); // [B, n, I]
-  u = lin['ffn.in']?.(a1, u, ctx) ?? u;
-  const g = o.activation(u);
+  u = lin['ffn.in']?.(a1, u, ctx, w.intermediate.base()) ?? u;
+  let g = o.activation(u);
+  g = hooks.ffnActivation?.(g, ctx) ?? g;
   let z = w.output.apply(g); // [B, n, d]
-  z = lin['ffn.out']?.(g, z, ctx) ?? z;
+  z = lin['ffn.out']?.(g, z, ctx, w.output.base()) ?? z;
   z = ctx.dropout(z, o.hiddenDropout);
   if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(a1, ctx));
   z = hooks.ffnOutput?.(z, ctx) ?? z;

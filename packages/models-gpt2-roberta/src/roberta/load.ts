@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, normal } from '@peft/core';
-import { readCheckpointConfig, readCheckpointTensors, type CheckpointTensors } from '../checkpoint/directory.js';
-import { modelTypeOf } from '../checkpoint/fields.js';
-import { ArchitectureMismatchError } from '../errors.js';
-import { FrozenLinear } from '../nn/linear.js';
-import { LayerNorm } from '../nn/layer-norm.js';
+import { readCheckpointConfig, readCheckpointTensors, type CheckpointTensors } from '@peft/models-base';
+import { modelTypeOf } from '@peft/models-base';
+import { ArchitectureMismatchError } from '@peft/models-base';
+import { FrozenLinear } from '@peft/models-base';
+import { LayerNorm } from '@peft/models-base';
 import type { RobertaClassifierWeights } from './classifier.js';
 import { parseRobertaConfig, type RobertaConfig } from './config.js';
 import type { RobertaLayerWeights } from './layer.js';

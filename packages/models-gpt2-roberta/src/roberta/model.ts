@@ -10,14 +10,14 @@ import {
   type TaskHead,
   type TunableModel,
 } from '@peft/core';
-import { checkIds } from '../checkpoint/ids.js';
-import { EMPTY_LOAD_REPORT, type LoadReport } from '../load-report.js';
-import { ACTIVATIONS } from '../nn/activations.js';
-import type { FrozenLinear } from '../nn/linear.js';
-import type { LayerNorm } from '../nn/layer-norm.js';
-import { additivePaddingMask } from '../nn/masks.js';
-import { tidyObject } from '../nn/tidy.js';
-import { checkpointed, checkpointsLayer } from '../nn/checkpoint.js';
+import { checkIds } from '@peft/models-base';
+import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
+import { ACTIVATIONS } from '@peft/models-base';
+import type { FrozenLinear } from '@peft/models-base';
+import type { LayerNorm } from '@peft/models-base';
+import { additivePaddingMask } from '@peft/models-base';
+import { tidyObject } from '@peft/models-base';
+import { checkpointed, checkpointsLayer } from '@peft/models-base';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
@@ -189,6 +189,8 @@ export class RobertaModel implements TunableModel {
         return l.intermediate;
       case 'ffn.out':
         return l.output;
+      default:
+        throw new ConfigError('site', `a roberta model has no '${site}' site`);
     }
   }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, MissingTensorError, TensorShapeMismatchError, sameShape, type TaskHead } from '@peft/core';
-import { FrozenLinear } from '../nn/linear.js';
+import { FrozenLinear } from '@peft/models-base';
 import type { RobertaClassifierWeights } from './classifier.js';
 
 /** The classification head's tensors below `classifier.` (Hugging Face names, weights [out, in]). */

@@ -33,7 +33,7 @@ export function presetRows(): PresetRow[] {
     try {
       const trained = inst.params.count();
       const stored = storedParameterCount(inst);
-      const base = BASE_COUNTS[spec.architecture];
+      const base = BASE_COUNTS[spec.architecture as keyof typeof BASE_COUNTS];
       return {
         preset: name, family: p.family, model: p.family === 'nlg' ? 'gpt2 (small)' : 'roberta-base',
         stored, storedPercent: (100 * stored) / base, trained, trainedPercent: (100 * trained) / base,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, FusedKernelNames, ShapeError, hasFusedKernel, runFusedKernel, valuesAtHand } from '@peft/core';
 import { customOp, tidyObject, type GradFunc } from '../nn/tidy.js';
-import type { Gpt2Model } from '../gpt2/model.js';
+import type { CausalLm } from '../causal-lm.js';
 
 /** The label value that marks a position without a target (PyTorch `ignore_index`). */
 export const IGNORE_INDEX = -100;
@@ -30,7 +30,7 @@ export interface LmLossOptions {
  * dlogits = softmax − (1 − ε)·onehot − ε/V, then dh = dlogits·wte and, for trainable added rows,
  * dA = dlogits[:, V₀:]ᵀ·h). Differentiable with respect to `hidden` and the model's trainable added rows.
  */
-export function lmLoss(model: Gpt2Model, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
+export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
   const saveBudget = options.saveGradientBytes ?? 256 * 2 ** 20;
   if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendFeatures, ShapeError, backendHasFeature } from '@peft/core';
+import { BackendFeatures, ShapeError, backendHasFeature, type LinearBase } from '@peft/core';
 import { customOp } from './tidy.js';
 
 /**
@@ -59,6 +59,19 @@ export class FrozenLinear {
   private kernelTransposed(): tf.Tensor2D {
     if (!this.transposed) this.transposed = tf.keep(tf.transpose(this.kernel));
     return this.transposed;
+  }
+
+  /**
+   * The frozen weights of a site this map computes, for method hooks: all its output columns, or `columns` of them
+   * (GPT-2's c_attn holds q | k | v). The tensors are made in the caller's scope.
+   */
+  base(columns?: { readonly start: number; readonly size: number }): LinearBase {
+    if (!columns) return { kernel: () => this.kernel, bias: () => this.bias };
+    const { start, size } = columns;
+    return {
+      kernel: () => tf.slice(this.kernel, [0, start], [this.inSize, size]),
+      bias: () => (this.bias ? tf.slice(this.bias, [start], [size]) : undefined),
+    };
   }
 
   /** A copy of W [in, out]; the caller owns it. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '@peft/core';
 import { disposeCache, type KeyValueCache } from '../cache.js';
-import type { Gpt2Model } from '../gpt2/model.js';
+import type { CausalLm } from '../causal-lm.js';
 import { tidyObject } from '../nn/tidy.js';
 
 export interface GreedyOptions {
@@ -44,7 +44,7 @@ export interface GreedyResult {
  * Asynchronous: each step reads the chosen tokens back with `data()`, the one way every backend (WebGPU in Node
  * included) can hand device data to JavaScript.
  */
-export async function generateGreedy(model: Gpt2Model, options: GreedyOptions): Promise<GreedyResult> {
+export async function generateGreedy(model: CausalLm, options: GreedyOptions): Promise<GreedyResult> {
   const prompts = options.inputIds;
   const rows = prompts.length;
   if (rows === 0) throw new ConfigError('inputIds', 'needs at least one prompt');

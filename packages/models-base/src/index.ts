@@ -1,0 +1,32 @@
+export * from './errors.js';
+export type { LoadReport } from './load-report.js';
+export { EMPTY_LOAD_REPORT } from './load-report.js';
+export type { KeyValueCache, LayerCache } from './cache.js';
+export { disposeCache } from './cache.js';
+export type { CausalLm, CausalLmForwardInput, CausalLmForwardOutput } from './causal-lm.js';
+export { FrozenLinear } from './nn/linear.js';
+export { LayerNorm } from './nn/layer-norm.js';
+export { ACTIVATIONS, geluTanh, geluErf, geluTanhValue, geluErfValue } from './nn/activations.js';
+export type { Activation } from './nn/activations.js';
+export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
+export { customOp, tidyObject } from './nn/tidy.js';
+export type { GradFunc } from './nn/tidy.js';
+export { checkpointed, checkpointsLayer } from './nn/checkpoint.js';
+export {
+  readCheckpointConfig,
+  readCheckpointTensors,
+  CheckpointTensors,
+  CONFIG_FILE,
+  WEIGHTS_FILE,
+  WEIGHTS_INDEX_FILE,
+} from './checkpoint/directory.js';
+export type { CheckpointConfig } from './checkpoint/directory.js';
+export * from './checkpoint/fields.js';
+export { checkIds } from './checkpoint/ids.js';
+export { TiedEmbedding, ADDED_ROWS_PARAMETER } from './embedding/tied-embedding.js';
+export type { AddTokensOptions } from './embedding/tied-embedding.js';
+export { lmLoss, IGNORE_INDEX } from './loss/lm-loss.js';
+export type { LmLossOptions } from './loss/lm-loss.js';
+export { classificationLoss } from './loss/classification.js';
+export { generateGreedy } from './decode/greedy.js';
+export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
