@@ -157,10 +157,11 @@ function assembleMix(method: MixMethod, spec: ModelSpec, instances: readonly Met
     dispose: () => owned.forEach((i) => i.dispose()),
   };
   if (mergeable.length > 0) {
-    // merge/unmerge delegate to the parts that can fold themselves into the base weights (LoRA)
+    // merge/unmerge delegate to the parts that can fold themselves into the base weights (LoRA, IA³); unmerge in the
+    // reverse order, as the parts' changes need not commute (IA³ after LoRA on one site scales LoRA's update too)
     Object.defineProperties(instance, {
       merge: { value: (model: LinearWeights) => mergeable.forEach((i) => i.merge!(model)), enumerable: true },
-      unmerge: { value: (model: LinearWeights) => mergeable.forEach((i) => i.unmerge!(model)), enumerable: true },
+      unmerge: { value: (model: LinearWeights) => [...mergeable].reverse().forEach((i) => i.unmerge!(model)), enumerable: true },
       merged: { get: () => mergeable.some((i) => i.merged === true), enumerable: true },
     });
   }
