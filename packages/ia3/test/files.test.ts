@@ -101,6 +101,51 @@ describe("IA³ in Hugging Face PEFT's layout (from the spec's hf facts)", () => 
     model.dispose();
   });
 
+  it('a Llama-shaped spec (grouped-query attention, gated FFN): k_proj/v_proj [kvHeads·p, 1], down_proj feedforward [1, d_ff]', () => {
+    const llama: ModelSpec = {
+      architecture: 'llama-like', numLayers: 2, hiddenSize: 8, numHeads: 4, headDim: 2, numKeyValueHeads: 2, intermediateSize: 12,
+      linearSites: {
+        'attn.q': { inFeatures: 8, outFeatures: 8 }, 'attn.k': { inFeatures: 8, outFeatures: 4 }, 'attn.v': { inFeatures: 8, outFeatures: 4 },
+        'attn.o': { inFeatures: 8, outFeatures: 8 }, 'ffn.gate': { inFeatures: 8, outFeatures: 12 }, 'ffn.in': { inFeatures: 8, outFeatures: 12 },
+        'ffn.out': { inFeatures: 12, outFeatures: 8 },
+      },
+      hf: {
+        layersPath: 'model.layers',
+        modules: (['q', 'k', 'v', 'o'] as const).map((s) => ({ name: `self_attn.${s}_proj`, sites: [`attn.${s}` as const], pattern: `self_attn\\.${s}_proj` }))
+          .concat([{ name: 'mlp.gate_proj', sites: ['ffn.gate'], pattern: 'gate_proj' }, { name: 'mlp.up_proj', sites: ['ffn.in'], pattern: 'up_proj' }, { name: 'mlp.down_proj', sites: ['ffn.out'], pattern: 'down_proj' }] as never),
+        fanInFanOut: false,
+        taskType: 'CAUSAL_LM',
+      },
+    };
+    const m = ia3({ targets: ['attn.k', 'attn.v', 'ffn.gate', 'ffn.act'] });
+    const inst = m.init(llama);
+    expect(inst.params.count()).toBe(2 * (4 + 4 + 12 + 12));
+    const { tensors } = inst.exportTensors!();
+    expect(Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]))).toEqual({
+      'base_model.model.model.layers.0.self_attn.k_proj.ia3_l': [4, 1],
+      'base_model.model.model.layers.0.self_attn.v_proj.ia3_l': [4, 1],
+      'base_model.model.model.layers.0.mlp.gate_proj.ia3_l': [12, 1],
+      'base_model.model.model.layers.0.mlp.down_proj.ia3_l': [1, 12],
+      'base_model.model.model.layers.1.self_attn.k_proj.ia3_l': [4, 1],
+      'base_model.model.model.layers.1.self_attn.v_proj.ia3_l': [4, 1],
+      'base_model.model.model.layers.1.mlp.gate_proj.ia3_l': [12, 1],
+      'base_model.model.model.layers.1.mlp.down_proj.ia3_l': [1, 12],
+    });
+    const cfg = m.adapterConfigFields();
+    expect(cfg.target_modules).toBe('(?:.*\\.)?model\\.layers\\.\\d+\\.(?:self_attn\\.k_proj|self_attn\\.v_proj|mlp\\.gate_proj|mlp\\.down_proj)');
+    expect(cfg.feedforward_modules).toBe('(?:.*\\.)?model\\.layers\\.\\d+\\.(?:mlp\\.down_proj)');
+    expect(cfg.fan_in_fan_out).toBe(false);
+    // and back: the same vectors
+    inst.vector(1, 'attn.v').assign(tf.tensor1d([1, 2, 3, 4]));
+    const again = m.init(llama);
+    const fresh = inst.exportTensors!().tensors;
+    again.importTensors!(fresh, 'f');
+    expect(Array.from(again.vector(1, 'attn.v').dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([...Object.values(tensors), ...Object.values(fresh)]);
+    inst.dispose();
+    again.dispose();
+  });
+
   it('keeps @peft names, and writes no PEFT field, where the spec has no hf facts or PEFT cannot express the config', () => {
     const bare: ModelSpec = { architecture: 'toy', numLayers: 1, hiddenSize: 4, numHeads: 2, headDim: 2, intermediateSize: 6 };
     const m = ia3();
