@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sinusoidal, type HfModelFacts, type ModelSpec } from '@peft/core';
-import { loadGpt2, type Gpt2Model } from '@peft/models-gpt2-roberta';
+import { loadGpt2, loadRoberta, type Gpt2Model, type RobertaModel } from '@peft/models-gpt2-roberta';
 
 export const TINY_GPT2_DIR = new URL('../../../test-fixtures/tiny-gpt2', import.meta.url).pathname;
+export const TINY_ROBERTA_DIR = new URL('../../../test-fixtures/tiny-roberta', import.meta.url).pathname;
 
 /**
  * GPT-2's Hugging Face names, as the model's spec will carry them (`hf`): written here for the tests until
@@ -18,6 +19,22 @@ export const GPT2_HF: HfModelFacts = {
   ],
   fanInFanOut: true,
   taskType: 'CAUSAL_LM',
+};
+
+/** RoBERTa's Hugging Face names (RobertaForSequenceClassification), likewise. */
+export const ROBERTA_HF: HfModelFacts = {
+  layersPath: 'roberta.encoder.layer',
+  modules: [
+    { name: 'attention.self.query', sites: ['attn.q'], pattern: 'attention\\.self\\.query' },
+    { name: 'attention.self.key', sites: ['attn.k'], pattern: 'attention\\.self\\.key' },
+    { name: 'attention.self.value', sites: ['attn.v'], pattern: 'attention\\.self\\.value' },
+    { name: 'attention.output.dense', sites: ['attn.o'], pattern: 'attention\\.output\\.dense' },
+    { name: 'intermediate.dense', sites: ['ffn.in'], pattern: 'intermediate\\.dense' },
+    { name: 'output.dense', sites: ['ffn.out'], pattern: 'layer\\.\\d+\\.output\\.dense' },
+  ],
+  fanInFanOut: false,
+  taskType: 'SEQ_CLS',
+  headModule: 'classifier',
 };
 
 /** The model, with `spec.hf` = `hf` where its own spec has none. */
@@ -45,7 +62,21 @@ export async function tinyGpt2(): Promise<Gpt2Model> {
   return withHfFacts(await loadGpt2(TINY_GPT2_DIR));
 }
 
+/** The tiny RoBERTa fixture with a 3-label classifier (seeded), with RoBERTa's Hugging Face facts. */
+export async function tinyRoberta(): Promise<RobertaModel> {
+  return withHfFacts(await loadRoberta(TINY_ROBERTA_DIR, { numLabels: 3, seed: 5 }), ROBERTA_HF);
+}
+
 export const IDS = [5, 100, 200, 300, 656, 17, 42, 9];
+export const ROBERTA_IDS = [0, 31, 42, 7, 300, 118, 2];
+
+/** RoBERTa's class logits [1, 3] for ROBERTA_IDS. */
+export function classLogitsOf(model: RobertaModel): Float32Array {
+  return tf.tidy(() => {
+    const inputIds = tf.tensor2d([ROBERTA_IDS], [1, ROBERTA_IDS.length], 'int32');
+    return model.classify(model.forward({ inputIds }).hidden).dataSync() as Float32Array;
+  });
+}
 
 export function logitsOf(model: Gpt2Model, ids: readonly number[] = IDS): Float32Array {
   return tf.tidy(() => {

@@ -8,10 +8,12 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, attach } from '@peft/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ia3, importHuggingFaceIa3, type Ia3Options } from '../src/index.js';
-import { IDS, TINY_GPT2_DIR, logitsOf, randomise, relDiff, tinyGpt2 } from './helpers.js';
+import type { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
+import { IDS, ROBERTA_IDS, TINY_GPT2_DIR, TINY_ROBERTA_DIR, classLogitsOf, logitsOf, randomise, relDiff, tinyGpt2, tinyRoberta } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const VENV = join(root, 'test-output/hf-venv');
@@ -53,21 +55,35 @@ function runPython(jobs: Record<string, unknown>[]): Map<string, Result> {
   return new Map((JSON.parse(readFileSync(out, 'utf8')) as Result[]).map((r) => [r.name, r]));
 }
 
+type Arch = 'gpt2' | 'roberta';
+type Model = Gpt2Model | RobertaModel;
+const load = (arch: Arch): Promise<Model> => (arch === 'gpt2' ? tinyGpt2() : tinyRoberta());
+/** GPT-2's LM logits, RoBERTa's 3 class logits. */
+const outputs = (m: Model): Float32Array => ('classify' in m ? classLogitsOf(m) : logitsOf(m));
+const base = (arch: Arch): Record<string, unknown> =>
+  arch === 'gpt2' ? { arch, base: TINY_GPT2_DIR, input_ids: IDS } : { arch, base: TINY_ROBERTA_DIR, input_ids: ROBERTA_IDS, num_labels: 3 };
+
 /** The last position's logits (what golden.test.ts compares). */
 const lastPosition = (logits: ArrayLike<number>): number[] => Array.from(logits).slice(-(logits.length / IDS.length));
 
 // @peft → PEFT: adapters @peft writes, loaded with PeftModel.from_pretrained
-const OURS: { name: string; options: Ia3Options }[] = [
+const OURS: { name: string; options: Ia3Options; arch?: Arch }[] = [
   { name: 'defaults: attn.k, attn.v, ffn.act (c_attn with q = 1, mlp.c_proj feedforward)', options: {} },
   { name: 'every linear output but ffn.out, and ffn.act', options: { targets: ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.act'] } },
   { name: "attn.v and ffn.out's output (mlp.c_proj not feedforward)", options: { targets: ['attn.v', 'ffn.out'] } },
+  { name: 'RoBERTa defaults (key, value, layer.N.output.dense feedforward) + classifier head', options: {}, arch: 'roberta' },
 ];
 
 // PEFT → @peft: adapters PEFT's save_pretrained writes, read with importHuggingFaceIa3
-const THEIRS: { name: string; config: Record<string, unknown> }[] = [
+const THEIRS: { name: string; config: Record<string, unknown>; arch?: Arch }[] = [
   { name: "PEFT's GPT-2 default (c_attn, mlp.c_proj feedforward)", config: {} },
   { name: 'attn.c_proj and mlp.c_fc outputs, no feedforward module', config: { target_modules: ['attn.c_proj', 'mlp.c_fc'], feedforward_modules: [] } },
   { name: 'regex targets: c_attn, mlp.c_fc, mlp.c_proj feedforward', config: { target_modules: '.*\\.h\\.\\d+\\.(?:attn\\.c_attn|mlp\\.c_fc|mlp\\.c_proj)', feedforward_modules: '.*\\.h\\.\\d+\\.mlp\\.c_proj' } },
+  {
+    name: 'RoBERTa SEQ_CLS: key, value, layer.N.output.dense feedforward, query output + head',
+    config: { target_modules: '.*\\.layer\\.\\d+\\.(?:attention\\.self\\.(?:query|key|value)|output\\.dense)', feedforward_modules: '.*\\.layer\\.\\d+\\.output\\.dense' },
+    arch: 'roberta',
+  },
 ];
 
 const figures: string[] = [];
@@ -81,21 +97,22 @@ describe.skipIf(!py.python)('IA³ both ways with Hugging Face PEFT (transformers
     const ours = new Map<string, { logits: Float32Array; merged: Float32Array }>();
     const jobs: Record<string, unknown>[] = [];
     for (const [i, c] of OURS.entries()) {
-      const model = await tinyGpt2();
-      const base = logitsOf(model);
+      const arch = c.arch ?? 'gpt2';
+      const model = await load(arch);
+      const before = outputs(model);
       const tuned = attach(model, ia3(c.options));
       randomise(tuned.trainableVariables(), 1 + 10 * i);
       const dir = join(work, `ours-${i}`);
       await tuned.save(dir);
-      const logits = logitsOf(model);
-      expect(relDiff(logits, base), `${c.name}: the adapter changes the logits`).toBeGreaterThan(100 * TOL);
+      const logits = outputs(model);
+      expect(relDiff(logits, before), `${c.name}: the adapter changes the logits`).toBeGreaterThan(100 * TOL);
       tuned.merge();
       model.useMethod(null);
-      const merged = logitsOf(model);
+      const merged = outputs(model);
       tuned.dispose();
       model.dispose();
       ours.set(c.name, { logits, merged });
-      jobs.push({ name: c.name, kind: 'load', base: TINY_GPT2_DIR, adapter_dir: dir, input_ids: IDS });
+      jobs.push({ name: c.name, kind: 'load', ...base(arch), adapter_dir: dir });
     }
     const results = runPython(jobs);
     for (const c of OURS) {
@@ -117,20 +134,25 @@ describe.skipIf(!py.python)('IA³ both ways with Hugging Face PEFT (transformers
   });
 
   it("PEFT's save_pretrained IA3 adapters import with the same logits, parameter count and merged logits", async () => {
-    const jobs = THEIRS.map((c, i) => ({ name: c.name, kind: 'save', base: TINY_GPT2_DIR, config: c.config, seed: 20 + i, out_dir: join(work, `theirs-${i}`), input_ids: IDS }));
+    const jobs = THEIRS.map((c, i) => ({ name: c.name, kind: 'save', ...base(c.arch ?? 'gpt2'), config: c.config, seed: 20 + i, out_dir: join(work, `theirs-${i}`) }));
     const results = runPython(jobs);
     for (const [i, c] of THEIRS.entries()) {
       const r = results.get(c.name)!;
       expect(r.error, `${c.name}: ${r.trace}`).toBeUndefined();
-      const model = await tinyGpt2();
-      expect(relDiff(r.logits, logitsOf(model)), `${c.name}: the adapter changes the logits`).toBeGreaterThan(100 * TOL);
+      const model = await load(c.arch ?? 'gpt2');
+      expect(relDiff(r.logits, outputs(model)), `${c.name}: the adapter changes the logits`).toBeGreaterThan(100 * TOL);
       const imported = await importHuggingFaceIa3(jobs[i]!.out_dir, model.spec);
-      expect(imported.instance.params.count(), `${c.name}: PEFT's trainable parameters`).toBe(r.trainable);
+      expect(imported.instance.params.count(), `${c.name}: PEFT's trainable IA3 parameters`).toBe(r.trainable);
+      expect(imported.taskHead !== undefined, `${c.name}: the head of modules_to_save`).toBe(c.arch === 'roberta');
+      if (imported.taskHead) {
+        (model as RobertaModel).taskHead.replace(imported.taskHead.tensors, jobs[i]!.out_dir);
+        tf.dispose(Object.values(imported.taskHead.tensors));
+      }
       model.useMethod(imported.instance);
-      const dLogits = relDiff(logitsOf(model), r.logits);
+      const dLogits = relDiff(outputs(model), r.logits);
       imported.instance.merge(model);
       model.useMethod(null);
-      const dMerged = relDiff(logitsOf(model), r.merged_logits);
+      const dMerged = relDiff(outputs(model), r.merged_logits);
       imported.instance.dispose();
       model.dispose();
       figures.push(`  PEFT → @peft  ${c.name}: logits ${dLogits.toExponential(1)}, merged logits ${dMerged.toExponential(1)}`);
@@ -146,5 +168,15 @@ describe.skipIf(!py.python)('IA³ both ways with Hugging Face PEFT (transformers
       writeFileSync(join(dir, ADAPTER_CONFIG_FILE), JSON.stringify({ ...cfg, base_model_name_or_path: 'test-fixtures/tiny-gpt2' }, null, 2) + '\n');
       writeFileSync(join(GOLDEN, 'peft-gpt2-default.json'), JSON.stringify({ about: "PEFT 0.21 logits (last position) of the tiny GPT-2 with the IA3 adapter in peft-gpt2-default/ (PEFT's GPT-2 default, 1 + 0.3·N(0, 1) vectors)", input_ids: IDS, logits: lastPosition(results.get(THEIRS[0]!.name)!.logits) }) + '\n');
     }
+  });
+  it("PEFT's RoBERTa default (suffix 'output.dense' also hits attention.output.dense, as feedforward) is refused, naming the module", async () => {
+    const dir = join(work, 'theirs-roberta-default');
+    const r = runPython([{ name: 'roberta default', kind: 'save', ...base('roberta'), config: {}, seed: 40, out_dir: dir }]).get('roberta default')!;
+    expect(r.error, r.trace).toBeUndefined();
+    const cfg = JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8'));
+    expect(new Set(cfg.feedforward_modules)).toEqual(new Set(['output.dense']));
+    const model = await tinyRoberta();
+    await expect(importHuggingFaceIa3(dir, model.spec)).rejects.toThrow(/feedforward_modules.*no site scales the input of attention\.output\.dense/);
+    model.dispose();
   });
 });

@@ -2,7 +2,7 @@
 
 Reads a JSON list of jobs (argv[1]), writes a JSON list of results (argv[2]). Jobs:
 - load: PeftModel.from_pretrained(base, @peft adapter dir): logits, every warning printed while loading, and the
-        logits after merge_and_unload.
+        logits after merging (merge_adapter).
 - save: a fresh PEFT IA3 model (IA3Config from the job), its ia3_l vectors set to 1 + scale * N(0, 1) (seeded),
         save_pretrained(dir): its logits and merged logits, for @peft to import.
 """
@@ -14,14 +14,16 @@ import sys
 import warnings
 
 import torch
-from transformers import AutoModelForCausalLM
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 from peft import IA3Config, PeftModel, TaskType, get_peft_model
 
 torch.set_grad_enabled(False)
 
 
 def base_model(job):
-    return AutoModelForCausalLM.from_pretrained(job["base"], dtype=torch.float32)
+    if job.get("arch", "gpt2") == "gpt2":
+        return AutoModelForCausalLM.from_pretrained(job["base"], dtype=torch.float32)
+    return AutoModelForSequenceClassification.from_pretrained(job["base"], num_labels=job["num_labels"], dtype=torch.float32)
 
 
 def logits_of(model, job):
@@ -56,23 +58,29 @@ def load_job(job):
         model = PeftModel.from_pretrained(base, job["adapter_dir"])
     model.eval()
     res = {"logits": logits_of(model, job), "warnings": list(seen)}
-    merged = model.merge_and_unload()
-    res["merged_logits"] = logits_of(merged, job)
+    res["merged_logits"] = merged_logits(model, job)
     return res
+
+
+def merged_logits(model, job):
+    """Logits with the vectors folded into the base weights. merge_adapter(), not merge_and_unload(): in peft 0.21 the
+    latter fails for IA3 beside a modules_to_save head ('RobertaClassificationHead' object has no attribute 'weight')."""
+    model.merge_adapter()
+    return logits_of(model, job)
 
 
 def save_job(job):
     base = base_model(job)
-    model = get_peft_model(base, IA3Config(task_type=TaskType.CAUSAL_LM, **job["config"]))
+    task = TaskType.CAUSAL_LM if job.get("arch", "gpt2") == "gpt2" else TaskType.SEQ_CLS
+    model = get_peft_model(base, IA3Config(task_type=task, **job["config"]))
     torch.manual_seed(job.get("seed", 0))
     for name, p in model.named_parameters():
-        if p.requires_grad:
-            p.data = 1 + torch.randn_like(p) * job.get("scale", 0.3)
+        if p.requires_grad:  # the vectors around 1; the head of modules_to_save (SEQ_CLS) small and random
+            p.data = (1 + torch.randn_like(p) * job.get("scale", 0.3)) if "ia3_l" in name else torch.randn_like(p) * 0.2
     model.eval()
     model.save_pretrained(job["out_dir"])
-    res = {"logits": logits_of(model, job), "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
-    merged = model.merge_and_unload()
-    res["merged_logits"] = logits_of(merged, job)
+    res = {"logits": logits_of(model, job), "trainable": sum(p.numel() for n, p in model.named_parameters() if "ia3_l" in n)}
+    res["merged_logits"] = merged_logits(model, job)
     return res
 
 
