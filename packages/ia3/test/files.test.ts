@@ -139,7 +139,9 @@ describe("IA³ in Hugging Face PEFT's layout (from the spec's hf facts)", () => 
     inst.vector(1, 'attn.v').assign(tf.tensor1d([1, 2, 3, 4]));
     const again = m.init(llama);
     const fresh = inst.exportTensors!().tensors;
+    const before = tf.memory().numTensors;
     again.importTensors!(fresh, 'f');
+    expect(tf.memory().numTensors, 'import leaks nothing').toBe(before);
     expect(Array.from(again.vector(1, 'attn.v').dataSync())).toEqual([1, 2, 3, 4]);
     tf.dispose([...Object.values(tensors), ...Object.values(fresh)]);
     inst.dispose();
