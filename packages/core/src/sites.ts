@@ -25,7 +25,9 @@ export function isSite(s: string): s is SiteName {
 
 /**
  * What a method claims of a site. Claims on the same `site` and `slot` conflict when either is exclusive.
- * - linear sites and `ffn.parallel` compose additively: claim them shared;
+ * - linear sites chain (each hook changes what the one before returned: additive changes such as LoRA's commute,
+ *   a scaling such as IA³'s scales what came before it, so a mix's part order counts) and `ffn.parallel` terms add:
+ *   claim them shared;
  * - `ffn.act` (the FFN's intermediate activation, the input of `ffn.out`) composes by chaining: claim it shared;
  * - `attn.supports` has the slots `shared` (prefix keys/values concatenate) and `per-query` (one inducer per query:
  *   exclusive, two cannot be merged into one λ);
