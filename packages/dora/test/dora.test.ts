@@ -77,7 +77,7 @@ describe('DoRA forward', () => {
     expect(Array.from(tuned.instance.params.get(magnitudeParamName(1, 'ffn.out')).dataSync()).every((v) => v === 0)).toBe(true);
     const out = forwardAll(model, x, xff);
     out.forEach((o, i) => expect(Array.from(o), `site ${i}`).toEqual(Array.from(base[i]!)));
-    const w = model.kernel(1, 'ffn.out').arraySync();
+    const w = (model.kernel(1, 'ffn.out') as tf.Tensor2D).arraySync();
     const norms = w[0]!.map((_, j) => Math.sqrt(w.reduce((s, row) => s + row[j]! ** 2, 0)));
     expect(maxAbsDiff(tuned.instance.params.get(magnitudeParamName(1, 'ffn.out')).dataSync(), norms)).toBeLessThan(1e-6);
     tf.dispose([x, xff]);
@@ -88,8 +88,8 @@ describe('DoRA forward', () => {
   it('matches hand-computed values on a 2 → 2 linear: g∘(x·(W + s·(BA)ᵀ)) + b', () => {
     const spec = { architecture: 'gpt2', numLayers: 1, hiddenSize: 2, numHeads: 1, headDim: 2, intermediateSize: 4 };
     const inst = dora({ sites: ['attn.o'], rank: 1, alpha: 2 }).init(spec); // s = α/r = 2
-    inst.factors(0, 'attn.o').a.assign(tf.tensor2d([[1, 0]])); // A [r, in]
-    inst.factors(0, 'attn.o').b.assign(tf.tensor2d([[1], [0]])); // B [out, r]
+    (inst.factors(0, 'attn.o').a as tf.Variable).assign(tf.tensor2d([[1, 0]])); // A [r, in]
+    (inst.factors(0, 'attn.o').b as tf.Variable).assign(tf.tensor2d([[1], [0]])); // B [out, r]
     inst.magnitude(0, 'attn.o').assign(tf.tensor1d([3, 5]));
     const W = tf.tensor2d([[1, 2], [3, 4]]); // [in, out]
     const b = tf.tensor1d([0.5, -1]);
