@@ -168,7 +168,7 @@ describe('DoRA gradients', () => {
     const spec = { architecture: 'gpt2', numLayers: 1, hiddenSize: 4, numHeads: 1, headDim: 4, intermediateSize: 8 };
     const inst = dora({ sites: ['attn.o'], rank: 2, alpha: 3 }).init(spec);
     randomise(inst.params);
-    const f = inst.factors(0, 'attn.o');
+    const f = inst.factors(0, 'attn.o') as { a: tf.Variable; b: tf.Variable; scaling: number };
     const m = inst.magnitude(0, 'attn.o');
     const W = tf.variable(tf.tensor2d(values(5, 0.5, [4, 4]), [4, 4]));
     const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
