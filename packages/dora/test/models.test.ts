@@ -155,6 +155,34 @@ describe('DoRA on the tiny GPT-2', () => {
   });
 });
 
+describe('DoRA in rematerialised blocks', () => {
+  it('the first pass inside checkpointed blocks sets m and the siblings’ norms as a plain pass does: same loss, same gradients', async () => {
+    const run = async (checkpointBlocks: boolean) => {
+      const model = await loadGpt2(TINY_GPT2_DIR);
+      const tuned = attach(model, dora({ sites: ['attn.q', 'ffn.out'], rank: 2, alpha: 4 }), { seed: 4 });
+      const inputIds = tf.tensor2d([IDS], [1, IDS.length], 'int32');
+      const labels = tf.tensor2d([IDS.slice(1).concat([0])], [1, IDS.length], 'int32');
+      const loss = () => lmLoss(model, model.forward({ inputIds, ctx: trainingContext(3, 0), checkpointBlocks }).hidden, labels);
+      // B = 0 at first: the gradient of A is zero, those of B and m are not; the first pass is the one that sets m
+      const { value, grads } = tf.variableGrads(loss, tuned.trainableVariables());
+      const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(tuned.instance.params.entries().map(([n, v]) => [n, Array.from(grads[v.name]!.dataSync())])) };
+      const dir = join(work, `remat-${checkpointBlocks}`);
+      await tuned.save(dir); // k's and v's norms of c_attn were seen inside the blocks
+      const file = await readSafetensorsFile(join(dir, 'adapter_model.safetensors'));
+      tf.dispose([value, ...Object.values(grads), inputIds, labels]);
+      tuned.dispose();
+      model.dispose();
+      return { ...out, mag: Array.from(entryToTypedArray(file.tensors.get('base_model.model.transformer.h.0.attn.c_attn.lora_magnitude_vector')!)) };
+    };
+    const plain = await run(false);
+    const remat = await run(true);
+    expect(remat.loss).toBeCloseTo(plain.loss, 5);
+    expect(Math.max(...plain.grads['layers.1.ffn.out.lora_magnitude_vector']!.map(Math.abs))).toBeGreaterThan(0);
+    for (const [name, g] of Object.entries(plain.grads)) expect(maxAbsDiff(remat.grads[name]!, g), name).toBeLessThan(1e-6);
+    expect(remat.mag).toEqual(plain.mag);
+  });
+});
+
 describe('DoRA on the tiny RoBERTa', () => {
   it('saves and loads with the classification head (SEQ_CLS), one magnitude vector per module', async () => {
     const model = await loadRoberta(TINY_ROBERTA_DIR, { numLabels: 3, seed: 5 });
