@@ -58,6 +58,9 @@ describe('DoRA on the tiny GPT-2', () => {
     await tuned.save(dir);
     const cfg = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
     expect(cfg).toMatchObject({ peft_type: 'LORA', use_dora: true, fan_in_fan_out: true, r: 4, lora_alpha: 8, task_type: 'CAUSAL_LM' });
+    expect(cfg.peft_method).toBeUndefined(); // @peft's own metadata is beside it, in peft_tfjs.json, as for LoRA
+    const meta = JSON.parse(await readFile(join(dir, 'peft_tfjs.json'), 'utf8'));
+    expect(meta).toMatchObject({ peft_library: '@peft', format_version: 2, peft_method: { type: 'dora', config: { sites: ['attn.q', 'attn.v', 'ffn.out'], rank: 2, alpha: 4 } } });
     const file = await readSafetensorsFile(join(dir, 'adapter_model.safetensors'));
     const keys = [...file.tensors.keys()].sort();
     expect(keys.filter((k) => k.endsWith('lora_magnitude_vector'))).toEqual([
@@ -87,6 +90,28 @@ describe('DoRA on the tiny GPT-2', () => {
     expect(await readFile(join(dir2, 'adapter_model.safetensors'))).toEqual(await readFile(join(dir, 'adapter_model.safetensors')));
     again.dispose();
     model.dispose();
+  });
+
+  it('leaks nothing: passes after the first add no tensor; disposing the adapter and the model frees all', async () => {
+    const start = tf.memory().numTensors;
+    const model = await loadGpt2(TINY_GPT2_DIR);
+    const tuned = attach(model, dora({ sites: ['attn.q', 'attn.v', 'ffn.in'], rank: 2 }));
+    const inputIds = tf.tensor2d([IDS], [1, IDS.length], 'int32');
+    const labels = tf.tensor2d([IDS], [1, IDS.length], 'int32');
+    const pass = () => {
+      logitsOf(model);
+      const { value, grads } = tf.variableGrads(() => lmLoss(model, model.forward({ inputIds, ctx: trainingContext(1, 1) }).hidden, labels), tuned.trainableVariables());
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    pass(); // keeps the fused siblings' norms (k of c_attn, per layer); the model keeps what it caches
+    const after = tf.memory().numTensors;
+    pass();
+    pass();
+    expect(tf.memory().numTensors).toBe(after);
+    tf.dispose([inputIds, labels]);
+    tuned.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(start);
   });
 
   it('refuses to save before the magnitudes are set, naming the remedy; initFromWeights sets them', async () => {
