@@ -11,6 +11,7 @@ import { mix } from '@peft/mam';
 import { lmLoss } from '@peft/models-base';
 import { loadGpt2, loadRoberta, type Gpt2Model, type RobertaModel } from '@peft/models-gpt2-roberta';
 import { prefix } from '@peft/prefix';
+import { inducer } from '@peft/inducer';
 import { dora, magnitudeParamName, type DoraInstance } from '../src/index.js';
 import { maxAbsDiff, randomise, relDiff } from './helpers.js';
 
@@ -176,6 +177,21 @@ describe('DoRA on the tiny GPT-2', () => {
     expect(again.method.type).toBe('mix');
     expect(Array.from(logitsOf(model))).toEqual(Array.from(ours));
     again.dispose();
+    model.dispose();
+  });
+});
+
+describe('DoRA in a mix with inducer-tuning', () => {
+  it('a fresh DoRA part is a no-op beside an inducer: the mix gives the inducer’s logits exactly; the DoRA part then moves them', async () => {
+    const model = await loadGpt2(TINY_GPT2_DIR);
+    const alone = attach(model, inducer({ keyRank: 2, valueRank: 2 }), { seed: 6 });
+    const want = logitsOf(model);
+    alone.dispose();
+    const tuned = attach(model, mix(dora({ sites: ['attn.q', 'attn.o'], rank: 2 }), inducer({ keyRank: 2, valueRank: 2 })), { seed: 6 });
+    expect(Array.from(logitsOf(model))).toEqual(Array.from(want));
+    randomise({ entries: () => tuned.instance.params.entries().filter(([n]) => n.startsWith('dora0.')) }, 9);
+    expect(relDiff(logitsOf(model), want)).toBeGreaterThan(1e-3);
+    tuned.dispose();
     model.dispose();
   });
 });
