@@ -2,6 +2,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AdapterMismatchError,
@@ -80,6 +81,19 @@ describe('importHuggingFaceDora refuses what is not a DoRA of this model', () =>
     expect(() => instance.importTensors!(stray, 'x.safetensors')).toThrow(ConfigError);
     Object.values(tensors).forEach((t) => t.dispose());
     instance.dispose();
+    model.dispose();
+  });
+
+  it('leaks no tensors, imported or refused', async () => {
+    const model = await loadBase('gpt2');
+    const before = tf.memory().numTensors;
+    const { instance } = await importHuggingFaceDora(FIXTURE, model.spec);
+    expect(tf.memory().numTensors).toBe(before + instance.params.size);
+    instance.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const short = await variant({ tensors: (t) => t.set(C_ATTN_1, typedArrayToEntry(new Float32Array(64).fill(1), [64], 'F32')) });
+    await expect(importHuggingFaceDora(short, model.spec)).rejects.toBeInstanceOf(TensorShapeMismatchError);
+    expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
 });
