@@ -30,6 +30,11 @@ export interface ImportHuggingFaceLoraOptions {
    * another is refused naming the field. Absent: not checked (shapes are always checked).
    */
   readonly baseModel?: string;
+  /**
+   * For @peft/dora: read the LoRA part of a DoRA adapter (`use_dora: true`), leaving its `lora_magnitude_vector`
+   * tensors to the caller. Without it a DoRA adapter is refused (it is not a LoRA); with it, a plain LoRA is.
+   */
+  readonly useDora?: boolean;
 }
 
 export interface ImportedLora {
@@ -59,7 +64,7 @@ export async function importHuggingFaceLora(
   validateModelSpec(spec);
   const files = await readHuggingFaceAdapter(dir, { baseModel: options.baseModel });
   const { cfg, cfgPath, wPath } = files;
-  checkSupported(cfg, cfgPath);
+  checkSupported(cfg, cfgPath, options.useDora === true);
   const { head, rest } = splitHeadEntries(files, spec);
 
   // group the factors by module and layer
@@ -70,7 +75,7 @@ export async function importHuggingFaceLora(
   for (const key of rest.keys()) {
     const parsed = parseHfKey(spec, key);
     if (!parsed) {
-      if (options.ignoreOtherTensors) continue;
+      if (options.ignoreOtherTensors || (options.useDora && key.endsWith('.lora_magnitude_vector'))) continue;
       throw new ConfigError(key, `${wPath} holds a tensor that is not a LoRA factor of a ${spec.architecture} linear module nor of modules_to_save (pass ignoreOtherTensors to skip it)`);
     }
     if (parsed.layer >= spec.numLayers) throw new AdapterMismatchError(wPath, key, `a layer below the model's ${spec.numLayers}`, `layer ${parsed.layer}`);
@@ -176,12 +181,12 @@ export async function importHuggingFaceLora(
 }
 
 /** The PEFT LoraConfig fields @peft has no counterpart for are refused, each naming its field. */
-function checkSupported(cfg: Record<string, unknown>, path: string): void {
+function checkSupported(cfg: Record<string, unknown>, path: string, useDora: boolean): void {
   if (cfg.peft_type !== 'LORA') throw new AdapterMismatchError(path, 'peft_type', 'LORA', cfg.peft_type);
   const refuse = (field: string, why: string): never => {
     throw new AdapterMismatchError(path, field, why, cfg[field]);
   };
-  if (cfg.use_dora === true) refuse('use_dora', 'false (DoRA is not LoRA)');
+  if ((cfg.use_dora === true) !== useDora) refuse('use_dora', useDora ? 'true (a DoRA adapter)' : 'false (DoRA is not LoRA: import it with @peft/dora)');
   if (cfg.bias !== undefined && cfg.bias !== 'none') refuse('bias', "'none' (@peft LoRA trains no base-model bias: 'all' and 'lora_only' have no counterpart)");
   if (cfg.lora_bias === true) refuse('lora_bias', 'false (a bias on lora_B has no @peft loralib counterpart)');
   if (cfg.fan_in_fan_out !== undefined && typeof cfg.fan_in_fan_out !== 'boolean') refuse('fan_in_fan_out', 'a boolean');
