@@ -30,3 +30,26 @@ export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
 export { generateGreedy } from './decode/greedy.js';
 export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
+export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
+export type {
+  Norm,
+  QkvProjections,
+  FfnWeights,
+  LayerWeights,
+  LayerShape,
+  LayerRunOptions,
+  LayerRunResult,
+  RotateQueryKey,
+} from './layer/runner.js';
+export { isCausalLm, isClassifier } from './registry/model-kinds.js';
+export type {
+  PositionLimit,
+  PeftModelBase,
+  TunableCausalLm,
+  TunableCausalLmForwardInput,
+  TunableClassifier,
+  ClassifierForwardInput,
+  PeftModel,
+} from './registry/model-kinds.js';
+export { registerModelLoader, registeredModelTypes, describeModelFolder, loadModelFolder, loadTokenizerFolder } from './registry/model-registry.js';
+export type { ModelTokenizer, ModelDescription, LoadModelOptions, ModelLoader } from './registry/model-registry.js';
