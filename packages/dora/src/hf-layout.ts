@@ -46,7 +46,8 @@ export function magnitudeKey(spec: ModelSpec, layer: number, module: HfModule): 
 /** Sites DoRA does not target that share a Hugging Face module with one it does (k of c_attn for DoRA on q, v). */
 export function untargetedFusedSites(config: DoraConfig, spec: ModelSpec): LinearSite[] {
   const out = new Set<LinearSite>();
-  for (const module of hfModules(spec)) {
+  // a model without Hugging Face facts fuses no sites
+  for (const module of spec.hf ? hfModules(spec) : []) {
     if (!module.sites.some((s) => config.sites.includes(s))) continue;
     for (const s of module.sites) if (!config.sites.includes(s)) out.add(s);
   }

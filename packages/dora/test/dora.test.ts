@@ -33,7 +33,7 @@ describe('DoRA config', () => {
       throw new Error(`accepted ${JSON.stringify(o)}`);
     };
     expect(refused({ rnak: 4 }).field).toBe('dora.rnak');
-    expect(refused({ rnak: 4 }).message).toMatch(/^dora\.rnak: unknown field \(known: sites, rank/);
+    expect(refused({ rnak: 4 }).message).toMatch(/^dora\.rnak: unknown field \(known: sites, allSites, rank/);
     expect(refused({ rank: 0 }).field).toBe('dora.rank');
     expect(refused({ sites: ['attn.x'] }).field).toBe('dora.sites');
     expect(refused({ flavour: 'ka' }).field).toBe('dora.flavour');

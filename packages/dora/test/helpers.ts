@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelLinearSites, sinusoidal, type ForwardContext, type LinearSite, type MethodInstance, type ModelSpec, type TunableModel } from '@peft/core';
 import { siteDims } from '@peft/lora';
+import { gpt2Spec, robertaSpec } from '@peft/models-gpt2-roberta';
 
-export const TINY_GPT2: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 };
-export const TINY_ROBERTA: ModelSpec = { ...TINY_GPT2, architecture: 'roberta' };
+export const TINY_GPT2: ModelSpec = gpt2Spec({ nLayer: 2, nEmbd: 8, nHead: 2, nInner: 12, vocabSize: 50257 });
+export const TINY_ROBERTA: ModelSpec = robertaSpec({ numLayers: 2, hiddenSize: 8, numHeads: 2, intermediateSize: 12, vocabSize: 50265 });
 /** The linear sites of GPT-2 and RoBERTa: every site but a gated FFN's gate. */
 export const DENSE_SITES = modelLinearSites(TINY_GPT2);
 
