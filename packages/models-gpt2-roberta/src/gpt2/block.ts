@@ -61,7 +61,7 @@ export function gpt2Block(
     causal: true,
     ...(o.mask ? { mask: o.mask } : {}),
     ...(sup ? { supports: sup } : {}),
-    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attnPdrop) } : {}),
+    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attnPdrop), ...(ctx.dropoutDraw ? { dropoutDraw: () => ctx.dropoutDraw!(o.attnPdrop) } : {}) } : {}),
   });
   const a = mergeHeads(output); // [B, n, d]
   let y = w.cProj.apply(a);

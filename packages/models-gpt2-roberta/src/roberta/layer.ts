@@ -48,7 +48,7 @@ export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Te
     causal: false,
     ...(o.mask ? { mask: o.mask } : {}),
     ...(sup ? { supports: sup } : {}),
-    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attentionDropout) } : {}),
+    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attentionDropout), ...(ctx.dropoutDraw ? { dropoutDraw: () => ctx.dropoutDraw!(o.attentionDropout) } : {}) } : {}),
   });
   const a = mergeHeads(output); // [B, n, d]
   let y = w.attnOut.apply(a);
