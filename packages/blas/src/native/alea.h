@@ -53,9 +53,60 @@ static inline double alea_next(alea_state *a) {
   const double t = 2091639.0 * a->s0 + a->c * 2.3283064365386963e-10;
   a->s0 = a->s1;
   a->s1 = a->s2;
-  a->c = (double)(int32_t)t;  // t | 0 (0 ≤ t < 2^31)
+  a->c = __builtin_floor(t);  // t | 0 (0 ≤ t < 2^31); one rounding instead of two conversions on the chain
   a->s2 = t - a->c;
   return a->s2;
 }
+
+
+// Jumping ahead. Alea is a lag-3 multiply-with-carry generator in base b = 2^32 with multiplier a = 2091639, exactly
+// so in doubles (a·s0·2^32 + c < 2^53): with x_i = s_i·2^32 the state is the integer Y = c·b³ + x2·b² + x1·b + x0, and
+// one step is Y ↦ Y·(a·b²) mod (a·b³ − 1) (the lag-r MWC's equivalent LCG, Couture & L'Ecuyer 1997). So the state k
+// draws later is Y·(a·b²)^k mod m: the tiled attention finds each row's starting state in one product a row
+// instead of drawing the L values between.
+#ifdef __SIZEOF_INT128__
+#define ALEA_CAN_JUMP 1
+typedef unsigned __int128 alea_u128;
+static const alea_u128 ALEA_MODULUS = ((alea_u128)2091639 << 96) - 1;
+
+static inline alea_u128 alea_mulmod(alea_u128 x, alea_u128 y) {
+  alea_u128 r = 0;
+  for (int bit = 117; bit >= 0; bit--) {
+    r <<= 1;
+    if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
+    if ((y >> bit) & 1) {
+      r += x;
+      if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
+    }
+  }
+  return r;
+}
+
+// (a·b²)^k mod m: the multiplier that moves a state k draws on.
+static inline alea_u128 alea_jump_multiplier(uint64_t k) {
+  alea_u128 result = 1, base = (alea_u128)2091639 << 64;
+  for (; k; k >>= 1) {
+    if (k & 1) result = alea_mulmod(result, base);
+    base = alea_mulmod(base, base);
+  }
+  return result;
+}
+
+static inline alea_u128 alea_to_int(const alea_state *a) {
+  const double b = 4294967296.0;
+  return ((alea_u128)(uint64_t)a->c << 96) | ((alea_u128)(uint64_t)(a->s2 * b) << 64) | ((alea_u128)(uint64_t)(a->s1 * b) << 32) |
+         (alea_u128)(uint64_t)(a->s0 * b);
+}
+
+static inline void alea_from_int(alea_state *a, alea_u128 y) {
+  const double inv = 2.3283064365386963e-10;
+  a->s0 = (double)(uint64_t)(y & 0xffffffffu) * inv;
+  a->s1 = (double)(uint64_t)((y >> 32) & 0xffffffffu) * inv;
+  a->s2 = (double)(uint64_t)((y >> 64) & 0xffffffffu) * inv;
+  a->c = (double)(uint64_t)(y >> 96);
+}
+#else
+#define ALEA_CAN_JUMP 0
+#endif
 
 #endif

@@ -6,8 +6,10 @@
  * - the frozen weights, 4 bytes a parameter — three times over without native kernels (transposed copies, and
  *   XNNPACK's packed copies on wasm);
  * - per block whose activations the tape keeps: 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
- *   dropout masks), the FFN's [N, inner] input and two [B, H, T, T] (probabilities, dropout mask; three for RoBERTa,
- *   whose λ keeps the unpadded probabilities too) — N = B·T — times
+ *   dropout masks), the FFN's [N, inner] input and, on the dense attention path (no native kernels), two [B, H, T, T]
+ *   (probabilities, dropout mask; three for RoBERTa, whose λ keeps the unpadded probabilities too) — N = B·T. With
+ *   @peft/blas's tiled attention nothing of [B, H, T, T] is kept: f, the rows' log-sum-exps and 10 int32 per row
+ *   (13 floats a row of [B, H, T]) instead. All of it times
  *   2.3 for the allocator's fragmentation and the backward pass's transients (peak RSS rose 128 MB per kept block of
  *   GPT-2 small at B 8 × T 128, whose tape holds 60 MB);
  * - one block's worth again as the working set of a rematerialised block's backward;
@@ -43,9 +45,10 @@ export const WASM_USABLE_BYTES = 3.6 * GiB;
 
 export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean }): MemoryEstimate {
   const n = s.batch * s.seq;
-  // RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T]: its unpadded probabilities
-  const scoreTensors = s.family === 'nlu' ? 3 : 2;
-  const tape = 4 * (11 * n * s.hidden + n * s.inner + scoreTensors * s.batch * s.heads * s.seq * s.seq);
+  // dense path: RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T], its unpadded
+  // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
+  const attention = options.nativeKernels ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
+  const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
   const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
   return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
 }
