@@ -14,69 +14,72 @@
 #define FA_CAT(a, b) FA_CAT2(a, b)
 #define FA(name) FA_CAT(name, FA_SUFFIX)
 
-// C[i][jj] = ⟨A_i, B_jj⟩ for i < R, jj < BC, with Bt = Bᵀ [p][BC] (keys transposed, zero past the tile): two rows
-// at a time, BC columns held in vector registers.
+// C[i][jj] = ⟨A_i, B_jj⟩ for i < R, jj < BC, with Bt = Bᵀ [p][BC] (keys transposed, zero past the tile): blocks of
+// 4 rows × 16 columns held in eight 8-wide registers (GCC's vector extension: AVX2 registers on that path, SSE pairs on
+// the baseline), one broadcast of A and two loads of Bt per four pairs of FMAs.
 FA_ATTR static void FA(tile_products)(const float *restrict a, int64_t R, const float *restrict bt, int64_t p, float *restrict c) {
   int64_t i = 0;
-  for (; i + 1 < R; i += 2) {
-    float c0[BC], c1[BC];
-    for (int64_t jj = 0; jj < BC; jj++) c0[jj] = c1[jj] = 0.0f;
-    const float *a0 = a + i * p, *a1 = a0 + p;
-    for (int64_t d = 0; d < p; d++) {
-      const float x0 = a0[d], x1 = a1[d];
-      const float *b = bt + d * BC;
-      _Pragma("omp simd") for (int64_t jj = 0; jj < BC; jj++) {
-        c0[jj] += x0 * b[jj];
-        c1[jj] += x1 * b[jj];
+  for (; i + 3 < R; i += 4) {
+    const float *a0 = a + i * p, *a1 = a0 + p, *a2 = a1 + p, *a3 = a2 + p;
+    for (int64_t cb = 0; cb < BC; cb += 16) {
+      fa_v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+      for (int64_t d = 0; d < p; d++) {
+        const fa_v8 b0 = *(const fa_v8u *)(bt + d * BC + cb), b1 = *(const fa_v8u *)(bt + d * BC + cb + 8);
+        const fa_v8 x0 = fa_splat(a0[d]), x1 = fa_splat(a1[d]), x2 = fa_splat(a2[d]), x3 = fa_splat(a3[d]);
+        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+        c20 += x2 * b0, c21 += x2 * b1, c30 += x3 * b0, c31 += x3 * b1;
       }
-    }
-    for (int64_t jj = 0; jj < BC; jj++) {
-      c[i * BC + jj] = c0[jj];
-      c[(i + 1) * BC + jj] = c1[jj];
+      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
+      *(fa_v8u *)(c + (i + 1) * BC + cb) = c10, *(fa_v8u *)(c + (i + 1) * BC + cb + 8) = c11;
+      *(fa_v8u *)(c + (i + 2) * BC + cb) = c20, *(fa_v8u *)(c + (i + 2) * BC + cb + 8) = c21;
+      *(fa_v8u *)(c + (i + 3) * BC + cb) = c30, *(fa_v8u *)(c + (i + 3) * BC + cb + 8) = c31;
     }
   }
   for (; i < R; i++) {
-    float c0[BC];
-    for (int64_t jj = 0; jj < BC; jj++) c0[jj] = 0.0f;
     const float *a0 = a + i * p;
-    for (int64_t d = 0; d < p; d++) {
-      const float x0 = a0[d];
-      const float *b = bt + d * BC;
-      _Pragma("omp simd") for (int64_t jj = 0; jj < BC; jj++) c0[jj] += x0 * b[jj];
+    for (int64_t cb = 0; cb < BC; cb += 16) {
+      fa_v8 c00 = {0}, c01 = {0};
+      for (int64_t d = 0; d < p; d++) {
+        const fa_v8 x0 = fa_splat(a0[d]);
+        c00 += x0 * *(const fa_v8u *)(bt + d * BC + cb), c01 += x0 * *(const fa_v8u *)(bt + d * BC + cb + 8);
+      }
+      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
     }
-    for (int64_t jj = 0; jj < BC; jj++) c[i * BC + jj] = c0[jj];
+  }
+}
+
+// y[0, p) += Σ_k w[k·ws]·rows[k][0, p) for k < cnt (rows of stride p): y in registers where p is 64 or less and a
+// multiple of 8, one broadcast and p/8 loads per p/8 FMAs.
+FA_ATTR static void FA(accumulate)(float *restrict y, const float *restrict w, int64_t ws, const float *restrict rows, int64_t cnt, int64_t p) {
+  if (p % 8 == 0 && p <= 64) {
+    fa_v8 acc[8];
+    const int64_t nv = p / 8;
+    for (int64_t u = 0; u < nv; u++) acc[u] = *(const fa_v8u *)(y + 8 * u);
+    for (int64_t k = 0; k < cnt; k++) {
+      const float wk = w[k * ws];
+      if (wk == 0.0f) continue;
+      const fa_v8 x = fa_splat(wk);
+      const float *r = rows + k * p;
+      for (int64_t u = 0; u < nv; u++) acc[u] += x * *(const fa_v8u *)(r + 8 * u);
+    }
+    for (int64_t u = 0; u < nv; u++) *(fa_v8u *)(y + 8 * u) = acc[u];
+    return;
+  }
+  for (int64_t k = 0; k < cnt; k++) {
+    const float wk = w[k * ws];
+    const float *r = rows + k * p;
+    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += wk * r[d];
   }
 }
 
 // y[0, p) += Σ_{jj < tc} w[jj]·rows[jj][0, p) (rows with stride p)
-FA_ATTR static void FA(accumulate_rows)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t tc, int64_t p) {
-  int64_t jj = 0;
-  for (; jj + 3 < tc; jj += 4) {
-    const float w0 = w[jj], w1 = w[jj + 1], w2 = w[jj + 2], w3 = w[jj + 3];
-    const float *r0 = rows + jj * p, *r1 = r0 + p, *r2 = r1 + p, *r3 = r2 + p;
-    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += w0 * r0[d] + w1 * r1[d] + w2 * r2[d] + w3 * r3[d];
-  }
-  for (; jj < tc; jj++) {
-    const float w0 = w[jj];
-    const float *r0 = rows + jj * p;
-    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += w0 * r0[d];
-  }
+FA_ATTR static inline void FA(accumulate_rows)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t tc, int64_t p) {
+  FA(accumulate)(y, w, 1, rows, tc, p);
 }
 
 // y[0, p) += Σ_{i < R} w[i·BC]·rows[i][0, p): a column of a tile (stride BC) against R rows of stride p
-FA_ATTR static void FA(accumulate_column)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t R, int64_t p) {
-  int64_t i = 0;
-  for (; i + 3 < R; i += 4) {
-    const float w0 = w[i * BC], w1 = w[(i + 1) * BC], w2 = w[(i + 2) * BC], w3 = w[(i + 3) * BC];
-    if (w0 == 0.0f && w1 == 0.0f && w2 == 0.0f && w3 == 0.0f) continue;
-    const float *r0 = rows + i * p, *r1 = r0 + p, *r2 = r1 + p, *r3 = r2 + p;
-    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += w0 * r0[d] + w1 * r1[d] + w2 * r2[d] + w3 * r3[d];
-  }
-  for (; i < R; i++) {
-    const float w0 = w[i * BC];
-    const float *r0 = rows + i * p;
-    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += w0 * r0[d];
-  }
+FA_ATTR static inline void FA(accumulate_column)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t R, int64_t p) {
+  FA(accumulate)(y, w, BC, rows, R, p);
 }
 
 // Keys t0 .. t0 + tc of the (b, h) pair: transposed into kt [p][BC] (zero past tc) and, when rows is given, copied
@@ -117,6 +120,38 @@ static inline float FA(drop)(const fa_pair *x, alea_state *rng) {
   return floorf(u + x->keep) * x->inv_keep;
 }
 
+// The dropout factors of keys t0 .. t0 + min(tc, lim_r − t0) for R rows (their generators and key counts given),
+// into out [R][BC]: four rows' generators advance side by side (each draw waits on the last of its own row only).
+FA_ATTR static void FA(draw_block)(const fa_pair *x, alea_state *rng, const int64_t *lim, int64_t R, int64_t t0, int64_t tc, float *restrict out) {
+  const float k = x->keep, s = x->inv_keep;
+  int64_t r = 0;
+  for (; r + 3 < R; r += 4) {
+    int64_t cnt[4], lo = BC;
+    for (int u = 0; u < 4; u++) {
+      const int64_t c = lim[r + u] - t0 < tc ? lim[r + u] - t0 : tc;
+      cnt[u] = c > 0 ? c : 0;
+      lo = cnt[u] < lo ? cnt[u] : lo;
+    }
+    alea_state a0 = rng[r], a1 = rng[r + 1], a2 = rng[r + 2], a3 = rng[r + 3];
+    float *o0 = out + r * BC, *o1 = o0 + BC, *o2 = o1 + BC, *o3 = o2 + BC;
+    for (int64_t c = 0; c < lo; c++) {
+      o0[c] = floorf((float)alea_next(&a0) + k) * s;
+      o1[c] = floorf((float)alea_next(&a1) + k) * s;
+      o2[c] = floorf((float)alea_next(&a2) + k) * s;
+      o3[c] = floorf((float)alea_next(&a3) + k) * s;
+    }
+    for (int64_t c = lo; c < cnt[0]; c++) o0[c] = floorf((float)alea_next(&a0) + k) * s;
+    for (int64_t c = lo; c < cnt[1]; c++) o1[c] = floorf((float)alea_next(&a1) + k) * s;
+    for (int64_t c = lo; c < cnt[2]; c++) o2[c] = floorf((float)alea_next(&a2) + k) * s;
+    for (int64_t c = lo; c < cnt[3]; c++) o3[c] = floorf((float)alea_next(&a3) + k) * s;
+    rng[r] = a0, rng[r + 1] = a1, rng[r + 2] = a2, rng[r + 3] = a3;
+  }
+  for (; r < R; r++) {
+    const int64_t c = lim[r] - t0 < tc ? lim[r] - t0 : tc;
+    for (int64_t j = 0; j < c; j++) out[r * BC + j] = floorf((float)alea_next(&rng[r]) + k) * s;
+  }
+}
+
 // Merges value z (count times) into a running (max, sum).
 static inline void FA(merge)(float *mx, float *sum, float z, float count) {
   if (count <= 0.0f) return;
@@ -126,6 +161,36 @@ static inline void FA(merge)(float *mx, float *sum, float z, float count) {
   } else {
     *sum += count * exp_f(z - *mx);
   }
+}
+
+// Whether keys t0 .. t0 + cnt are all ordinary keys query i sees (the tiles that take the vector path).
+static inline int FA(all_visible)(const fa_pair *x, int64_t i, int64_t t0, int64_t cnt) {
+  return t0 >= x->l && t0 + cnt <= x->l + x->vis[i];
+}
+
+// z = scale·s (+ mask) over cnt visible ordinary keys from j0, in place; zu (when given) without the mask.
+FA_ATTR static void FA(scores_visible)(const fa_pair *x, int64_t i, int64_t j0, int64_t cnt, float *restrict z, float *restrict zu) {
+  const float sc = x->scale;
+  _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] *= sc;
+  if (zu) memcpy(zu, z, (size_t)cnt * sizeof(float));
+  if (!x->mask) return;
+  const float *mr = x->mask + i * x->ms[2] + j0 * x->ms[3];
+  const int64_t mj = x->ms[3];
+  if (mj == 1) _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] += mr[jj];
+  else if (mj == 0) { const float m0 = mr[0]; _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] += m0; }
+  else for (int64_t jj = 0; jj < cnt; jj++) z[jj] += mr[jj * mj];
+}
+
+// Merges cnt scores z into a running (max, sum) of exponentials.
+FA_ATTR static void FA(merge_tile)(float *mx, float *sum, const float *restrict z, int64_t cnt) {
+  float tm = -INFINITY;
+  _Pragma("omp simd reduction(max : tm)") for (int64_t jj = 0; jj < cnt; jj++) tm = z[jj] > tm ? z[jj] : tm;
+  if (cnt <= 0 || tm == -INFINITY) return;
+  const float mnew = tm > *mx ? tm : *mx;
+  float s = *mx == -INFINITY ? 0.0f : *sum * exp_f(*mx - mnew);
+  _Pragma("omp simd reduction(+ : s)") for (int64_t jj = 0; jj < cnt; jj++) s += exp_f(z[jj] - mnew);
+  *sum = s;
+  *mx = mnew;
 }
 
 // Forward, query rows [i0, i1) of one pair: f, lse (and lse_u, lse_sh) and each row's key count into info.
@@ -151,32 +216,40 @@ FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, 
     const int64_t tc = tmax - t0 < BC ? tmax - t0 : BC;
     FA(gather_tile)(x, x->sk, x->k, t0, tc, w->kt, NULL);
     FA(tile_products)(q, R, w->kt, p, w->s);
+    if (x->dropout) FA(draw_block)(x, w->rng, w->lim, R, t0, tc, w->drop);
     for (int64_t ii = 0; ii < R; ii++) {
       const int64_t i = i0 + ii, lim = w->lim[ii];
       float *sr = w->s + ii * BC;
       const int64_t cnt = lim - t0 < tc ? lim - t0 : tc;
       if (cnt <= 0) continue;
+      float *zur = w->s2 + ii * BC;  // the scores without the padding mask, for λ's quirk
       float tile_max = -INFINITY;
-      for (int64_t jj = 0; jj < cnt; jj++) {
-        float zu;
-        int vis;
-        const int64_t t = t0 + jj;
-        const float z = FA(score)(x, i, t, sr[jj], &zu, &vis);
-        sr[jj] = z;
-        tile_max = z > tile_max ? z : tile_max;
-        if (x->want_u) FA(merge)(&w->mxu[ii], &w->sumu[ii], zu, 1.0f);
-        if (t < l && x->want_sh) FA(merge)(&w->mxs[ii], &w->sums[ii], z, 1.0f);
+      if (FA(all_visible)(x, i, t0, cnt)) {
+        FA(scores_visible)(x, i, t0 - l, cnt, sr, x->want_u ? zur : NULL);
+        _Pragma("omp simd reduction(max : tile_max)") for (int64_t jj = 0; jj < cnt; jj++) tile_max = sr[jj] > tile_max ? sr[jj] : tile_max;
+      } else {
+        for (int64_t jj = 0; jj < cnt; jj++) {
+          float zu;
+          int vis;
+          const float z = FA(score)(x, i, t0 + jj, sr[jj], &zu, &vis);
+          sr[jj] = z;
+          zur[jj] = zu;
+          tile_max = z > tile_max ? z : tile_max;
+        }
       }
+      if (x->want_u) FA(merge_tile)(&w->mxu[ii], &w->sumu[ii], zur, cnt);
+      if (x->want_sh && t0 < l) FA(merge_tile)(&w->mxs[ii], &w->sums[ii], sr, l - t0 < cnt ? l - t0 : cnt);
       const float mnew = tile_max > w->mx[ii] ? tile_max : w->mx[ii];
       const float corr = exp_f(w->mx[ii] - mnew);
       float *orow = o + ii * p;
       if (corr != 1.0f) _Pragma("omp simd") for (int64_t d = 0; d < p; d++) orow[d] *= corr;
       float s = w->sum[ii] * corr;
-      for (int64_t jj = 0; jj < cnt; jj++) {
+      _Pragma("omp simd reduction(+ : s)") for (int64_t jj = 0; jj < cnt; jj++) {
         const float e = exp_f(sr[jj] - mnew);
         s += e;
-        sr[jj] = e * FA(drop)(x, &w->rng[ii]);
+        sr[jj] = e;
       }
+      if (x->dropout) _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) sr[jj] *= w->drop[ii * BC + jj];
       w->sum[ii] = s;
       w->mx[ii] = mnew;
       // values of the tile's keys: shared ones from sv, ordinary ones from v (contiguous rows either side)
@@ -251,6 +324,7 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
       if (!any) continue;
       FA(tile_products)(x->q + i0 * p, R, w->kt, p, w->s);
       FA(tile_products)(x->df + i0 * p, R, w->vt, p, w->s2);
+      if (x->dropout) FA(draw_block)(x, w->rng + i0, w->lim + i0, R, t0, tc, w->drop);
       for (int64_t ii = 0; ii < R; ii++) {
         const int64_t i = i0 + ii;
         float *sr = w->s + ii * BC, *dpr = w->s2 + ii * BC;
@@ -258,13 +332,29 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
         const float lse = x->lse[i], dot = w->dot[i];
         const float dl = x->dlse ? x->dlse[i] : 0.0f, dlu = x->dlse_u ? x->dlse_u[i] : 0.0f, dls = x->dlse_sh ? x->dlse_sh[i] : 0.0f;
         int64_t jj = 0;
+        if (cnt > 0 && FA(all_visible)(x, i, t0, cnt)) {
+          // the vector path: every key of the tile visible, ordinary
+          float zu[BC], ones[BC];
+          FA(scores_visible)(x, i, t0 - l, cnt, sr, x->dlse_u ? zu : NULL);
+          const float *drop = x->dropout ? w->drop + ii * BC : ones;
+          if (!x->dropout) for (int64_t c = 0; c < cnt; c++) ones[c] = 1.0f;
+          const float sc = x->scale, lu = x->dlse_u ? x->lse_u[i] : 0.0f;
+          _Pragma("omp simd") for (int64_t c = 0; c < cnt; c++) {
+            const float pr = exp_f(sr[c] - lse);
+            float dz = pr * (dpr[c] * drop[c] - dot) + dl * pr;
+            if (x->dlse_u) dz += dlu * exp_f(zu[c] - lu);
+            sr[c] = sc * dz;
+            dpr[c] = pr * drop[c];
+          }
+          jj = cnt;
+        }
         for (; jj < cnt; jj++) {
           const int64_t t = t0 + jj;
           float zu;
           int vis;
           const float z = FA(score)(x, i, t, sr[jj], &zu, &vis);
           const float pr = exp_f(z - lse);
-          const float drop = FA(drop)(x, &w->rng[i]);
+          const float drop = x->dropout ? w->drop[ii * BC + jj] : 1.0f;
           float dz = pr * (dpr[jj] * drop - dot) + dl * pr;
           if (x->dlse_u) dz += dlu * exp_f(zu - x->lse_u[i]);
           if (x->dlse_sh && t < l) dz += dls * exp_f(z - x->lse_sh[i]);

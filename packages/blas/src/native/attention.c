@@ -214,10 +214,15 @@ typedef struct {
 } fa_pair;
 
 typedef struct {
-  float *acc, *kt, *vt, *krows, *s, *s2, *dk, *dv, *mx, *sum, *mxu, *sumu, *mxs, *sums, *dot;
+  float *acc, *kt, *vt, *krows, *s, *s2, *drop, *dk, *dv, *mx, *sum, *mxu, *sumu, *mxs, *sums, *dot;
   int64_t *lim;
   alea_state *rng;
 } fa_scratch;
+
+// 8 floats as one value (GCC's and clang's vector extension): fa_v8u for unaligned loads and stores
+typedef float fa_v8 __attribute__((vector_size(32)));
+typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
+#define fa_splat(x) ((fa_v8){(x), (x), (x), (x), (x), (x), (x), (x)})
 
 #define FA_SUFFIX avx2
 #define FA_ATTR AVX2_FMA
@@ -243,6 +248,7 @@ static int fa_scratch_new(fa_scratch *w, int64_t n, int64_t p) {
   w->krows = fa_alloc((size_t)(BC * p));
   w->s = fa_alloc((size_t)(BR * BC));
   w->s2 = fa_alloc((size_t)(BR * BC));
+  w->drop = fa_alloc((size_t)(BR * BC));
   w->dk = fa_alloc((size_t)(BC * p));
   w->dv = fa_alloc((size_t)(BC * p));
   float *rowf = fa_alloc((size_t)(7 * rows));
@@ -250,11 +256,11 @@ static int fa_scratch_new(fa_scratch *w, int64_t n, int64_t p) {
   w->sums = rowf + 5 * rows, w->dot = rowf + 6 * rows;
   w->lim = (int64_t *)calloc((size_t)rows, sizeof(int64_t));
   w->rng = (alea_state *)calloc((size_t)rows, sizeof(alea_state));
-  return w->acc && w->kt && w->vt && w->krows && w->s && w->s2 && w->dk && w->dv && rowf && w->lim && w->rng;
+  return w->acc && w->kt && w->vt && w->krows && w->s && w->s2 && w->drop && w->dk && w->dv && rowf && w->lim && w->rng;
 }
 
 static void fa_scratch_free(fa_scratch *w) {
-  free(w->acc), free(w->kt), free(w->vt), free(w->krows), free(w->s), free(w->s2), free(w->dk), free(w->dv), free(w->mx);
+  free(w->acc), free(w->kt), free(w->vt), free(w->krows), free(w->s), free(w->s2), free(w->drop), free(w->dk), free(w->dv), free(w->mx);
   free(w->lim), free(w->rng);
 }
 

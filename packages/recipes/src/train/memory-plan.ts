@@ -43,11 +43,11 @@ const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
 
-export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean }): MemoryEstimate {
+export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean; tiledAttention?: boolean }): MemoryEstimate {
   const n = s.batch * s.seq;
   // dense path: RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T], its unpadded
   // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
-  const attention = options.nativeKernels ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
+  const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
   const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
   const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
   return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
@@ -94,6 +94,8 @@ export interface PlanOptions {
   readonly nativeKernels: boolean;
   /** Memory the run may use on a backend without a heap limit, bytes. */
   readonly budget: number;
+  /** Whether attention runs tiled (no [B, H, T, T] kept); default: with the native kernels, which bring it. */
+  readonly tiledAttention?: boolean;
 }
 
 const gb = (b: number) => `${(b / GiB).toFixed(1)} GB`;
@@ -106,7 +108,7 @@ const gb = (b: number) => `${(b / GiB).toFixed(1)} GB`;
  * fit at all) on cpu.
  */
 export function planTrainingBackend(s: TrainingShape, o: PlanOptions): BackendPlan {
-  const e = estimateTrainingMemory(s, { nativeKernels: o.nativeKernels });
+  const e = estimateTrainingMemory(s, { nativeKernels: o.nativeKernels, ...(o.tiledAttention !== undefined ? { tiledAttention: o.tiledAttention } : {}) });
   const what = `${s.layers} blocks × ${s.hidden}, B ${s.batch} × T ${s.seq}`;
   const option = (backend: BackendPlan['backend'], limit: number, slowdown: number) => {
     if (trainingBytes(e, 0, s.layers) > limit) return null;
