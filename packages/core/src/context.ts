@@ -56,10 +56,16 @@ export function trainingContext(seed: number, step: number): ForwardContext {
       // accelerator's PeftDropoutMask draws the same values in one pass). Drawn off the tape, and the tape keeps only
       // the scaled mask (not x, u or the floor)
       const keep = 1 - rate;
-      return multiplyByMask(x, () =>
-        hasFusedKernel(FusedKernelNames.dropoutMask)
-          ? runFusedKernel(FusedKernelNames.dropoutMask, {}, { shape: [...x.shape], seed: String(callSeed), rate })
-          : tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), keep)), 1 / keep)),
+      // where an accelerator draws masks natively (one pass, threads jumping Alea ahead), the backward draws the mask
+      // again from its seed instead of the tape keeping it
+      const native = () => hasFusedKernel(FusedKernelNames.dropoutMask);
+      return multiplyByMask(
+        x,
+        () =>
+          native()
+            ? runFusedKernel(FusedKernelNames.dropoutMask, {}, { shape: [...x.shape], seed: String(callSeed), rate })
+            : tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), keep)), 1 / keep)),
+        { redraw: native() },
       );
     },
   };

@@ -34,9 +34,21 @@ napi_value dropout_mask(napi_env env, napi_callback_info info) {
   alea_seed(&a, seed, len);
   const float k = (float)keep, s = (float)inv;
   float *out = y + yo;
-  for (int64_t i = 0; i < n; i++) {
-    const float u = (float)alea_next(&a);
-    out[i] = floorf(u + k) * s;
+#if ALEA_CAN_JUMP
+  // the stream split into one run per thread, each thread's generator jumped to its run's start (alea.h)
+  const int threads = n > HEAVY_PARALLEL_MIN && max_threads > 1 ? max_threads : 1;
+  (void)threads;
+  const alea_u128 y0 = alea_to_int(&a);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t per = (n + nt - 1) / nt, lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
+    alea_state b;
+    alea_from_int(&b, lo > 0 ? alea_mulmod(y0, alea_jump_multiplier((uint64_t)lo)) : y0);
+    for (int64_t i = lo; i < hi; i++) out[i] = floorf((float)alea_next(&b) + k) * s;
   }
+#else
+  for (int64_t i = 0; i < n; i++) out[i] = floorf((float)alea_next(&a) + k) * s;
+#endif
   return NULL;
 }
