@@ -19,7 +19,10 @@ for (const path of paths) {
       ...(layers ? [`layers=${layers}`] : []), ...(path === 'dense' ? ['without=tiled-attention'] : [])];
     const out = execFileSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
     const r = JSON.parse(out.trim().split('\n').pop());
-    const row = { path, batch, seq, backend: r.backend, remat: r.remat, median_s: r.median_s, peak_rss_mb: Math.round(r.peak_rss_mb), loss: r.loss, plan: s.reason };
+    // CPU seconds of the process per step (all threads): on a shared machine a steadier measure of work than wall time
+    const steadyCpu = (r.cpu_s.length > 1 ? r.cpu_s.slice(1) : r.cpu_s).sort((a, b) => a - b);
+    const cpu = steadyCpu[Math.floor(steadyCpu.length / 2)];
+    const row = { path, batch, seq, backend: r.backend, remat: r.remat, median_s: r.median_s, cpu_s: cpu, peak_rss_mb: Math.round(r.peak_rss_mb), loss: r.loss, plan: s.reason };
     rows.push(row);
     console.log(JSON.stringify(row));
   }
@@ -28,6 +31,6 @@ for (const path of paths) {
   const mine = rows.filter((r) => r.path === path);
   const first = mine[0], last = mine[mine.length - 1];
   if (first && last && first !== last) {
-    console.log(`${path}: T ${first.seq} → ${last.seq} at B·T ${tokens}: step ×${(last.median_s / first.median_s).toFixed(2)}, peak RSS ×${(last.peak_rss_mb / first.peak_rss_mb).toFixed(2)} (${last.backend}, ${last.remat} rematerialised at T ${last.seq})`);
+    console.log(`${path}: T ${first.seq} → ${last.seq} at B·T ${tokens}: step ×${(last.median_s / first.median_s).toFixed(2)} (CPU time ×${(last.cpu_s / first.cpu_s).toFixed(2)}), peak RSS ×${(last.peak_rss_mb / first.peak_rss_mb).toFixed(2)} (${last.backend}, ${last.remat} rematerialised at T ${last.seq})`);
   }
 }
