@@ -120,3 +120,43 @@ describeWithAddon('tiled attention equals the dense kernel-view path', () => {
     }
   }
 });
+
+describeWithAddon('tiled attention memory grows linearly in T', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  // the bytes tfjs holds at the peak of a forward + backward (causal, inducer λ, dropout) at a fixed B·T = 256: with
+  // the tiles nothing is [B, H, T, T], so T 64 → 256 leaves it about equal; the dense path's grows with T
+  const peak = async (T: number) => {
+    const B = 256 / T;
+    const [q, k, v, pk] = [1, 2, 3, 4].map((s) => rand([B, 4, T, 16], s) as tf.Tensor4D);
+    const ctx = trainingContext(5, 1);
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.valueAndGrads((qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => {
+        const out = kernelAttention({
+          q: qq as tf.Tensor4D, k: kk as tf.Tensor4D, v: vv as tf.Tensor4D, causal: true,
+          supports: { perQuery: { keys: pk!, mode: 'residual' } },
+          dropout: (x) => ctx.dropout(x, 0.1),
+          dropoutDraw: () => ctx.dropoutDraw!(0.1),
+        });
+        return tf.add(tf.sum(out.output), tf.sum(out.lambda!)) as tf.Scalar;
+      })([q!, k!, v!]);
+      tf.dispose([value, ...grads]);
+    });
+    tf.dispose([q!, k!, v!, pk!]);
+    return info.peakBytes;
+  };
+  it('T 64 → 256 at B·T 256: tiled peak about flat, dense ×2 or more', async () => {
+    await tf.setBackend('cpu');
+    const dense = [await peak(64), await peak(256)];
+    registerBlasKernels({ backends: ['cpu'] });
+    try {
+      const tiled = [await peak(64), await peak(256)];
+      expect(tiled[1]! / tiled[0]!).toBeLessThan(1.05); // measured: equal (1.63 MB both; dense 4.7 → 14.4 MB)
+      expect(dense[1]! / dense[0]!).toBeGreaterThan(2);
+      expect(tiled[1]!).toBeLessThan(dense[1]! / 3);
+    } finally {
+      unregisterBlasKernels();
+    }
+  });
+});
