@@ -8,7 +8,8 @@
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
 // Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights),
-// wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's).
+// wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's), tiled-attention (PeftAttentionTiled + Grad: attention in
+// tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
@@ -46,6 +47,7 @@ const blas = args.blas === '0' || !cpuSide ? { available: false, registered: [] 
 const WITHOUT = {
   'wasm-slice': [],
   'masked-softmax': [FusedKernelNames.maskedSoftmax, FusedKernelNames.maskedSoftmaxGrad],
+  'tiled-attention': [FusedKernelNames.attentionTiled, FusedKernelNames.attentionTiledGrad],
   'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
   'dropout-mask': [FusedKernelNames.dropoutMask],
   gelu: [FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad],

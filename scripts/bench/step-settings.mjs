@@ -8,10 +8,11 @@ import { planTrainingBackend } from '@peft/recipes';
 const CONFIGS = { small: GPT2_SMALL_CONFIG, medium: GPT2_MEDIUM_CONFIG };
 
 /** { backend, remat, reason } for a GPT-2 shape { model: 'small' | 'medium', batch, seq, layers? }. */
-export function stepSettings({ model, batch, seq, layers }) {
+/** `tiled: false` plans for the dense attention path (round 3: two [B, H, T, T] kept per block). */
+export function stepSettings({ model, batch, seq, layers, tiled }) {
   const c = parseGpt2Config({ ...CONFIGS[model], ...(layers ? { n_layer: layers } : {}) });
   const shape = { family: 'nlg', layers: c.nLayer, hidden: c.nEmbd, heads: c.nHead, inner: c.nInner, vocab: c.vocabSize, parameters: gpt2ParameterCount(c), batch, seq };
   const budget = Number(process.env.PEFT_MEMORY_BUDGET_GB) > 0 ? Number(process.env.PEFT_MEMORY_BUDGET_GB) * 2 ** 30 : totalmem() / 2;
-  const plan = planTrainingBackend(shape, { installed: ['wasm', 'cpu'], nativeKernels: true, budget });
+  const plan = planTrainingBackend(shape, { installed: ['wasm', 'cpu'], nativeKernels: true, budget, ...(tiled === false ? { tiledAttention: false } : {}) });
   return { backend: plan.backend, remat: plan.rematerialised, reason: plan.reason };
 }

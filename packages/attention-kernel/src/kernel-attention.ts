@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAttention } from './fused-attention.js';
+import { hasTiledAttention, tiledAttention } from './tiled-attention.js';
 import { logSumExpLast } from './logsumexp.js';
 import { attentionScores, maskScores, perQueryLogits, sharedScores } from './scores.js';
 import type { KernelAttentionInput, KernelAttentionOutput } from './types.js';
@@ -23,6 +24,25 @@ export function kernelAttention(input: KernelAttentionInput): KernelAttentionOut
     const maskedValue = input.maskedValue ?? -1e4;
 
     const pq = supports?.perQuery;
+    if (hasTiledAttention() && (!dropout || input.dropoutDraw)) {
+      // tiles over the keys: nothing of size [B, H, n, l + m] (scores, probabilities, dropout mask) is ever held
+      const unpadded = pq?.lambdaIgnoresPaddingMask === true && input.mask !== undefined;
+      const draw = dropout ? input.dropoutDraw!() : undefined;
+      const shared = supports?.shared;
+      const { f, lse, lseUnpadded, lseShared } = tiledAttention(q, k, v, shared ? { keys: shared.keys, values: shared.values } : undefined, {
+        scale,
+        causal: input.causal === true,
+        maskedValue,
+        ...(input.mask ? { mask: input.mask } : {}),
+        lse: unpadded ? 'unpadded' : 'masked',
+        ...(draw ? { dropout: draw } : {}),
+      });
+      // the shared supports' total weight Σ_{t<l} P_t = exp(lse_sh − lse)
+      const sharedWeight = lseShared ? (tf.squeeze(tf.exp(tf.sub(lseShared, lse)), [3]) as tf.Tensor3D) : undefined;
+      if (!pq) return sharedWeight ? { output: f, sharedWeight } : { output: f };
+      const out = withPerQuery(f, pq, tf.sub(perQueryLogits(q, pq.keys, scale), unpadded ? lseUnpadded! : lse), dropout);
+      return sharedWeight ? { ...out, sharedWeight } : out;
+    }
     if (!supports?.shared) {
       // scores, masks, softmax, dropout and λ's log-sum-exp under one custom gradient
       const { f, lse } = fusedAttention(q, k, v, {

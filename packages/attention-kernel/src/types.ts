@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { AttentionSupports } from '@peft/core';
+import type { AttentionSupports, DropoutDraw } from '@peft/core';
 
 /** The inputs of attention seen as a kernel estimator. */
 export interface KernelAttentionInput {
@@ -23,6 +23,12 @@ export interface KernelAttentionInput {
    * as the reference does. Omit for inference.
    */
   readonly dropout?: (probs: tf.Tensor) => tf.Tensor;
+  /**
+   * The same attention dropout as a seed (the call `dropout` would make, consumed instead of it): lets a tiled kernel
+   * draw the mask itself, row by row, with the values `dropout` would multiply by. Without it, dropout keeps the
+   * attention on the dense path.
+   */
+  readonly dropoutDraw?: () => DropoutDraw | undefined;
   /** Score scale; default 1/√p. */
   readonly scale?: number;
   /** What masked causal scores become; default −1e4 (the reference's `masked_bias`). */

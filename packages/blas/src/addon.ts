@@ -67,6 +67,14 @@ export interface BlasAddon {
     p: Float32Array, pOffset: number, dp: Float32Array, dpOffset: number, dlse: Float32Array | null, dlseOffset: number,
     pl: Float32Array | null, plOffset: number, ds: Float32Array, dsOffset: number, rows: number, n: number, m: number, scale: number, causal: boolean,
   ): void;
+  /**
+   * @peft/core's PeftAttentionTiled. buffers/offsets by index: 0 q, 1 k, 2 v, 3 sharedKeys, 4 sharedValues, 5 mask,
+   * 6 f, 7 lse, 8 info (int32 data), 9 lseU, 10 lseSh (null where absent); dims [B, H, n, m, p, l, sharedKeysBatched];
+   * params [scale, causal, maskedValue, keep, invKeep, dropout]; seed: the dropout stream's seed ('' without dropout).
+   */
+  attentionTiled(buffers: (Float32Array | null)[], offsets: number[], dims: number[], maskStrides: number[] | null, params: number[], seed: string): void;
+  /** @peft/core's PeftAttentionTiledGrad: buffers 0–10 as above, then 11 dF, 12 dLse, 13 dLseU, 14 dLseSh, 15 dQ, 16 dK, 17 dV, 18 dSK, 19 dSV. */
+  attentionTiledGrad(buffers: (Float32Array | null)[], offsets: number[], dims: number[], maskStrides: number[] | null, params: number[], seed: string): void;
   /** y[i] = floor(fround(u_i) + keep)·invKeep in float32, u_i the i-th value of tfjs's seeded Alea generator. */
   dropoutMask(seed: string, keep: number, invKeep: number, y: Float32Array, yOffset: number, n: number): void;
   /** y [m, n] = x [m, k]·W (W [k, n]) or x·Wᵀ (W [n, k]) for 1 ≤ m ≤ 8: W streamed once, split over the threads. */

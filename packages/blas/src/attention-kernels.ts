@@ -67,3 +67,82 @@ export function maskedSoftmaxGradKernel(backendName: string, addon: BlasAddon): 
     return out;
   };
 }
+
+/** The float32 keep probability and its inverse as tfjs's dropout holds them (see PeftDropoutMask). */
+function dropoutParams(rate: number): [keep: number, invKeep: number] {
+  if (!(rate >= 0 && rate < 1)) throw new RangeError(`@peft/blas: attention dropout rate must be in [0, 1), got ${rate}`);
+  return [Math.fround(1 - rate), Math.fround(1 / Math.fround(1 - rate))];
+}
+
+/** [B, H, n, m, p, l, sharedKeysBatched] of a tiled attention call, checked. */
+function tiledDims(q: TensorInfo, k: TensorInfo, v: TensorInfo, sk: TensorInfo | undefined, sv: TensorInfo | undefined, name: string): number[] {
+  const [b, h, n, p] = check4(q, `${name} q`);
+  const [kb, kh, m, kp] = check4(k, `${name} k`);
+  const vs = check4(v, `${name} v`);
+  if (kb !== b || kh !== h || kp !== p || vs.some((s, d) => s !== k.shape[d]) || m < n) {
+    throw new RangeError(`@peft/blas: ${name}: q [${q.shape}], k [${k.shape}], v [${v.shape}] must be [B, H, n, p], [B, H, m, p] with m ≥ n`);
+  }
+  if (!sk !== !sv) throw new RangeError(`@peft/blas: ${name}: sharedKeys and sharedValues go together`);
+  if (!sk) return [b, h, n, m, p, 0, 0];
+  const batched = sk.shape.length === 4;
+  const want = batched ? [b, h, sk.shape[2]!, p] : [h, sk.shape[1]!, p];
+  const ok = (t: TensorInfo) => t.dtype === 'float32' && t.shape.length === want.length && t.shape.every((s, d) => s === want[d]);
+  if (!ok(sk) || !ok(sv!)) throw new RangeError(`@peft/blas: ${name}: shared supports [${sk.shape}], [${sv!.shape}] must be [H, l, p] or [B, H, l, p] with H = ${h}, p = ${p}`);
+  return [b, h, n, m, p, batched ? sk.shape[2]! : sk.shape[1]!, batched ? 1 : 0];
+}
+
+/** @peft/core's `PeftAttentionTiled` (see its contract): the scores go by in tiles, never as [B, H, n, L]. */
+export function attentionTiledKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftAttentionTiled'> {
+  return (args) => {
+    const { q, k, v, mask, sharedKeys, sharedValues } = args.inputs;
+    const { scale, causal, maskedValue, lse, dropoutSeed, dropoutRate } = args.attrs;
+    const dims = tiledDims(q, k, v, sharedKeys, sharedValues, 'PeftAttentionTiled');
+    const [b, h, n, m, p, l] = dims as [number, number, number, number, number, number];
+    const ms = mask ? maskStrides(mask.shape, [b, h, n, m]) : null;
+    if (mask && (!ms || mask.dtype !== 'float32')) throw new RangeError(`@peft/blas: PeftAttentionTiled: mask [${mask.shape}] does not broadcast to [${b},${h},${n},${m}]`);
+    const dropout = dropoutSeed !== '' && dropoutRate > 0;
+    const [keep, invKeep] = dropout ? dropoutParams(dropoutRate) : [1, 1];
+    const io = kernelIo(backendName, args.backend);
+    const f = io.output([b, h, n, p]);
+    const lseOut = io.output([b, h, n, 1]);
+    const info = io.output([b, h, n, 10], 'int32');
+    const lseU = lse === 'unpadded' ? io.output([b, h, n, 1]) : null;
+    const lseSh = l > 0 ? io.output([b, h, n, 1]) : null;
+    const operands = [q, k, v, sharedKeys, sharedValues, mask, f, lseOut, info, lseU, lseSh];
+    const views = operands.map((t) => (t ? io.view(t) : null));
+    addon.attentionTiled(views.map((x) => x?.array ?? null), views.map((x) => x?.offset ?? 0), dims, ms, [scale, causal ? 1 : 0, maskedValue, keep, invKeep, dropout ? 1 : 0], dropout ? dropoutSeed : '');
+    return [f, lseOut, info, ...(lseU ? [lseU] : []), ...(lseSh ? [lseSh] : [])];
+  };
+}
+
+/** @peft/core's `PeftAttentionTiledGrad` (see its contract): each tile's scores recomputed from q, k and lse. */
+export function attentionTiledGradKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftAttentionTiledGrad'> {
+  return (args) => {
+    const { q, k, v, f, lse, info, dF, mask, sharedKeys, sharedValues, dLse, lseU, dLseU, lseSh, dLseSh } = args.inputs;
+    const { scale, causal, maskedValue, dropoutRate } = args.attrs;
+    const dims = tiledDims(q, k, v, sharedKeys, sharedValues, 'PeftAttentionTiledGrad');
+    const [b, h, n, m, p, l] = dims as [number, number, number, number, number, number];
+    const ms = mask ? maskStrides(mask.shape, [b, h, n, m]) : null;
+    if (mask && (!ms || mask.dtype !== 'float32')) throw new RangeError(`@peft/blas: PeftAttentionTiledGrad: mask [${mask.shape}] does not broadcast to [${b},${h},${n},${m}]`);
+    const rowShaped = (t: TensorInfo | undefined, last: number, name: string) => {
+      if (t && (t.shape.length !== 4 || t.shape[0] !== b || t.shape[1] !== h || t.shape[2] !== n || t.shape[3] !== last)) {
+        throw new RangeError(`@peft/blas: PeftAttentionTiledGrad: ${name} [${t.shape}] must be [${b},${h},${n},${last}]`);
+      }
+    };
+    rowShaped(f, p, 'f'), rowShaped(dF, p, 'dF'), rowShaped(lse, 1, 'lse'), rowShaped(info, 10, 'info');
+    rowShaped(dLse, 1, 'dLse'), rowShaped(lseU, 1, 'lseU'), rowShaped(dLseU, 1, 'dLseU'), rowShaped(lseSh, 1, 'lseSh'), rowShaped(dLseSh, 1, 'dLseSh');
+    if (info.dtype !== 'int32') throw new TypeError('@peft/blas: PeftAttentionTiledGrad: info must be the int32 tensor PeftAttentionTiled returned');
+    const dropout = dropoutRate > 0;
+    const [keep, invKeep] = dropout ? dropoutParams(dropoutRate) : [1, 1];
+    const io = kernelIo(backendName, args.backend);
+    const dQ = io.output([b, h, n, p]);
+    const dK = io.output([b, h, m, p]);
+    const dV = io.output([b, h, m, p]);
+    const dSK = l > 0 ? io.output([b, h, l, p]) : null;
+    const dSV = l > 0 ? io.output([b, h, l, p]) : null;
+    const operands = [q, k, v, sharedKeys, sharedValues, mask, f, lse, info, lseU, lseSh, dF, dLse, dLseU, dLseSh, dQ, dK, dV, dSK, dSV];
+    const views = operands.map((t) => (t ? io.view(t) : null));
+    addon.attentionTiledGrad(views.map((x) => x?.array ?? null), views.map((x) => x?.offset ?? 0), dims, ms, [scale, causal ? 1 : 0, maskedValue, keep, invKeep, dropout ? 1 : 0], '');
+    return [dQ, dK, dV, ...(dSK ? [dSK, dSV!] : [])];
+  };
+}

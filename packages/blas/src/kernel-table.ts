@@ -1,6 +1,6 @@
 import { FusedKernelNames, fusedKernelRow, type KernelTableRow } from '@peft/core';
 import type { BlasAddon } from './addon.js';
-import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
+import { attentionTiledGradKernel, attentionTiledKernel, maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './attention-kernels.js';
 import { BinaryOp, binaryKernel } from './binary-kernels.js';
 import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './copy-kernels.js';
 import { ElementwiseOp, elementwiseKernel, fusedGeluKernel } from './elementwise-kernels.js';
@@ -35,6 +35,8 @@ export function blasKernelTable(backendName: BlasBackend, addon: BlasAddon): Ker
     fusedKernelRow(FusedKernelNames.maskedSoftmax, maskedSoftmaxKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.maskedSoftmaxGrad, maskedSoftmaxGradKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.dropoutMask, dropoutMaskKernel(b, addon)),
+    fusedKernelRow(FusedKernelNames.attentionTiled, attentionTiledKernel(b, addon)),
+    fusedKernelRow(FusedKernelNames.attentionTiledGrad, attentionTiledGradKernel(b, addon)),
     // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
     // arithmetic), tfjs-wasm on one thread
     ...([['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const).map(

@@ -89,6 +89,47 @@ export const FusedKernelTable = {
     outputs: 'one',
   },
   /**
+   * Attention without its [B, H, n, L] scores (tiles over the keys with an online softmax). inputs `{ q [B, H, n, p],
+   * k, v [B, H, m, p], mask?, sharedKeys?, sharedValues? }` (mask additive, broadcastable to [B, H, n, m]; shared
+   * supports [H, l, p] or [B, H, l, p], seen by every query, never masked, ordered before the keys), attrs `{ scale,
+   * causal, maskedValue, lse, dropoutSeed, dropoutRate }`. Scores z_t = scale·⟨q, key_t⟩ over the L = l + m supports,
+   * with `PeftMaskedSoftmax`'s causal replacement and padding on the m keys; P = softmax(z), and dropout with the
+   * mask PeftDropoutMask(shape [B, H, n, L], dropoutSeed, dropoutRate) would draw (none where dropoutSeed is '').
+   * → `[f = (P∘drop)·[SV; V] [B, H, n, p], lse = logsumexp(z) [B, H, n, 1], info [B, H, n, 10] int32 (what the
+   * gradient needs per row: the dropout stream's state and the row's key count)]`, then with `lse: 'unpadded'`
+   * logsumexp of the scores without the padding mask [B, H, n, 1], then with shared supports logsumexp over them
+   * alone [B, H, n, 1].
+   */
+  attentionTiled: {
+    name: 'PeftAttentionTiled',
+    inputs: { q: 'float32', k: 'float32', v: 'float32' },
+    optionalInputs: { mask: 'float32', sharedKeys: 'float32', sharedValues: 'float32' },
+    attrs: { scale: 'number', causal: 'boolean', maskedValue: 'number', lse: ['none', 'masked', 'unpadded'], dropoutSeed: 'string', dropoutRate: 'number' },
+    outputs: 'many',
+  },
+  /**
+   * The gradient of `attentionTiled`, recomputing its scores tile by tile: inputs its inputs, its outputs `f, lse,
+   * info` (and `lseU`, `lseSh` where their gradients `dLseU`, `dLseSh` are given), `dF` and `dLse?` → `[dQ, dK, dV]`,
+   * then with shared supports `[dSharedKeys, dSharedValues]` as [B, H, l, p] (summed over B by the caller where the
+   * supports were [H, l, p]).
+   */
+  attentionTiledGrad: {
+    name: 'PeftAttentionTiledGrad',
+    inputs: { q: 'float32', k: 'float32', v: 'float32', f: 'float32', lse: 'float32', info: 'int32', dF: 'float32' },
+    optionalInputs: {
+      mask: 'float32',
+      sharedKeys: 'float32',
+      sharedValues: 'float32',
+      dLse: 'float32',
+      lseU: 'float32',
+      dLseU: 'float32',
+      lseSh: 'float32',
+      dLseSh: 'float32',
+    },
+    attrs: { scale: 'number', causal: 'boolean', maskedValue: 'number', dropoutRate: 'number' },
+    outputs: 'many',
+  },
+  /**
    * no inputs, attrs `{ shape, seed, rate }` → float32 mask of `shape`, bit for bit
    * floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
    */

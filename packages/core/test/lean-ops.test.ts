@@ -38,6 +38,10 @@ describe('lean ops: the same values and gradients as tfjs, with less kept for th
     const mask = tf.tensor([0, 2, 2, 0, 2, 2], [2, 3]);
     compare([rand([2, 3], 9)], (x) => multiplyByMask(x!, mask), (x) => tf.mul(x!, mask));
     compare([rand([2, 3], 10)], (x) => multiplyByMask(x!, () => tf.clone(mask)), (x) => tf.mul(x!, mask));
+    // redrawn in the backward: the same values and gradient, the function called once each way
+    let draws = 0;
+    compare([rand([2, 3], 13)], (x) => multiplyByMask(x!, () => (draws++, tf.clone(mask)), { redraw: true }), (x) => tf.mul(x!, mask));
+    expect(draws).toBe(2);
     mask.dispose();
   });
 
@@ -59,6 +63,7 @@ describe('lean ops: the same values and gradients as tfjs, with less kept for th
     expect(kept((x) => leanAdd(leanReshape(leanAdd(x, tf.scalar(1)), [4096]), tf.scalar(2)))).toBe(1);
     expect(kept((x) => tf.mul(x, tf.onesLike(x)))).toBe(3); // x and the mask
     expect(kept((x) => multiplyByMask(x, () => tf.onesLike(x)))).toBe(2); // the mask only
+    expect(kept((x) => multiplyByMask(x, () => tf.onesLike(x), { redraw: true }))).toBe(1); // nothing: drawn again
   });
 
   it('leak nothing', () => {

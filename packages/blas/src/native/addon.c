@@ -172,6 +172,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, METHOD, NULL},
       {"gemv", NULL, gemv, NULL, NULL, NULL, METHOD, NULL},
       {"maskedSoftmaxGrad", NULL, masked_softmax_grad, NULL, NULL, NULL, METHOD, NULL},
+      {"attentionTiled", NULL, attention_tiled, NULL, NULL, NULL, METHOD, NULL},
+      {"attentionTiledGrad", NULL, attention_tiled_grad, NULL, NULL, NULL, METHOD, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

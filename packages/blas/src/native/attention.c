@@ -185,3 +185,297 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info) {
   }
   return NULL;
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Tiled attention (FlashAttention-2's schedule on the CPU): the scores never exist as [B, H, n, m]. The forward goes
+// over the keys in tiles of BC with an online softmax per query row and keeps f [B, H, n, p], lse [B, H, n] and, per
+// row, its key count and the dropout generator's state at the row's start (info [B, H, n, FA_INFO] int32); the
+// backward recomputes each tile's scores from Q, K and lse. Keys: the l shared supports (prefix-tuning; not masked),
+// then the m ordinary keys (causal limit, additive padding mask). Dropout draws the same Alea stream as the dense
+// path's PeftDropoutMask over [B, H, n, l + m], in the same order (row after row, keys in order), so the same seed
+// drops the same probabilities.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "alea.h"
+
+#define BR 32
+#define BC 64
+#define FA_INFO 10  // int32 per row: the generator's state (4 doubles), the row's key count, one spare
+
+typedef struct {
+  const float *q, *k, *v, *sk, *sv, *mask, *df, *dlse, *dlse_u, *dlse_sh;
+  float *f, *lse, *lse_u, *lse_sh, *dq, *dk, *dv, *dsk, *dsv;
+  int32_t *info;
+  const int64_t *vis;  // [n] keys each query row sees before the causal limit
+  int64_t ms[4], n, m, p, l;
+  float scale, masked, keep, inv_keep;
+  int dropout, want_u, want_sh;
+} fa_pair;
+
+typedef struct {
+  float *acc, *kt, *vt, *krows, *s, *s2, *drop, *dk, *dv, *mx, *sum, *mxu, *sumu, *mxs, *sums, *dot;
+  int64_t *lim;
+  alea_state *rng;
+} fa_scratch;
+
+// 8 floats as one value (GCC's and clang's vector extension): fa_v8u for unaligned loads and stores
+typedef float fa_v8 __attribute__((vector_size(32)));
+typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
+#define fa_splat(x) ((fa_v8){(x), (x), (x), (x), (x), (x), (x), (x)})
+
+#define FA_SUFFIX avx2
+#define FA_ATTR AVX2_FMA
+#include "attention-tiled.h"
+#undef FA_SUFFIX
+#undef FA_ATTR
+#define FA_SUFFIX base
+#define FA_ATTR
+#include "attention-tiled.h"
+#undef FA_SUFFIX
+#undef FA_ATTR
+
+enum { FA_Q, FA_K, FA_V, FA_SK, FA_SV, FA_MASK, FA_F, FA_LSE, FA_INFO_BUF, FA_LSE_U, FA_LSE_SH, FA_DF, FA_DLSE, FA_DLSE_U, FA_DLSE_SH,
+       FA_DQ, FA_DK, FA_DV, FA_DSK, FA_DSV, FA_BUFFERS };
+
+static void *fa_alloc(size_t floats) { return calloc(floats ? floats : 1, sizeof(float)); }
+
+static int fa_scratch_new(fa_scratch *w, int64_t n, int64_t p) {
+  const int64_t rows = n > BR ? n : BR;
+  w->acc = fa_alloc((size_t)(BR * p));
+  w->kt = fa_alloc((size_t)(BC * p));
+  w->vt = fa_alloc((size_t)(BC * p));
+  w->krows = fa_alloc((size_t)(BC * p));
+  w->s = fa_alloc((size_t)(BR * BC));
+  w->s2 = fa_alloc((size_t)(BR * BC));
+  w->drop = fa_alloc((size_t)(BR * BC));
+  w->dk = fa_alloc((size_t)(BC * p));
+  w->dv = fa_alloc((size_t)(BC * p));
+  float *rowf = fa_alloc((size_t)(7 * rows));
+  w->mx = rowf, w->sum = rowf + rows, w->mxu = rowf + 2 * rows, w->sumu = rowf + 3 * rows, w->mxs = rowf + 4 * rows;
+  w->sums = rowf + 5 * rows, w->dot = rowf + 6 * rows;
+  w->lim = (int64_t *)calloc((size_t)rows, sizeof(int64_t));
+  w->rng = (alea_state *)calloc((size_t)rows, sizeof(alea_state));
+  return w->acc && w->kt && w->vt && w->krows && w->s && w->s2 && w->drop && w->dk && w->dv && rowf && w->lim && w->rng;
+}
+
+static void fa_scratch_free(fa_scratch *w) {
+  free(w->acc), free(w->kt), free(w->vt), free(w->krows), free(w->s), free(w->s2), free(w->drop), free(w->dk), free(w->dv), free(w->mx);
+  free(w->lim), free(w->rng);
+}
+
+typedef struct {
+  float *buf[FA_BUFFERS];
+  int64_t B, H, n, m, p, l, sk_batched, ms[4];
+  double scale, masked, keep, inv_keep;
+  int causal, dropout;
+} fa_call;
+
+// Reads (buffers[], offsets[], dims [B, H, n, m, p, l, skBatched], maskStrides[4], params [scale, causal, maskedValue,
+// keep, invKeep, dropout]) and checks every present buffer holds its operand; `required` lists the buffers that must be.
+static int fa_read(napi_env env, napi_value *argv, fa_call *c, const char *name, const int *required, int nrequired, int backward) {
+  int64_t dims[7], params_i[6];
+  (void)params_i;
+  if (!read_dims(env, argv[2], 7, dims)) return 0;
+  c->B = dims[0], c->H = dims[1], c->n = dims[2], c->m = dims[3], c->p = dims[4], c->l = dims[5], c->sk_batched = dims[6];
+  for (int d = 0; d < 4; d++) c->ms[d] = 0;
+  napi_value v;
+  bool has_mask_strides = false;
+  napi_is_array(env, argv[3], &has_mask_strides);
+  if (has_mask_strides && !read_dims(env, argv[3], 4, c->ms)) return 0;
+  double params[6] = {1, 0, -1e4, 1, 1, 0};
+  for (uint32_t i = 0; i < 6; i++) {
+    if (napi_get_element(env, argv[4], i, &v) != napi_ok || napi_get_value_double(env, v, &params[i]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "peft_blas: tiled attention takes 6 numeric parameters");
+      return 0;
+    }
+  }
+  c->scale = params[0], c->causal = params[1] != 0, c->masked = params[2], c->keep = params[3], c->inv_keep = params[4];
+  c->dropout = params[5] != 0;
+  const int64_t B = c->B, H = c->H, n = c->n, m = c->m, p = c->p, l = c->l;
+  const int64_t rows = B * H * n;
+  const int64_t sizes[FA_BUFFERS] = {
+      rows * p, B * H * m * p, B * H * m * p, (c->sk_batched ? B : 1) * H * l * p, (c->sk_batched ? B : 1) * H * l * p, 0,
+      rows * p, rows, rows * FA_INFO, rows, rows, rows * p, rows, rows, rows,
+      rows * p, B * H * m * p, B * H * m * p, B * H * l * p, B * H * l * p};
+  if (B < 0 || H < 0 || n < 1 || m < n || p < 1 || l < 0 || (c->causal && m < 1)) {
+    napi_throw_range_error(env, NULL, "peft_blas: tiled attention dims [B, H, n, m, p, l] must have n ≥ 1, m ≥ n, p ≥ 1");
+    return 0;
+  }
+  for (int b = 0; b < (backward ? FA_BUFFERS : FA_DF); b++) {
+    if (napi_get_element(env, argv[0], (uint32_t)b, &v) != napi_ok) return 0;
+    napi_valuetype t;
+    napi_typeof(env, v, &t);
+    c->buf[b] = NULL;
+    if (t == napi_null || t == napi_undefined) continue;
+    size_t len;
+    float *data = f32_view(env, v, &len);
+    if (!data) return 0;
+    napi_value ov;
+    if (napi_get_element(env, argv[1], (uint32_t)b, &ov) != napi_ok) return 0;
+    const int64_t off = get_i64(env, ov);
+    int64_t last = sizes[b];
+    if (b == FA_MASK) last = c->ms[0] * (B - 1) + c->ms[1] * (H - 1) + c->ms[2] * (n - 1) + c->ms[3] * (m - 1) + 1;
+    if (off < 0 || (uint64_t)(off + last) > len) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "peft_blas: %s: operand %d out of bounds (%lld + %lld > %zu)", name, b, (long long)off, (long long)last, len);
+      napi_throw_range_error(env, NULL, msg);
+      return 0;
+    }
+    c->buf[b] = data + off;
+  }
+  for (int i = 0; i < nrequired; i++) {
+    if (!c->buf[required[i]] && !(required[i] >= FA_SK && required[i] <= FA_SV && l == 0) &&
+        !(required[i] >= FA_DSK && required[i] <= FA_DSV && l == 0)) {
+      char msg[120];
+      snprintf(msg, sizeof msg, "peft_blas: %s: operand %d is required", name, required[i]);
+      napi_throw_type_error(env, NULL, msg);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// The pair (b, h)'s view of a call.
+static fa_pair fa_pair_of(const fa_call *c, const int64_t *vis, int64_t b, int64_t h) {
+  const int64_t H = c->H, n = c->n, m = c->m, p = c->p, l = c->l, bh = b * H + h;
+  const int64_t sh = ((c->sk_batched ? b : 0) * H + h) * l * p;
+  float *const *u = c->buf;
+  fa_pair x = {0};
+  x.q = u[FA_Q] + bh * n * p, x.k = u[FA_K] + bh * m * p, x.v = u[FA_V] + bh * m * p;
+  x.sk = u[FA_SK] ? u[FA_SK] + sh : NULL, x.sv = u[FA_SV] ? u[FA_SV] + sh : NULL;
+  x.mask = u[FA_MASK] ? u[FA_MASK] + b * c->ms[0] + h * c->ms[1] : NULL;
+  for (int d = 0; d < 4; d++) x.ms[d] = c->ms[d];
+  x.f = u[FA_F] + bh * n * p, x.lse = u[FA_LSE] + bh * n;
+  x.lse_u = u[FA_LSE_U] ? u[FA_LSE_U] + bh * n : NULL, x.lse_sh = u[FA_LSE_SH] ? u[FA_LSE_SH] + bh * n : NULL;
+  x.info = (int32_t *)u[FA_INFO_BUF] + bh * n * FA_INFO;
+  x.vis = vis, x.n = n, x.m = m, x.p = p, x.l = l;
+  x.scale = (float)c->scale, x.masked = (float)c->masked, x.keep = (float)c->keep, x.inv_keep = (float)c->inv_keep;
+  x.dropout = c->dropout, x.want_u = u[FA_LSE_U] != NULL, x.want_sh = u[FA_LSE_SH] != NULL && l > 0;
+  return x;
+}
+
+static int64_t *fa_visible(const fa_call *c) {
+  int64_t *vis = (int64_t *)malloc((size_t)c->n * sizeof(int64_t));
+  if (vis) for (int64_t i = 0; i < c->n; i++) vis[i] = visible_keys(c->causal, i, c->n, c->m);
+  return vis;
+}
+
+// attentionTiled(buffers[11], offsets[11], dims[7], maskStrides[4] | null, params[6], seed): fills f, lse, info and,
+// where given, lse_u (scores without the padding mask) and lse_sh (over the shared keys only).
+napi_value attention_tiled(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!get_args(env, info, 6, argv, "attentionTiled")) return NULL;
+  fa_call c;
+  static const int required[] = {FA_Q, FA_K, FA_V, FA_SK, FA_SV, FA_F, FA_LSE, FA_INFO_BUF};
+  if (!fa_read(env, argv, &c, "attentionTiled", required, 8, 0)) return NULL;
+  char seed[128];
+  size_t len = 0;
+  if (c.dropout && (napi_get_value_string_utf8(env, argv[5], seed, sizeof seed, &len) != napi_ok || len >= sizeof seed - 1)) {
+    napi_throw_type_error(env, NULL, "peft_blas: attentionTiled takes a seed string of under 127 characters");
+    return NULL;
+  }
+  const int64_t rows = c.B * c.H * c.n, L = c.l + c.m;
+  if (rows == 0) return NULL;
+  if (c.dropout) {
+    // the generator's state at each row's start: the stream of a [B, H, n, L] mask, one row after another
+    alea_state a;
+    alea_seed(&a, seed, len);
+    int32_t *inf = (int32_t *)c.buf[FA_INFO_BUF];
+#if ALEA_CAN_JUMP
+    // one modular product a row instead of L draws (Y = m, the generator's fixed point, has odds 2^-117 per state)
+    const alea_u128 jump = alea_jump_multiplier((uint64_t)L);
+    alea_u128 y = alea_to_int(&a);
+    for (int64_t r = 0; r < rows; r++) {
+      alea_from_int(&a, y);
+      memcpy(inf + r * FA_INFO, &a, sizeof a);
+      y = alea_mulmod(y, jump);
+    }
+#else
+    for (int64_t r = 0; r < rows; r++) {
+      memcpy(inf + r * FA_INFO, &a, sizeof a);
+      for (int64_t t = 0; t < L; t++) alea_next(&a);
+    }
+#endif
+  }
+  int64_t *vis = fa_visible(&c);
+  if (!vis) {
+    napi_throw_error(env, NULL, "peft_blas: attentionTiled could not allocate");
+    return NULL;
+  }
+  const int64_t blocks = (c.n + BR - 1) / BR, tasks = c.B * c.H * blocks;
+  const int threads = rows * L * c.p > HEAVY_PARALLEL_MIN && tasks > 1 ? max_threads : 1;
+  (void)threads;
+  const int wide = use_avx2;
+  int failed = 0;
+#pragma omp parallel num_threads(threads)
+  {
+    fa_scratch w;
+    const int ok = fa_scratch_new(&w, BR, c.p);
+    if (!ok) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t task = 0; task < tasks; task++) {
+      if (!ok) continue;
+      // the last query blocks (the longest rows under the causal limit) first
+      const int64_t k = tasks - 1 - task, blk = k % blocks, bh = k / blocks;
+      const fa_pair x = fa_pair_of(&c, vis, bh / c.H, bh % c.H);
+      const int64_t i0 = blk * BR, i1 = i0 + BR < c.n ? i0 + BR : c.n;
+      if (wide) forward_block_avx2(&x, i0, i1, &w);
+      else forward_block_base(&x, i0, i1, &w);
+    }
+    fa_scratch_free(&w);
+  }
+  free(vis);
+  if (failed) napi_throw_error(env, NULL, "peft_blas: attentionTiled could not allocate its scratch");
+  return NULL;
+}
+
+// attentionTiledGrad(buffers[20], offsets[20], dims[7], maskStrides[4] | null, params[6], unused): dQ, dK, dV (and dSK,
+// dSV [B, H, l, p]) from dF and the optional dLse, dLseU, dLseSh, recomputing the scores tile by tile.
+napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!get_args(env, info, 6, argv, "attentionTiledGrad")) return NULL;
+  fa_call c;
+  static const int required[] = {FA_Q, FA_K, FA_V, FA_SK, FA_SV, FA_F, FA_LSE, FA_INFO_BUF, FA_DF, FA_DQ, FA_DK, FA_DV, FA_DSK, FA_DSV};
+  if (!fa_read(env, argv, &c, "attentionTiledGrad", required, 14, 1)) return NULL;
+  if ((c.buf[FA_DLSE_U] && !c.buf[FA_LSE_U]) || (c.buf[FA_DLSE_SH] && !c.buf[FA_LSE_SH])) {
+    napi_throw_type_error(env, NULL, "peft_blas: attentionTiledGrad: dLseU needs lseU, dLseSh needs lseSh");
+    return NULL;
+  }
+  const int64_t pairs = c.B * c.H;
+  if (pairs * c.n == 0) return NULL;
+  int64_t *vis = fa_visible(&c);
+  if (!vis) {
+    napi_throw_error(env, NULL, "peft_blas: attentionTiledGrad could not allocate");
+    return NULL;
+  }
+  const int threads = pairs * c.n * (c.l + c.m) * c.p > HEAVY_PARALLEL_MIN && pairs > 1 ? max_threads : 1;
+  (void)threads;
+  const int wide = use_avx2;
+  int failed = 0;
+#pragma omp parallel num_threads(threads)
+  {
+    fa_scratch w;
+    const int ok = fa_scratch_new(&w, c.n, c.p);
+    if (!ok) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t bh = 0; bh < pairs; bh++) {
+      if (!ok) continue;
+      fa_pair x = fa_pair_of(&c, vis, bh / c.H, bh % c.H);
+      float *const *u = c.buf;
+      const int64_t n = c.n, m = c.m, p = c.p, l = c.l;
+      x.df = u[FA_DF] + bh * n * p;
+      x.dlse = u[FA_DLSE] ? u[FA_DLSE] + bh * n : NULL;
+      x.dlse_u = u[FA_DLSE_U] ? u[FA_DLSE_U] + bh * n : NULL;
+      x.dlse_sh = u[FA_DLSE_SH] && l > 0 ? u[FA_DLSE_SH] + bh * n : NULL;
+      x.dq = u[FA_DQ] + bh * n * p, x.dk = u[FA_DK] + bh * m * p, x.dv = u[FA_DV] + bh * m * p;
+      x.dsk = u[FA_DSK] ? u[FA_DSK] + bh * l * p : NULL, x.dsv = u[FA_DSV] ? u[FA_DSV] + bh * l * p : NULL;
+      if (wide) backward_pair_avx2(&x, &w);
+      else backward_pair_base(&x, &w);
+    }
+    fa_scratch_free(&w);
+  }
+  free(vis);
+  if (failed) napi_throw_error(env, NULL, "peft_blas: attentionTiledGrad could not allocate its scratch");
+  return NULL;
+}

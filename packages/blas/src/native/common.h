@@ -64,6 +64,8 @@ napi_value masked_softmax(napi_env env, napi_callback_info info);
 napi_value dropout_mask(napi_env env, napi_callback_info info);
 napi_value gemv(napi_env env, napi_callback_info info);
 napi_value masked_softmax_grad(napi_env env, napi_callback_info info);
+napi_value attention_tiled(napi_env env, napi_callback_info info);
+napi_value attention_tiled_grad(napi_env env, napi_callback_info info);
 // Reads a JS array of `rank` non-negative integers into out; 0 after throwing.
 int read_dims(napi_env env, napi_value arr, uint32_t rank, int64_t *out);
 void pick_elementwise_loops(void);

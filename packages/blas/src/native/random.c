@@ -6,56 +6,7 @@
 #include <string.h>
 #include "common.h"
 
-// JavaScript's ToUint32 for the non-negative finite doubles the hash produces.
-static inline double to_uint32(double x) { return fmod(floor(x), 4294967296.0); }
-
-// Alea's seed hash: a running state n over the characters of each string it is given.
-typedef struct {
-  double n;
-} mash_state;
-
-static double mash(mash_state *m, const char *data, size_t len) {
-  double n = m->n;
-  for (size_t i = 0; i < len; i++) {
-    n += (double)(unsigned char)data[i];
-    double h = 0.02519603282416938 * n;
-    n = to_uint32(h);
-    h -= n;
-    h *= n;
-    n = to_uint32(h);
-    h -= n;
-    n += h * 4294967296.0;
-  }
-  m->n = n;
-  return to_uint32(n) * 2.3283064365386963e-10;
-}
-
-typedef struct {
-  double s0, s1, s2, c;
-} alea_state;
-
-static void alea_seed(alea_state *a, const char *seed, size_t len) {
-  mash_state m = {4022871197.0};  // 0xefc8249d
-  a->c = 1;
-  a->s0 = mash(&m, " ", 1);
-  a->s1 = mash(&m, " ", 1);
-  a->s2 = mash(&m, " ", 1);
-  a->s0 -= mash(&m, seed, len);
-  if (a->s0 < 0) a->s0 += 1;
-  a->s1 -= mash(&m, seed, len);
-  if (a->s1 < 0) a->s1 += 1;
-  a->s2 -= mash(&m, seed, len);
-  if (a->s2 < 0) a->s2 += 1;
-}
-
-static inline double alea_next(alea_state *a) {
-  const double t = 2091639.0 * a->s0 + a->c * 2.3283064365386963e-10;
-  a->s0 = a->s1;
-  a->s1 = a->s2;
-  a->c = (double)(int32_t)t;  // t | 0 (0 ≤ t < 2^31)
-  a->s2 = t - a->c;
-  return a->s2;
-}
+#include "alea.h"
 
 // dropoutMask(seed: string, keep: float32 value, invKeep: float32 value, y, yOffset, n):
 // y[i] = floor(fround(u_i) + keep)·invKeep in float32, u_i the i-th value of Alea(seed).
@@ -83,9 +34,21 @@ napi_value dropout_mask(napi_env env, napi_callback_info info) {
   alea_seed(&a, seed, len);
   const float k = (float)keep, s = (float)inv;
   float *out = y + yo;
-  for (int64_t i = 0; i < n; i++) {
-    const float u = (float)alea_next(&a);
-    out[i] = floorf(u + k) * s;
+#if ALEA_CAN_JUMP
+  // the stream split into one run per thread, each thread's generator jumped to its run's start (alea.h)
+  const int threads = n > HEAVY_PARALLEL_MIN && max_threads > 1 ? max_threads : 1;
+  (void)threads;
+  const alea_u128 y0 = alea_to_int(&a);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t per = (n + nt - 1) / nt, lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
+    alea_state b;
+    alea_from_int(&b, lo > 0 ? alea_mulmod(y0, alea_jump_multiplier((uint64_t)lo)) : y0);
+    for (int64_t i = lo; i < hi; i++) out[i] = floorf((float)alea_next(&b) + k) * s;
   }
+#else
+  for (int64_t i = 0; i < n; i++) out[i] = floorf((float)alea_next(&a) + k) * s;
+#endif
   return NULL;
 }

@@ -128,7 +128,13 @@ export function runLayer(w: LayerWeights, shape: LayerShape, hooks: LayerHooks, 
     causal: shape.causal,
     ...(o.mask ? { mask: o.mask } : {}),
     ...(sup ? { supports: sup } : {}),
-    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, shape.attentionDropout) } : {}),
+    ...(ctx.training
+      ? {
+          dropout: (p: tf.Tensor) => ctx.dropout(p, shape.attentionDropout),
+          // the tiled kernels draw the same mask row by row where the context can (never [B, H, n, m] at once)
+          ...(ctx.dropoutDraw ? { dropoutDraw: () => ctx.dropoutDraw!(shape.attentionDropout) } : {}),
+        }
+      : {}),
   });
   const a = mergeHeads(output); // [B, n, H·p]
   let y = w.o.apply(a); // [B, n, d]

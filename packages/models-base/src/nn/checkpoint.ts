@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { multiplyByMask, valuesAtHand, type ForwardContext } from '@peft/core';
+import { multiplyByMask, valuesAtHand, type DropoutDraw, type ForwardContext } from '@peft/core';
 import { customOp } from './tidy.js';
 
 /**
@@ -7,7 +7,7 @@ import { customOp } from './tidy.js';
  * heap-limited wasm backend keeps its memory for activations), else the tensor itself (WebGPU in Node, which reads
  * the GPU back only asynchronously), kept until the custom op has saved it.
  */
-type StoredMask = { readonly shape: number[]; readonly values: Float32Array } | tf.Tensor;
+type StoredMask = { readonly shape: number[]; readonly values: Float32Array } | tf.Tensor | { readonly draw: DropoutDraw | undefined };
 
 /**
  * A context that draws each dropout mask from `base` (applied to ones, so x·mask is bit-identical to base.dropout(x))
@@ -16,8 +16,18 @@ type StoredMask = { readonly shape: number[]; readonly values: Float32Array } | 
 class RecordingContext implements ForwardContext {
   readonly training: boolean;
   readonly masks: StoredMask[] = [];
+  /** A mask drawn by a kernel from its seed (tiled attention): the seed is what is recorded. */
+  readonly dropoutDraw?: (rate: number) => DropoutDraw | undefined;
   constructor(private readonly base: ForwardContext) {
     this.training = base.training;
+    if (base.dropoutDraw) {
+      this.dropoutDraw = (rate) => {
+        if (!this.training || rate === 0) return undefined;
+        const draw = base.dropoutDraw!(rate);
+        this.masks.push({ draw });
+        return draw;
+      };
+    }
   }
   dropout<T extends tf.Tensor>(x: T, rate: number): T {
     if (!this.training || rate === 0) return x;
@@ -30,21 +40,41 @@ class RecordingContext implements ForwardContext {
   tensors(): tf.Tensor[] {
     return this.masks.filter((m): m is tf.Tensor => m instanceof tf.Tensor);
   }
+  /** Whether any mask was drawn by a kernel from its seed (the replay must then offer dropoutDraw). */
+  drewSeeds(): boolean {
+    return this.masks.some((m) => 'draw' in m);
+  }
 }
 
 /** Replays the masks a {@link RecordingContext} drew, in the same order (tensor masks from `saved`, in order). */
 class ReplayContext implements ForwardContext {
   private next = 0;
   private nextSaved = 0;
+  readonly dropoutDraw?: (rate: number) => DropoutDraw | undefined;
   constructor(
     readonly training: boolean,
     private readonly masks: readonly StoredMask[],
     private readonly saved: readonly tf.Tensor[],
-  ) {}
-  dropout<T extends tf.Tensor>(x: T, rate: number): T {
-    if (!this.training || rate === 0) return x;
+    drewSeeds: boolean,
+  ) {
+    if (drewSeeds) {
+      this.dropoutDraw = (rate) => {
+        if (!this.training || rate === 0) return undefined;
+        const mask = this.nextMask();
+        if (!('draw' in mask)) throw new Error('gradient checkpointing: the recomputation asked for a dropout seed where the forward drew a mask');
+        return mask.draw;
+      };
+    }
+  }
+  private nextMask(): StoredMask {
     const mask = this.masks[this.next++];
     if (!mask) throw new Error('gradient checkpointing: the recomputation asked for more dropout masks than the forward drew');
+    return mask;
+  }
+  dropout<T extends tf.Tensor>(x: T, rate: number): T {
+    if (!this.training || rate === 0) return x;
+    const mask = this.nextMask();
+    if ('draw' in mask) throw new Error('gradient checkpointing: the recomputation asked for a dropout mask where the forward drew a seed');
     if (mask instanceof tf.Tensor) return multiplyByMask(x, this.saved[this.nextSaved++]!);
     return tf.tidy(() => multiplyByMask(x, tf.tensor(mask.values, mask.shape, 'float32')));
   }
@@ -82,7 +112,7 @@ export function checkpointed(
       gradFunc: (dy, saved) => {
         const xs = saved[0] as tf.Tensor3D;
         const kept = saved.slice(1, 1 + constants.length);
-        const replay = new ReplayContext(ctx.training, recording.masks, saved.slice(1 + constants.length));
+        const replay = new ReplayContext(ctx.training, recording.masks, saved.slice(1 + constants.length), recording.drewSeeds());
         const engine = tf.engine() as unknown as {
           state: { activeTape: unknown };
           gradients: (f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor, allowNoGradients: boolean) => { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };

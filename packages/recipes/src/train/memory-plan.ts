@@ -5,9 +5,12 @@
  * (scripts/bench/tape-memory.mjs for the tape, peak RSS for the rest; docs/performance.md):
  * - the frozen weights, 4 bytes a parameter — three times over without native kernels (transposed copies, and
  *   XNNPACK's packed copies on wasm);
- * - per block whose activations the tape keeps: 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
- *   dropout masks), the FFN's [N, inner] input and two [B, H, T, T] (probabilities, dropout mask; three for RoBERTa,
- *   whose λ keeps the unpadded probabilities too) — N = B·T — times
+ * - per block whose activations the tape keeps (with the tiled attention, GPT-2 small at B 8 × T 128 measured 1,307
+ *   MB of peak RSS with every block rematerialised and 2,651 MB with none: 112 MB a kept block, against 110 estimated): 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
+ *   dropout masks), the FFN's [N, inner] input and, on the dense attention path (no native kernels), two [B, H, T, T]
+ *   (probabilities, dropout mask; three for RoBERTa, whose λ keeps the unpadded probabilities too) — N = B·T. With
+ *   @peft/blas's tiled attention nothing of [B, H, T, T] is kept: f, the rows' log-sum-exps and 10 int32 per row
+ *   (13 floats a row of [B, H, T]) instead. All of it times
  *   2.3 for the allocator's fragmentation and the backward pass's transients (peak RSS rose 128 MB per kept block of
  *   GPT-2 small at B 8 × T 128, whose tape holds 60 MB);
  * - one block's worth again as the working set of a rematerialised block's backward;
@@ -41,11 +44,12 @@ const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
 
-export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean }): MemoryEstimate {
+export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernels: boolean; tiledAttention?: boolean }): MemoryEstimate {
   const n = s.batch * s.seq;
-  // RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T]: its unpadded probabilities
-  const scoreTensors = s.family === 'nlu' ? 3 : 2;
-  const tape = 4 * (11 * n * s.hidden + n * s.inner + scoreTensors * s.batch * s.heads * s.seq * s.seq);
+  // dense path: RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T], its unpadded
+  // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
+  const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
+  const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
   const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
   return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
 }
@@ -91,6 +95,8 @@ export interface PlanOptions {
   readonly nativeKernels: boolean;
   /** Memory the run may use on a backend without a heap limit, bytes. */
   readonly budget: number;
+  /** Whether attention runs tiled (no [B, H, T, T] kept); default: with the native kernels, which bring it. */
+  readonly tiledAttention?: boolean;
 }
 
 const gb = (b: number) => `${(b / GiB).toFixed(1)} GB`;
@@ -103,7 +109,7 @@ const gb = (b: number) => `${(b / GiB).toFixed(1)} GB`;
  * fit at all) on cpu.
  */
 export function planTrainingBackend(s: TrainingShape, o: PlanOptions): BackendPlan {
-  const e = estimateTrainingMemory(s, { nativeKernels: o.nativeKernels });
+  const e = estimateTrainingMemory(s, { nativeKernels: o.nativeKernels, ...(o.tiledAttention !== undefined ? { tiledAttention: o.tiledAttention } : {}) });
   const what = `${s.layers} blocks × ${s.hidden}, B ${s.batch} × T ${s.seq}`;
   const option = (backend: BackendPlan['backend'], limit: number, slowdown: number) => {
     if (trainingBytes(e, 0, s.layers) > limit) return null;

@@ -1,0 +1,112 @@
+// Johannes Baagøe's Alea generator and its Mash seed hash, in doubles, exactly as the seedrandom package (and so
+// tf.randomUniform with a string seed) computes them: the dropout masks (random.c) and the tiled attention's
+// dropout (attention-tiled.h), which draws the same stream row by row.
+#ifndef PEFT_BLAS_ALEA_H
+#define PEFT_BLAS_ALEA_H
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+// JavaScript's ToUint32 for the non-negative finite doubles the hash produces.
+static inline double to_uint32(double x) { return fmod(floor(x), 4294967296.0); }
+
+// Alea's seed hash: a running state n over the characters of each string it is given.
+typedef struct {
+  double n;
+} mash_state;
+
+static inline double mash(mash_state *m, const char *data, size_t len) {
+  double n = m->n;
+  for (size_t i = 0; i < len; i++) {
+    n += (double)(unsigned char)data[i];
+    double h = 0.02519603282416938 * n;
+    n = to_uint32(h);
+    h -= n;
+    h *= n;
+    n = to_uint32(h);
+    h -= n;
+    n += h * 4294967296.0;
+  }
+  m->n = n;
+  return to_uint32(n) * 2.3283064365386963e-10;
+}
+
+typedef struct {
+  double s0, s1, s2, c;
+} alea_state;
+
+static inline void alea_seed(alea_state *a, const char *seed, size_t len) {
+  mash_state m = {4022871197.0};  // 0xefc8249d
+  a->c = 1;
+  a->s0 = mash(&m, " ", 1);
+  a->s1 = mash(&m, " ", 1);
+  a->s2 = mash(&m, " ", 1);
+  a->s0 -= mash(&m, seed, len);
+  if (a->s0 < 0) a->s0 += 1;
+  a->s1 -= mash(&m, seed, len);
+  if (a->s1 < 0) a->s1 += 1;
+  a->s2 -= mash(&m, seed, len);
+  if (a->s2 < 0) a->s2 += 1;
+}
+
+static inline double alea_next(alea_state *a) {
+  const double t = 2091639.0 * a->s0 + a->c * 2.3283064365386963e-10;
+  a->s0 = a->s1;
+  a->s1 = a->s2;
+  a->c = __builtin_floor(t);  // t | 0 (0 ≤ t < 2^31); one rounding instead of two conversions on the chain
+  a->s2 = t - a->c;
+  return a->s2;
+}
+
+
+// Jumping ahead. Alea is a lag-3 multiply-with-carry generator in base b = 2^32 with multiplier a = 2091639, exactly
+// so in doubles (a·s0·2^32 + c < 2^53): with x_i = s_i·2^32 the state is the integer Y = c·b³ + x2·b² + x1·b + x0, and
+// one step is Y ↦ Y·(a·b²) mod (a·b³ − 1) (the lag-r MWC's equivalent LCG, Couture & L'Ecuyer 1997). So the state k
+// draws later is Y·(a·b²)^k mod m: the tiled attention finds each row's starting state in one product a row
+// instead of drawing the L values between.
+#ifdef __SIZEOF_INT128__
+#define ALEA_CAN_JUMP 1
+typedef unsigned __int128 alea_u128;
+static const alea_u128 ALEA_MODULUS = ((alea_u128)2091639 << 96) - 1;
+
+static inline alea_u128 alea_mulmod(alea_u128 x, alea_u128 y) {
+  alea_u128 r = 0;
+  for (int bit = 117; bit >= 0; bit--) {
+    r <<= 1;
+    if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
+    if ((y >> bit) & 1) {
+      r += x;
+      if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
+    }
+  }
+  return r;
+}
+
+// (a·b²)^k mod m: the multiplier that moves a state k draws on.
+static inline alea_u128 alea_jump_multiplier(uint64_t k) {
+  alea_u128 result = 1, base = (alea_u128)2091639 << 64;
+  for (; k; k >>= 1) {
+    if (k & 1) result = alea_mulmod(result, base);
+    base = alea_mulmod(base, base);
+  }
+  return result;
+}
+
+static inline alea_u128 alea_to_int(const alea_state *a) {
+  const double b = 4294967296.0;
+  return ((alea_u128)(uint64_t)a->c << 96) | ((alea_u128)(uint64_t)(a->s2 * b) << 64) | ((alea_u128)(uint64_t)(a->s1 * b) << 32) |
+         (alea_u128)(uint64_t)(a->s0 * b);
+}
+
+static inline void alea_from_int(alea_state *a, alea_u128 y) {
+  const double inv = 2.3283064365386963e-10;
+  a->s0 = (double)(uint64_t)(y & 0xffffffffu) * inv;
+  a->s1 = (double)(uint64_t)((y >> 32) & 0xffffffffu) * inv;
+  a->s2 = (double)(uint64_t)((y >> 64) & 0xffffffffu) * inv;
+  a->c = (double)(uint64_t)(y >> 96);
+}
+#else
+#define ALEA_CAN_JUMP 0
+#endif
+
+#endif

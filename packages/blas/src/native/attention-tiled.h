@@ -1,0 +1,393 @@
+// The tiled attention's loops (attention.c), included once per vector path: FA_SUFFIX names the functions, FA_ATTR
+// is their target attribute (AVX2+FMA, or nothing for the baseline). Everything here works on one (b, h) pair:
+//
+//   Q [n, p], the key supports t ∈ [0, L) = the l shared keys SK [l, p] then the m ordinary keys K [m, p] (values
+//   alike), scores z_t = scale·⟨q_i, key_t⟩ (+ mask_ij on ordinary keys; ordinary keys past query i's causal limit
+//   score maskedValue + mask_ij instead), P = softmax_t(z), f_i = Σ_t P_t·drop_t·value_t.
+//
+// A row never holds more than BC scores: the keys go by in tiles of BC, and each query row keeps its running maximum
+// M and sum S (the online softmax), so a (b, h) pair needs O((n + L)·p) memory, never [n, L].
+#ifndef FA_SUFFIX
+#error "define FA_SUFFIX and FA_ATTR before including attention-tiled.h"
+#endif
+#define FA_CAT2(a, b) a##_##b
+#define FA_CAT(a, b) FA_CAT2(a, b)
+#define FA(name) FA_CAT(name, FA_SUFFIX)
+
+// C[i][jj] = ⟨A_i, B_jj⟩ for i < R, jj < BC, with Bt = Bᵀ [p][BC] (keys transposed, zero past the tile): blocks of
+// 4 rows × 16 columns held in eight 8-wide registers (GCC's vector extension: AVX2 registers on that path, SSE pairs on
+// the baseline), one broadcast of A and two loads of Bt per four pairs of FMAs.
+FA_ATTR static void FA(tile_products)(const float *restrict a, int64_t R, const float *restrict bt, int64_t p, float *restrict c) {
+  int64_t i = 0;
+  for (; i + 3 < R; i += 4) {
+    const float *a0 = a + i * p, *a1 = a0 + p, *a2 = a1 + p, *a3 = a2 + p;
+    for (int64_t cb = 0; cb < BC; cb += 16) {
+      fa_v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+      for (int64_t d = 0; d < p; d++) {
+        const fa_v8 b0 = *(const fa_v8u *)(bt + d * BC + cb), b1 = *(const fa_v8u *)(bt + d * BC + cb + 8);
+        const fa_v8 x0 = fa_splat(a0[d]), x1 = fa_splat(a1[d]), x2 = fa_splat(a2[d]), x3 = fa_splat(a3[d]);
+        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
+        c20 += x2 * b0, c21 += x2 * b1, c30 += x3 * b0, c31 += x3 * b1;
+      }
+      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
+      *(fa_v8u *)(c + (i + 1) * BC + cb) = c10, *(fa_v8u *)(c + (i + 1) * BC + cb + 8) = c11;
+      *(fa_v8u *)(c + (i + 2) * BC + cb) = c20, *(fa_v8u *)(c + (i + 2) * BC + cb + 8) = c21;
+      *(fa_v8u *)(c + (i + 3) * BC + cb) = c30, *(fa_v8u *)(c + (i + 3) * BC + cb + 8) = c31;
+    }
+  }
+  for (; i < R; i++) {
+    const float *a0 = a + i * p;
+    for (int64_t cb = 0; cb < BC; cb += 16) {
+      fa_v8 c00 = {0}, c01 = {0};
+      for (int64_t d = 0; d < p; d++) {
+        const fa_v8 x0 = fa_splat(a0[d]);
+        c00 += x0 * *(const fa_v8u *)(bt + d * BC + cb), c01 += x0 * *(const fa_v8u *)(bt + d * BC + cb + 8);
+      }
+      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
+    }
+  }
+}
+
+// y[0, p) += Σ_k w[k·ws]·rows[k][0, p) for k < cnt (rows of stride p): y in registers where p is 64 or less and a
+// multiple of 8, one broadcast and p/8 loads per p/8 FMAs.
+FA_ATTR static void FA(accumulate)(float *restrict y, const float *restrict w, int64_t ws, const float *restrict rows, int64_t cnt, int64_t p) {
+  if (p % 8 == 0 && p <= 64) {
+    fa_v8 acc[8];
+    const int64_t nv = p / 8;
+    for (int64_t u = 0; u < nv; u++) acc[u] = *(const fa_v8u *)(y + 8 * u);
+    for (int64_t k = 0; k < cnt; k++) {
+      const float wk = w[k * ws];
+      if (wk == 0.0f) continue;
+      const fa_v8 x = fa_splat(wk);
+      const float *r = rows + k * p;
+      for (int64_t u = 0; u < nv; u++) acc[u] += x * *(const fa_v8u *)(r + 8 * u);
+    }
+    for (int64_t u = 0; u < nv; u++) *(fa_v8u *)(y + 8 * u) = acc[u];
+    return;
+  }
+  for (int64_t k = 0; k < cnt; k++) {
+    const float wk = w[k * ws];
+    const float *r = rows + k * p;
+    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) y[d] += wk * r[d];
+  }
+}
+
+// y[0, p) += Σ_{jj < tc} w[jj]·rows[jj][0, p) (rows with stride p)
+FA_ATTR static inline void FA(accumulate_rows)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t tc, int64_t p) {
+  FA(accumulate)(y, w, 1, rows, tc, p);
+}
+
+// y[0, p) += Σ_{i < R} w[i·BC]·rows[i][0, p): a column of a tile (stride BC) against R rows of stride p
+FA_ATTR static inline void FA(accumulate_column)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t R, int64_t p) {
+  FA(accumulate)(y, w, BC, rows, R, p);
+}
+
+// Keys t0 .. t0 + tc of the (b, h) pair: transposed into kt [p][BC] (zero past tc) and, when rows is given, copied
+// as rows [tc][p].
+FA_ATTR static void FA(gather_tile)(const fa_pair *x, const float *shared, const float *ordinary, int64_t t0, int64_t tc,
+                                     float *restrict kt, float *restrict rows) {
+  const int64_t p = x->p;
+  for (int64_t jj = 0; jj < BC; jj++) {
+    if (jj >= tc) {
+      for (int64_t d = 0; d < p; d++) kt[d * BC + jj] = 0.0f;
+      continue;
+    }
+    const int64_t t = t0 + jj;
+    const float *src = t < x->l ? shared + t * p : ordinary + (t - x->l) * p;
+    for (int64_t d = 0; d < p; d++) kt[d * BC + jj] = src[d];
+    if (rows) memcpy(rows + jj * p, src, (size_t)p * sizeof(float));
+  }
+}
+
+// The score of key t for query i, from its product s (unscaled): z (what P normalises) and, through *zu, the score
+// without the padding mask (RoBERTa's λ quirk). Sets *visible to whether the causal limit lets i see t.
+FA_ATTR static inline float FA(score)(const fa_pair *x, int64_t i, int64_t t, float s, float *zu, int *visible) {
+  if (t < x->l) {
+    *visible = 1;
+    *zu = x->scale * s;
+    return *zu;
+  }
+  const int64_t j = t - x->l;
+  *visible = j < x->vis[i];
+  *zu = *visible ? x->scale * s : x->masked;
+  return x->mask ? *zu + x->mask[i * x->ms[2] + j * x->ms[3]] : *zu;
+}
+
+// The dropout factor of the row's next key (0 or 1/keep), advancing the row's generator; 1 without dropout.
+static inline float FA(drop)(const fa_pair *x, alea_state *rng) {
+  if (!x->dropout) return 1.0f;
+  const float u = (float)alea_next(rng);
+  return floorf(u + x->keep) * x->inv_keep;
+}
+
+// The dropout factors of keys t0 .. t0 + min(tc, lim_r − t0) for R rows (their generators and key counts given),
+// into out [R][BC]: four rows' generators advance side by side (each draw waits on the last of its own row only).
+FA_ATTR static void FA(draw_block)(const fa_pair *x, alea_state *rng, const int64_t *lim, int64_t R, int64_t t0, int64_t tc, float *restrict out) {
+  const float k = x->keep, s = x->inv_keep;
+  int64_t r = 0;
+  for (; r + 3 < R; r += 4) {
+    int64_t cnt[4], lo = BC;
+    for (int u = 0; u < 4; u++) {
+      const int64_t c = lim[r + u] - t0 < tc ? lim[r + u] - t0 : tc;
+      cnt[u] = c > 0 ? c : 0;
+      lo = cnt[u] < lo ? cnt[u] : lo;
+    }
+    alea_state a0 = rng[r], a1 = rng[r + 1], a2 = rng[r + 2], a3 = rng[r + 3];
+    float *o0 = out + r * BC, *o1 = o0 + BC, *o2 = o1 + BC, *o3 = o2 + BC;
+    for (int64_t c = 0; c < lo; c++) {
+      o0[c] = floorf((float)alea_next(&a0) + k) * s;
+      o1[c] = floorf((float)alea_next(&a1) + k) * s;
+      o2[c] = floorf((float)alea_next(&a2) + k) * s;
+      o3[c] = floorf((float)alea_next(&a3) + k) * s;
+    }
+    for (int64_t c = lo; c < cnt[0]; c++) o0[c] = floorf((float)alea_next(&a0) + k) * s;
+    for (int64_t c = lo; c < cnt[1]; c++) o1[c] = floorf((float)alea_next(&a1) + k) * s;
+    for (int64_t c = lo; c < cnt[2]; c++) o2[c] = floorf((float)alea_next(&a2) + k) * s;
+    for (int64_t c = lo; c < cnt[3]; c++) o3[c] = floorf((float)alea_next(&a3) + k) * s;
+    rng[r] = a0, rng[r + 1] = a1, rng[r + 2] = a2, rng[r + 3] = a3;
+  }
+  for (; r < R; r++) {
+    const int64_t c = lim[r] - t0 < tc ? lim[r] - t0 : tc;
+    for (int64_t j = 0; j < c; j++) out[r * BC + j] = floorf((float)alea_next(&rng[r]) + k) * s;
+  }
+}
+
+// Merges value z (count times) into a running (max, sum).
+static inline void FA(merge)(float *mx, float *sum, float z, float count) {
+  if (count <= 0.0f) return;
+  if (z > *mx) {
+    *sum = *sum * exp_f(*mx - z) + count;
+    *mx = z;
+  } else {
+    *sum += count * exp_f(z - *mx);
+  }
+}
+
+// Whether keys t0 .. t0 + cnt are all ordinary keys query i sees (the tiles that take the vector path).
+static inline int FA(all_visible)(const fa_pair *x, int64_t i, int64_t t0, int64_t cnt) {
+  return t0 >= x->l && t0 + cnt <= x->l + x->vis[i];
+}
+
+// z = scale·s (+ mask) over cnt visible ordinary keys from j0, in place; zu (when given) without the mask.
+FA_ATTR static void FA(scores_visible)(const fa_pair *x, int64_t i, int64_t j0, int64_t cnt, float *restrict z, float *restrict zu) {
+  const float sc = x->scale;
+  _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] *= sc;
+  if (zu) memcpy(zu, z, (size_t)cnt * sizeof(float));
+  if (!x->mask) return;
+  const float *mr = x->mask + i * x->ms[2] + j0 * x->ms[3];
+  const int64_t mj = x->ms[3];
+  if (mj == 1) _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] += mr[jj];
+  else if (mj == 0) { const float m0 = mr[0]; _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) z[jj] += m0; }
+  else for (int64_t jj = 0; jj < cnt; jj++) z[jj] += mr[jj * mj];
+}
+
+// Merges cnt scores z into a running (max, sum) of exponentials.
+FA_ATTR static void FA(merge_tile)(float *mx, float *sum, const float *restrict z, int64_t cnt) {
+  float tm = -INFINITY;
+  _Pragma("omp simd reduction(max : tm)") for (int64_t jj = 0; jj < cnt; jj++) tm = z[jj] > tm ? z[jj] : tm;
+  if (cnt <= 0 || tm == -INFINITY) return;
+  const float mnew = tm > *mx ? tm : *mx;
+  float s = *mx == -INFINITY ? 0.0f : *sum * exp_f(*mx - mnew);
+  _Pragma("omp simd reduction(+ : s)") for (int64_t jj = 0; jj < cnt; jj++) s += exp_f(z[jj] - mnew);
+  *sum = s;
+  *mx = mnew;
+}
+
+// Forward, query rows [i0, i1) of one pair: f, lse (and lse_u, lse_sh) and each row's key count into info.
+FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, fa_scratch *w) {
+  const int64_t p = x->p, R = i1 - i0, l = x->l, L = x->l + x->m;
+  float *o = w->acc;  // [R][p]
+  for (int64_t k = 0; k < R * p; k++) o[k] = 0.0f;
+  int64_t tmax = 0;
+  for (int64_t ii = 0; ii < R; ii++) {
+    const int64_t i = i0 + ii;
+    w->lim[ii] = l + x->vis[i];
+    tmax = w->lim[ii] > tmax ? w->lim[ii] : tmax;
+    w->mx[ii] = -INFINITY;
+    w->sum[ii] = 0.0f;
+    w->mxu[ii] = -INFINITY;
+    w->sumu[ii] = 0.0f;
+    w->mxs[ii] = -INFINITY;
+    w->sums[ii] = 0.0f;
+    if (x->dropout) memcpy(&w->rng[ii], x->info + i * FA_INFO, sizeof(alea_state));
+  }
+  const float *q = x->q + i0 * p;
+  for (int64_t t0 = 0; t0 < tmax; t0 += BC) {
+    const int64_t tc = tmax - t0 < BC ? tmax - t0 : BC;
+    FA(gather_tile)(x, x->sk, x->k, t0, tc, w->kt, NULL);
+    FA(tile_products)(q, R, w->kt, p, w->s);
+    if (x->dropout) FA(draw_block)(x, w->rng, w->lim, R, t0, tc, w->drop);
+    for (int64_t ii = 0; ii < R; ii++) {
+      const int64_t i = i0 + ii, lim = w->lim[ii];
+      float *sr = w->s + ii * BC;
+      const int64_t cnt = lim - t0 < tc ? lim - t0 : tc;
+      if (cnt <= 0) continue;
+      float *zur = w->s2 + ii * BC;  // the scores without the padding mask, for λ's quirk
+      float tile_max = -INFINITY;
+      if (FA(all_visible)(x, i, t0, cnt)) {
+        FA(scores_visible)(x, i, t0 - l, cnt, sr, x->want_u ? zur : NULL);
+        _Pragma("omp simd reduction(max : tile_max)") for (int64_t jj = 0; jj < cnt; jj++) tile_max = sr[jj] > tile_max ? sr[jj] : tile_max;
+      } else {
+        for (int64_t jj = 0; jj < cnt; jj++) {
+          float zu;
+          int vis;
+          const float z = FA(score)(x, i, t0 + jj, sr[jj], &zu, &vis);
+          sr[jj] = z;
+          zur[jj] = zu;
+          tile_max = z > tile_max ? z : tile_max;
+        }
+      }
+      if (x->want_u) FA(merge_tile)(&w->mxu[ii], &w->sumu[ii], zur, cnt);
+      if (x->want_sh && t0 < l) FA(merge_tile)(&w->mxs[ii], &w->sums[ii], sr, l - t0 < cnt ? l - t0 : cnt);
+      const float mnew = tile_max > w->mx[ii] ? tile_max : w->mx[ii];
+      const float corr = exp_f(w->mx[ii] - mnew);
+      float *orow = o + ii * p;
+      if (corr != 1.0f) _Pragma("omp simd") for (int64_t d = 0; d < p; d++) orow[d] *= corr;
+      float s = w->sum[ii] * corr;
+      _Pragma("omp simd reduction(+ : s)") for (int64_t jj = 0; jj < cnt; jj++) {
+        const float e = exp_f(sr[jj] - mnew);
+        s += e;
+        sr[jj] = e;
+      }
+      if (x->dropout) _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) sr[jj] *= w->drop[ii * BC + jj];
+      w->sum[ii] = s;
+      w->mx[ii] = mnew;
+      // values of the tile's keys: shared ones from sv, ordinary ones from v (contiguous rows either side)
+      const int64_t split = l - t0 > 0 ? (l - t0 < cnt ? l - t0 : cnt) : 0;
+      if (split > 0) FA(accumulate_rows)(orow, sr, x->sv + t0 * p, split, p);
+      if (cnt > split) FA(accumulate_rows)(orow, sr + split, x->v + (t0 + split - l) * p, cnt - split, p);
+    }
+  }
+  for (int64_t ii = 0; ii < R; ii++) {
+    const int64_t i = i0 + ii;
+    float *orow = o + ii * p;
+    if (x->vis[i] < x->m) {
+      // keys past the causal limit score maskedValue (+ mask): nothing next to a visible score, but where a row's
+      // visible keys are all padded they are what the row sees. Such a row goes on over them, as the dense path does.
+      float zmax = -INFINITY;
+      for (int64_t j = x->vis[i]; j < x->m; j++) {
+        const float z = x->mask ? x->masked + x->mask[i * x->ms[2] + j * x->ms[3]] : x->masked;
+        zmax = z > zmax ? z : zmax;
+      }
+      if (zmax - w->mx[ii] > -40.0f) {
+        for (int64_t t = w->lim[ii]; t < L; t++) {
+          float zu;
+          int vis;
+          const float z = FA(score)(x, i, t, 0.0f, &zu, &vis);
+          const float mnew = z > w->mx[ii] ? z : w->mx[ii];
+          const float corr = exp_f(w->mx[ii] - mnew);
+          if (corr != 1.0f) _Pragma("omp simd") for (int64_t d = 0; d < p; d++) orow[d] *= corr;
+          const float e = exp_f(z - mnew);
+          w->sum[ii] = w->sum[ii] * corr + e;
+          w->mx[ii] = mnew;
+          const float pe = e * FA(drop)(x, &w->rng[ii]);
+          const float *vr = x->v + (t - l) * p;
+          _Pragma("omp simd") for (int64_t d = 0; d < p; d++) orow[d] += pe * vr[d];
+        }
+        w->lim[ii] = L;
+      }
+      if (x->want_u) FA(merge)(&w->mxu[ii], &w->sumu[ii], x->masked, (float)(x->m - x->vis[i]));
+    }
+    const float inv = 1.0f / w->sum[ii];
+    float *f = x->f + i * p;
+    _Pragma("omp simd") for (int64_t d = 0; d < p; d++) f[d] = orow[d] * inv;
+    x->lse[i] = w->mx[ii] + log_f(w->sum[ii]);
+    if (x->want_u) x->lse_u[i] = w->mxu[ii] + log_f(w->sumu[ii]);
+    if (x->want_sh) x->lse_sh[i] = w->mxs[ii] + log_f(w->sums[ii]);
+    x->info[i * FA_INFO + 8] = (int32_t)w->lim[ii];
+  }
+}
+
+// Backward of one pair: dQ, dK, dV (and dSK, dSV), recomputing each tile's scores from Q, K and the saved lse.
+FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
+  const int64_t p = x->p, n = x->n, l = x->l;
+  int64_t lmax = 0;
+  for (int64_t i = 0; i < n; i++) {
+    w->lim[i] = x->info[i * FA_INFO + 8];
+    lmax = w->lim[i] > lmax ? w->lim[i] : lmax;
+    float dot = 0.0f;
+    const float *df = x->df + i * p, *f = x->f + i * p;
+    _Pragma("omp simd reduction(+ : dot)") for (int64_t d = 0; d < p; d++) dot += df[d] * f[d];
+    w->dot[i] = dot;
+    if (x->dropout) memcpy(&w->rng[i], x->info + i * FA_INFO, sizeof(alea_state));
+  }
+  for (int64_t k = 0; k < n * p; k++) x->dq[k] = 0.0f;
+  for (int64_t t0 = 0; t0 < lmax; t0 += BC) {
+    const int64_t tc = lmax - t0 < BC ? lmax - t0 : BC;
+    FA(gather_tile)(x, x->sk, x->k, t0, tc, w->kt, w->krows);
+    FA(gather_tile)(x, x->sv, x->v, t0, tc, w->vt, NULL);
+    for (int64_t k = 0; k < BC * p; k++) w->dk[k] = w->dv[k] = 0.0f;
+    for (int64_t i0 = 0; i0 < n; i0 += BR) {
+      const int64_t R = n - i0 < BR ? n - i0 : BR;
+      int64_t any = 0;
+      for (int64_t ii = 0; ii < R; ii++) any |= w->lim[i0 + ii] > t0;
+      if (!any) continue;
+      FA(tile_products)(x->q + i0 * p, R, w->kt, p, w->s);
+      FA(tile_products)(x->df + i0 * p, R, w->vt, p, w->s2);
+      if (x->dropout) FA(draw_block)(x, w->rng + i0, w->lim + i0, R, t0, tc, w->drop);
+      for (int64_t ii = 0; ii < R; ii++) {
+        const int64_t i = i0 + ii;
+        float *sr = w->s + ii * BC, *dpr = w->s2 + ii * BC;
+        const int64_t cnt = w->lim[i] - t0 < tc ? w->lim[i] - t0 : tc;
+        const float lse = x->lse[i], dot = w->dot[i];
+        const float dl = x->dlse ? x->dlse[i] : 0.0f, dlu = x->dlse_u ? x->dlse_u[i] : 0.0f, dls = x->dlse_sh ? x->dlse_sh[i] : 0.0f;
+        int64_t jj = 0;
+        if (cnt > 0 && FA(all_visible)(x, i, t0, cnt)) {
+          // the vector path: every key of the tile visible, ordinary
+          float zu[BC], ones[BC];
+          FA(scores_visible)(x, i, t0 - l, cnt, sr, x->dlse_u ? zu : NULL);
+          const float *drop = x->dropout ? w->drop + ii * BC : ones;
+          if (!x->dropout) for (int64_t c = 0; c < cnt; c++) ones[c] = 1.0f;
+          const float sc = x->scale, lu = x->dlse_u ? x->lse_u[i] : 0.0f;
+          _Pragma("omp simd") for (int64_t c = 0; c < cnt; c++) {
+            const float pr = exp_f(sr[c] - lse);
+            float dz = pr * (dpr[c] * drop[c] - dot) + dl * pr;
+            if (x->dlse_u) dz += dlu * exp_f(zu[c] - lu);
+            sr[c] = sc * dz;
+            dpr[c] = pr * drop[c];
+          }
+          jj = cnt;
+        }
+        for (; jj < cnt; jj++) {
+          const int64_t t = t0 + jj;
+          float zu;
+          int vis;
+          const float z = FA(score)(x, i, t, sr[jj], &zu, &vis);
+          const float pr = exp_f(z - lse);
+          const float drop = x->dropout ? w->drop[ii * BC + jj] : 1.0f;
+          float dz = pr * (dpr[jj] * drop - dot) + dl * pr;
+          if (x->dlse_u) dz += dlu * exp_f(zu - x->lse_u[i]);
+          if (x->dlse_sh && t < l) dz += dls * exp_f(z - x->lse_sh[i]);
+          sr[jj] = vis ? x->scale * dz : 0.0f;  // dS (raw scores)
+          dpr[jj] = pr * drop;                  // the dropped probability, for dV
+        }
+        for (; jj < BC; jj++) sr[jj] = dpr[jj] = 0.0f;
+        // dQ_i += Σ_jj dS_ij·K_jj
+        FA(accumulate_rows)(x->dq + i * p, sr, w->krows, cnt > 0 ? cnt : 0, p);
+      }
+      // dK_jj += Σ_i dS_ij·Q_i, dV_jj += Σ_i P̃_ij·dF_i
+      for (int64_t jj = 0; jj < tc; jj++) {
+        FA(accumulate_column)(w->dk + jj * p, w->s + jj, x->q + i0 * p, R, p);
+        FA(accumulate_column)(w->dv + jj * p, w->s2 + jj, x->df + i0 * p, R, p);
+      }
+    }
+    for (int64_t jj = 0; jj < tc; jj++) {
+      const int64_t t = t0 + jj;
+      float *dk = t < l ? x->dsk + t * p : x->dk + (t - l) * p;
+      float *dv = t < l ? x->dsv + t * p : x->dv + (t - l) * p;
+      memcpy(dk, w->dk + jj * p, (size_t)p * sizeof(float));
+      memcpy(dv, w->dv + jj * p, (size_t)p * sizeof(float));
+    }
+  }
+  // keys no row reached (past every row's limit) get zero gradients
+  for (int64_t t = lmax; t < l + x->m; t++) {
+    float *dk = t < l ? x->dsk + t * p : x->dk + (t - l) * p;
+    float *dv = t < l ? x->dsv + t * p : x->dv + (t - l) * p;
+    memset(dk, 0, (size_t)p * sizeof(float));
+    memset(dv, 0, (size_t)p * sizeof(float));
+  }
+}
+
+#undef FA
+#undef FA_CAT
+#undef FA_CAT2
