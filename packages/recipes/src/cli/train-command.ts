@@ -3,7 +3,8 @@ import { Argument, Command } from 'commander';
 import { TASKS, type TaskName } from '../recipes.js';
 import { useTrainingBackend } from './backend.js';
 import type { CliIo } from './option-parsers.js';
-import { TrainEventLog, failureKind } from '../train/events.js';
+import { TrainEventLog } from '../train/events.js';
+import { classifyError } from './error-kind.js';
 import { runTrain, type TrainSummary } from './train.js';
 import { trainOptions, trainOptionValues, trainSettings } from './train-options.js';
 
@@ -27,7 +28,7 @@ export function registerTrainCommand(program: Command, io: CliIo): void {
       const r = await runTrain({ ...settings, ...(await useTrainingBackend(settings, io.err)), log: io.err, ...(events ? { events } : {}) });
       io.out(JSON.stringify(summaryJson(r)));
     } catch (e) {
-      events?.emit({ type: 'failed', kind: failureKind(e), code: (e as { code?: string }).code ?? null, message: e instanceof Error ? e.message : String(e) });
+      events?.emit({ type: 'failed', kind: classifyError(e).kind, code: (e as { code?: string }).code ?? null, message: e instanceof Error ? e.message : String(e) });
       throw e;
     } finally {
       events?.close();
