@@ -4,6 +4,7 @@ import {
   booleanField,
   choiceField,
   configObject,
+  fieldDoc,
   integerField,
   isLinearSite,
   numberField,
@@ -73,13 +74,15 @@ const POSITIVE_INTEGER = integerField({ min: 1 }, { expects: 'positive integer',
 const POSITIVE_NUMBER = numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' });
 
 /** One value for every site, or a map site → value (it must name each of the LoRA's sites and no other). */
-function perSite(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER, what: string) {
-  return z.union([value, z.record(z.string(), value)], { error: `must be ${what} or a map from site to ${what}` }).meta({ expects: `${what}, or {site: ${what}}` });
+function perSite(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
+  const { expects, must } = fieldDoc(value);
+  return z.union([value, z.record(z.string(), value)], { error: `must be ${must} or a map from site to ${must}` }).meta({ expects: `${expects}, or {site: ${expects}}` });
 }
 
 /** Per-layer values keyed `<layer>.<site>`. */
-function layerMap(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER, what: string) {
-  return z.record(z.string(), value, { error: `must be a map from '<layer>.<site>' to ${what}` }).optional().meta({ expects: `{'<layer>.<site>': ${what}}` });
+function layerMap(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
+  const { expects, must } = fieldDoc(value);
+  return z.record(z.string(), value, { error: `must be a map from '<layer>.<site>' to ${must}` }).optional().meta({ expects: `{'<layer>.<site>': ${expects}}` });
 }
 
 const textOrNull = z.string({ error: 'must be a string or null' }).nullable().optional();
@@ -98,11 +101,11 @@ export const LORA_SCHEMA = configObject({
       reference: "KA inducer-lora: `['attn.q']`; LoRA-54 baseline: q, v",
       description: 'the linear sites that get a low-rank update (stored in the order above)',
     }),
-  rank: perSite(POSITIVE_INTEGER, 'a positive integer').default(LORA_DEFAULTS.rank).meta({
+  rank: perSite(POSITIVE_INTEGER).default(LORA_DEFAULTS.rank).meta({
     reference: 'KA NLG 24 (inducer-lora), 16 (MAM), 54 (baseline); NLU 4; HE 16',
     description: 'r: one number, or `{site: r}` for every site',
   }),
-  alpha: perSite(POSITIVE_NUMBER, 'a positive number').default(LORA_DEFAULTS.alpha).meta({
+  alpha: perSite(POSITIVE_NUMBER).default(LORA_DEFAULTS.alpha).meta({
     reference: '32 everywhere',
     description: 'α: one number or per site',
   }),
@@ -124,11 +127,11 @@ export const LORA_SCHEMA = configObject({
     .min(1, { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })
     .optional()
     .meta({ expects: 'list of layer indices', defaultText: 'every layer', reference: "HF PEFT's `layers_to_transform`", description: 'the layers (0-based) that get LoRA' }),
-  layerRank: layerMap(POSITIVE_INTEGER, 'a positive integer').meta({
+  layerRank: layerMap(POSITIVE_INTEGER).meta({
     reference: "HF PEFT's layer-specific `rank_pattern`",
     description: 'per-layer ranks that differ from `rank` at that site, keyed `<layer>.<site>` (`1.attn.q`)',
   }),
-  layerAlpha: layerMap(POSITIVE_NUMBER, 'a positive number').meta({
+  layerAlpha: layerMap(POSITIVE_NUMBER).meta({
     reference: "HF PEFT's layer-specific `alpha_pattern`",
     description: 'per-layer α that differ from `alpha` at that site, keyed `<layer>.<site>`',
   }),
