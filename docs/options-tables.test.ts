@@ -1,7 +1,7 @@
 // The docs' tables of settings are generated from the settings' schemas (scripts/docs-options.ts): a table edited by
 // hand, or a schema changed without `npm run docs:options`, fails here.
 import { describe, expect, it } from 'vitest';
-import { configTable, generatedTables, staleDocs, withTable } from '../scripts/docs-options.ts';
+import { configTable, generatedTables, staleDocs, withTable } from '../scripts/docs-options.js';
 import { PREFIX_SCHEMA } from '@peft/prefix';
 
 describe('the options tables of the docs are the schemas', () => {
