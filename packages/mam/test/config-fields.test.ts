@@ -4,6 +4,7 @@ import { resolveAdapterConfig, type AdapterConfig } from '@peft/adapter';
 import { resolvePrefixConfig, type PrefixConfig } from '@peft/prefix';
 import { resolveInducerConfig } from '@peft/inducer';
 import { resolveLoraConfig } from '@peft/lora';
+import { mixFromConfig } from '@peft/mam';
 
 // Every method refuses a field its config does not have (one helper, refuseUnknownFields in @peft/core): a typo must
 // not fall back to a default silently. Adapter and prefix used to accept them.
@@ -29,5 +30,33 @@ describe('unknown config fields are refused, naming the field, by every method',
   it('the same configs without the typo are accepted', () => {
     expect(resolveAdapterConfig({ placement: 'ffn-parallel', bottleneck: 42 }).bottleneck).toBe(42);
     expect(resolvePrefixConfig({ length: 5, midDim: 800 }).midDim).toBe(800);
+  });
+});
+
+// A stored mix (adapter_config.json) is read through its schema: a bad part or an unknown field is named.
+describe('a stored mix config is checked by its schema', () => {
+  it.each([
+    [{ parts: [] }, 'mix.parts'],
+    [{ parts: [{ type: 'lora', config: {} }], nmae: 'x' }, 'mix.nmae'],
+    [{ parts: [{ type: 'lora' }] }, 'mix.parts.0.config'],
+    [{ parts: [{ type: 3, config: {} }] }, 'mix.parts.0.type'],
+    [{ parts: [{ type: 'lora', config: {}, extra: 1 }] }, 'mix.parts.0.extra'],
+    [{ parts: [{ type: 'lora', config: { rank: 0 } }] }, 'lora.rank'],
+    [null, 'mix'],
+  ])('%j names %s', (config, field) => {
+    let err: unknown;
+    try {
+      mixFromConfig(config);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe(field);
+  });
+
+  it('a valid one rebuilds the mix with its name', () => {
+    const m = mixFromConfig({ name: 'm', parts: [{ type: 'lora', config: { rank: 2 } }, { type: 'prefix', config: { length: 3 } }] });
+    expect(m.config.name).toBe('m');
+    expect(m.parts.map((p) => p.type)).toEqual(['lora', 'prefix']);
   });
 });
