@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, booleanField, choiceField, configObject, integerField, numberField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
 
 /** Where a bottleneck adapter sits in each layer. */

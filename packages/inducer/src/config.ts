@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { booleanField, configObject, integerField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
 
 /** The resolved, validated configuration of inducer-tuning (stored in adapter_config.json under `peft_method`). */

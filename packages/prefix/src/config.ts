@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { booleanField, choiceField, configObject, integerField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
 
 /**

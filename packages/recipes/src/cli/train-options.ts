@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { choiceField, fieldDoc, integerField, numberField, showValue, textField, type SameType } from '@peft/core';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { ON_NON_FINITE } from '../train/finite.js';
