@@ -6,7 +6,8 @@ import { resolveInducerConfig } from '@peft/inducer';
 import { resolveLoraConfig } from '@peft/lora';
 import { mixFromConfig } from '@peft/mam';
 
-// Every method refuses a field its config does not have (one helper, refuseUnknownFields in @peft/core): a typo must
+// Every method refuses a field its config does not have (each config is a zod schema built with @peft/core's
+// configObject, which names the unknown field): a typo must
 // not fall back to a default silently. Adapter and prefix used to accept them.
 describe('unknown config fields are refused, naming the field, by every method', () => {
   const cases: [string, () => unknown, string][] = [
