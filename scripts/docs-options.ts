@@ -5,8 +5,7 @@
 // (run `npm run build` first).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
-import { fieldDoc } from '@peft/core';
+import { fieldDoc, type Schema } from '@peft/core';
 import { ADAPTER_SCHEMA } from '@peft/adapter';
 import { INDUCER_SCHEMA } from '@peft/inducer';
 import { LORA_SCHEMA } from '@peft/lora';
@@ -35,14 +34,14 @@ const table = (head: string[], rows: string[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 
 /** The fields of an object schema, through the checks and transforms around it. */
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  let s = schema as unknown as { _zod: { def: { type: string; in?: unknown; shape?: Record<string, z.ZodType> } } };
+function shapeOf(schema: Schema): Record<string, Schema> {
+  let s = schema as unknown as { _zod: { def: { type: string; in?: unknown; shape?: Record<string, Schema> } } };
   while (s._zod.def.type === 'pipe') s = s._zod.def.in as typeof s;
   return s._zod.def.shape!;
 }
 
 /** A method config's table: field, accepted values, default, reference values (where the schema gives them), meaning. */
-export function configTable(schema: z.ZodType): string {
+export function configTable(schema: Schema): string {
   const fields = Object.entries(shapeOf(schema)).map(([name, f]) => ({ name, doc: fieldDoc(f) }));
   const withReference = fields.some((f) => f.doc.reference);
   const head = ['field', 'accepts', 'default', ...(withReference ? ['paper / reference'] : []), 'meaning'];

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { ConfigError, booleanField, choiceField, configObject, integerField, numberField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
+import * as z from 'zod/mini';
+import { ConfigError, booleanField, choiceField, configObject, integerField, numberField, parseConfig, rateField, withDoc, type ModelSpec, type SameType } from '@peft/core';
 
 /** Where a bottleneck adapter sits in each layer. */
 export const PLACEMENTS = ['attn-output', 'ffn-output', 'ffn-parallel'] as const;
@@ -54,70 +54,75 @@ export interface ResolvedAdapterConfig {
 
 const PLACEMENT = choiceField(PLACEMENTS);
 
-/**
- * The one definition of an adapter config: fields, defaults, checks and docs (the README's table is generated from it).
- * Stored configs (adapter_config.json) are read through it too.
- */
-export const ADAPTER_SCHEMA = configObject({
-  placement: z
-    .union([PLACEMENT, z.array(PLACEMENT, { error: `must be one of ${PLACEMENTS.join(', ')} or a list of them` })], {
+/** An adapter config's fields and their checks. */
+const ADAPTER_FIELDS = configObject({
+  placement: withDoc(
+    z.union([PLACEMENT, z.array(PLACEMENT, { error: `must be one of ${PLACEMENTS.join(', ')} or a list of them` })], {
       error: `must be one of ${PLACEMENTS.join(', ')} or a list of them`,
-    })
-    .meta({
+    }),
+    {
       expects: `${PLACEMENTS.join(', ')}, or a list of them`,
       description:
         "`'attn-output'` (after W_o, before the residual dropout; KA Pfeiffer), `'ffn-output'` (after the FFN), `'ffn-parallel'` (a term added to the FFN output; its input is the FFN input). One adapter per layer at each; an array places several.",
-    }),
-  bottleneck: integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' }).optional().meta({
+    },
+  ),
+  bottleneck: withDoc(z.optional(integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' })), {
     description: 'b. Give this **or** `reductionFactor`.',
   }),
-  reductionFactor: numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' }).optional().meta({
+  reductionFactor: withDoc(z.optional(numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' })), {
     description: "b = ⌊d / f⌋ as KA's `d // task_reduction_factor`: 7.11 → 108, 18.2 → 42 on d = 768.",
   }),
-  activation: choiceField(ACTIVATIONS).default('relu').meta({ description: "`'relu'` (KA and HE configs), `'tanh'`, `'gelu'` (erf form)." }),
-  layerNormBefore: booleanField().default(false).meta({
+  activation: withDoc(z._default(choiceField(ACTIVATIONS), 'relu'), { description: "`'relu'` (KA and HE configs), `'tanh'`, `'gelu'` (erf form)." }),
+  layerNormBefore: withDoc(z._default(booleanField(), false), {
     description:
       'LN on the input, weight 1, bias 0, trainable (KA `add_layer_norm_before_adapter`: true in the Pfeiffer and MAM-inducer configs; HE `"in"`).',
   }),
-  layerNormAfter: booleanField().default(false).meta({
+  layerNormAfter: withDoc(z._default(booleanField(), false), {
     description: 'LN applied last, after the residual (KA `add_layer_norm_after_adapter`, false in every config).',
   }),
-  layerNormEps: numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' }).default(1e-5).meta({
+  layerNormEps: withDoc(z._default(numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' }), 1e-5), {
     description: 'ε of both LNs (torch default).',
   }),
-  scale: z
-    .union([numberField(), z.literal('learnable')], { error: "must be a finite number or 'learnable'" })
-    .default(1)
-    .meta({
-      expects: "number or 'learnable'",
-      description: "s: a number (HE MAM: 4 on XSum, 2 on GLUE) or `'learnable'` (a trainable scalar starting at 1; HE `learnable_scalar`).",
-    }),
-  dropout: rateField().default(0).meta({ description: 'after the activation (HE; 0.1 for its parallel adapters; KA has none).' }),
-  init: choiceField(['bert', 'lora']).default('bert').meta({
+  scale: withDoc(z._default(z.union([numberField(), z.literal('learnable')], { error: "must be a finite number or 'learnable'" }), 1), {
+    expects: "number or 'learnable'",
+    description: "s: a number (HE MAM: 4 on XSum, 2 on GLUE) or `'learnable'` (a trainable scalar starting at 1; HE `learnable_scalar`).",
+  }),
+  dropout: withDoc(z._default(rateField(), 0), { description: 'after the activation (HE; 0.1 for its parallel adapters; KA has none).' }),
+  init: withDoc(z._default(choiceField(['bert', 'lora']), 'bert'), {
     description:
       "`'bert'`: N(0, 0.02) weights, zero biases (what HF fast-init gives KA's adapters — not an identity at start). `'lora'`: down kaiming-uniform(√5) = U(±1/√d), up 0, biases 0 (HE) — the adapter starts as an exact no-op.",
   }),
-  residual: booleanField().default(true).meta({
+  residual: withDoc(z._default(booleanField(), true), {
     description: 'sequential adapters return x + h. A parallel adapter never adds its input: the model adds the term to the FFN output.',
   }),
 })
-  .superRefine((c, ctx) => {
-    const placement = Array.isArray(c.placement) ? c.placement : [c.placement];
-    if (placement.length === 0) ctx.addIssue({ code: 'custom', path: ['placement'], message: 'give at least one placement' });
-    else if (new Set(placement).size !== placement.length) {
-      ctx.addIssue({ code: 'custom', path: ['placement'], message: `a placement is repeated in [${placement.join(', ')}]` });
-    }
-    if ((c.bottleneck === undefined) === (c.reductionFactor === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: 'give exactly one of bottleneck and reductionFactor' });
-    }
-  })
-  .transform(
+  .check(
+    z.superRefine((c, ctx) => {
+      const placement = Array.isArray(c.placement) ? c.placement : [c.placement];
+      if (placement.length === 0) ctx.addIssue({ code: 'custom', path: ['placement'], message: 'give at least one placement' });
+      else if (new Set(placement).size !== placement.length) {
+        ctx.addIssue({ code: 'custom', path: ['placement'], message: `a placement is repeated in [${placement.join(', ')}]` });
+      }
+      if ((c.bottleneck === undefined) === (c.reductionFactor === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: 'give exactly one of bottleneck and reductionFactor' });
+      }
+    }),
+  );
+
+/**
+ * The one definition of an adapter config: fields, defaults, checks and docs (the README's table is generated from it).
+ * Stored configs (adapter_config.json) are read through it too; parsing gives the resolved config.
+ */
+export const ADAPTER_SCHEMA = z.pipe(
+  ADAPTER_FIELDS,
+  z.transform(
     (c): ResolvedAdapterConfig => ({
       ...c,
       placement: Array.isArray(c.placement) ? c.placement : [c.placement],
       ...(c.bottleneck !== undefined ? { bottleneck: c.bottleneck } : { reductionFactor: c.reductionFactor! }),
     }),
-  );
+  ),
+);
 
 true satisfies SameType<z.input<typeof ADAPTER_SCHEMA>, AdapterConfig>;
 

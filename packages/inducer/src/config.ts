@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { booleanField, configObject, integerField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
+import * as z from 'zod/mini';
+import { booleanField, configObject, integerField, parseConfig, rateField, withDoc, type ModelSpec, type SameType } from '@peft/core';
 
 /** The resolved, validated configuration of inducer-tuning (stored in adapter_config.json under `peft_method`). */
 export interface InducerConfig {
@@ -51,42 +51,44 @@ export const INDUCER_DEFAULTS = {
  * it: `npm run docs:options`). Stored configs (adapter_config.json) are read through it too.
  */
 export const INDUCER_SCHEMA = configObject({
-  keyRank: integerField({ min: 0 }).default(INDUCER_DEFAULTS.keyRank).meta({
+  keyRank: withDoc(z._default(integerField({ min: 0 }), INDUCER_DEFAULTS.keyRank), {
     reference: '`prefix_length`; NLG 5 (inducer-lora), 10 (no LoRA), 3 (MAM); NLU 2, 6',
     description:
       'r_k. ≥ 2: P_k = Q + tanh(Q·A_h + b1_h)·B_h + b2_h per head. 1: P_k = Q. 0: the *adaptive* variant, logit ⟨Q_i, Q_i⟩·√i/√p with i = queryOffset + local index + 1 (1-based absolute position, so it is right with a KV cache).',
   }),
-  valueRank: integerField({ min: 1 }).default(INDUCER_DEFAULTS.valueRank).meta({
+  valueRank: withDoc(z._default(integerField({ min: 1 }), INDUCER_DEFAULTS.valueRank), {
     reference: '`prefix_dim`; NLG 12, 15, 7; NLU 4, 2',
     description: 'r_v, width of the value MLP.',
   }),
-  valueExtension: booleanField().default(INDUCER_DEFAULTS.valueExtension).meta({
+  valueExtension: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.valueExtension), {
     reference: '`prefix_value_extension` (true in every shipped config)',
     description:
       'true: MLP_v̄ after W_o, E_i = Σ_h λ_h,i·tanh(Q_h,i W1_h + b1_h)·W2_h + b2, through `afterOutput`; **b2 is not λ-weighted** (quirk 2). false: a per-head MLP_v whose whole output, bias included, is weighted by λ and added to the head output before W_o (returned as the per-query support value in residual mode).',
   }),
-  gating: booleanField().default(INDUCER_DEFAULTS.gating).meta({
+  gating: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.gating), {
     reference: '`prefix_gating_ablation`',
     description: 'true: absolute mode, (1 − λ)·f(Q) + λ·m (the "Gating" ablation). false: f(Q) + λ·m, the PLM attention is not scaled (quirk 1).',
   }),
-  headShare: booleanField().default(INDUCER_DEFAULTS.headShare).meta({
+  headShare: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.headShare), {
     reference: '`prefix_head_share`',
     description: 'W2 shared across heads ([r_v, d]); needs `valueExtension` (KA forces it; here it is a `ConfigError`).',
   }),
-  lambdaDropout: rateField().default(INDUCER_DEFAULTS.lambdaDropout).meta({
+  lambdaDropout: withDoc(z._default(rateField(), INDUCER_DEFAULTS.lambdaDropout), {
     reference: 'GPT-2 `attn_pdrop`, RoBERTa `attention_probs_dropout_prob`',
     description: "the rate of λ's dropout in the reference; see below.",
   }),
-  lambdaIgnoresPaddingMask: booleanField().optional().meta({
+  lambdaIgnoresPaddingMask: withDoc(z.optional(booleanField()), {
     defaultText: 'true for `roberta`, false for `gpt2`',
     reference: 'KA NLU quirk (spec §3.2, quirk 5)',
     description: "λ's softmax taken before the padding mask, so padded keys count in its denominator. Set `false` to mask λ like the attention.",
   }),
-}).superRefine((c, ctx) => {
-  if (c.headShare && !c.valueExtension) {
-    ctx.addIssue({ code: 'custom', path: ['headShare'], message: 'a shared W2 exists only in the extended value MLP: set valueExtension to true' });
-  }
-});
+}).check(
+  z.superRefine((c, ctx) => {
+    if (c.headShare && !c.valueExtension) {
+      ctx.addIssue({ code: 'custom', path: ['headShare'], message: 'a shared W2 exists only in the extended value MLP: set valueExtension to true' });
+    }
+  }),
+);
 
 true satisfies SameType<z.output<typeof INDUCER_SCHEMA>, InducerConfig>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   LINEAR_SITES,
   booleanField,
@@ -10,6 +10,7 @@ import {
   numberField,
   parseConfig,
   rateField,
+  withDoc,
   type LinearSite,
 } from '@peft/core';
 
@@ -76,70 +77,75 @@ const POSITIVE_NUMBER = numberField({ above: 0 }, { expects: 'positive number', 
 /** One value for every site, or a map site → value (it must name each of the LoRA's sites and no other). */
 function perSite(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
   const { expects, must } = fieldDoc(value);
-  return z.union([value, z.record(z.string(), value)], { error: `must be ${must} or a map from site to ${must}` }).meta({ expects: `${expects}, or {site: ${expects}}` });
+  return withDoc(z.union([value, z.record(z.string(), value)], { error: `must be ${must} or a map from site to ${must}` }), { expects: `${expects}, or {site: ${expects}}` });
 }
 
 /** Per-layer values keyed `<layer>.<site>`. */
 function layerMap(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
   const { expects, must } = fieldDoc(value);
-  return z.record(z.string(), value, { error: `must be a map from '<layer>.<site>' to ${must}` }).optional().meta({ expects: `{'<layer>.<site>': ${expects}}` });
+  return withDoc(z.optional(z.record(z.string(), value, { error: `must be a map from '<layer>.<site>' to ${must}` })), { expects: `{'<layer>.<site>': ${expects}}` });
 }
 
-const textOrNull = z.string({ error: 'must be a string or null' }).nullable().optional();
+const textOrNull = z.optional(z.nullable(z.string({ error: 'must be a string or null' })));
 
-/**
- * The one definition of a LoRA config: fields, defaults (Hugging Face PEFT's LoraConfig), checks and docs (the README's
- * table is generated from it). Stored configs (adapter_config.json) are read through it too.
- */
-export const LORA_SCHEMA = configObject({
-  sites: z
-    .array(z.string(), { error: `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })
-    .min(1, { error: `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })
-    .default([...LORA_DEFAULTS.sites])
-    .meta({
+/** A LoRA config's fields and their checks. */
+const LORA_FIELDS = configObject({
+  sites: withDoc(
+    z._default(
+      z
+        .array(z.string(), { error: `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })
+        .check(z.minLength(1, { error: `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })),
+      [...LORA_DEFAULTS.sites],
+    ),
+    {
       expects: `list of ${LINEAR_SITES.join(', ')}`,
       reference: "KA inducer-lora: `['attn.q']`; LoRA-54 baseline: q, v",
       description: 'the linear sites that get a low-rank update (stored in the order above)',
-    }),
-  rank: perSite(POSITIVE_INTEGER).default(LORA_DEFAULTS.rank).meta({
+    },
+  ),
+  rank: withDoc(z._default(perSite(POSITIVE_INTEGER), LORA_DEFAULTS.rank), {
     reference: 'KA NLG 24 (inducer-lora), 16 (MAM), 54 (baseline); NLU 4; HE 16',
     description: 'r: one number, or `{site: r}` for every site',
   }),
-  alpha: perSite(POSITIVE_NUMBER).default(LORA_DEFAULTS.alpha).meta({
+  alpha: withDoc(z._default(perSite(POSITIVE_NUMBER), LORA_DEFAULTS.alpha), {
     reference: '32 everywhere',
     description: 'α: one number or per site',
   }),
-  dropout: rateField().default(LORA_DEFAULTS.dropout).meta({
+  dropout: withDoc(z._default(rateField(), LORA_DEFAULTS.dropout), {
     reference: "0.1 in every shipped config (set by the recipes' presets)",
     description: 'dropout on the input x, training only',
   }),
-  flavour: choiceField(['ka', 'loralib']).default(LORA_DEFAULTS.flavour).meta({
+  flavour: withDoc(z._default(choiceField(['ka', 'loralib']), LORA_DEFAULTS.flavour), {
     reference: "KA NLG: `'ka'`; KA/HE NLU: `'loralib'`",
     description: "`ka`: KA's `LoRALinear`, a trainable bias and scaling α/r only when α > 1.5; `loralib`: no bias, α/r always (see below)",
   }),
-  rslora: booleanField().optional().meta({
+  rslora: withDoc(z.optional(booleanField()), {
     defaultText: 'false',
     reference: "HF PEFT's `use_rslora`",
     description: "scaling α/√r instead of α/r (rsLoRA, Kalajdzievski 2023); `'loralib'` flavour only",
   }),
-  layers: z
-    .array(integerField({ min: 0 }), { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })
-    .min(1, { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })
-    .optional()
-    .meta({ expects: 'list of layer indices', defaultText: 'every layer', reference: "HF PEFT's `layers_to_transform`", description: 'the layers (0-based) that get LoRA' }),
-  layerRank: layerMap(POSITIVE_INTEGER).meta({
+  layers: withDoc(
+    z.optional(
+      z
+        .array(integerField({ min: 0 }), { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })
+        .check(z.minLength(1, { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })),
+    ),
+    { expects: 'list of layer indices', defaultText: 'every layer', reference: "HF PEFT's `layers_to_transform`", description: 'the layers (0-based) that get LoRA' },
+  ),
+  layerRank: withDoc(layerMap(POSITIVE_INTEGER), {
     reference: "HF PEFT's layer-specific `rank_pattern`",
     description: 'per-layer ranks that differ from `rank` at that site, keyed `<layer>.<site>` (`1.attn.q`)',
   }),
-  layerAlpha: layerMap(POSITIVE_NUMBER).meta({
+  layerAlpha: withDoc(layerMap(POSITIVE_NUMBER), {
     reference: "HF PEFT's layer-specific `alpha_pattern`",
     description: 'per-layer α that differ from `alpha` at that site, keyed `<layer>.<site>`',
   }),
-  hf: configObject({ baseModelNameOrPath: textOrNull, taskType: textOrNull })
-    .optional()
-    .meta({ expects: '{ baseModelNameOrPath?, taskType? }', description: "written to HF's adapter_config.json" }),
-})
-  .superRefine((c, ctx) => {
+  hf: withDoc(z.optional(configObject({ baseModelNameOrPath: textOrNull, taskType: textOrNull })), {
+    expects: '{ baseModelNameOrPath?, taskType? }',
+    description: "written to HF's adapter_config.json",
+  }),
+}).check(
+  z.superRefine((c, ctx) => {
     const fail = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: 'custom', path, message });
     const seen = new Set<string>();
     for (const s of c.sites) {
@@ -161,8 +167,17 @@ export const LORA_SCHEMA = configObject({
         if (!m || !seen.has(m[2]!)) return fail([field, k], `is not '<layer>.<site>' with one of the LoRA sites (${c.sites.join(', ')})`);
       }
     }
-  })
-  .transform((c): LoraConfig => {
+  }),
+);
+
+/**
+ * The one definition of a LoRA config: fields, defaults (Hugging Face PEFT's LoraConfig), checks and docs (the README's
+ * table is generated from it). Stored configs (adapter_config.json) are read through it too; parsing gives the resolved
+ * config.
+ */
+export const LORA_SCHEMA = z.pipe(
+  LORA_FIELDS,
+  z.transform((c): LoraConfig => {
     // canonical order, so that two configs naming the same sites are equal
     const sites = LINEAR_SITES.filter((s) => c.sites.includes(s));
     const bySite = (v: number | Record<string, number>): PerSite<number> =>
@@ -179,7 +194,8 @@ export const LORA_SCHEMA = configObject({
       ...(c.layerAlpha ? { layerAlpha: c.layerAlpha } : {}),
       ...(c.hf ? { hf: c.hf } : {}),
     };
-  });
+  }),
+);
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveLoraConfig(options: unknown): LoraConfig {

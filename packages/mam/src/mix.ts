@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ConfigError,
   configObject,
   parseConfig,
   textField,
+  withDoc,
   type SameType,
   MissingTensorError,
   ParameterSet,
@@ -98,11 +99,13 @@ function makeMix(parts: readonly PeftMethod[], name: string | undefined): MixMet
  * method's schema when it is rebuilt, and an optional name.
  */
 export const MIX_SCHEMA = configObject({
-  name: textField('name').optional().meta({ description: 'the mix under a name (kept in the config and shown by `describe()`)' }),
-  parts: z
-    .array(configObject({ type: textField('method type'), config: z.unknown() }), { error: 'must be a list of {type, config}' })
-    .min(1, { error: 'must be a list of {type, config}' })
-    .meta({ expects: 'list of {type, config}', description: "the parts' descriptors, in order" }),
+  name: withDoc(z.optional(textField('name')), { description: 'the mix under a name (kept in the config and shown by `describe()`)' }),
+  parts: withDoc(
+    z
+      .array(configObject({ type: textField('method type'), config: z.unknown() }), { error: 'must be a list of {type, config}' })
+      .check(z.minLength(1, { error: 'must be a list of {type, config}' })),
+    { expects: 'list of {type, config}', description: "the parts' descriptors, in order" },
+  ),
 });
 
 true satisfies SameType<z.output<typeof MIX_SCHEMA>, MixConfig>;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { booleanField, choiceField, configObject, integerField, parseConfig, rateField, type ModelSpec, type SameType } from '@peft/core';
+import * as z from 'zod/mini';
+import { booleanField, choiceField, configObject, integerField, parseConfig, rateField, withDoc, type ModelSpec, type SameType } from '@peft/core';
 
 /**
  * `hf`: N(0, 0.02) for the embedding and the Linear weights, zero biases (HF fast-init; KA NLG).
@@ -39,24 +39,24 @@ export interface ResolvedPrefixConfig {
  * Stored configs (adapter_config.json) are read through it too.
  */
 export const PREFIX_SCHEMA = configObject({
-  length: integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' }).meta({
+  length: withDoc(integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' }), {
     description: "L, virtual tokens per layer (HE MAM: 30 on XSum, 16 on GLUE; ≈ 109 matches the paper's 1.61 % at inference).",
   }),
-  midDim: integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' }).default(512).meta({
+  midDim: withDoc(z._default(integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' }), 512), {
     description: 'm of the reparameterisation (KA and Li & Liang 512; HE `--mid_dim 800`).',
   }),
-  reparameterize: booleanField().default(true).meta({
+  reparameterize: withDoc(z._default(booleanField(), true), {
     description: 'Train through Embedding(L, d)[arange(L)] → Linear(d, m) → tanh → Linear(m, n_layer·2·d). `false`: plain per-layer prefixes as parameters.',
   }),
-  init: choiceField(['hf', 'torch-default']).default('hf').meta({
+  init: withDoc(z._default(choiceField(['hf', 'torch-default']), 'hf'), {
     description:
       "`'hf'`: N(0, 0.02) embedding and weights, zero biases (HF fast-init; KA NLG). `'torch-default'`: Embedding N(0, 1), Linear weights kaiming-uniform(√5), biases U(±1/√fan_in) (HE NLU). Plain prefixes start N(0, 0.02) or N(0, 1) respectively.",
   }),
-  positionShift: booleanField().optional().meta({
+  positionShift: withDoc(z.optional(booleanField()), {
     defaultText: 'gpt2: `true`, roberta: `false`',
     description: "GPT-2's reference passes the prefixes as `past_key_values`, so positions start at L: the instance's `positionOffset` is then L.",
   }),
-  dropout: rateField().default(0).meta({ description: 'on the prefix keys/values (HE `prefix_dropout`), training only.' }),
+  dropout: withDoc(z._default(rateField(), 0), { description: 'on the prefix keys/values (HE `prefix_dropout`), training only.' }),
 });
 
 true satisfies SameType<z.input<typeof PREFIX_SCHEMA>, PrefixConfig>;

@@ -1,6 +1,6 @@
 import { Help, InvalidArgumentError, Option } from 'commander';
-import type { z } from 'zod';
-import { fieldDoc, integerField, numberField, type NumberBounds } from '@peft/core';
+import type * as z from 'zod/mini';
+import { fieldDoc, integerField, numberField, type NumberBounds, type Schema } from '@peft/core';
 
 /**
  * Where a command writes: `out` for results (stdout), `err` for everything else (progress, messages, errors), one line
@@ -47,7 +47,7 @@ export interface SchemaParser<T> extends OptionParser<T> {
  * The command-line parser of a value checked by `schema`: the text as it is, or as the number it spells when the
  * schema wants one. A bad value throws commander's `InvalidArgumentError` naming the flag (`--lr must be a number > 0.`).
  */
-export function schemaParser<S extends z.ZodType>(flag: string, schema: S): SchemaParser<z.output<S>> {
+export function schemaParser<S extends Schema>(flag: string, schema: S): SchemaParser<z.output<S>> {
   const doc = fieldDoc(schema);
   const must = `must be ${doc.must ?? doc.expects ?? 'valid'}`;
   const check = (text: string): { ok: z.output<S> } | { error: string } => {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import * as z from 'zod';
-import { choiceField, fieldDoc, integerField, numberField, showValue, textField, type SameType } from '@peft/core';
+import * as z from 'zod/mini';
+import { choiceField, fieldDoc, integerField, numberField, showValue, textField, withDoc, type SameType, type Schema } from '@peft/core';
 import { RECIPES, TASKS, type TaskName } from '../recipes.js';
 import { ON_NON_FINITE } from '../train/finite.js';
 import { flagOption, schemaParser, valueOption } from './option-parsers.js';
@@ -15,43 +15,40 @@ import type { Option } from 'commander';
  * and the mapping from the parsed command line to the settings ({@link trainSettings}).
  */
 export const TRAIN_OPTIONS_SCHEMA = z.strictObject({
-  modelDir: textField('dir').meta({ flag: 'model', placeholder: 'dir', required: true, description: 'Hugging Face checkpoint folder (GPT-2 for webnlg/coqa, RoBERTa for sst2/mnli)' }),
-  preset: textField('name').optional().meta({ placeholder: 'name', description: 'method preset (peft presets lists them)', defaultText: byTask((t) => RECIPES[t].defaultPreset) }),
-  dataDir: textField('dir').optional().meta({ flag: 'data', placeholder: 'dir', description: 'data folder', defaultText: '$PEFT_DATA, else the cache of peft data get' }),
-  out: textField('dir').optional().meta({ placeholder: 'dir', description: 'run folder to write', defaultText: 'runs/<task>-<time>' }),
-  epochs: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: 'passes over the training set', defaultText: byTask((t) => RECIPES[t].epochs) }),
-  maxSteps: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: 'stop after this many optimizer steps', defaultText: 'no limit' }),
-  batchSize: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: "examples per micro-batch (the paper's NLG runs: 8 = 4 GPUs × 2)", defaultText: byTask((t) => RECIPES[t].batchSize) }),
-  lr: numberField({ above: 0 }).optional().meta({ placeholder: 'number', description: 'peak learning rate', defaultText: byTask((t) => RECIPES[t].lr) }),
-  seed: integerField({ min: 0 }).optional().meta({ placeholder: 'int', description: "seed of the method's init, the dropout masks and the data order", defaultText: byTask((t) => RECIPES[t].seed) }),
-  resume: z.boolean().optional().meta({ expects: 'flag', description: 'continue OUT.partial from its last checkpoint (same arguments)' }),
-  warmup: integerField({ min: 0 }).optional().meta({ placeholder: 'int', description: 'NLG: ignite warm-up duration; NLU: warm-up steps', defaultText: 'NLG 500, NLU ⌈0.06·T⌉' }),
-  gradAccumulation: integerField({ min: 1 }).optional().meta({ flag: 'accum', placeholder: 'int', description: 'micro-batches per optimizer step (gradient accumulation)', defaultText: '1' }),
-  padding: choiceField(['global', 'batch']).optional().meta({ placeholder: 'mode', description: 'pad each split to its longest sequence (the reference) or each batch to its own', defaultText: 'global' }),
-  onNonFinite: choiceField(ON_NON_FINITE).optional().meta({
+  modelDir: withDoc(textField('dir'), { flag: 'model', placeholder: 'dir', required: true, description: 'Hugging Face checkpoint folder (GPT-2 for webnlg/coqa, RoBERTa for sst2/mnli)' }),
+  preset: withDoc(z.optional(textField('name')), { placeholder: 'name', description: 'method preset (peft presets lists them)', defaultText: byTask((t) => RECIPES[t].defaultPreset) }),
+  dataDir: withDoc(z.optional(textField('dir')), { flag: 'data', placeholder: 'dir', description: 'data folder', defaultText: '$PEFT_DATA, else the cache of peft data get' }),
+  out: withDoc(z.optional(textField('dir')), { placeholder: 'dir', description: 'run folder to write', defaultText: 'runs/<task>-<time>' }),
+  epochs: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: 'passes over the training set', defaultText: byTask((t) => RECIPES[t].epochs) }),
+  maxSteps: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: 'stop after this many optimizer steps', defaultText: 'no limit' }),
+  batchSize: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: "examples per micro-batch (the paper's NLG runs: 8 = 4 GPUs × 2)", defaultText: byTask((t) => RECIPES[t].batchSize) }),
+  lr: withDoc(z.optional(numberField({ above: 0 })), { placeholder: 'number', description: 'peak learning rate', defaultText: byTask((t) => RECIPES[t].lr) }),
+  seed: withDoc(z.optional(integerField({ min: 0 })), { placeholder: 'int', description: "seed of the method's init, the dropout masks and the data order", defaultText: byTask((t) => RECIPES[t].seed) }),
+  resume: withDoc(z.optional(z.boolean()), { expects: 'flag', description: 'continue OUT.partial from its last checkpoint (same arguments)' }),
+  warmup: withDoc(z.optional(integerField({ min: 0 })), { placeholder: 'int', description: 'NLG: ignite warm-up duration; NLU: warm-up steps', defaultText: 'NLG 500, NLU ⌈0.06·T⌉' }),
+  gradAccumulation: withDoc(z.optional(integerField({ min: 1 })), { flag: 'accum', placeholder: 'int', description: 'micro-batches per optimizer step (gradient accumulation)', defaultText: '1' }),
+  padding: withDoc(z.optional(choiceField(['global', 'batch'])), { placeholder: 'mode', description: 'pad each split to its longest sequence (the reference) or each batch to its own', defaultText: 'global' }),
+  onNonFinite: withDoc(z.optional(choiceField(ON_NON_FINITE)), {
     flag: 'on-nonfinite',
     placeholder: 'mode',
     description: 'a step with a NaN or infinite loss or gradient: stop the run (keeping its last good checkpoint) or skip that update (5 in a row stop it)',
     defaultText: 'stop',
   }),
-  checkpointEvery: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: 'optimizer steps between checkpoints (and at every epoch end)', defaultText: '100' }),
-  maxTrainExamples: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: 'use only the first N training examples', defaultText: 'all' }),
-  maxValidExamples: integerField({ min: 1 }).optional().meta({ placeholder: 'int', description: 'use only the first N validation examples', defaultText: 'all; NLU the first 1600, as the reference' }),
-  testEntries: integerField({ min: 0 }).optional().meta({ placeholder: 'int', description: 'decode and score the first N test entries (CoQA: dev stories) at the end; 0 = none', defaultText: 'webnlg all, coqa 20' }),
-  maxLength: integerField({ min: 8 }).optional().meta({ placeholder: 'int', description: 'drop examples longer than this many tokens', defaultText: "the model's limit" }),
-  labelSmoothing: numberField({ min: 0, below: 1 }).optional().meta({ placeholder: 'number', description: 'label smoothing of the LM loss', defaultText: byTask((t) => RECIPES[t].labelSmoothing) }),
-  patience: integerField({ min: 0 }).optional().meta({ placeholder: 'int', description: 'epochs without validation improvement before stopping; 0 = never stop early', defaultText: 'NLG 5, NLU 0' }),
-  checkpointBlocks: z
-    .union([choiceField(['all', 'none']), integerField({ min: 0 })], { error: 'must be all, none or a block count' })
-    .optional()
-    .meta({
-      placeholder: 'k',
-      expects: 'all, none or a block count',
-      must: 'all, none or a block count',
-      description: 'blocks (GPT-2) or layers (RoBERTa) rematerialised in the backward pass: same gradients, less memory',
-      defaultText: "as many as the backend's memory needs",
-    }),
-  events: textField('file').optional().meta({
+  checkpointEvery: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: 'optimizer steps between checkpoints (and at every epoch end)', defaultText: '100' }),
+  maxTrainExamples: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: 'use only the first N training examples', defaultText: 'all' }),
+  maxValidExamples: withDoc(z.optional(integerField({ min: 1 })), { placeholder: 'int', description: 'use only the first N validation examples', defaultText: 'all; NLU the first 1600, as the reference' }),
+  testEntries: withDoc(z.optional(integerField({ min: 0 })), { placeholder: 'int', description: 'decode and score the first N test entries (CoQA: dev stories) at the end; 0 = none', defaultText: 'webnlg all, coqa 20' }),
+  maxLength: withDoc(z.optional(integerField({ min: 8 })), { placeholder: 'int', description: 'drop examples longer than this many tokens', defaultText: "the model's limit" }),
+  labelSmoothing: withDoc(z.optional(numberField({ min: 0, below: 1 })), { placeholder: 'number', description: 'label smoothing of the LM loss', defaultText: byTask((t) => RECIPES[t].labelSmoothing) }),
+  patience: withDoc(z.optional(integerField({ min: 0 })), { placeholder: 'int', description: 'epochs without validation improvement before stopping; 0 = never stop early', defaultText: 'NLG 5, NLU 0' }),
+  checkpointBlocks: withDoc(z.optional(z.union([choiceField(['all', 'none']), integerField({ min: 0 })], { error: 'must be all, none or a block count' })), {
+    placeholder: 'k',
+    expects: 'all, none or a block count',
+    must: 'all, none or a block count',
+    description: 'blocks (GPT-2) or layers (RoBERTa) rematerialised in the backward pass: same gradients, less memory',
+    defaultText: "as many as the backend's memory needs",
+  }),
+  events: withDoc(z.optional(textField('file')), {
     placeholder: 'file',
     description: "append the run's events (started, step, checkpoint, evaluated, finished, failed) to FILE as JSON lines, for programs (docs/recipes.md)",
     defaultText: 'none',
@@ -80,14 +77,14 @@ interface OptionMeta {
 export interface TrainOptionInfo {
   readonly key: OptionKey;
   readonly flag: string;
-  readonly schema: z.ZodType;
+  readonly schema: Schema;
   readonly meta: OptionMeta;
   readonly isFlag: boolean;
 }
 
 /** Every option of `peft train`, in `--help` order. */
 export function trainOptionInfos(): TrainOptionInfo[] {
-  return (Object.entries(TRAIN_OPTIONS_SCHEMA.shape) as [OptionKey, z.ZodType][]).map(([key, schema]) => {
+  return (Object.entries(TRAIN_OPTIONS_SCHEMA.shape) as [OptionKey, Schema][]).map(([key, schema]) => {
     const meta = fieldDoc(schema) as OptionMeta;
     return { key, flag: meta.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), schema, meta, isFlag: meta.expects === 'flag' };
   });
