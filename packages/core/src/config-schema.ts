@@ -82,24 +82,11 @@ export interface NumberBounds {
   readonly below?: number;
 }
 
-/** An integer in bounds (a safe integer: 1e20 is refused). `words` replaces the generated `integer ≥ 1`. */
-export function integerField(bounds: Pick<NumberBounds, 'min' | 'max'> = {}, words?: { expects: string; must: string }) {
+/** Words, message and range checks of a bounded number: `integer ≥ 1` / `an integer ≥ 1` and its gte/lte checks. */
+function bounded(noun: 'integer' | 'number', bounds: NumberBounds, words?: { expects: string; must: string }) {
   const range = rangeWords(bounds);
-  const expects = words?.expects ?? `integer${range ? ` ${range}` : ''}`;
-  const must = words?.must ?? `an ${expects}`;
-  const error = `must be ${must}`;
-  const checks = [
-    ...(bounds.min !== undefined ? [z.gte(bounds.min, { error })] : []),
-    ...(bounds.max !== undefined ? [z.lte(bounds.max, { error })] : []),
-  ];
-  return described(z.int({ error }).check(...checks), expects, must);
-}
-
-/** A finite number in bounds. */
-export function numberField(bounds: NumberBounds = {}, words?: { expects: string; must: string }) {
-  const range = rangeWords(bounds);
-  const expects = words?.expects ?? `number${range ? ` ${range}` : ''}`;
-  const must = words?.must ?? `a ${expects}`;
+  const expects = words?.expects ?? `${noun}${range ? ` ${range}` : ''}`;
+  const must = words?.must ?? `${noun === 'integer' ? 'an' : 'a'} ${expects}`;
   const error = `must be ${must}`;
   const checks = [
     ...(bounds.min !== undefined ? [z.gte(bounds.min, { error })] : []),
@@ -107,7 +94,19 @@ export function numberField(bounds: NumberBounds = {}, words?: { expects: string
     ...(bounds.max !== undefined ? [z.lte(bounds.max, { error })] : []),
     ...(bounds.below !== undefined ? [z.lt(bounds.below, { error })] : []),
   ];
-  return described(z.number({ error }).check(...checks), expects, must);
+  return { expects, must, error, checks };
+}
+
+/** An integer in bounds (a safe integer: 1e20 is refused). `words` replaces the generated `integer ≥ 1`. */
+export function integerField(bounds: Pick<NumberBounds, 'min' | 'max'> = {}, words?: { expects: string; must: string }) {
+  const b = bounded('integer', bounds, words);
+  return described(z.int({ error: b.error }).check(...b.checks), b.expects, b.must);
+}
+
+/** A finite number in bounds. */
+export function numberField(bounds: NumberBounds = {}, words?: { expects: string; must: string }) {
+  const b = bounded('number', bounds, words);
+  return described(z.number({ error: b.error }).check(...b.checks), b.expects, b.must);
 }
 
 /** A dropout rate: a number in [0, 1). */
