@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as z from 'zod/mini';
 import {
   ConfigError,
+  METHOD_DESCRIPTOR_SCHEMA,
   configObject,
   parseConfig,
   textField,
@@ -102,7 +103,7 @@ export const MIX_SCHEMA = configObject({
   name: withDoc(z.optional(textField('name')), { description: 'the mix under a name (kept in the config and shown by `describe()`)' }),
   parts: withDoc(
     z
-      .array(configObject({ type: textField('method type'), config: z.unknown() }), { error: 'must be a list of {type, config}' })
+      .array(METHOD_DESCRIPTOR_SCHEMA, { error: 'must be a list of {type, config}' })
       .check(z.minLength(1, { error: 'must be a list of {type, config}' })),
     { expects: 'list of {type, config}', description: "the parts' descriptors, in order" },
   ),

@@ -1,4 +1,4 @@
-import { ConfigError } from '@peft/core';
+import { ConfigError, methodFromDescriptor, type MethodDescriptor } from '@peft/core';
 import { describe, expect, it } from 'vitest';
 import { resolveAdapterConfig, type AdapterConfig } from '@peft/adapter';
 import { resolvePrefixConfig, type PrefixConfig } from '@peft/prefix';
@@ -53,6 +53,21 @@ describe('a stored mix config is checked by its schema', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).field).toBe(field);
+  });
+
+  it('a stored method descriptor (peft_method) is checked by its schema too', () => {
+    const fieldOf = (d: unknown): string | undefined => {
+      try {
+        methodFromDescriptor(d as MethodDescriptor);
+      } catch (e) {
+        return (e as ConfigError).field;
+      }
+      return undefined;
+    };
+    expect(fieldOf({ type: 'lora', config: {}, extra: 1 })).toBe('peft_method.extra');
+    expect(fieldOf({ type: 7, config: {} })).toBe('peft_method.type');
+    expect(fieldOf({ type: 'lora', config: { rank: -1 } })).toBe('lora.rank');
+    expect(fieldOf({ type: 'lora', config: { rank: 2 } })).toBeUndefined();
   });
 
   it('a valid one rebuilds the mix with its name', () => {
