@@ -1,4 +1,5 @@
-import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
+import * as z from 'zod/mini';
+import { ConfigError, booleanField, choiceField, configObject, integerField, numberField, parseConfig, rateField, withDoc, type ModelSpec, type SameType } from '@peft/core';
 
 /** Where a bottleneck adapter sits in each layer. */
 export const PLACEMENTS = ['attn-output', 'ffn-output', 'ffn-parallel'] as const;
@@ -51,66 +52,83 @@ export interface ResolvedAdapterConfig {
   readonly residual: boolean;
 }
 
-const ADAPTER_FIELDS = ['placement', 'bottleneck', 'reductionFactor', 'activation', 'layerNormBefore', 'layerNormAfter', 'layerNormEps', 'scale', 'dropout', 'init', 'residual'] as const satisfies readonly (keyof AdapterConfig)[];
+const PLACEMENT = choiceField(PLACEMENTS);
+
+/** An adapter config's fields and their checks. */
+const ADAPTER_FIELDS = configObject({
+  placement: withDoc(
+    z.union([PLACEMENT, z.array(PLACEMENT, { error: `must be one of ${PLACEMENTS.join(', ')} or a list of them` })], {
+      error: `must be one of ${PLACEMENTS.join(', ')} or a list of them`,
+    }),
+    {
+      expects: `${PLACEMENTS.join(', ')}, or a list of them`,
+      description:
+        "`'attn-output'` (after W_o, before the residual dropout; KA Pfeiffer), `'ffn-output'` (after the FFN), `'ffn-parallel'` (a term added to the FFN output; its input is the FFN input). One adapter per layer at each; an array places several.",
+    },
+  ),
+  bottleneck: withDoc(z.optional(integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' })), {
+    description: 'b. Give this **or** `reductionFactor`.',
+  }),
+  reductionFactor: withDoc(z.optional(numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' })), {
+    description: "b = ⌊d / f⌋ as KA's `d // task_reduction_factor`: 7.11 → 108, 18.2 → 42 on d = 768.",
+  }),
+  activation: withDoc(z._default(choiceField(ACTIVATIONS), 'relu'), { description: "`'relu'` (KA and HE configs), `'tanh'`, `'gelu'` (erf form)." }),
+  layerNormBefore: withDoc(z._default(booleanField(), false), {
+    description:
+      'LN on the input, weight 1, bias 0, trainable (KA `add_layer_norm_before_adapter`: true in the Pfeiffer and MAM-inducer configs; HE `"in"`).',
+  }),
+  layerNormAfter: withDoc(z._default(booleanField(), false), {
+    description: 'LN applied last, after the residual (KA `add_layer_norm_after_adapter`, false in every config).',
+  }),
+  layerNormEps: withDoc(z._default(numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' }), 1e-5), {
+    description: 'ε of both LNs (torch default).',
+  }),
+  scale: withDoc(z._default(z.union([numberField(), z.literal('learnable')], { error: "must be a finite number or 'learnable'" }), 1), {
+    expects: "number or 'learnable'",
+    description: "s: a number (HE MAM: 4 on XSum, 2 on GLUE) or `'learnable'` (a trainable scalar starting at 1; HE `learnable_scalar`).",
+  }),
+  dropout: withDoc(z._default(rateField(), 0), { description: 'after the activation (HE; 0.1 for its parallel adapters; KA has none).' }),
+  init: withDoc(z._default(choiceField(['bert', 'lora']), 'bert'), {
+    description:
+      "`'bert'`: N(0, 0.02) weights, zero biases (what HF fast-init gives KA's adapters — not an identity at start). `'lora'`: down kaiming-uniform(√5) = U(±1/√d), up 0, biases 0 (HE) — the adapter starts as an exact no-op.",
+  }),
+  residual: withDoc(z._default(booleanField(), true), {
+    description: 'sequential adapters return x + h. A parallel adapter never adds its input: the model adds the term to the FFN output.',
+  }),
+})
+  .check(
+    z.superRefine((c, ctx) => {
+      const placement = Array.isArray(c.placement) ? c.placement : [c.placement];
+      if (placement.length === 0) ctx.addIssue({ code: 'custom', path: ['placement'], message: 'give at least one placement' });
+      else if (new Set(placement).size !== placement.length) {
+        ctx.addIssue({ code: 'custom', path: ['placement'], message: `a placement is repeated in [${placement.join(', ')}]` });
+      }
+      if ((c.bottleneck === undefined) === (c.reductionFactor === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['bottleneck'], message: 'give exactly one of bottleneck and reductionFactor' });
+      }
+    }),
+  );
+
+/**
+ * The one definition of an adapter config: fields, defaults, checks and docs (the README's table is generated from it).
+ * Stored configs (adapter_config.json) are read through it too; parsing gives the resolved config.
+ */
+export const ADAPTER_SCHEMA = z.pipe(
+  ADAPTER_FIELDS,
+  z.transform(
+    (c): ResolvedAdapterConfig => ({
+      ...c,
+      placement: Array.isArray(c.placement) ? c.placement : [c.placement],
+      ...(c.bottleneck !== undefined ? { bottleneck: c.bottleneck } : { reductionFactor: c.reductionFactor! }),
+    }),
+  ),
+);
+
+true satisfies SameType<z.input<typeof ADAPTER_SCHEMA>, AdapterConfig>;
 
 /** Checks every field and fills the defaults; a bad field throws {@link ConfigError} naming `adapter.<field>`. */
 export function resolveAdapterConfig(config: AdapterConfig): ResolvedAdapterConfig {
-  if (typeof config !== 'object' || config === null) throw new ConfigError('adapter', 'config must be an object');
-  refuseUnknownFields('adapter', config, ADAPTER_FIELDS);
-  const placement = (Array.isArray(config.placement) ? config.placement : [config.placement]) as readonly unknown[];
-  if (placement.length === 0) throw new ConfigError('adapter.placement', 'give at least one placement');
-  for (const p of placement) {
-    if (!(PLACEMENTS as readonly unknown[]).includes(p)) {
-      throw new ConfigError('adapter.placement', `unknown placement ${JSON.stringify(p)} (one of ${PLACEMENTS.join(', ')})`);
-    }
-  }
-  if (new Set(placement).size !== placement.length) {
-    throw new ConfigError('adapter.placement', `a placement is repeated in [${placement.join(', ')}]`);
-  }
-  const hasB = config.bottleneck !== undefined;
-  const hasF = config.reductionFactor !== undefined;
-  if (hasB === hasF) throw new ConfigError('adapter.bottleneck', 'give exactly one of bottleneck and reductionFactor');
-  if (hasB && !(Number.isInteger(config.bottleneck) && config.bottleneck! > 0)) {
-    throw new ConfigError('adapter.bottleneck', `must be a positive integer, got ${config.bottleneck}`);
-  }
-  if (hasF && !(typeof config.reductionFactor === 'number' && config.reductionFactor > 0 && Number.isFinite(config.reductionFactor))) {
-    throw new ConfigError('adapter.reductionFactor', `must be a positive number, got ${config.reductionFactor}`);
-  }
-  const activation = config.activation ?? 'relu';
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new ConfigError('adapter.activation', `unknown activation ${JSON.stringify(activation)} (one of ${ACTIVATIONS.join(', ')})`);
-  }
-  const scale = config.scale ?? 1;
-  if (scale !== 'learnable' && !(typeof scale === 'number' && Number.isFinite(scale))) {
-    throw new ConfigError('adapter.scale', `must be a finite number or 'learnable', got ${JSON.stringify(scale)}`);
-  }
-  const dropout = config.dropout ?? 0;
-  if (!(typeof dropout === 'number' && dropout >= 0 && dropout < 1)) {
-    throw new ConfigError('adapter.dropout', `must be in [0, 1), got ${dropout}`);
-  }
-  const init = config.init ?? 'bert';
-  if (init !== 'bert' && init !== 'lora') throw new ConfigError('adapter.init', `must be 'bert' or 'lora', got ${JSON.stringify(init)}`);
-  const layerNormEps = config.layerNormEps ?? 1e-5;
-  if (!(typeof layerNormEps === 'number' && layerNormEps > 0)) {
-    throw new ConfigError('adapter.layerNormEps', `must be a positive number, got ${layerNormEps}`);
-  }
-  for (const f of ['layerNormBefore', 'layerNormAfter', 'residual'] as const) {
-    if (config[f] !== undefined && typeof config[f] !== 'boolean') {
-      throw new ConfigError(`adapter.${f}`, `must be a boolean, got ${JSON.stringify(config[f])}`);
-    }
-  }
-  return {
-    placement: placement as Placement[],
-    ...(hasB ? { bottleneck: config.bottleneck } : { reductionFactor: config.reductionFactor }),
-    activation,
-    layerNormBefore: config.layerNormBefore ?? false,
-    layerNormAfter: config.layerNormAfter ?? false,
-    layerNormEps,
-    scale,
-    dropout,
-    init,
-    residual: config.residual ?? true,
-  };
+  return parseConfig('adapter', ADAPTER_SCHEMA, config);
 }
 
 /** b for a model of hidden size d: the given bottleneck, or ⌊d / f⌋ as KA computes `d // f` (at least 1). */

@@ -7,6 +7,7 @@ export {
   PLACEMENTS,
   ACTIVATIONS,
   resolveAdapterConfig,
+  ADAPTER_SCHEMA,
   bottleneckSize,
   type AdapterConfig,
   type ResolvedAdapterConfig,

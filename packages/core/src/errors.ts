@@ -21,6 +21,11 @@ export interface PeftErrorOptions {
   readonly cause?: unknown;
   /** Defaults to `data`. */
   readonly kind?: PeftErrorKind;
+  /**
+   * The exit code the CLI ends with, where it is not the kind's own (130/143: a run a signal stopped; 69: a service
+   * that is down). Carried by the error, so every command reports it the same way.
+   */
+  readonly exitCode?: number;
 }
 
 const PEFT_ERROR_BRAND = Symbol.for('peft.error');
@@ -47,11 +52,14 @@ function isInstanceOfClass(cls: abstract new (...args: never[]) => unknown, valu
 export class PeftError extends Error {
   readonly code: string;
   readonly kind: PeftErrorKind;
+  /** The CLI's exit code for this error when it is not its kind's (see {@link PeftErrorOptions.exitCode}). */
+  readonly exitCode: number | undefined;
   constructor(code: string, message: string, options: PeftErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.kind = options.kind ?? 'data';
+    this.exitCode = options.exitCode;
     Object.defineProperty(this, PEFT_ERROR_BRAND, { value: true, enumerable: false });
   }
 

@@ -16,7 +16,7 @@ export * from './tuned.js';
 export * from './backend.js';
 export * from './fused-kernels.js';
 export * from './kernel-registration.js';
-export * from './config-fields.js';
+export * from './config-schema.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
 export { valuesAtHand } from './host-values.js';

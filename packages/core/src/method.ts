@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ForwardContext } from './context.js';
+import * as z from 'zod/mini';
+import { configObject, parseConfig, textField, type SameType } from './config-schema.js';
 import { ConfigError } from './errors.js';
 import type { ParameterSet } from './parameters.js';
 import type { LinearSite, SiteClaim } from './sites.js';
@@ -184,6 +186,11 @@ export interface MethodDescriptor {
   readonly config: unknown;
 }
 
+/** A stored method (adapter_config.json's `peft_method`, a mix's part): its type, and its config, which that method's own schema checks. */
+export const METHOD_DESCRIPTOR_SCHEMA = configObject({ type: textField('method type'), config: z.unknown() });
+
+true satisfies SameType<z.output<typeof METHOD_DESCRIPTOR_SCHEMA>, MethodDescriptor>;
+
 type Factory = (config: unknown) => PeftMethod;
 const registry = new Map<string, Factory>();
 
@@ -193,7 +200,8 @@ export function registerMethodType(type: string, factory: Factory): void {
 }
 
 /** Rebuilds a method from its descriptor; an unknown type says which packages to import. */
-export function methodFromDescriptor(d: MethodDescriptor): PeftMethod {
+export function methodFromDescriptor(descriptor: MethodDescriptor): PeftMethod {
+  const d = parseConfig('peft_method', METHOD_DESCRIPTOR_SCHEMA, descriptor);
   const f = registry.get(d.type);
   if (!f) {
     throw new ConfigError(

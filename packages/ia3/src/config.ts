@@ -1,4 +1,5 @@
-import { ConfigError, LINEAR_SITES, isLinearSite, refuseUnknownFields, type LinearSite } from '@peft/core';
+import * as z from 'zod/mini';
+import { LINEAR_SITES, configObject, isLinearSite, parseConfig, withDoc, type LinearSite } from '@peft/core';
 
 /**
  * Where IA³ puts a scaling vector: a linear site's output (y ∘ l, l of the site's output size) or `ffn.act`, the FFN's
@@ -30,47 +31,49 @@ export const IA3_DEFAULTS = {
   targets: ['attn.k', 'attn.v', 'ffn.act'] as readonly Ia3Target[],
 } as const;
 
-const KNOWN_FIELDS = ['targets', 'hf'] as const;
-
 export function isIa3Target(s: unknown): s is Ia3Target {
   return typeof s === 'string' && (s === 'ffn.act' || isLinearSite(s));
 }
 
+const TARGETS_ERROR = `must be a non-empty list of places to scale (${IA3_TARGETS.join(', ')})`;
+const textOrNull = z.optional(z.nullable(z.string({ error: 'must be a string or null' })));
+
+/**
+ * The one definition of an IA³ config: fields, defaults, checks and docs (the README's table is generated from it).
+ * Stored configs (peft_tfjs.json) are read through it too; parsing gives the resolved config.
+ */
+export const IA3_SCHEMA = z.pipe(
+  configObject({
+    targets: withDoc(
+      z._default(z.array(z.string(), { error: TARGETS_ERROR }).check(z.minLength(1, { error: TARGETS_ERROR })), [...IA3_DEFAULTS.targets]),
+      {
+        expects: `list of ${IA3_TARGETS.join(', ')}`,
+        reference: "the paper's and PEFT's default: k, v and the FFN's activation",
+        description: "the scaled places: a linear site's output (y ∘ l) or `ffn.act`, the FFN's intermediate activation (g ∘ l_ff; PEFT's `feedforward_modules` scaling of the FFN's output projection's input)",
+      },
+    ),
+    hf: withDoc(z.optional(configObject({ baseModelNameOrPath: textOrNull, taskType: textOrNull })), {
+      expects: '{ baseModelNameOrPath?, taskType? }',
+      description: "written to HF's adapter_config.json",
+    }),
+  }).check(
+    z.superRefine((c, ctx) => {
+      const seen = new Set<string>();
+      for (const t of c.targets) {
+        const fail = (message: string): void => void ctx.addIssue({ code: 'custom', path: ['targets'], message });
+        if (!isIa3Target(t)) return fail(`'${t}' is neither a linear site nor 'ffn.act' (${IA3_TARGETS.join(', ')})`);
+        if (seen.has(t)) return fail(`'${t}' is listed twice`);
+        seen.add(t);
+      }
+    }),
+  ),
+  // canonical order, so that two configs naming the same targets are equal
+  z.transform((c): Ia3Config => ({ targets: IA3_TARGETS.filter((t) => c.targets.includes(t)), ...(c.hf ? { hf: c.hf } : {}) })),
+);
+
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveIa3Config(options: unknown): Ia3Config {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError('ia3', `config must be an object, got ${JSON.stringify(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  refuseUnknownFields('ia3', o, KNOWN_FIELDS);
-  const targets = resolveTargets(o.targets ?? IA3_DEFAULTS.targets);
-  if (o.hf === undefined) return { targets };
-  return { targets, hf: resolveHf(o.hf) };
-}
-
-function resolveTargets(v: unknown): Ia3Target[] {
-  if (!Array.isArray(v) || v.length === 0) {
-    throw new ConfigError('ia3.targets', `must be a non-empty list of places to scale (${IA3_TARGETS.join(', ')}), got ${JSON.stringify(v)}`);
-  }
-  const seen = new Set<string>();
-  for (const s of v) {
-    if (!isIa3Target(s)) throw new ConfigError('ia3.targets', `'${String(s)}' is neither a linear site nor 'ffn.act' (${IA3_TARGETS.join(', ')})`);
-    if (seen.has(s)) throw new ConfigError('ia3.targets', `'${s}' is listed twice`);
-    seen.add(s);
-  }
-  // canonical order, so that two configs naming the same targets are equal
-  return IA3_TARGETS.filter((s) => seen.has(s));
-}
-
-function resolveHf(v: unknown): Ia3HuggingFaceFields {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('ia3.hf', 'must be an object');
-  const o = v as Record<string, unknown>;
-  refuseUnknownFields('ia3.hf', o, ['baseModelNameOrPath', 'taskType']);
-  for (const k of Object.keys(o)) {
-    if (o[k] !== null && typeof o[k] !== 'string') throw new ConfigError(`ia3.hf.${k}`, 'must be a string or null');
-  }
-  return o as Ia3HuggingFaceFields;
+  return parseConfig('ia3', IA3_SCHEMA, options === undefined ? {} : options);
 }
 
 /** The linear sites among the targets. */

@@ -1,4 +1,5 @@
-import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
+import * as z from 'zod/mini';
+import { booleanField, configObject, integerField, parseConfig, rateField, withDoc, type ModelSpec, type SameType } from '@peft/core';
 
 /** The resolved, validated configuration of inducer-tuning (stored in adapter_config.json under `peft_method`). */
 export interface InducerConfig {
@@ -32,7 +33,8 @@ export interface InducerConfig {
   readonly lambdaIgnoresPaddingMask?: boolean;
 }
 
-export type InducerOptions = Partial<InducerConfig>;
+/** What `inducer()` accepts: every field has a default. */
+export type InducerOptions = z.input<typeof INDUCER_SCHEMA>;
 
 /** KA NLG `inducer-lora.json`: r_k = 5, r_v = 12, extension, no gating; λ dropout = GPT-2's attn_pdrop. */
 export const INDUCER_DEFAULTS = {
@@ -44,43 +46,55 @@ export const INDUCER_DEFAULTS = {
   lambdaDropout: 0.1,
 } as const;
 
-const FIELDS = ['keyRank', 'valueRank', 'valueExtension', 'gating', 'headShare', 'lambdaDropout', 'lambdaIgnoresPaddingMask'];
+/**
+ * The one definition of an inducer config: its fields, defaults, checks and docs (the README's table is generated from
+ * it: `npm run docs:options`). Stored configs (adapter_config.json) are read through it too.
+ */
+export const INDUCER_SCHEMA = configObject({
+  keyRank: withDoc(z._default(integerField({ min: 0 }), INDUCER_DEFAULTS.keyRank), {
+    reference: '`prefix_length`; NLG 5 (inducer-lora), 10 (no LoRA), 3 (MAM); NLU 2, 6',
+    description:
+      'r_k. ≥ 2: P_k = Q + tanh(Q·A_h + b1_h)·B_h + b2_h per head. 1: P_k = Q. 0: the *adaptive* variant, logit ⟨Q_i, Q_i⟩·√i/√p with i = queryOffset + local index + 1 (1-based absolute position, so it is right with a KV cache).',
+  }),
+  valueRank: withDoc(z._default(integerField({ min: 1 }), INDUCER_DEFAULTS.valueRank), {
+    reference: '`prefix_dim`; NLG 12, 15, 7; NLU 4, 2',
+    description: 'r_v, width of the value MLP.',
+  }),
+  valueExtension: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.valueExtension), {
+    reference: '`prefix_value_extension` (true in every shipped config)',
+    description:
+      'true: MLP_v̄ after W_o, E_i = Σ_h λ_h,i·tanh(Q_h,i W1_h + b1_h)·W2_h + b2, through `afterOutput`; **b2 is not λ-weighted** (quirk 2). false: a per-head MLP_v whose whole output, bias included, is weighted by λ and added to the head output before W_o (returned as the per-query support value in residual mode).',
+  }),
+  gating: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.gating), {
+    reference: '`prefix_gating_ablation`',
+    description: 'true: absolute mode, (1 − λ)·f(Q) + λ·m (the "Gating" ablation). false: f(Q) + λ·m, the PLM attention is not scaled (quirk 1).',
+  }),
+  headShare: withDoc(z._default(booleanField(), INDUCER_DEFAULTS.headShare), {
+    reference: '`prefix_head_share`',
+    description: 'W2 shared across heads ([r_v, d]); needs `valueExtension` (KA forces it; here it is a `ConfigError`).',
+  }),
+  lambdaDropout: withDoc(z._default(rateField(), INDUCER_DEFAULTS.lambdaDropout), {
+    reference: 'GPT-2 `attn_pdrop`, RoBERTa `attention_probs_dropout_prob`',
+    description: "the rate of λ's dropout in the reference; see below.",
+  }),
+  lambdaIgnoresPaddingMask: withDoc(z.optional(booleanField()), {
+    defaultText: 'true for `roberta`, false for `gpt2`',
+    reference: 'KA NLU quirk (spec §3.2, quirk 5)',
+    description: "λ's softmax taken before the padding mask, so padded keys count in its denominator. Set `false` to mask λ like the attention.",
+  }),
+}).check(
+  z.superRefine((c, ctx) => {
+    if (c.headShare && !c.valueExtension) {
+      ctx.addIssue({ code: 'custom', path: ['headShare'], message: 'a shared W2 exists only in the extended value MLP: set valueExtension to true' });
+    }
+  }),
+);
+
+true satisfies SameType<z.output<typeof INDUCER_SCHEMA>, InducerConfig>;
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveInducerConfig(options: unknown): InducerConfig {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError('inducer', `config must be an object, got ${JSON.stringify(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  refuseUnknownFields('inducer', o, FIELDS);
-  const int = (k: string, min: number, def: number): number => {
-    const v = o[k] ?? def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new ConfigError(`inducer.${k}`, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-    }
-    return v;
-  };
-  const bool = (k: string, def: boolean): boolean => {
-    const v = o[k] ?? def;
-    if (typeof v !== 'boolean') throw new ConfigError(`inducer.${k}`, `must be true or false, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const keyRank = int('keyRank', 0, INDUCER_DEFAULTS.keyRank);
-  const valueRank = int('valueRank', 1, INDUCER_DEFAULTS.valueRank);
-  const valueExtension = bool('valueExtension', INDUCER_DEFAULTS.valueExtension);
-  const gating = bool('gating', INDUCER_DEFAULTS.gating);
-  const headShare = bool('headShare', INDUCER_DEFAULTS.headShare);
-  if (headShare && !valueExtension) {
-    throw new ConfigError('inducer.headShare', 'a shared W2 exists only in the extended value MLP: set valueExtension to true');
-  }
-  const lambdaDropout = o.lambdaDropout ?? INDUCER_DEFAULTS.lambdaDropout;
-  if (typeof lambdaDropout !== 'number' || !(lambdaDropout >= 0 && lambdaDropout < 1)) {
-    throw new ConfigError('inducer.lambdaDropout', `must be a number in [0, 1), got ${JSON.stringify(lambdaDropout)}`);
-  }
-  const config: InducerConfig = { keyRank, valueRank, valueExtension, gating, headShare, lambdaDropout };
-  if (o.lambdaIgnoresPaddingMask === undefined) return config;
-  return { ...config, lambdaIgnoresPaddingMask: bool('lambdaIgnoresPaddingMask', false) };
+  return parseConfig('inducer', INDUCER_SCHEMA, options === undefined ? {} : options);
 }
 
 /**

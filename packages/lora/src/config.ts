@@ -1,4 +1,18 @@
-import { ConfigError, LINEAR_SITES, refuseUnknownFields, isLinearSite, type LinearSite } from '@peft/core';
+import * as z from 'zod/mini';
+import {
+  LINEAR_SITES,
+  booleanField,
+  choiceField,
+  configObject,
+  fieldDoc,
+  integerField,
+  isLinearSite,
+  numberField,
+  parseConfig,
+  rateField,
+  withDoc,
+  type LinearSite,
+} from '@peft/core';
 
 /**
  * - `ka`: Chen et al.'s NLG `LoRALinear` (KA `low_rank_layer.py`): a trainable bias b [d_out], scaled like the
@@ -65,123 +79,154 @@ export const LORA_DEFAULTS = {
   flavour: 'loralib' as LoraFlavour,
 } as const;
 
-const KNOWN_FIELDS = ['sites', 'allSites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf'] as const;
+const POSITIVE_INTEGER = integerField({ min: 1 }, { expects: 'positive integer', must: 'a positive integer' });
+const POSITIVE_NUMBER = numberField({ above: 0 }, { expects: 'positive number', must: 'a positive number' });
+
+/** One value for every site, or a map site → value (it must name each of the LoRA's sites and no other). */
+function perSite(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
+  const { expects, must } = fieldDoc(value);
+  return withDoc(z.union([value, z.record(z.string(), value)], { error: `must be ${must} or a map from site to ${must}` }), { expects: `${expects}, or {site: ${expects}}` });
+}
+
+/** Per-layer values keyed `<layer>.<site>`. */
+function layerMap(value: typeof POSITIVE_INTEGER | typeof POSITIVE_NUMBER) {
+  const { expects, must } = fieldDoc(value);
+  return withDoc(z.optional(z.record(z.string(), value, { error: `must be a map from '<layer>.<site>' to ${must}` })), { expects: `{'<layer>.<site>': ${expects}}` });
+}
+
+const textOrNull = z.optional(z.nullable(z.string({ error: 'must be a string or null' })));
+
+/** A LoRA config's fields and their checks. */
+const LORA_FIELDS = configObject({
+  sites: withDoc(
+    z._default(
+      z.union(
+        [
+          z.literal('all'),
+          z
+            .array(z.string(), { error: `must be 'all' or a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })
+            .check(z.minLength(1, { error: `must be 'all' or a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` })),
+        ],
+        { error: `must be 'all' or a non-empty list of linear sites (${LINEAR_SITES.join(', ')})` },
+      ),
+      [...LORA_DEFAULTS.sites],
+    ),
+    {
+      expects: `'all', or a list of ${LINEAR_SITES.join(', ')}`,
+      reference: "KA inducer-lora: `['attn.q']`; LoRA-54 baseline: q, v",
+      description: "the linear sites that get a low-rank update (stored in the order above); `'all'`: every linear site of the model",
+    },
+  ),
+  allSites: withDoc(z.optional(z.literal(true, { error: 'must be true when present' })), {
+    defaultText: 'absent',
+    description: "how a stored config says `sites: 'all'` (the sites then listed are the model's)",
+  }),
+  rank: withDoc(z._default(perSite(POSITIVE_INTEGER), LORA_DEFAULTS.rank), {
+    reference: 'KA NLG 24 (inducer-lora), 16 (MAM), 54 (baseline); NLU 4; HE 16',
+    description: 'r: one number, or `{site: r}` for every site',
+  }),
+  alpha: withDoc(z._default(perSite(POSITIVE_NUMBER), LORA_DEFAULTS.alpha), {
+    reference: '32 everywhere',
+    description: 'α: one number or per site',
+  }),
+  dropout: withDoc(z._default(rateField(), LORA_DEFAULTS.dropout), {
+    reference: "0.1 in every shipped config (set by the recipes' presets)",
+    description: 'dropout on the input x, training only',
+  }),
+  flavour: withDoc(z._default(choiceField(['ka', 'loralib']), LORA_DEFAULTS.flavour), {
+    reference: "KA NLG: `'ka'`; KA/HE NLU: `'loralib'`",
+    description: "`ka`: KA's `LoRALinear`, a trainable bias and scaling α/r only when α > 1.5; `loralib`: no bias, α/r always (see below)",
+  }),
+  rslora: withDoc(z.optional(booleanField()), {
+    defaultText: 'false',
+    reference: "HF PEFT's `use_rslora`",
+    description: "scaling α/√r instead of α/r (rsLoRA, Kalajdzievski 2023); `'loralib'` flavour only",
+  }),
+  layers: withDoc(
+    z.optional(
+      z
+        .array(integerField({ min: 0 }), { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })
+        .check(z.minLength(1, { error: 'must be a non-empty list of layer indices (integers ≥ 0)' })),
+    ),
+    { expects: 'list of layer indices', defaultText: 'every layer', reference: "HF PEFT's `layers_to_transform`", description: 'the layers (0-based) that get LoRA' },
+  ),
+  layerRank: withDoc(layerMap(POSITIVE_INTEGER), {
+    reference: "HF PEFT's layer-specific `rank_pattern`",
+    description: 'per-layer ranks that differ from `rank` at that site, keyed `<layer>.<site>` (`1.attn.q`)',
+  }),
+  layerAlpha: withDoc(layerMap(POSITIVE_NUMBER), {
+    reference: "HF PEFT's layer-specific `alpha_pattern`",
+    description: 'per-layer α that differ from `alpha` at that site, keyed `<layer>.<site>`',
+  }),
+  hf: withDoc(z.optional(configObject({ baseModelNameOrPath: textOrNull, taskType: textOrNull })), {
+    expects: '{ baseModelNameOrPath?, taskType? }',
+    description: "written to HF's adapter_config.json",
+  }),
+}).check(
+  z.superRefine((c, ctx) => {
+    const fail = (path: (string | number)[], message: string): void => void ctx.addIssue({ code: 'custom', path, message });
+    const seen = new Set<string>();
+    const all = c.sites === 'all' || c.allSites === true;
+    if (all) {
+      for (const field of ['rank', 'alpha'] as const) {
+        if (typeof c[field] !== 'number') return fail([field], "must be one number with sites 'all' (a per-site map needs the sites listed)");
+      }
+    }
+    for (const s of all ? LINEAR_SITES : (c.sites as readonly string[])) {
+      if (!isLinearSite(s)) return fail(['sites'], `'${s}' is not a linear site (${LINEAR_SITES.join(', ')})`);
+      if (seen.has(s)) return fail(['sites'], `site '${s}' is listed twice`);
+      seen.add(s);
+    }
+    for (const field of ['rank', 'alpha'] as const) {
+      const v = c[field];
+      if (typeof v === 'number') continue;
+      const listed = [...seen];
+      for (const k of Object.keys(v)) if (!seen.has(k)) return fail([field, k], `is not one of the LoRA sites (${listed.join(', ')})`);
+      for (const k of listed) if (v[k] === undefined) return fail([field, k], `must be given for every site (${listed.join(', ')})`);
+    }
+    if (c.rslora && c.flavour === 'ka') return fail(['rslora'], "applies to the 'loralib' flavour only (KA's scaling has its own rule)");
+    if (c.layers && new Set(c.layers).size !== c.layers.length) return fail(['layers'], `lists a layer twice: ${JSON.stringify(c.layers)}`);
+    for (const field of ['layerRank', 'layerAlpha'] as const) {
+      for (const k of Object.keys(c[field] ?? {})) {
+        const m = /^(\d+)\.(.+)$/.exec(k);
+        if (!m || !seen.has(m[2]!)) return fail([field, k], `is not '<layer>.<site>' with one of the LoRA sites (${[...seen].join(', ')})`);
+      }
+    }
+  }),
+);
+
+/**
+ * The one definition of a LoRA config: fields, defaults (Hugging Face PEFT's LoraConfig), checks and docs (the README's
+ * table is generated from it). Stored configs (adapter_config.json) are read through it too; parsing gives the resolved
+ * config.
+ */
+export const LORA_SCHEMA = z.pipe(
+  LORA_FIELDS,
+  z.transform((c): LoraConfig => {
+    // canonical order, so that two configs naming the same sites are equal
+    const allSites = c.sites === 'all' || c.allSites === true;
+    const sites = allSites ? [...LINEAR_SITES] : LINEAR_SITES.filter((s) => (c.sites as readonly string[]).includes(s));
+    const bySite = (v: number | Record<string, number>): PerSite<number> =>
+      typeof v === 'number' ? v : Object.fromEntries(sites.map((s) => [s, v[s]!]));
+    return {
+      sites,
+      ...(allSites ? { allSites: true as const } : {}),
+      rank: bySite(c.rank),
+      alpha: bySite(c.alpha),
+      dropout: c.dropout,
+      flavour: c.flavour,
+      ...(c.rslora ? { rslora: true } : {}),
+      ...(c.layers ? { layers: [...c.layers].sort((a, b) => a - b) } : {}),
+      ...(c.layerRank ? { layerRank: c.layerRank } : {}),
+      ...(c.layerAlpha ? { layerAlpha: c.layerAlpha } : {}),
+      ...(c.hf ? { hf: c.hf } : {}),
+    };
+  }),
+);
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveLoraConfig(options: unknown): LoraConfig {
-  if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError('lora', `config must be an object, got ${JSON.stringify(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  refuseUnknownFields('lora', o, KNOWN_FIELDS);
-  if (o.allSites !== undefined && o.allSites !== true) throw new ConfigError('lora.allSites', `must be true when present, got ${JSON.stringify(o.allSites)}`);
-  const allSites = o.sites === 'all' || o.allSites === true;
-  const sites = allSites ? [...LINEAR_SITES] : resolveSites(o.sites ?? LORA_DEFAULTS.sites);
-  if (allSites) {
-    for (const f of ['rank', 'alpha'] as const) {
-      if (o[f] !== undefined && typeof o[f] !== 'number') throw new ConfigError(`lora.${f}`, `must be one number with sites 'all' (a per-site map needs the sites listed), got ${JSON.stringify(o[f])}`);
-    }
-  }
-  const rank = resolvePerSite('lora.rank', o.rank ?? LORA_DEFAULTS.rank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
-  const alpha = resolvePerSite('lora.alpha', o.alpha ?? LORA_DEFAULTS.alpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number');
-  const dropout = o.dropout ?? LORA_DEFAULTS.dropout;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) {
-    throw new ConfigError('lora.dropout', `must be a number in [0, 1), got ${JSON.stringify(dropout)}`);
-  }
-  const flavour = o.flavour ?? LORA_DEFAULTS.flavour;
-  if (flavour !== 'ka' && flavour !== 'loralib') {
-    throw new ConfigError('lora.flavour', `must be 'ka' or 'loralib', got ${JSON.stringify(flavour)}`);
-  }
-  let config: LoraConfig = { sites, ...(allSites ? { allSites: true as const } : {}), rank, alpha, dropout, flavour };
-  if (o.rslora !== undefined && o.rslora !== false) {
-    if (o.rslora !== true) throw new ConfigError('lora.rslora', `must be true or false, got ${JSON.stringify(o.rslora)}`);
-    if (flavour === 'ka') throw new ConfigError('lora.rslora', "applies to the 'loralib' flavour only (KA's scaling has its own rule)");
-    config = { ...config, rslora: true };
-  }
-  if (o.layers !== undefined) config = { ...config, layers: resolveLayers(o.layers) };
-  if (o.layerRank !== undefined) {
-    config = { ...config, layerRank: resolveLayerMap('lora.layerRank', o.layerRank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer') };
-  }
-  if (o.layerAlpha !== undefined) {
-    config = { ...config, layerAlpha: resolveLayerMap('lora.layerAlpha', o.layerAlpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number') };
-  }
-  if (o.hf === undefined) return config;
-  return { ...config, hf: resolveHf(o.hf) };
-}
-
-function resolveLayers(v: unknown): number[] {
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => !Number.isInteger(x) || x < 0)) {
-    throw new ConfigError('lora.layers', `must be a non-empty list of layer indices (integers ≥ 0), got ${JSON.stringify(v)}`);
-  }
-  const out = [...new Set(v as number[])].sort((a, b) => a - b);
-  if (out.length !== v.length) throw new ConfigError('lora.layers', `lists a layer twice: ${JSON.stringify(v)}`);
-  return out;
-}
-
-function resolveLayerMap(field: string, v: unknown, sites: readonly LinearSite[], ok: (x: number) => boolean, what: string): Record<string, number> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(field, `must be a map from '<layer>.<site>' to ${what}`);
-  const out: Record<string, number> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    const m = /^(\d+)\.(.+)$/.exec(k);
-    if (!m || !sites.includes(m[2] as LinearSite)) throw new ConfigError(`${field}.${k}`, `is not '<layer>.<site>' with one of the LoRA sites (${sites.join(', ')})`);
-    if (typeof x !== 'number' || !ok(x)) throw new ConfigError(`${field}.${k}`, `must be ${what}, got ${JSON.stringify(x)}`);
-    out[k] = x;
-  }
-  return out;
-}
-
-function resolveSites(v: unknown): LinearSite[] {
-  if (!Array.isArray(v) || v.length === 0) {
-    throw new ConfigError('lora.sites', `must be a non-empty list of linear sites (${LINEAR_SITES.join(', ')}), got ${JSON.stringify(v)}`);
-  }
-  const seen = new Set<string>();
-  for (const s of v) {
-    if (typeof s !== 'string' || !isLinearSite(s)) {
-      throw new ConfigError('lora.sites', `'${String(s)}' is not a linear site (${LINEAR_SITES.join(', ')})`);
-    }
-    if (seen.has(s)) throw new ConfigError('lora.sites', `site '${s}' is listed twice`);
-    seen.add(s);
-  }
-  // canonical order, so that two configs naming the same sites are equal
-  return LINEAR_SITES.filter((s) => seen.has(s));
-}
-
-function resolvePerSite(
-  field: string,
-  v: unknown,
-  sites: readonly LinearSite[],
-  ok: (x: number) => boolean,
-  what: string,
-): PerSite<number> {
-  if (typeof v === 'number') {
-    if (!ok(v)) throw new ConfigError(field, `must be ${what}, got ${v}`);
-    return v;
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new ConfigError(field, `must be ${what} or a map from site to ${what}, got ${JSON.stringify(v)}`);
-  }
-  const m = v as Record<string, unknown>;
-  for (const k of Object.keys(m)) {
-    if (!sites.includes(k as LinearSite)) throw new ConfigError(`${field}.${k}`, `is not one of the LoRA sites (${sites.join(', ')})`);
-  }
-  const out: Partial<Record<LinearSite, number>> = {};
-  for (const s of sites) {
-    const x = m[s];
-    if (typeof x !== 'number' || !ok(x)) throw new ConfigError(`${field}.${s}`, `must be ${what}, got ${JSON.stringify(x)}`);
-    out[s] = x;
-  }
-  return out;
-}
-
-function resolveHf(v: unknown): HuggingFaceFields {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('lora.hf', 'must be an object');
-  const o = v as Record<string, unknown>;
-  refuseUnknownFields('lora.hf', o, ['baseModelNameOrPath', 'taskType']);
-  for (const k of Object.keys(o)) {
-    if (o[k] !== null && typeof o[k] !== 'string') throw new ConfigError(`lora.hf.${k}`, 'must be a string or null');
-  }
-  return o as HuggingFaceFields;
+  return parseConfig('lora', LORA_SCHEMA, options === undefined ? {} : options);
 }
 
 /** The value of a per-site field at `site`. */

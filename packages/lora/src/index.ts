@@ -10,6 +10,7 @@ export {
   alphaAt,
   scalingAt,
   resolveLoraConfig,
+  LORA_SCHEMA,
   type LoraConfig,
   type LoraOptions,
   type LoraFlavour,

@@ -5,7 +5,7 @@ import '@peft/inducer';
 import '@peft/lora';
 import { mixFromConfig } from './mix.js';
 
-export { mix, mixFromConfig, partNamespace, inferenceCountOf, type MixConfig, type MixMethod, type MixInstance } from './mix.js';
+export { mix, mixFromConfig, MIX_SCHEMA, partNamespace, inferenceCountOf, type MixConfig, type MixMethod, type MixInstance } from './mix.js';
 export { checkClaims, claimsConflict, claimLabel } from './claims.js';
 export { composeLayerHooks, mergeSupports } from './compose-hooks.js';
 

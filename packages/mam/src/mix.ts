@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as z from 'zod/mini';
 import {
   ConfigError,
+  METHOD_DESCRIPTOR_SCHEMA,
+  configObject,
+  parseConfig,
+  textField,
+  withDoc,
+  type SameType,
   MissingTensorError,
   ParameterSet,
   TensorShapeMismatchError,
@@ -88,19 +95,26 @@ function makeMix(parts: readonly PeftMethod[], name: string | undefined): MixMet
   return method;
 }
 
+/**
+ * A mix's stored config (adapter_config.json's `peft_method.config` of type `mix`): its parts, each checked by its own
+ * method's schema when it is rebuilt, and an optional name.
+ */
+export const MIX_SCHEMA = configObject({
+  name: withDoc(z.optional(textField('name')), { description: 'the mix under a name (kept in the config and shown by `describe()`)' }),
+  parts: withDoc(
+    z
+      .array(METHOD_DESCRIPTOR_SCHEMA, { error: 'must be a list of {type, config}' })
+      .check(z.minLength(1, { error: 'must be a list of {type, config}' })),
+    { expects: 'list of {type, config}', description: "the parts' descriptors, in order" },
+  ),
+});
+
+true satisfies SameType<z.output<typeof MIX_SCHEMA>, MixConfig>;
+
 /** Rebuilds a mix from its stored config, each part through the method registry. */
 export function mixFromConfig(config: unknown): MixMethod {
-  if (config === null || typeof config !== 'object' || !Array.isArray((config as MixConfig).parts)) {
-    throw new ConfigError('mix.parts', `a mix config needs a 'parts' list of {type, config}, got ${JSON.stringify(config)}`);
-  }
-  const c = config as MixConfig;
-  const parts = c.parts.map((d, i) => {
-    if (d === null || typeof d !== 'object' || typeof d.type !== 'string') {
-      throw new ConfigError(`mix.parts.${i}`, `must be {type, config}, got ${JSON.stringify(d)}`);
-    }
-    return methodFromDescriptor(d);
-  });
-  return makeMix(parts, c.name);
+  const c = parseConfig('mix', MIX_SCHEMA, config);
+  return makeMix(c.parts.map(methodFromDescriptor), c.name);
 }
 
 function initMix(method: MixMethod, spec: ModelSpec, options: InitOptions): MixInstance {

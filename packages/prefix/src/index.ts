@@ -5,6 +5,7 @@ import { prefix } from './method.js';
 export { prefix, type PrefixMethod, type PrefixInstance } from './method.js';
 export {
   resolvePrefixConfig,
+  PREFIX_SCHEMA,
   shiftsPositions,
   prefixWidth,
   prefixInferenceCount,

@@ -88,20 +88,22 @@ export class NonFiniteError extends PeftError {
 }
 
 /**
- * A run stopped on SIGINT or SIGTERM after writing a checkpoint at `step`. `exitCode` is the shell's 128 + signal
- * number (130, 143); `resumeCommand` is the command line that continues it.
+ * A run stopped on SIGINT or SIGTERM after writing a checkpoint at `step`: kind `environment` (something outside
+ * stopped it; running it again resumes), exit code the shell's 128 + signal number (130, 143). `resumeCommand` is the
+ * command line that continues it.
  */
 export class RunInterruptedError extends PeftError {
   readonly signal: NodeJS.Signals;
   readonly step: number;
   readonly resumeCommand: string;
-  readonly exitCode: number;
   constructor(signal: NodeJS.Signals, step: number, resumeCommand: string) {
-    super('E_INTERRUPTED', `${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopped at step ${step}; resume with: ${resumeCommand}`);
+    super('E_INTERRUPTED', `${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: stopped at step ${step}; resume with: ${resumeCommand}`, {
+      kind: 'environment',
+      exitCode: signal === 'SIGINT' ? 130 : 143,
+    });
     this.signal = signal;
     this.step = step;
     this.resumeCommand = resumeCommand;
-    this.exitCode = signal === 'SIGINT' ? 130 : 143;
   }
 }
 

@@ -9,8 +9,8 @@ export * from './data/data-folder.js';
 export { getData, inspectData, parseMirror, type DataSource, type FileState, type GetDataOptions } from './data/get-data.js';
 export { closeDownloadClient, type ProgressListener } from './data/fetch-file.js';
 // for the packages that add commands to `peft` (@peft/sweep): the option helpers, the backend choice, the CLI's path
-export { flagOption, integerParser, numberParser, repeatableParser, valueOption, type CliIo, type OptionParser } from './cli/option-parsers.js';
+export { flagOption, integerParser, numberParser, repeatableParser, schemaParser, valueOption, type CliIo, type OptionParser, type SchemaParser } from './cli/option-parsers.js';
 export { useBackend } from './cli/backend.js';
-export { checkTrainOptionValue, trainOptions } from './cli/train-command.js';
+export { checkTrainOptionValue, trainOptionByFlag, trainOptionInfos, trainOptions, TRAIN_OPTIONS_SCHEMA, type TrainOptionInfo, type TrainOptionValues } from './cli/train-options.js';
 export { peftCliPath } from './cli/peft-cli-path.js';
 export { describeModelFolder, loadModelFolder, loadTokenizerFolder, registerOptionalModels } from './models.js';

@@ -35,8 +35,8 @@ describe('bad flags are usage errors (exit 2) that name the flag, before anythin
     [['--epochs', 'two'], /--epochs must be an integer ≥ 1/],
     [['--max-steps', '1e99'], /--max-steps must be an integer ≥ 1/],
     [['--seed', '-3'], /--seed must be an integer ≥ 0/],
-    [['--label-smoothing', '1.5'], /--label-smoothing must be a number in \[0, 1\]/],
-    [['--padding', 'left'], /argument 'left' is invalid\. Allowed choices are global, batch\./],
+    [['--label-smoothing', '1.5'], /--label-smoothing must be a number in \[0, 1\)/],
+    [['--padding', 'left'], /argument 'left' is invalid\. --padding must be one of global, batch\./],
     [['--checkpoint-blocks', 'some'], /--checkpoint-blocks must be all, none or a block count/],
   ])('peft train webnlg --model M %j', async (flags, message) => {
     const r = await peft('train', 'webnlg', '--model', tiny, ...flags);

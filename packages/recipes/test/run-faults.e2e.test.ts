@@ -81,7 +81,7 @@ describe('run fault battery: every interrupted run resumes byte-identical; every
   it('SIGTERM: exit 143, "stopped at step N; resume with: … --resume"; --resume ends identical', async () => {
     const out = join(root, 'sigterm');
     const r = await peftUntil(runArgs(data, out), 'SIGTERM', (stderr) => /new best perplexity/.test(stderr));
-    expectCleanError(r, 143, /^peft: terminated: stopped at step \d+; resume with: peft train webnlg .*--out \S+sigterm --resume$/);
+    expectCleanError(r, 143, /^peft: error: terminated: stopped at step \d+; resume with: peft train webnlg .*--out \S+sigterm --resume$/);
     const resumed = peft(runArgs(data, out, ['--resume']));
     expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0);
     expectSameRun(out, reference, 'SIGTERM then --resume');

@@ -36,7 +36,7 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     const r = await peftUntil(runArgs(data, out), 'SIGINT', (stderr) => /new best perplexity/.test(stderr));
     expect(r.sent).toBe(true);
     expect(r.code, r.stderr.slice(-2000)).toBe(130);
-    const m = /^peft: interrupted: stopped at step (\d+); resume with: (peft train .+ --resume)$/m.exec(r.stderr);
+    const m = /^peft: error: interrupted: stopped at step (\d+); resume with: (peft train .+ --resume)$/m.exec(r.stderr);
     expect(m, r.stderr.slice(-2000)).not.toBeNull();
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(`${out}.partial`, 'checkpoint.safetensors'))).toBe(true);

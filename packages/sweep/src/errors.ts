@@ -27,9 +27,8 @@ export class SweepQueueError extends PeftError {
  */
 export class RedisUnreachableError extends PeftError {
   readonly url: string;
-  readonly exitCode = 69;
   constructor(url: string, reason: string, options?: { cause?: unknown }) {
-    super('E_REDIS_UNREACHABLE', `Redis at ${redactUrl(url)} is unreachable (${reason})`, { ...options, kind: 'environment' });
+    super('E_REDIS_UNREACHABLE', `Redis at ${redactUrl(url)} is unreachable (${reason})`, { ...options, kind: 'environment', exitCode: 69 });
     this.url = url;
   }
 }

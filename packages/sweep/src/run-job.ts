@@ -64,8 +64,9 @@ const EVENTS_FD = 3;
  * Runs `peft train` for one job as a child process into `<root>/<run>`: resumes with `--resume` when an earlier
  * attempt left a checkpoint in `<run>.partial`, starts over when it left none, and returns the finished run's result
  * when an earlier attempt got as far as the final folder. It follows the run through its events (`--events`, a pipe:
- * no parsing of human-readable output): a `failed` event of kind `usage` or `input`, or exit code 2, rejects with
- * JobPermanentError; anything else that is not a `finished` run rejects with JobCrashError (retried; it resumes).
+ * no parsing of human-readable output): a `failed` event of kind `input` or `data` (PeftErrorKind), or exit code 2,
+ * rejects with JobPermanentError; anything else that is not a `finished` run (an `environment` or `internal` failure, a
+ * crash, a kill) rejects with JobCrashError (retried; it resumes).
  */
 export async function runSweepJob(o: RunJobOptions): Promise<JobResult> {
   const { job } = o;
@@ -115,7 +116,9 @@ export async function runSweepJob(o: RunJobOptions): Promise<JobResult> {
     const fail = failed as Extract<TrainEvent, { type: 'failed' }> | null;
     if (code === 0 && done) return { run: job.run, out, steps: done.steps, metrics: { ...done.metrics }, resumedFrom, alreadyFinished: false };
     if (fail) {
-      if (fail.kind === 'usage' || fail.kind === 'input') throw new JobPermanentError(job.run, fail.message);
+      // the inputs are wrong (options, config, data, model): the same again fails the same; the machine, a service or
+      // a signal (environment), or a bug that may not recur: retried, resuming from the last checkpoint
+      if (fail.kind === 'input' || fail.kind === 'data') throw new JobPermanentError(job.run, fail.message);
       throw new JobCrashError(job.run, `peft train failed (${fail.kind} error): ${fail.message}`);
     }
     const tail = stderr.trim().split('\n').slice(-6).join('\n');

@@ -103,7 +103,7 @@ describe('sweep file → jobs', () => {
       [{ ...base, train: { lr: 0 } }, 'train.lr', /--lr must be a number > 0, got 0/],
       [{ ...base, train: { 'max-steps': 1e20 } }, 'train.max-steps', /--max-steps must be an integer ≥ 1, got 100000000000000000000/],
       [{ ...base, train: { 'max-steps': 0 } }, 'train.max-steps', /--max-steps must be an integer ≥ 1, got 0/],
-      [{ ...base, train: { padding: 'some' } }, 'train.padding', /got "some": allowed choices are global, batch/],
+      [{ ...base, train: { padding: 'some' } }, 'train.padding', /--padding must be one of global, batch, got "some"/],
       [{ ...base, train: { out: 'x' } }, 'train.out', /is set by the sweep \(its out field\)/],
       [{ ...base, train: { resume: true } }, 'train.resume', /is set by the sweep/],
       [{ ...base, train: { 'batch-sise': 2 } }, 'train.batch-sise', /is not an option of peft train with a value/],

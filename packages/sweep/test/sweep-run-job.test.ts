@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TRAIN_EVENTS_VERSION } from '@peft/recipes';
 import type { SweepJob } from '../src/plan.js';
 import { JobCrashError, JobPermanentError, runSweepJob } from '../src/run-job.js';
 
@@ -21,7 +22,7 @@ const args = process.argv.slice(2);
 writeFileSync(process.env.ARGS_FILE, JSON.stringify(args));
 const out = args[args.indexOf('--out') + 1];
 const eventsFd = Number(/^\\/dev\\/fd\\/(\\d+)$/.exec(args[args.indexOf('--events') + 1])[1]);
-const emit = (e) => writeSync(eventsFd, JSON.stringify({ v: 1, time: new Date().toISOString(), ...e }) + '\\n');
+const emit = (e) => writeSync(eventsFd, JSON.stringify({ v: ${TRAIN_EVENTS_VERSION}, time: new Date().toISOString(), ...e }) + '\\n');
 console.error('peft: error: this human line is not read');
 switch (process.env.FAKE) {
   case 'ok':
@@ -37,7 +38,9 @@ switch (process.env.FAKE) {
     console.log(JSON.stringify({ out, steps: 4 }));
     break;
   case 'usage': process.exit(2);
-  case 'typed': emit({ type: 'failed', kind: 'input', code: 'E_DATA_FILE', message: '/data/mnli/train.tsv: mnli training file not found' }); process.exit(1);
+  case 'typed': emit({ type: 'failed', kind: 'data', code: 'E_DATA_FILE', message: '/data/mnli/train.tsv: mnli training file not found' }); process.exit(1);
+  case 'input': emit({ type: 'failed', kind: 'input', code: 'E_CONFIG', message: 'lora.rank: must be a positive integer, got 0' }); process.exit(2);
+  case 'environment': emit({ type: 'failed', kind: 'environment', code: 'ENOSPC', message: 'ENOSPC: no space left on device, write' }); process.exit(1);
   case 'crash': emit({ type: 'failed', kind: 'internal', code: null, message: 'RangeError: boom' }); process.exit(1);
   case 'torn': emit({ type: 'step', step: 1, total_steps: 4, epoch: 0, loss: 0.5, lr: 0.1 }); writeSync(eventsFd, '{"v":1,"type":"fin'); process.exit(0);
   case 'killed': process.kill(process.pid, 'SIGKILL');
@@ -51,10 +54,14 @@ function run(behaviour: string, root = job.root) {
 }
 
 describe('one sweep job as a peft train child', () => {
-  it('exit 2 (usage) and a typed error (peft: error:) are permanent; an unexpected error or a signal is a crash (retried)', async () => {
+  it('exit 2 (usage) and an input or data failure are permanent; an environment or internal failure or a signal is a crash (retried)', async () => {
     await expect(run('usage').p).rejects.toThrow(JobPermanentError);
     await expect(run('usage').p).rejects.toThrow(/rejected its options \(exit 2\)/);
     await expect(run('typed').p).rejects.toThrow(new JobPermanentError('sst2-p-s1', '/data/mnli/train.tsv: mnli training file not found'));
+    await expect(run('input').p).rejects.toThrow(new JobPermanentError('sst2-p-s1', 'lora.rank: must be a positive integer, got 0'));
+    const full = run('environment').p; // the machine, not the job: another attempt (maybe elsewhere) may succeed
+    await expect(full).rejects.toBeInstanceOf(JobCrashError);
+    await expect(full).rejects.toThrow('peft train failed (environment error): ENOSPC: no space left on device, write');
     const crash = run('crash').p;
     await expect(crash).rejects.toBeInstanceOf(JobCrashError);
     await expect(crash).rejects.toThrow('peft train failed (internal error): RangeError: boom');

@@ -4,7 +4,8 @@ import { useTrainingBackend } from './backend.js';
 import { integerParser, valueOption, type CliIo } from './option-parsers.js';
 import { DEMO_SUBSET, demoDataDir, demoModelDir } from './demo-files.js';
 import { runTrain, type TrainSettings } from './train.js';
-import { summaryJson, timestamp } from './train-command.js';
+import { summaryJson } from './train-command.js';
+import { timestamp } from './train-options.js';
 
 /** Optimizer steps of the demo (`--max-steps` overrides). */
 export const DEMO_STEPS = 800;

@@ -1,13 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { Command, CommanderError } from 'commander';
-import { isPeftError, type PeftErrorKind } from '@peft/core';
-import { RunInterruptedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { ENVIRONMENT_HELP } from './backend.js';
 import { DATA_ENVIRONMENT_HELP, registerDataCommands } from './data-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEvalCommand } from './eval-command.js';
 import { registerGenerateCommand } from './generate-command.js';
-import { heapExhaustedMessage, isWasmHeapExhausted } from './heap-exhausted.js';
+import { classifyError, EXIT_CODES } from './error-kind.js';
 import { normaliseArgv, registerMetricsCommands } from './metrics-commands.js';
 import { HELP_CONFIGURATION, processIo, type CliIo } from './option-parsers.js';
 import { registerOptionalCommands } from './optional-commands.js';
@@ -67,46 +65,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
 }
 
-/** The exit code of each kind of error (PeftErrorKind in @peft/core); `peft --help` lists them. */
-export const EXIT_CODES: Readonly<Record<PeftErrorKind, number>> = { input: 2, data: 1, environment: 1, internal: 70 };
+export { EXIT_CODES };
 
 /**
- * Says what went wrong and returns the exit code. A PeftError (of any @peft package, any copy) is reported by its
- * message alone; anything else is a bug, reported as one with its stack, so it is never mistaken for the user's input.
+ * Says what went wrong and returns the exit code ({@link classifyError}). A PeftError is reported by its message
+ * alone; anything else is a bug, reported as one with its stack, so it is never mistaken for the user's input.
  */
 function reportError(e: unknown, running: Command | undefined, io: CliIo): number {
-  if (RunInterruptedError.isInstance(e)) {
-    io.err(`peft: ${e.message}`);
-    return e.exitCode; // 130 (SIGINT) or 143 (SIGTERM), as a shell reports a process the signal ended
-  }
-  if (isWasmHeapExhausted(e, () => tf.getBackend())) {
-    io.err(`peft: error: ${heapExhaustedMessage(e as Error)}`);
-    return EXIT_CODES.environment;
-  }
-  if (isPeftError(e) && e.kind !== 'internal') {
+  const c = classifyError(e);
+  if (c.kind !== 'internal') {
     const hint = UsageError.isInstance(e) ? `\n(${running ? commandPath(running) : 'peft'} --help lists the options)` : '';
-    io.err(`peft: error: ${e.message}${hint}`);
-    return exitCodeOf(e) ?? EXIT_CODES[e.kind];
-  }
-  if (isSystemError(e)) {
-    // an operating-system fault Node reports with its errno and the path (ENOSPC, EACCES, …): not a bug
-    io.err(`peft: error: ${e.message}`);
-    return EXIT_CODES.environment;
+    io.err(`peft: error: ${c.message}${hint}`);
+    return c.exitCode;
   }
   const what = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
   io.err(`peft: internal error (a bug in peft, not in your input; please report it with this stack):\n${what}`);
-  return EXIT_CODES.internal;
-}
-
-/** An error Node raised for a system call: it carries the errno `code` (e.g. 'ENOSPC') and the `syscall`. */
-function isSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /^E[A-Z0-9]+$/.test(String((e as NodeJS.ErrnoException).code));
-}
-
-/** A typed error's own exit code (e.g. 69 for an unreachable service, @peft/sweep's RedisUnreachableError). */
-function exitCodeOf(e: unknown): number | undefined {
-  const code = (e as { exitCode?: unknown }).exitCode;
-  return typeof code === 'number' && Number.isInteger(code) && code > 2 && code < 126 ? code : undefined;
+  return c.exitCode;
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -1,4 +1,6 @@
 import { Help, InvalidArgumentError, Option } from 'commander';
+import type * as z from 'zod/mini';
+import { fieldDoc, integerField, numberField, type NumberBounds, type Schema } from '@peft/core';
 
 /**
  * Where a command writes: `out` for results (stdout), `err` for everything else (progress, messages, errors), one line
@@ -34,33 +36,41 @@ function toNumber(value: string): number {
   return /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
 }
 
+/** A parser made from a settings schema (@peft/core's field builders): `check` is the same test without throwing. */
+export interface SchemaParser<T> extends OptionParser<T> {
+  /** What a value must be, as a sentence starts (`must be an integer ≥ 1`). */
+  readonly must: string;
+  readonly check: (text: string) => { ok: T } | { error: string };
+}
+
+/**
+ * The command-line parser of a value checked by `schema`: the text as it is, or as the number it spells when the
+ * schema wants one. A bad value throws commander's `InvalidArgumentError` naming the flag (`--lr must be a number > 0.`).
+ */
+export function schemaParser<S extends Schema>(flag: string, schema: S): SchemaParser<z.output<S>> {
+  const doc = fieldDoc(schema);
+  const must = `must be ${doc.must ?? doc.expects ?? 'valid'}`;
+  const check = (text: string): { ok: z.output<S> } | { error: string } => {
+    let r = schema.safeParse(text);
+    if (!r.success && !Number.isNaN(toNumber(text))) r = schema.safeParse(toNumber(text));
+    return r.success ? { ok: r.data } : { error: `${flag} ${r.error.issues[0]!.message}` };
+  };
+  const parse = (value: string): z.output<S> => {
+    const r = check(value);
+    if ('error' in r) throw new InvalidArgumentError(`${r.error}.`);
+    return r.ok;
+  };
+  return Object.assign(parse, { expects: doc.expects ?? 'text', must, check });
+}
+
 /** An integer in [min, max]. */
 export function integerParser(flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): OptionParser<number> {
-  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-  return parser(`integer ${range}`, (value) => {
-    const n = toNumber(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be an integer ${range}.`);
-    return n;
-  });
+  return schemaParser(flag, integerField(max === Number.MAX_SAFE_INTEGER ? { min } : { min, max }));
 }
 
 /** A finite number, optionally bounded: `min`/`max` inclusive, `above` exclusive (`above: 0` for a learning rate). */
-export function numberParser(flag: string, bounds: { min?: number; max?: number; above?: number } = {}): OptionParser<number> {
-  const lower = bounds.above !== undefined ? `> ${bounds.above}` : bounds.min !== undefined ? `≥ ${bounds.min}` : '';
-  const range =
-    bounds.above === undefined && bounds.min !== undefined && bounds.max !== undefined
-      ? ` in [${bounds.min}, ${bounds.max}]`
-      : [lower, bounds.max !== undefined ? `≤ ${bounds.max}` : ''].filter(Boolean).map((p) => ` ${p}`).join(' and');
-  return parser(`number${range}`, (value) => {
-    const n = toNumber(value);
-    const ok =
-      Number.isFinite(n) &&
-      (bounds.above === undefined || n > bounds.above) &&
-      (bounds.min === undefined || n >= bounds.min) &&
-      (bounds.max === undefined || n <= bounds.max);
-    if (!ok) throw new InvalidArgumentError(`${flag} must be a number${range}.`);
-    return n;
-  });
+export function numberParser(flag: string, bounds: NumberBounds = {}): OptionParser<number> {
+  return schemaParser(flag, numberField(bounds));
 }
 
 /** A repeatable option: every occurrence is kept, in order (`--ref a.txt --ref b.txt`). */

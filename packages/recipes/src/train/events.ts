@@ -1,22 +1,23 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { PeftError } from '@peft/core';
-import { UsageError } from '../errors.js';
+import type { PeftErrorKind } from '@peft/core';
 
 /**
  * The events of a training run, one JSON object per line (`peft train --events FILE`): what a program that drives
  * `peft train` (the sweep's workers) reads instead of its human-readable messages. Each carries `v` (this format's
  * version; a new field keeps it, a changed or removed one bumps it), `type` and `time` (ISO 8601).
  */
-export const TRAIN_EVENTS_VERSION = 1;
+export const TRAIN_EVENTS_VERSION = 2;
 
 interface EventBase {
   readonly v: typeof TRAIN_EVENTS_VERSION;
   readonly time: string;
 }
 
-/** Why a run failed: `usage` (an option), `input` (a typed error: data, model, checkpoint…), `internal` (a bug). */
-export type TrainFailureKind = 'usage' | 'input' | 'internal';
-
+/**
+ * A `failed` event's `kind` is the error's PeftErrorKind (@peft/core), as the exit code says it: `input` (an option,
+ * a config value, a file's content: exit 2), `data` (a missing or corrupt data, model or adapter file: 1),
+ * `environment` (the machine, a service, a signal: running again may succeed), `internal` (a bug: 70).
+ */
 export type TrainEvent = EventBase &
   (
     | { readonly type: 'started'; readonly task: string; readonly preset: string; readonly model: string; readonly out: string; readonly seed: number; readonly total_steps: number; readonly train_examples: number; readonly resume: boolean }
@@ -25,7 +26,7 @@ export type TrainEvent = EventBase &
     | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
     | { readonly type: 'evaluated'; readonly step: number; readonly epoch: number; readonly metrics: Readonly<Record<string, number>> }
     | { readonly type: 'finished'; readonly out: string; readonly steps: number; readonly metrics: Readonly<Record<string, number | string>>; readonly first_loss: number; readonly last_loss: number }
-    | { readonly type: 'failed'; readonly kind: TrainFailureKind; readonly code: string | null; readonly message: string }
+    | { readonly type: 'failed'; readonly kind: PeftErrorKind; readonly code: string | null; readonly message: string }
   );
 
 /** An event as emitted: without `v` and `time`, which the log adds. */
@@ -64,11 +65,6 @@ export class TrainEventLog {
     if (this.fd !== null && this.owned) closeSync(this.fd);
     this.fd = null;
   }
-}
-
-/** The kind of a failure, for the `failed` event. */
-export function failureKind(e: unknown): TrainFailureKind {
-  return e instanceof UsageError ? 'usage' : e instanceof PeftError ? 'input' : 'internal';
 }
 
 /** The events of a file; a torn last line (the run was killed while writing it) and unknown versions are left out. */

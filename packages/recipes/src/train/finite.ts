@@ -15,8 +15,8 @@ export async function tensorsFinite(tensors: readonly tf.Tensor[]): Promise<bool
 }
 
 /** What the loop does when a step's loss or gradients are not finite: stop the run, or skip that step's update. */
-export type OnNonFinite = 'stop' | 'skip-step';
-export const ON_NON_FINITE: readonly OnNonFinite[] = ['stop', 'skip-step'];
+export const ON_NON_FINITE = ['stop', 'skip-step'] as const;
+export type OnNonFinite = (typeof ON_NON_FINITE)[number];
 
 /** Steps in a row the loop skips under `skip-step` before it stops anyway (the model, not one batch, is broken). */
 export const MAX_SKIPPED_STEPS_IN_A_ROW = 5;
