@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fieldDoc, type Schema } from '@peft/core';
 import { ADAPTER_SCHEMA } from '@peft/adapter';
+import { IA3_SCHEMA } from '@peft/ia3';
 import { INDUCER_SCHEMA } from '@peft/inducer';
 import { LORA_SCHEMA } from '@peft/lora';
 import { PREFIX_SCHEMA } from '@peft/prefix';
@@ -74,6 +75,7 @@ export function generatedTables(): { file: string; name: string; table: string }
     { file: 'packages/lora/README.md', name: 'lora', table: configTable(LORA_SCHEMA) },
     { file: 'packages/adapter/README.md', name: 'adapter', table: configTable(ADAPTER_SCHEMA) },
     { file: 'packages/prefix/README.md', name: 'prefix', table: configTable(PREFIX_SCHEMA) },
+    { file: 'packages/ia3/README.md', name: 'ia3', table: configTable(IA3_SCHEMA) },
     { file: 'docs/recipes.md', name: 'train', table: trainOptionsTable() },
   ];
 }

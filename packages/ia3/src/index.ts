@@ -6,6 +6,7 @@ export {
   IA3_TARGETS,
   IA3_DEFAULTS,
   resolveIa3Config,
+  IA3_SCHEMA,
   type Ia3Config,
   type Ia3Options,
   type Ia3Target,
