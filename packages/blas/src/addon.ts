@@ -102,12 +102,15 @@ let cached: { addon: BlasAddon; atLoad: KernelChoice } | { reason: string } | un
 const packageRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..'); // one level above src/ and dist/
 
 /**
- * The choice at load. PEFT_BLAS_GEMM: unset or auto runs the system BLAS where one is built in, else the own GEMM;
+ * The choice at load. PEFT_BLAS_GEMM: unset or auto runs the own GEMM where its best path is AVX-512 (measured
+ * 1.6–1.9× OpenBLAS 0.3.21 per core here with OPENBLAS_CORETYPE=Haswell, 0.8–1.3× its own AVX-512 kernels; the own
+ * path does not hang on OpenBLAS's guess of the core), else the system BLAS where one is built in, else the own GEMM;
  * own runs the own GEMM even where a system BLAS is built in; system (or openblas, accelerate: that one) requires
  * the system BLAS and is a ConfigError without it. PEFT_BLAS_ISA=baseline forces the baseline vector path of the
  * own kernels, avx512 / avx2 / neon that path (for tests and comparisons; a ConfigError at load where the CPU lacks it).
+ * `ownBest`: the own GEMM's best path on this CPU (kernelInfo().isas[0]).
  */
-export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' | 'accelerate' | null): KernelChoice {
+export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' | 'accelerate' | null, ownBest: IsaName = 'baseline'): KernelChoice {
   const gemmVar = (env.PEFT_BLAS_GEMM ?? '').toLowerCase();
   const isaVar = (env.PEFT_BLAS_ISA ?? '').toLowerCase();
   if (!['', 'auto', 'own', 'system', 'openblas', 'accelerate'].includes(gemmVar)) {
@@ -123,8 +126,11 @@ export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' 
       `${gemmVar} was asked for, but @peft/blas was built ${systemBuiltIn ? `with ${systemBuiltIn}` : 'with its own GEMM only (no system BLAS found at build)'}`,
     );
   }
-  const gemm = gemmVar === 'own' || systemBuiltIn === null ? 'own' : 'system';
-  return { gemm, isa: isaVar === '' ? 'auto' : (isaVar as IsaChoice) };
+  const isa: IsaChoice = isaVar === '' ? 'auto' : (isaVar as IsaChoice);
+  // the own GEMM's path as it will run: the CPU's best unless PEFT_BLAS_ISA names one
+  const ownPath = isa === 'auto' ? ownBest : isa;
+  const gemm = gemmVar === 'own' || systemBuiltIn === null || (!wantsSystem && ownPath === 'avx512') ? 'own' : 'system';
+  return { gemm, isa };
 }
 
 /** The lines of build/native-build.log that say why the build failed (or that there is no log). */
@@ -154,7 +160,7 @@ export function loadAddon(): { addon: BlasAddon; atLoad: KernelChoice } | { reas
     return cached;
   }
   const info = addon.kernelInfo();
-  const atLoad = choiceFromEnv(process.env, info.systemGemm);
+  const atLoad = choiceFromEnv(process.env, info.systemGemm, info.isas[0]);
   if (atLoad.isa !== 'auto' && !info.isas.includes(atLoad.isa)) {
     throw new ConfigError('PEFT_BLAS_ISA', `this CPU has no ${atLoad.isa} path (it has: ${info.isas.join(', ')})`);
   }

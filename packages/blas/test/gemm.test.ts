@@ -173,7 +173,9 @@ describeWithAddon('@peft/blas GEMMs against float64, every transpose form, odd s
   it('runs the GEMM PEFT_BLAS_GEMM asks for (the CI build forced to the own GEMM checks this)', () => {
     const s = blasAvailability();
     if (process.env.PEFT_BLAS_GEMM === 'own') expect(s.gemm).toBe('own');
-    else if (s.systemGemm) expect(s.gemm).toBe(s.systemGemm);
+    else if (s.systemGemm && ['system', 'openblas', 'accelerate'].includes(process.env.PEFT_BLAS_GEMM ?? '')) expect(s.gemm).toBe(s.systemGemm);
+    // by default the own GEMM where it runs AVX-512, else the system BLAS where built in
+    else if (s.systemGemm && s.isa !== 'avx512') expect(s.gemm).toBe(s.systemGemm);
     else expect(s.gemm).toBe('own');
   });
 });
@@ -182,6 +184,11 @@ describe('PEFT_BLAS_GEMM and PEFT_BLAS_ISA at load', () => {
   it('choose the GEMM and vector path; unknown values and a missing system BLAS are ConfigErrors', () => {
     expect(choiceFromEnv({}, 'openblas')).toEqual({ gemm: 'system', isa: 'auto' });
     expect(choiceFromEnv({}, null)).toEqual({ gemm: 'own', isa: 'auto' });
+    // the own GEMM by default where its best path is AVX-512 (not when that path is forced off)
+    expect(choiceFromEnv({}, 'openblas', 'avx512')).toEqual({ gemm: 'own', isa: 'auto' });
+    expect(choiceFromEnv({}, 'openblas', 'avx2')).toEqual({ gemm: 'system', isa: 'auto' });
+    expect(choiceFromEnv({ PEFT_BLAS_ISA: 'avx2' }, 'openblas', 'avx512')).toEqual({ gemm: 'system', isa: 'avx2' });
+    expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'openblas' }, 'openblas', 'avx512')).toEqual({ gemm: 'system', isa: 'auto' });
     expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'own' }, 'openblas')).toEqual({ gemm: 'own', isa: 'auto' });
     expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'OpenBLAS', PEFT_BLAS_ISA: 'baseline' }, 'openblas')).toEqual({ gemm: 'system', isa: 'baseline' });
     expect(() => choiceFromEnv({ PEFT_BLAS_GEMM: 'system' }, null)).toThrow(/own GEMM only/);

@@ -13,17 +13,17 @@ static double seconds_now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-// CHAINS independent accumulators x_i = x_i·m + s: at latency 4 and two FMA pipes eight chains would do; sixteen
-// leave room for cores with longer latency or more pipes. The multiplier and addend keep the values bounded.
-#define CHAINS 16
-
-#define PROBE_BODY(VEC, SET1, FMA, STORE, LANES)                                 \
+// CHAINS independent accumulators x_i = x_i·m + s: at latency 4 and two FMA pipes eight chains would do; more leave
+// room for cores with longer latency or more pipes, as many as the registers hold beside m and s (12 of AVX2's and
+// SSE's 16, 24 of AVX-512's and NEON's 32: a chain spilled to the stack measures loads and stores instead). The
+// multiplier and addend keep the values bounded.
+#define PROBE_BODY(VEC, SET1, FMA, STORE, LANES, CHAINS)                         \
   VEC x[CHAINS];                                                                 \
   const VEC m = SET1(0.999999f), s = SET1(1e-7f);                                \
   for (int i = 0; i < CHAINS; i++) x[i] = SET1(1.0f + 0.001f * (float)i);        \
   const double t0 = seconds_now();                                               \
   for (int64_t r = 0; r < reps; r++) {                                           \
-    _Pragma("GCC unroll 16") for (int i = 0; i < CHAINS; i++) x[i] = FMA(x[i], m, s); \
+    _Pragma("GCC unroll 24") for (int i = 0; i < CHAINS; i++) x[i] = FMA(x[i], m, s); \
     __asm__ volatile("");                                                        \
   }                                                                              \
   const double dt = seconds_now() - t0;                                          \
@@ -39,17 +39,17 @@ static double seconds_now(void) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 __attribute__((target("avx512f"))) static double probe_avx512(int64_t reps, volatile float *sink) {
-  PROBE_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_storeu_ps, 16)
+  PROBE_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_storeu_ps, 16, 24)
 }
 __attribute__((target("avx2,fma"))) static double probe_avx2(int64_t reps, volatile float *sink) {
-  PROBE_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, 8)
+  PROBE_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps, 8, 12)
 }
 #endif
 #if defined(__aarch64__)
 #include <arm_neon.h>
 static inline float32x4_t neon_fma(float32x4_t x, float32x4_t m, float32x4_t s) { return vfmaq_f32(s, x, m); }
 static double probe_neon(int64_t reps, volatile float *sink) {
-  PROBE_BODY(float32x4_t, vdupq_n_f32, neon_fma, vst1q_f32, 4)
+  PROBE_BODY(float32x4_t, vdupq_n_f32, neon_fma, vst1q_f32, 4, 24)
 }
 #endif
 
@@ -59,7 +59,7 @@ static inline v4f_probe set1_base(float v) { return (v4f_probe){v, v, v, v}; }
 static inline v4f_probe fma_base(v4f_probe x, v4f_probe m, v4f_probe s) { return x * m + s; }
 static inline void store_base(float *out, v4f_probe v) { out[0] = v[0]; }
 static double probe_baseline(int64_t reps, volatile float *sink) {
-  PROBE_BODY(v4f_probe, set1_base, fma_base, store_base, 4)
+  PROBE_BODY(v4f_probe, set1_base, fma_base, store_base, 4, 12)
 }
 
 double fma_probe(const char *isa, double min_seconds) {

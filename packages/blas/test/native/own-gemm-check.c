@@ -52,7 +52,7 @@ int main(void) {
   paths[count++] = &own_gemm_neon;
 #endif
   const int odd[] = {1, 7, 17, 63, 65, 127, 129};
-  // past every cache block and in-place threshold of every path (KC ≤ 256, MC ≤ 240, NC ≥ 2048, 512)
+  // past every cache block and in-place threshold of every path (KC ≤ 256, MC ≤ 240, NC ≥ 768, 512)
   const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}};
   int failures = 0, products = 0;
   for (int q = 0; q < count; q++) {
