@@ -371,6 +371,12 @@ if (s) {
     const f = fl.flops;
     lines.push(`  matmul FLOPs per step, from the shapes: ${(f.total / 1e9).toFixed(1)} G (forward ${(f.forward / 1e9).toFixed(1)}, backward ${(f.backward / 1e9).toFixed(1)}, rematerialisation ${(f.remat / 1e9).toFixed(1)}; LM head ${(f.head / 1e9).toFixed(1)}); counted in the step's products: ${(fl.counted / 1e9).toFixed(1)} G${fl.counted === f.total ? ' (equal)' : ' (DIFFERS)'}`);
     lines.push(`  FLOP floor at the machine's true peak ${truePeak ?? peak} GFLOP/s${truePeak ? '' : ' (no FMA probe: the GEMM peak)'}: ${fl.floor_s.toFixed(2)} s; step / floor ${r.toFixed(2)}×`);
+    // the same in CPU time, which a loaded machine disturbs far less: the step's CPU seconds against the floor's
+    // (its FLOPs at one core's true peak, i.e. the floor × the cores)
+    if (truePeak && results.peak.threads) {
+      const floorCpu = fl.floor_s * results.peak.threads, stepCpu = pooledCpu(s.peft.runs);
+      lines.push(`  in CPU time: ${stepCpu.toFixed(2)} CPU-s per step against the floor's ${floorCpu.toFixed(2)} CPU-s: ${(stepCpu / floorCpu).toFixed(2)}×`);
+    }
     const gl = floorOf(p, 'small', peak);
     if (truePeak && gl) lines.push(`  (at the GEMM's own measured peak, ${peak} GFLOP/s, the floor would be ${gl.floor_s.toFixed(2)} s; step / that ${(s.peft.median_s / gl.floor_s).toFixed(2)}×)`);
     goals.push(`step ≤ 1.5× the FLOP floor at the machine's true peak: ${r.toFixed(2)}× (floor ${fl.floor_s.toFixed(2)} s at ${truePeak ?? peak} GFLOP/s) — ${truePeak ? goal(r <= 1.5) : 'not measured (no FMA probe)'}`);
