@@ -24,7 +24,8 @@
         "src/native/allocator.c",
         "src/native/attention.c",
         "src/native/random.c",
-        "src/native/gemv.c"
+        "src/native/gemv.c",
+        "src/native/fma-probe.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math", "<@(peft_openmp_cflags)"],
       "ldflags": ["<@(peft_openmp_ldflags)"],
@@ -33,7 +34,7 @@
         "OTHER_LDFLAGS": ["<@(peft_openmp_ldflags)"]
       },
       "conditions": [
-        ["target_arch=='x64'", { "sources": ["src/native/own-gemm-avx2.c"] }],
+        ["target_arch=='x64'", { "sources": ["src/native/own-gemm-avx2.c", "src/native/own-gemm-avx512.c"] }],
         ["target_arch=='arm64'", { "sources": ["src/native/own-gemm-neon.c"] }],
         ["peft_gemm=='openblas'", {
           "sources": ["src/native/system-gemm.c"],

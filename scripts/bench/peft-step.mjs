@@ -127,6 +127,7 @@ console.log(JSON.stringify({
   batch: B,
   seq: T,
   gemm: blas.gemm ?? null,
+  isa: blas.isa ?? null,
   remat: REMAT,
   without,
   notes: choice.notes ?? [],

@@ -13,8 +13,10 @@ Written for this benchmark from the equations of the spec, not taken from the au
 Options: batch=8 seq=128 layers=… embd=… heads=… steps=4 threads=2 model=small device=cpu|cuda tf32=0|1.
 device=cuda runs the step on the GPU (synchronised at the end of each step; peak_cuda_mb beside the RSS); tf32=1 lets
 matrix products use TF32 (torch.backends.cuda.matmul.allow_tf32), else they stay in full fp32.
-Prints one JSON line: {"median_s", "steps_s", "cpu_s", "peak_rss_mb", "threads", "loss", "trainable"}.
-Run with Debian's python3 (python3-torch + libopenblas0-pthread).
+Prints one JSON line: {"median_s", "steps_s", "cpu_s", "peak_rss_mb", "threads", "loss", "trainable", "torch",
+"blas"}: "torch" the version, "blas" what ran the products (torch_blas_info below).
+Run by scripts/bench.mjs with PyTorch 2.x from the pip index in a venv (MKL, oneDNN) and/or Debian's python3-torch
+1.13 (the system OpenBLAS through libblas.so.3).
 """
 import json
 import math
@@ -147,6 +149,50 @@ g = torch.Generator(device="cpu").manual_seed(1)
 ids = torch.randint(0, V, (B, T), generator=g, device="cpu").to(DEVICE)
 labels = torch.randint(0, 3, (B,), generator=g, device="cpu").to(DEVICE) if NLU else ids
 lengths = torch.tensor([64 + (37 * r) % 64 for r in range(B)])
+def torch_blas_info():
+    """What runs this PyTorch's products, from the build and from the process: the build's BLAS_INFO and CPU
+    capability, the BLAS / MKL / oneDNN libraries actually mapped into the process, OpenBLAS's own word on its kernels
+    (openblas_get_corename, which OPENBLAS_CORETYPE forces) where OpenBLAS is loaded, and the OPENBLAS_* variables."""
+    import ctypes
+    import os
+    import re
+    show = torch.__config__.show()
+    blas_info = (re.search(r"BLAS_INFO=([^,]+)", show) or [None, "?"])[1]
+    capability = (re.search(r"CPU capability usage: (\S+)", show) or [None, "?"])[1]
+    libs = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if line.count("/") else ""
+                name = os.path.basename(path)
+                if re.search(r"blas|mkl|dnnl|lapack", name, re.I):
+                    libs.add(path)
+    except OSError:
+        pass
+    openblas = None
+    for path in sorted(libs):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            openblas = {"corename": lib.openblas_get_corename().decode(), "config": lib.openblas_get_config().decode(), "library": path}
+            break
+        except (OSError, AttributeError):
+            continue
+    mkl = None
+    if torch.backends.mkl.is_available():
+        mkl = (re.search(r"Math Kernel Library Version ([^\n]+?) for", show) or [None, "yes"])[1]
+    return {
+        "blas_info": blas_info,
+        "cpu_capability": capability,
+        "mkl": mkl,
+        "mkldnn": torch.backends.mkldnn.is_available(),
+        "openblas": openblas,
+        "libraries": sorted(os.path.basename(p) for p in libs),
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "MKL_ENABLE_INSTRUCTIONS")},
+    }
+
+
 times, cpu, loss = [], [], None
 for step in range(STEPS):
     t0, c0 = time.perf_counter(), time.process_time()
@@ -174,6 +220,7 @@ print(json.dumps({
     "loss": float(loss),
     "device": DEVICE,
     "tf32": TF32,
-    **({"gpu": torch.cuda.get_device_name(), "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20,
-        "torch": torch.__version__} if DEVICE == "cuda" else {}),
+    "torch": torch.__version__,
+    "blas": torch_blas_info() if DEVICE == "cpu" else None,
+    **({"gpu": torch.cuda.get_device_name(), "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20} if DEVICE == "cuda" else {}),
 }))

@@ -6,13 +6,21 @@ import { ConfigError } from '@peft/core';
 
 /** Which GEMM runs the products: the addon's own, or the system BLAS built in beside it. */
 export type GemmName = 'own' | 'openblas' | 'accelerate';
-/** The vector path of the own kernels: the CPU's best (AVX2+FMA on x86-64, NEON on arm64) or the baseline. */
-export type IsaName = 'avx2' | 'neon' | 'baseline';
+/**
+ * The vector path of the own kernels: AVX-512 (the GEMM and the exp/tanh/log loops; AVX2+FMA for the rest) or AVX2+FMA
+ * on x86-64, NEON on arm64, or the baseline.
+ */
+export type IsaName = 'avx512' | 'avx2' | 'neon' | 'baseline';
+/** What selectKernels and PEFT_BLAS_ISA take: the CPU's best path (auto) or one path by name. */
+export type IsaChoice = 'auto' | IsaName;
+const ISA_CHOICES: readonly IsaChoice[] = ['auto', 'avx512', 'avx2', 'neon', 'baseline'];
 
 /** What the addon runs now (src/native/addon.c, kernelInfo). */
 export interface KernelInfo {
   readonly gemm: GemmName;
   readonly isa: IsaName;
+  /** The paths this CPU can run, best first (always ending in baseline). */
+  readonly isas: readonly IsaName[];
   /** The system BLAS the build found and compiled in, or null (the own GEMM only). */
   readonly systemGemm: 'openblas' | 'accelerate' | null;
   readonly openmp: boolean;
@@ -80,8 +88,13 @@ export interface BlasAddon {
   /** y [m, n] = x [m, k]·W (W [k, n]) or x·Wᵀ (W [n, k]) for 1 ≤ m ≤ 8: W streamed once, split over the threads. */
   gemv(x: Float32Array, xOffset: number, w: Float32Array, wOffset: number, y: Float32Array, yOffset: number, m: number, n: number, k: number, transposeW: boolean): void;
   setThreads(n: number): void;
-  /** Runs the products with the own GEMM or the system BLAS, and the own kernels on the CPU's best path or the baseline. */
-  selectKernels(gemm: 'own' | 'system', isa: 'auto' | 'baseline'): void;
+  /**
+   * Runs the products with the own GEMM or the system BLAS, and the own kernels on the CPU's best path or the one
+   * named (a RangeError naming the paths it has when the CPU lacks it).
+   */
+  selectKernels(gemm: 'own' | 'system', isa: IsaChoice): void;
+  /** One thread's register-only FMA throughput on that path in GFLOP/s (per CPU-second), or null where the CPU lacks it. */
+  fmaPeak(isa: IsaName, seconds: number): number | null;
   kernelInfo(): KernelInfo;
   config(): string;
 }
@@ -89,7 +102,7 @@ export interface BlasAddon {
 /** The choice of GEMM and vector path, as PEFT_BLAS_GEMM and PEFT_BLAS_ISA set it at load. */
 export interface KernelChoice {
   gemm: 'own' | 'system';
-  isa: 'auto' | 'baseline';
+  isa: IsaChoice;
 }
 
 let cached: { addon: BlasAddon; atLoad: KernelChoice } | { reason: string } | undefined;
@@ -97,19 +110,22 @@ let cached: { addon: BlasAddon; atLoad: KernelChoice } | { reason: string } | un
 const packageRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..'); // one level above src/ and dist/
 
 /**
- * The choice at load. PEFT_BLAS_GEMM: unset or auto runs the system BLAS where one is built in, else the own GEMM;
+ * The choice at load. PEFT_BLAS_GEMM: unset or auto runs the own GEMM where its best path is AVX-512 (measured
+ * 1.6–1.9× OpenBLAS 0.3.21 per core here with OPENBLAS_CORETYPE=Haswell, 0.8–1.3× its own AVX-512 kernels; the own
+ * path does not hang on OpenBLAS's guess of the core), else the system BLAS where one is built in, else the own GEMM;
  * own runs the own GEMM even where a system BLAS is built in; system (or openblas, accelerate: that one) requires
  * the system BLAS and is a ConfigError without it. PEFT_BLAS_ISA=baseline forces the baseline vector path of the
- * own kernels (for tests and comparisons).
+ * own kernels, avx512 / avx2 / neon that path (for tests and comparisons; a ConfigError at load where the CPU lacks it).
+ * `ownBest`: the own GEMM's best path on this CPU (kernelInfo().isas[0]).
  */
-export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' | 'accelerate' | null): KernelChoice {
+export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' | 'accelerate' | null, ownBest: IsaName = 'baseline'): KernelChoice {
   const gemmVar = (env.PEFT_BLAS_GEMM ?? '').toLowerCase();
   const isaVar = (env.PEFT_BLAS_ISA ?? '').toLowerCase();
   if (!['', 'auto', 'own', 'system', 'openblas', 'accelerate'].includes(gemmVar)) {
     throw new ConfigError('PEFT_BLAS_GEMM', `"${env.PEFT_BLAS_GEMM}" is not one of own, system, openblas, accelerate, auto`);
   }
-  if (!['', 'auto', 'baseline'].includes(isaVar)) {
-    throw new ConfigError('PEFT_BLAS_ISA', `"${env.PEFT_BLAS_ISA}" is not one of auto, baseline`);
+  if (isaVar !== '' && !(ISA_CHOICES as readonly string[]).includes(isaVar)) {
+    throw new ConfigError('PEFT_BLAS_ISA', `"${env.PEFT_BLAS_ISA}" is not one of ${ISA_CHOICES.join(', ')}`);
   }
   const wantsSystem = gemmVar === 'system' || gemmVar === 'openblas' || gemmVar === 'accelerate';
   if (wantsSystem && (systemBuiltIn === null || (gemmVar !== 'system' && gemmVar !== systemBuiltIn))) {
@@ -118,8 +134,11 @@ export function choiceFromEnv(env: NodeJS.ProcessEnv, systemBuiltIn: 'openblas' 
       `${gemmVar} was asked for, but @peft/blas was built ${systemBuiltIn ? `with ${systemBuiltIn}` : 'with its own GEMM only (no system BLAS found at build)'}`,
     );
   }
-  const gemm = gemmVar === 'own' || systemBuiltIn === null ? 'own' : 'system';
-  return { gemm, isa: isaVar === 'baseline' ? 'baseline' : 'auto' };
+  const isa: IsaChoice = isaVar === '' ? 'auto' : (isaVar as IsaChoice);
+  // the own GEMM's path as it will run: the CPU's best unless PEFT_BLAS_ISA names one
+  const ownPath = isa === 'auto' ? ownBest : isa;
+  const gemm = gemmVar === 'own' || systemBuiltIn === null || (!wantsSystem && ownPath === 'avx512') ? 'own' : 'system';
+  return { gemm, isa };
 }
 
 /** The lines of build/native-build.log that say why the build failed (or that there is no log). */
@@ -148,7 +167,11 @@ export function loadAddon(): { addon: BlasAddon; atLoad: KernelChoice } | { reas
     };
     return cached;
   }
-  const atLoad = choiceFromEnv(process.env, addon.kernelInfo().systemGemm);
+  const info = addon.kernelInfo();
+  const atLoad = choiceFromEnv(process.env, info.systemGemm, info.isas[0]);
+  if (atLoad.isa !== 'auto' && !info.isas.includes(atLoad.isa)) {
+    throw new ConfigError('PEFT_BLAS_ISA', `this CPU has no ${atLoad.isa} path (it has: ${info.isas.join(', ')})`);
+  }
   addon.selectKernels(atLoad.gemm, atLoad.isa);
   cached = { addon, atLoad };
   return cached;

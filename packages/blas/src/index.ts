@@ -1,10 +1,10 @@
 import { BackendFeatures, ConfigError, KernelRegistry } from '@peft/core';
-import { loadAddon, type BlasAddon, type GemmName, type IsaName, type KernelInfo } from './addon.js';
+import { loadAddon, type BlasAddon, type GemmName, type IsaChoice, type IsaName, type KernelInfo } from './addon.js';
 import { blasKernelTable } from './kernel-table.js';
 
 /**
  * @peft/blas: an optional accelerator for the TensorFlow.js `wasm` and `cpu` backends. It registers
- * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX2+FMA, NEON or baseline, picked by
+ * - `BatchMatMul` as one batched GEMM — the addon's own blocked, packed GEMM (AVX-512, AVX2+FMA, NEON or baseline, picked by
  *   the CPU), or the system BLAS (OpenBLAS, Accelerate) where the build found one: every matmul form (transposed,
  *   batched, broadcast) at BLAS speed, where tfjs-wasm's XNNPACK path covers only the plain 2-D form and everything
  *   else falls to a naive loop at ~2 GFLOP/s;
@@ -22,8 +22,10 @@ export interface BlasStatus {
   readonly config?: string;
   /** The GEMM that runs the products: the addon's own, or the system BLAS built in. */
   readonly gemm?: GemmName;
-  /** The vector path of the own kernels: avx2 (AVX2+FMA), neon, or baseline. */
+  /** The vector path of the own kernels: avx512 (the GEMM and the exp/tanh/log loops; AVX2+FMA for the rest), avx2 (AVX2+FMA), neon, or baseline. */
   readonly isa?: IsaName;
+  /** The paths this CPU can run, best first. */
+  readonly isas?: readonly IsaName[];
   /** The system BLAS built in beside the own GEMM, or null where the build found none. */
   readonly systemGemm?: 'openblas' | 'accelerate' | null;
   /** Backends whose kernels are now the addon's. */
@@ -43,13 +45,16 @@ export interface BlasOptions {
   tuneAllocator?: boolean;
   /** `own`: the addon's GEMM; `system`: the system BLAS built in (a ConfigError when the build found none). Default: as at load (PEFT_BLAS_GEMM). */
   gemm?: 'own' | 'system';
-  /** `baseline` forces the plain vector path of the own kernels; `auto` the CPU's best. Default: as at load (PEFT_BLAS_ISA). */
-  isa?: 'auto' | 'baseline';
+  /**
+   * `auto`: the CPU's best path; `baseline` the plain vector path of the own kernels; `avx512`, `avx2`, `neon` that
+   * path (a ConfigError where the CPU lacks it). Default: as at load (PEFT_BLAS_ISA).
+   */
+  isa?: IsaChoice;
 }
 
 function status(addon: BlasAddon, registered: string[], kernels: string[]): BlasStatus {
   const info: KernelInfo = addon.kernelInfo();
-  return { available: true, config: addon.config(), gemm: info.gemm, isa: info.isa, systemGemm: info.systemGemm, registered, kernels };
+  return { available: true, config: addon.config(), gemm: info.gemm, isa: info.isa, isas: info.isas, systemGemm: info.systemGemm, registered, kernels };
 }
 
 /** Registers the kernels into the given backends (default both); a no-op report when the addon is absent. */
@@ -64,7 +69,11 @@ export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
     if (gemm === 'system' && info.systemGemm === null) {
       throw new ConfigError('gemm', '"system" asked for, but @peft/blas was built with its own GEMM only (the build found no OpenBLAS or Accelerate)');
     }
-    addon.selectKernels(gemm, options.isa ?? (info.isa === 'baseline' ? 'baseline' : 'auto'));
+    const isa = options.isa ?? info.isa; // the path in use, kept
+    if (isa !== 'auto' && !info.isas.includes(isa)) {
+      throw new ConfigError('isa', `"${isa}" asked for, but this CPU has no ${isa} path (it has: ${info.isas.join(', ')})`);
+    }
+    addon.selectKernels(gemm, isa);
   }
   const registered: string[] = [];
   const kernels = new Set<string>();
@@ -95,7 +104,28 @@ export function blasAvailability(): Omit<BlasStatus, 'registered' | 'kernels'> {
   return rest;
 }
 
-export type { GemmName, IsaName } from './addon.js';
+/** One vector path's measured multiply-add ceiling. */
+export interface FmaThroughput {
+  readonly isa: IsaName;
+  /** GFLOP/s of one thread running only register-to-register FMAs on that path, per CPU-second. */
+  readonly gflopsPerCore: number;
+}
+
+/**
+ * The machine's real peak per vector path (src/native/fma-probe.c): a register-only FMA loop on one thread, for
+ * every path this CPU runs, best path first. Each takes about `seconds`. Empty when the addon is absent.
+ */
+export function fmaThroughput(seconds = 0.3): FmaThroughput[] {
+  const loaded = loadAddon();
+  if (!('addon' in loaded)) return [];
+  const { addon } = loaded;
+  return addon.kernelInfo().isas.flatMap((isa) => {
+    const g = addon.fmaPeak(isa, seconds);
+    return g === null ? [] : [{ isa, gflopsPerCore: g }];
+  });
+}
+
+export type { GemmName, IsaChoice, IsaName } from './addon.js';
 export { reduceGeometry } from './reduce-kernels.js';
 export { broadcastGeometry, type BroadcastGeometry } from './binary-kernels.js';
 export { maskStrides } from './attention-kernels.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConfigError, Rng } from '@peft/core';
-import { blasAvailability, registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
+import { blasAvailability, fmaThroughput, registerBlasKernels, unregisterBlasKernels, type IsaChoice } from '@peft/blas';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { choiceFromEnv } from '../src/addon.js';
 import { describeWithAddon } from './addon-gate.js';
@@ -85,15 +86,12 @@ const prepared = cases.map((c, i) => {
   return { ...c, integers, av: a, bv: b, ref: reference(c, a, b) };
 });
 
-/** The GEMMs this build has: the own one on the CPU's path and on the baseline, and the system BLAS if built in. */
-function gemms(): { label: string; gemm: 'own' | 'system'; isa: 'auto' | 'baseline' }[] {
+/** The GEMMs this build has: the own one on every vector path this CPU runs (AVX-512, AVX2, NEON, baseline), and the system BLAS if built in. */
+function gemms(): { label: string; gemm: 'own' | 'system'; isa: IsaChoice }[] {
   const s = blasAvailability();
   if (!s.available) return [];
-  const best = registerBlasKernels({ backends: [], gemm: 'own', isa: 'auto' }).isa;
-  unregisterBlasKernels();
   return [
-    { label: `own, ${best}`, gemm: 'own', isa: 'auto' },
-    ...(best !== 'baseline' ? [{ label: 'own, baseline', gemm: 'own' as const, isa: 'baseline' as const }] : []),
+    ...s.isas!.map((isa) => ({ label: `own, ${isa}`, gemm: 'own' as const, isa })),
     ...(s.systemGemm ? [{ label: s.systemGemm, gemm: 'system' as const, isa: 'auto' as const }] : []),
   ];
 }
@@ -110,7 +108,7 @@ describeWithAddon('@peft/blas GEMMs against float64, every transpose form, odd s
         const status = registerBlasKernels({ backends: [backend], gemm: g.gemm, isa: g.isa });
         try {
           expect(status.gemm === 'own' ? 'own' : 'system').toBe(g.gemm);
-          if (g.isa === 'baseline') expect(status.isa).toBe('baseline');
+          if (g.gemm === 'own') expect(status.isa).toBe(g.isa);
           for (const c of prepared) {
             const got = tf.tidy(() => tf.matMul(tf.tensor(c.av, c.a), tf.tensor(c.bv, c.b), c.ta, c.tb));
             expect(got.shape, c.why).toEqual(c.ref.shape);
@@ -148,10 +146,36 @@ describeWithAddon('@peft/blas GEMMs against float64, every transpose form, odd s
     expect(blasAvailability()).toEqual(atLoad);
   });
 
+  it('runs each vector path the CPU has when asked by name, says which, and a path it lacks is a ConfigError naming those it has', () => {
+    const s = blasAvailability();
+    const about = { avx512: /AVX-512 12x32/, avx2: /AVX2\+FMA 6x16/, neon: /NEON 8x12/, baseline: /baseline 6x8/ };
+    expect(s.isas!.at(-1)).toBe('baseline');
+    // the CPU's own word: where /proc/cpuinfo lists avx512f (and avx2, fma), the AVX-512 path is among them
+    const flags = existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(/\s+/) : [];
+    if (process.arch === 'x64' && ['avx512f', 'avx2', 'fma'].every((f) => flags.includes(f))) expect(s.isas).toContain('avx512');
+    if (process.arch === 'x64' && !flags.includes('avx512f')) expect(s.isas).not.toContain('avx512');
+    for (const isa of s.isas!) {
+      const r = registerBlasKernels({ backends: [], gemm: 'own', isa });
+      expect(r.isa).toBe(isa);
+      expect(r.config).toMatch(about[isa]);
+    }
+    const missing = (['avx512', 'avx2', 'neon'] as const).find((i) => !s.isas!.includes(i))!;
+    expect(() => registerBlasKernels({ backends: [], gemm: 'own', isa: missing })).toThrow(new RegExp(`no ${missing} path \\(it has: ${s.isas!.join(', ')}\\)`));
+    unregisterBlasKernels();
+  });
+
+  it('measures a positive FMA ceiling for every path the CPU has, and only those', () => {
+    const peaks = fmaThroughput(0.05);
+    expect(peaks.map((p) => p.isa)).toEqual(blasAvailability().isas);
+    for (const p of peaks) expect(p.gflopsPerCore).toBeGreaterThan(0);
+  });
+
   it('runs the GEMM PEFT_BLAS_GEMM asks for (the CI build forced to the own GEMM checks this)', () => {
     const s = blasAvailability();
     if (process.env.PEFT_BLAS_GEMM === 'own') expect(s.gemm).toBe('own');
-    else if (s.systemGemm) expect(s.gemm).toBe(s.systemGemm);
+    else if (s.systemGemm && ['system', 'openblas', 'accelerate'].includes(process.env.PEFT_BLAS_GEMM ?? '')) expect(s.gemm).toBe(s.systemGemm);
+    // by default the own GEMM where it runs AVX-512, else the system BLAS where built in
+    else if (s.systemGemm && s.isa !== 'avx512') expect(s.gemm).toBe(s.systemGemm);
     else expect(s.gemm).toBe('own');
   });
 });
@@ -160,11 +184,18 @@ describe('PEFT_BLAS_GEMM and PEFT_BLAS_ISA at load', () => {
   it('choose the GEMM and vector path; unknown values and a missing system BLAS are ConfigErrors', () => {
     expect(choiceFromEnv({}, 'openblas')).toEqual({ gemm: 'system', isa: 'auto' });
     expect(choiceFromEnv({}, null)).toEqual({ gemm: 'own', isa: 'auto' });
+    // the own GEMM by default where its best path is AVX-512 (not when that path is forced off)
+    expect(choiceFromEnv({}, 'openblas', 'avx512')).toEqual({ gemm: 'own', isa: 'auto' });
+    expect(choiceFromEnv({}, 'openblas', 'avx2')).toEqual({ gemm: 'system', isa: 'auto' });
+    expect(choiceFromEnv({ PEFT_BLAS_ISA: 'avx2' }, 'openblas', 'avx512')).toEqual({ gemm: 'system', isa: 'avx2' });
+    expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'openblas' }, 'openblas', 'avx512')).toEqual({ gemm: 'system', isa: 'auto' });
     expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'own' }, 'openblas')).toEqual({ gemm: 'own', isa: 'auto' });
     expect(choiceFromEnv({ PEFT_BLAS_GEMM: 'OpenBLAS', PEFT_BLAS_ISA: 'baseline' }, 'openblas')).toEqual({ gemm: 'system', isa: 'baseline' });
     expect(() => choiceFromEnv({ PEFT_BLAS_GEMM: 'system' }, null)).toThrow(/own GEMM only/);
     expect(() => choiceFromEnv({ PEFT_BLAS_GEMM: 'accelerate' }, 'openblas')).toThrow(ConfigError);
     expect(() => choiceFromEnv({ PEFT_BLAS_GEMM: 'mkl' }, 'openblas')).toThrow(/PEFT_BLAS_GEMM/);
-    expect(() => choiceFromEnv({ PEFT_BLAS_ISA: 'avx512' }, null)).toThrow(/PEFT_BLAS_ISA/);
+    expect(choiceFromEnv({ PEFT_BLAS_ISA: 'AVX512' }, null)).toEqual({ gemm: 'own', isa: 'avx512' });
+    expect(choiceFromEnv({ PEFT_BLAS_ISA: 'avx2' }, null)).toEqual({ gemm: 'own', isa: 'avx2' });
+    expect(() => choiceFromEnv({ PEFT_BLAS_ISA: 'sse4' }, null)).toThrow(/PEFT_BLAS_ISA.*auto, avx512, avx2, neon, baseline/);
   });
 });

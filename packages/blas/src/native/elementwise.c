@@ -1,5 +1,5 @@
 // Elementwise kernels: own vectorisable exp and tanh (glibc's tanhf/expf are scalar calls), GPT-2's gelu_new and
-// its derivative, each loop compiled for AVX2+FMA and for the baseline and run on all threads.
+// its derivative, each loop compiled for AVX-512, for AVX2+FMA and for the baseline and run on all threads.
 #include <math.h>
 #include "common.h"
 #include "fastmath.h"
@@ -35,6 +35,7 @@
     }                                                                                                             \
   }
 
+DEFINE_CHUNKS(avx512, AVX512_VEC)
 DEFINE_CHUNKS(avx2, AVX2_FMA)
 DEFINE_CHUNKS(base, )
 
@@ -57,10 +58,10 @@ typedef void (*binary_chunk)(const float *restrict, const float *restrict, float
 static unary_chunk exp_chunk = exp_chunk_base, tanh_chunk = tanh_chunk_base, gelu_chunk = gelu_chunk_base;
 static binary_chunk gelu_grad_chunk = gelu_grad_chunk_base;
 void pick_elementwise_loops(void) {
-  exp_chunk = use_avx2 ? exp_chunk_avx2 : exp_chunk_base;
-  tanh_chunk = use_avx2 ? tanh_chunk_avx2 : tanh_chunk_base;
-  gelu_chunk = use_avx2 ? gelu_chunk_avx2 : gelu_chunk_base;
-  gelu_grad_chunk = use_avx2 ? gelu_grad_chunk_avx2 : gelu_grad_chunk_base;
+  exp_chunk = use_avx512 ? exp_chunk_avx512 : use_avx2 ? exp_chunk_avx2 : exp_chunk_base;
+  tanh_chunk = use_avx512 ? tanh_chunk_avx512 : use_avx2 ? tanh_chunk_avx2 : tanh_chunk_base;
+  gelu_chunk = use_avx512 ? gelu_chunk_avx512 : use_avx2 ? gelu_chunk_avx2 : gelu_chunk_base;
+  gelu_grad_chunk = use_avx512 ? gelu_grad_chunk_avx512 : use_avx2 ? gelu_grad_chunk_avx2 : gelu_grad_chunk_base;
 }
 
 enum { OP_TANH = 0, OP_EXP = 1, OP_GELU_TANH = 2, OP_GELU_TANH_GRAD = 3, OP_GELU_ERF = 4, OP_GELU_ERF_GRAD = 5 };

@@ -14,7 +14,7 @@ static int run_system = 0;
 
 void pick_gemm(void) {
 #if defined(__x86_64__)
-  own = use_avx2 ? &own_gemm_avx2 : &own_gemm_baseline;
+  own = use_avx512 ? &own_gemm_avx512 : use_avx2 ? &own_gemm_avx2 : &own_gemm_baseline;
 #elif defined(__aarch64__)
   own = use_neon ? &own_gemm_neon : &own_gemm_baseline;
 #else

@@ -35,6 +35,7 @@
     }                                                                                                              \
   }
 
+DEFINE_XENT(avx512, AVX512_VEC)
 DEFINE_XENT(avx2, AVX2_FMA)
 DEFINE_XENT(base, )
 
@@ -79,12 +80,13 @@ napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx2;
+  const int wide = use_avx512 ? 2 : use_avx2;
 #pragma omp parallel num_threads(threads)
   {
     ROW_RANGE(rows, a, b)
     if (b > a) {
-      if (wide) stats_rows_avx2(z + zo, y, out + oo, a, b, cols, (float)eps);
+      if (wide == 2) stats_rows_avx512(z + zo, y, out + oo, a, b, cols, (float)eps);
+      else if (wide) stats_rows_avx2(z + zo, y, out + oo, a, b, cols, (float)eps);
       else stats_rows_base(z + zo, y, out + oo, a, b, cols, (float)eps);
     }
   }
@@ -120,12 +122,13 @@ napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info) {
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx2;
+  const int wide = use_avx512 ? 2 : use_avx2;
 #pragma omp parallel num_threads(threads)
   {
     ROW_RANGE(rows, a, b)
     if (b > a) {
-      if (wide) grad_rows_avx2(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
+      if (wide == 2) grad_rows_avx512(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
+      else if (wide) grad_rows_avx2(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
       else grad_rows_base(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
     }
   }

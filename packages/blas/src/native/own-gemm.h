@@ -12,14 +12,15 @@ typedef void (*sgemm_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, const 
 // One instruction set's GEMM and how it is described in the addon's config string.
 typedef struct {
   sgemm_fn sgemm;
-  const char *name;  // "avx2", "baseline", "neon"
+  const char *name;  // "avx512", "avx2", "baseline", "neon"
   const char *about; // e.g. "AVX2+FMA 6×16 micro-kernel"
 } own_gemm;
 
 // Baseline: 16-byte vectors in GCC/Clang vector extensions (SSE2 on x86-64, NEON/ASIMD on arm64), any CPU.
 extern const own_gemm own_gemm_baseline;
 #if defined(__x86_64__)
-extern const own_gemm own_gemm_avx2; // needs AVX2 and FMA at run time
+extern const own_gemm own_gemm_avx2;   // needs AVX2 and FMA at run time
+extern const own_gemm own_gemm_avx512; // needs AVX-512F (and the OS saving zmm state) at run time
 #endif
 #if defined(__aarch64__)
 extern const own_gemm own_gemm_neon;

@@ -38,6 +38,7 @@ enum { R_MAX = 0, R_SOFTMAX = 1, R_LOGSUMEXP = 2, R_COUNT = 3 };
     }                                                                                                             \
   }
 
+DEFINE_ROWS(avx512, AVX512_VEC)
 DEFINE_ROWS(avx2, AVX2_FMA)
 DEFINE_ROWS(base, )
 
@@ -64,14 +65,15 @@ napi_value rowwise(napi_env env, napi_callback_info info) {
   }
   const int threads = rows * cols > (op == R_MAX ? LIGHT_PARALLEL_MIN : HEAVY_PARALLEL_MIN) && rows > 1 ? max_threads : 1;
   (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx2;
+  const int wide = use_avx512 ? 2 : use_avx2;
 #pragma omp parallel num_threads(threads)
   {
     // whole rows per thread (not thread_block's multiples of 16: a row is the unit here)
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t per = (rows + nt - 1) / nt, lo = t * per < rows ? t * per : rows, hi = lo + per < rows ? lo + per : rows;
     if (hi > lo) {
-      if (wide) rows_avx2((int)op, x + xo, y + yo, lo, hi, cols);
+      if (wide == 2) rows_avx512((int)op, x + xo, y + yo, lo, hi, cols);
+      else if (wide) rows_avx2((int)op, x + xo, y + yo, lo, hi, cols);
       else rows_base((int)op, x + xo, y + yo, lo, hi, cols);
     }
   }

@@ -21,10 +21,14 @@ enum { U_NEG, U_SQUARE, U_SQRT, U_RSQRT, U_LOG, U_SIGMOID, U_FLOOR, U_ABS, U_REC
   DEFINE_MAP(abs, __builtin_fabsf(x), SUFFIX, ATTR)            \
   DEFINE_MAP(reciprocal, 1.0f / x, SUFFIX, ATTR)
 
+DEFINE_MAPS(avx512, AVX512_VEC)
 DEFINE_MAPS(avx2, AVX2_FMA)
 DEFINE_MAPS(base, )
 
 typedef void (*map_fn)(const float *restrict, float *restrict, int64_t);
+static const map_fn maps_avx512[U_COUNT] = {neg_map_avx512, square_map_avx512, sqrt_map_avx512, rsqrt_map_avx512,
+                                            log_map_avx512, sigmoid_map_avx512, floor_map_avx512, abs_map_avx512,
+                                            reciprocal_map_avx512};
 static const map_fn maps_avx2[U_COUNT] = {neg_map_avx2, square_map_avx2, sqrt_map_avx2, rsqrt_map_avx2, log_map_avx2,
                                           sigmoid_map_avx2, floor_map_avx2, abs_map_avx2, reciprocal_map_avx2};
 static const map_fn maps_base[U_COUNT] = {neg_map_base, square_map_base, sqrt_map_base, rsqrt_map_base, log_map_base,
@@ -49,7 +53,7 @@ napi_value unary(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "peft_blas: unary operand out of bounds");
     return NULL;
   }
-  const map_fn f = (use_avx2 ? maps_avx2 : maps_base)[op];
+  const map_fn f = (use_avx512 ? maps_avx512 : use_avx2 ? maps_avx2 : maps_base)[op];
   const float *in = x + xo;
   float *out = y + yo;
   const int threads = n > (op == U_LOG || op == U_SIGMOID ? HEAVY_PARALLEL_MIN : LIGHT_PARALLEL_MIN) ? max_threads : 1;

@@ -1,7 +1,8 @@
-// The own GEMM alone, without Node: every path compiled for this architecture (baseline everywhere, AVX2+FMA on
-// x86-64 where the CPU has it, NEON on arm64) against a double-precision reference, all four transpose forms, odd
+// The own GEMM alone, without Node: every path compiled for this architecture (baseline everywhere, AVX2+FMA and
+// AVX-512 on x86-64 where the CPU has them, NEON on arm64) against a double-precision reference, all four transpose forms, odd
 // sizes and sizes past every cache block. Integer-valued inputs, so the result must be exact. Built and run by
-// test/own-gemm-arm64.e2e.test.ts for arm64 under qemu (the NEON path this machine cannot run natively).
+// test/own-gemm-arm64.e2e.test.ts for arm64 under qemu (the NEON path this machine cannot run natively) and by
+// test/own-gemm-native.test.ts for this machine's own paths.
 // Build: cc -O2 -std=gnu11 -I../../src/native own-gemm-check.c ../../src/native/own-gemm-*.c -o check
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,18 +38,21 @@ static int check(const own_gemm *g, int ta, int tb, int m, int n, int k) {
 }
 
 int main(void) {
-  const own_gemm *paths[3];
+  const own_gemm *paths[4];
   int count = 0;
   paths[count++] = &own_gemm_baseline;
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) paths[count++] = &own_gemm_avx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    paths[count++] = &own_gemm_avx2;
+    if (__builtin_cpu_supports("avx512f")) paths[count++] = &own_gemm_avx512;
+  }
 #endif
 #if defined(__aarch64__)
   paths[count++] = &own_gemm_neon;
 #endif
   const int odd[] = {1, 7, 17, 63, 65, 127, 129};
-  // past every cache block and in-place threshold of every path (KC 256, MC ≤ 144, NC ≥ 2048, 512)
+  // past every cache block and in-place threshold of every path (KC ≤ 256, MC ≤ 240, NC ≥ 768, 512)
   const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}};
   int failures = 0, products = 0;
   for (int q = 0; q < count; q++) {
