@@ -6,7 +6,7 @@ import { PREFIX_SCHEMA } from '@peft/prefix';
 
 describe('the options tables of the docs are the schemas', () => {
   it('every table between its markers equals the one generated from its schema (npm run docs:options rewrites them)', () => {
-    expect(generatedTables().map((t) => t.name)).toEqual(['inducer', 'lora', 'adapter', 'prefix', 'train']);
+    expect(generatedTables().map((t) => t.name)).toEqual(['inducer', 'lora', 'adapter', 'prefix', 'ia3', 'train']);
     const stale = staleDocs();
     expect(stale.map((s) => s.file), 'run npm run docs:options').toEqual([]);
   });
