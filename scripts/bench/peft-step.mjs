@@ -80,9 +80,39 @@ const CLIP_ON_DEVICE = args.clip === 'device';
 let flops = 0;
 const gpuWork = [];
 const gpuCounter = choice.backend === 'webgpu' && args.count !== '0' ? countGpuWork(tf.backend().device) : null;
+// tally=1 (webgpu): the last step's dispatches by program and uploads by dtype and shape, on stderr
+const tally = choice.backend === 'webgpu' && args.tally === '1' ? tallyWebgpu(tf.backend()) : null;
+function tallyWebgpu(backend) {
+  const programs = new Map();
+  const uploads = new Map();
+  const run = backend.runWebGPUProgram.bind(backend);
+  const upload = backend.uploadToGPU.bind(backend);
+  backend.runWebGPUProgram = (program, ...rest) => {
+    const out = run(program, ...rest);
+    const key = `${program.constructor?.name ?? ''} ${String(program.shaderKey).slice(0, 40)}`;
+    programs.set(key, (programs.get(key) ?? 0) + 1);
+    return out;
+  };
+  backend.uploadToGPU = (dataId) => {
+    const d = backend.tensorMap.get(dataId);
+    if (d && d.resource == null && d.values) {
+      const key = `${d.dtype}[${d.shape}]`;
+      uploads.set(key, (uploads.get(key) ?? 0) + 1);
+    }
+    return upload(dataId);
+  };
+  return {
+    reset() { programs.clear(); uploads.clear(); },
+    print() {
+      const sorted = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`).join('\n');
+      process.stderr.write(`dispatching programs:\n${sorted(programs)}\nuploads:\n${sorted(uploads)}\n`);
+    },
+  };
+}
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
   const work0 = gpuCounter?.read();
+  tally?.reset();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -110,6 +140,7 @@ for (let step = 0; step < STEPS; step++) {
   if (gpuCounter) gpuWork.push(gpuCounter.since(work0));
 }
 gpuCounter?.stop();
+tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
