@@ -15,8 +15,10 @@
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
 // backend=webgpu also counts what each step sends to the GPU (@peft/webgpu's countGpuWork: dispatches, submits,
 // pipelines created, uploads, readbacks, copies and their bytes), as gpu_work, one record per step (count=0: not).
-// clip=host (default: as `peft train` does) reads the gradient norm back inside the step (clipByGlobalNorm);
-// clip=device keeps it on the backend (clipByGlobalNormOnDevice) and reads it with the loss, one readback per step.
+// step=device (default on webgpu, as `peft train` runs there) ends the step as the training loop's one-readback mode
+// does (@peft/recipes' DeviceStep: clip coefficient, gated AdamW update and the weights' finiteness on the backend,
+// [loss, norm, probe] read back once); step=host (default elsewhere, as `peft train` runs there) reads the loss, the
+// gradient norm (clipByGlobalNorm) and the weights' finiteness back inside the step, three readbacks.
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,7 +27,7 @@ import { registerBlasKernels } from '@peft/blas';
 import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
-import { AdamW, NLG_ADAMW, clipByGlobalNorm, clipByGlobalNormOnDevice } from '@peft/recipes';
+import { AdamW, DeviceStep, NLG_ADAMW, clipByGlobalNorm, tensorsFinite } from '@peft/recipes';
 import { gpt2Fixture } from './fixtures.mjs';
 import { countMatmulFlops } from './matmul-count.mjs';
 
@@ -49,6 +51,8 @@ const WITHOUT = {
   'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
   'dropout-mask': [FusedKernelNames.dropoutMask],
   gelu: [FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad],
+  adamw: [FusedKernelNames.adamw],
+  'reduce-total': [FusedKernelNames.reduceTotal],
   'transposed-matmul': [],
 };
 const without = (args.without ?? '').split(',').filter(Boolean);
@@ -75,8 +79,9 @@ const times = [];
 const cpu = [];
 let loss = NaN;
 let gradNorm = NaN;
-if (!['host', 'device', undefined].includes(args.clip)) throw new Error(`clip=${args.clip}: host or device`);
-const CLIP_ON_DEVICE = args.clip === 'device';
+if (!['host', 'device', undefined].includes(args.step)) throw new Error(`step=${args.step}: host or device`);
+const ON_DEVICE = (args.step ?? (choice.backend === 'webgpu' ? 'device' : 'host')) === 'device';
+const deviceStep = ON_DEVICE ? new DeviceStep(opt, 1.0) : null;
 let flops = 0;
 const gpuWork = [];
 const gpuCounter = choice.backend === 'webgpu' && args.count !== '0' ? countGpuWork(tf.backend().device) : null;
@@ -120,19 +125,21 @@ for (let step = 0; step < STEPS; step++) {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
-  const clipped = CLIP_ON_DEVICE
-    ? clipByGlobalNormOnDevice(vars.map((v) => grads[v.name]), 1.0)
-    : await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
-  opt.apply(clipped.grads, 1.25e-3);
-  if (CLIP_ON_DEVICE) {
-    const both = tf.stack([value, clipped.norm]); // the loss and the norm in one readback, after the step is queued
-    [loss, gradNorm] = await both.data();
-    tf.dispose([both, clipped.norm]);
+  const stepGrads = vars.map((v) => grads[v.name]);
+  if (deviceStep) {
+    const r = await deviceStep.run(stepGrads, value, 1.25e-3); // the loss, norm and weights' finiteness: one readback
+    loss = r.loss;
+    gradNorm = r.gradNorm;
+    if (!r.applied || !r.weightsFinite) throw new Error(`step ${step}: not finite (loss ${loss}, norm ${gradNorm})`);
   } else {
     loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
+    const clipped = await clipByGlobalNorm(stepGrads, 1.0);
     gradNorm = clipped.norm;
+    opt.apply(clipped.grads, 1.25e-3);
+    tf.dispose(clipped.grads);
+    if (!(await tensorsFinite(vars))) throw new Error(`step ${step}: a weight is not finite after the update`);
   }
-  tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
+  tf.dispose([value, ...Object.values(grads)]);
   times.push((performance.now() - t0) / 1000);
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1e6);
@@ -166,7 +173,7 @@ console.log(JSON.stringify({
   tensors: tf.memory().numTensors,
   loss,
   grad_norm: gradNorm,
-  clip: CLIP_ON_DEVICE ? 'device' : 'host',
+  step: ON_DEVICE ? 'device' : 'host',
   ...(gpuCounter ? { gpu_work: gpuWork } : {}),
 }));
 process.exit(0);

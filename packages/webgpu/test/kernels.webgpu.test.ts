@@ -106,4 +106,48 @@ describe.skipIf(!gpu.ready && !underCi)(`@peft/webgpu kernels equal the cpu back
       }
     }
   });
+
+  it("PeftAdamW: HF AdamW's composed update on cpu (to 2 ulp-ish), with and without scale, decay and a closed gate", async () => {
+    const n = 1037;
+    const [p0, m0, v0, g0] = [wave(n, 1, 0.5), wave(n, 2, 0.01), wave(n, 3, 1e-4).map(Math.abs), wave(n, 4, 0.3)];
+    const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-6, stepSize: 1.25e-3 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3), decay: 0 };
+    for (const [scale, gate, decay] of [[undefined, undefined, 0], [0.37, 1, 0.01], [1, 0, 0]] as const) {
+      const a = { ...attrs, decay };
+      const inputs = () => ({
+        param: tf.tensor2d(p0, [n, 1]), m: tf.tensor2d(m0, [n, 1]), v: tf.tensor2d(v0, [n, 1]), grad: tf.tensor2d(g0, [n, 1]),
+        ...(scale === undefined ? {} : { scale: tf.scalar(scale) }), ...(gate === undefined ? {} : { gate: tf.scalar(gate) }),
+      });
+      const got = await values('webgpu', () => tf.tidy(() => tf.concat(tf.engine().runKernel(FusedKernelNames.adamw, inputs(), a) as tf.Tensor[])));
+      const want = await values('cpu', () => tf.tidy(() => {
+        const { param, m, v, grad } = inputs();
+        if (gate === 0) return tf.concat([m, v, param]);
+        const g = scale === undefined ? grad : tf.mul(grad, scale);
+        const m1 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+        const v1 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.mul(g, g), 1 - a.beta2));
+        let p1 = tf.sub(param, tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), a.eps)), a.stepSize));
+        if (decay > 0) p1 = tf.sub(p1, tf.mul(p1, decay));
+        return tf.concat([m1, v1, p1]);
+      }));
+      let worst = 0;
+      for (let i = 0; i < 3 * n; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1e-30 + Math.abs(want[i]!)));
+      expect(worst, `scale ${scale} gate ${gate} decay ${decay}`).toBeLessThan(gate === 0 ? 1e-30 : 5e-7);
+    }
+  });
+
+  it('PeftReduceTotal: Σx² as cpu to 1e-6 relative (sizes around the workgroup), Σx·0 is 0, or NaN with one NaN or ∞', async () => {
+    for (const n of [1, 255, 256, 257, 4099]) {
+      const x = wave(n, n, 2);
+      const got = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(x, [n]) }, { of: 'squares' }) as tf.Tensor));
+      const want = await values('cpu', () => tf.tidy(() => tf.sum(tf.square(tf.tensor(x)))));
+      expect(Math.abs(got[0]! - want[0]!)).toBeLessThan(1e-6 * want[0]!);
+      const zero = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(x, [n, 1]) }, { of: 'zeroed' }) as tf.Tensor));
+      expect(Array.from(zero)).toEqual([0]);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const y = Float32Array.from(x);
+        y[n - 1] = bad;
+        const probe = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(y) }, { of: 'zeroed' }) as tf.Tensor));
+        expect(probe[0], `${bad} at ${n - 1} of ${n}`).toBeNaN();
+      }
+    }
+  });
 });

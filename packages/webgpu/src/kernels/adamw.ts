@@ -12,10 +12,13 @@ import { elementwiseProgram, type WebGpuBackendLike } from './program.js';
  */
 type Part = 'm' | 'v' | 'param';
 
+/** What each pass reads (a binding the shader does not use is left out of its layout, so it is not bound). */
+const PART_INPUTS: Record<Part, readonly string[]> = { m: ['M', 'G'], v: ['V', 'G'], param: ['P', 'M', 'V', 'G'] };
+
 const UNIFORMS = 'beta1 : f32, omb1 : f32, beta2 : f32, omb2 : f32, eps : f32, stepSize : f32, decay : f32,';
 
 function adamwProgram(part: Part, shape: readonly number[], hasScale: boolean, hasGate: boolean): WebGPUProgram {
-  const names = ['P', 'M', 'V', 'G', ...(hasScale ? ['S'] : []), ...(hasGate ? ['K'] : [])];
+  const names = [...PART_INPUTS[part], ...(hasScale ? ['S'] : []), ...(hasGate ? ['K'] : [])];
   const newM = 'M[index] * uniforms.beta1 + g * uniforms.omb1';
   const newV = 'V[index] * uniforms.beta2 + (g * g) * uniforms.omb2';
   const value = {
@@ -29,9 +32,9 @@ function adamwProgram(part: Part, shape: readonly number[], hasScale: boolean, h
   }[part];
   const old = { m: 'M[index]', v: 'V[index]', param: 'P[index]' }[part];
   const body = `
-    let g = ${hasScale ? 'G[index] * S[0]' : 'G[index]'};
+    let g = ${hasScale ? 'G[index] * f32(S[0])' : 'G[index]'};
     ${value}
-    result[index] = ${hasGate ? `select(out, ${old}, K[0] == 0.0)` : 'out'};`;
+    result[index] = ${hasGate ? `select(out, ${old}, f32(K[0]) == 0.0)` : 'out'};`;
   return { ...elementwiseProgram(`peftAdamW_${part}_${hasScale ? 's' : ''}${hasGate ? 'k' : ''}`, shape, names, body), uniforms: UNIFORMS } as WebGPUProgram;
 }
 
@@ -49,7 +52,10 @@ export const adamwKernel: FusedKernelFunc<'PeftAdamW'> = ({ inputs, backend, att
   }
   const { beta1, beta2, eps, stepSize, decay } = attrs;
   const uniforms = [beta1, 1 - beta1, beta2, 1 - beta2, eps, stepSize, decay].map((x) => ({ type: 'float32', data: [x] }));
-  const tensors = [param, m, v, grad, ...(scale ? [scale] : []), ...(gate ? [gate] : [])];
+  const byName: Record<string, tf.TensorInfo> = { P: param, M: m, V: v, G: grad };
+  const extra = [...(scale ? [scale] : []), ...(gate ? [gate] : [])];
   const gpu = backend as unknown as WebGpuBackendLike;
-  return (['m', 'v', 'param'] as const).map((part) => gpu.runWebGPUProgram(adamwProgram(part, param.shape, !!scale, !!gate), tensors, 'float32', uniforms));
+  return (['m', 'v', 'param'] as const).map((part) =>
+    gpu.runWebGPUProgram(adamwProgram(part, param.shape, !!scale, !!gate), [...PART_INPUTS[part].map((k) => byName[k]!), ...extra], 'float32', uniforms),
+  );
 };

@@ -5,14 +5,15 @@ import type { WebGpuBackendLike } from './program.js';
 
 /**
  * @peft/core's `PeftReduceTotal`: Σ x² (a gradient's squared norm, for the global norm) or Σ x·0 (0 when every value is
- * finite) of a whole tensor in one dispatch: one workgroup, a strided loop and a tree reduction in shared memory.
+ * finite, NaN otherwise: counted here from the values' exponent bits) of a whole tensor in one dispatch: one workgroup, a strided loop and a tree reduction in shared memory.
  * tfjs composes each from two dispatches (Square or Mul, then Sum), the Mul's 0 a scalar uploaded at each call. Meant
  * for a training step's adapter-sized tensors (one workgroup does the whole tensor).
  */
 const THREADS = 256;
 
 function reduceTotalProgram(of: 'squares' | 'zeroed'): WebGPUProgram {
-  const term = of === 'squares' ? 'x * x' : 'x * 0.0';
+  // x·0 is not computed as such: a shader compiler may fold it to 0 (llvmpipe does); a NaN or ±∞ has all exponent bits set
+  const term = of === 'squares' ? 'x * x' : 'select(0.0, 1.0, (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u)';
   return {
     variableNames: ['X'],
     outputShape: [1],
@@ -36,7 +37,7 @@ function reduceTotalProgram(of: 'squares' | 'zeroed'): WebGPUProgram {
           if (tid < s) { partial[tid] = partial[tid] + partial[tid + s]; }
           workgroupBarrier();
         }
-        if (tid == 0) { result[0] = partial[0]; }
+        if (tid == 0) { result[0] = ${of === 'squares' ? 'partial[0]' : 'select(0.0, uniforms.NAN, partial[0] > 0.0)'}; }
       }
     `,
   } as WebGPUProgram;
