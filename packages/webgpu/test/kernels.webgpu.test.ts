@@ -150,4 +150,16 @@ describe.skipIf(!gpu.ready && !underCi)(`@peft/webgpu kernels equal the cpu back
       }
     }
   });
+
+  it("PeftDropoutMask: tfjs's seeded randomUniform + Add + Floor + Mul on cpu, bit for bit (sizes around 32, rates 0.1 and 0.5)", async () => {
+    for (const [shape, rate] of [[[1], 0.1], [[31], 0.5], [[4, 33], 0.1], [[2, 4, 64, 64], 0.1]] as const) {
+      for (const seed of [0, 123456789]) {
+        const got = await values('webgpu', () => tf.engine().runKernel(FusedKernelNames.dropoutMask, {}, { shape: [...shape], seed: String(seed), rate }) as tf.Tensor);
+        const keep = 1 - rate;
+        const want = await values('cpu', () => tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform([...shape], 0, 1, 'float32', seed), keep)), 1 / keep)));
+        expect(Array.from(got), `[${shape}] rate ${rate} seed ${seed}`).toEqual(Array.from(want));
+        if (shape.length > 1) expect(new Set(got).size, "both 0 and 1/keep drawn").toBe(2);
+      }
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { FusedKernelNames, KernelRegistry, fusedKernelRow, type KernelTableRow }
 import { WEBGPU_BACKEND } from '../backend.js';
 import { addNKernel } from './add-n.js';
 import { adamwKernel } from './adamw.js';
+import { dropoutMaskKernel } from './dropout-mask.js';
 import { reduceTotalKernel } from './reduce-total.js';
 import { geluTanhGradKernel, geluTanhKernel } from './gelu-tanh.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './softmax-cross-entropy.js';
@@ -17,6 +18,7 @@ const KERNELS: readonly KernelTableRow<WebgpuFlag>[] = [
   fusedKernelRow(FusedKernelNames.softmaxCrossEntropy, softmaxCrossEntropyKernel, 'fused'),
   fusedKernelRow(FusedKernelNames.softmaxCrossEntropyGrad, softmaxCrossEntropyGradKernel, 'fused'),
   fusedKernelRow(FusedKernelNames.adamw, adamwKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.dropoutMask, dropoutMaskKernel, 'fused'),
   fusedKernelRow(FusedKernelNames.reduceTotal, reduceTotalKernel, 'fused'),
 ];
 
