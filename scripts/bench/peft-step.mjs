@@ -102,7 +102,7 @@ function tallyWebgpu(backend) {
     const d = backend.tensorMap.get(dataId);
     if (d && d.resource == null && d.values) {
       let key = `${d.dtype}[${d.shape}]`;
-      if (process.env.TALLY_SITES && d.shape.length === 0) Error.stackTraceLimit = 60, key += ' ' + new Error().stack.split('\n').filter((l) => /packages\/(?!.*tfjs)/.test(l) && !/webgpu\/dist/.test(l)).slice(0, 2).map((l) => l.trim().replace(/.*packages\//, '')).join(' < ');
+      if (process.env.TALLY_SITES && d.shape.length === 0) Error.stackTraceLimit = 60, key += ' ' + new Error().stack.split('\n').filter((l) => /packages\/(?!.*tfjs)/.test(l) && !/webgpu\/dist|core\/dist/.test(l)).slice(0, 3).map((l) => l.trim().replace(/.*packages\//, '')).join(' < ');
       uploads.set(key, (uploads.get(key) ?? 0) + 1);
     }
     return upload(dataId);
