@@ -162,4 +162,61 @@ describe.skipIf(!gpu.ready && !underCi)(`@peft/webgpu kernels equal the cpu back
       }
     }
   });
+
+  it('PeftMaskedSoftmax and its gradient: the composed cpu formulas (2e-6), causal or not, padding masks [B,1,1,m] and [n,m], every lse mode', async () => {
+    const [B, H, n, m] = [2, 3, 5, 70]; // m over the workgroup's 64 threads; causal: query i sees keys j ≤ m − n + i
+    const z = wave(B * H * n * m, 7, 4);
+    const dp = wave(B * H * n * m, 8, 1);
+    const dl = wave(B * H * n, 9, 1);
+    const pad = Float32Array.from({ length: B * m }, (_, k) => (k % m > m - 9 && k >= m ? -1e4 : 0));
+    const rel = Float32Array.from({ length: n * m }, (_, k) => 0.1 * Math.cos(k));
+    /** The composed forms of @peft/attention-kernel's fused attention (maskScores, softmax, logSumExpLast, the grad). */
+    const composed = (causal: boolean, mask: tf.Tensor | undefined, lse: string, scale: number, maskedValue: number): tf.Tensor[] => {
+      let s = tf.mul(tf.tensor4d(z, [B, H, n, m]), scale);
+      if (causal) {
+        const keep = tf.tensor2d(Float32Array.from({ length: n * m }, (_, k) => (k % m <= m - n + Math.floor(k / m) ? 1 : 0)), [n, m]);
+        s = tf.add(tf.mul(s, keep), tf.mul(tf.sub(1, keep), maskedValue));
+      }
+      const padded = mask ? tf.add(s, mask) : s;
+      const lseOf = (x: tf.Tensor) => { const mx = tf.max(x, -1, true); return tf.add(mx, tf.log(tf.sum(tf.exp(tf.sub(x, mx)), -1, true))); };
+      const probs = tf.softmax(padded);
+      const outs = lse === 'none' ? [probs] : lse === 'masked' ? [probs, lseOf(padded)] : [probs, lseOf(s), tf.exp(tf.sub(s, lseOf(s)))];
+      const dP = tf.tensor4d(dp, [B, H, n, m]);
+      let ds = tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true)));
+      if (lse !== 'none') ds = tf.add(ds, tf.mul(tf.tensor4d(dl, [B, H, n, 1]), outs[2] ?? probs));
+      ds = tf.mul(ds, scale);
+      if (causal) ds = tf.mul(ds, tf.tensor2d(Float32Array.from({ length: n * m }, (_, k) => (k % m <= m - n + Math.floor(k / m) ? 1 : 0)), [n, m]));
+      return [...outs, ds];
+    };
+    for (const [causal, maskKind, lse] of [[true, 'none', 'none'], [true, 'pad', 'masked'], [false, 'rel', 'unpadded'], [true, 'pad', 'unpadded']] as const) {
+      const mk = () => (maskKind === 'pad' ? tf.tensor4d(pad, [B, 1, 1, m]) : maskKind === 'rel' ? tf.tensor2d(rel, [n, m]) : undefined);
+      const attrs = { scale: 0.125, causal, maskedValue: -1e4, lse };
+      const label = `causal ${causal}, mask ${maskKind}, lse ${lse}`;
+      const want = await onBackend('cpu', () => tf.tidy(() => composed(causal, mk(), lse, 0.125, -1e4).map((t) => t.dataSync())));
+      const got = await onBackend('webgpu', async () => {
+        const errors = deviceErrors().length;
+        const before = tf.memory().numTensors;
+        const outs = tf.tidy(() => {
+          const m4 = mk();
+          const fwd = tf.engine().runKernel(FusedKernelNames.maskedSoftmax, { scores: tf.tensor4d(z, [B, H, n, m]), ...(m4 ? { mask: m4 } : {}) }, attrs) as tf.Tensor[];
+          const grad = tf.engine().runKernel(FusedKernelNames.maskedSoftmaxGrad, {
+            probs: fwd[0]!, dProbs: tf.tensor4d(dp, [B, H, n, m]), ...(lse === 'none' ? {} : { dLse: tf.tensor4d(dl, [B, H, n, 1]) }), ...(fwd[2] ? { lseProbs: fwd[2] } : {}),
+          }, { scale: 0.125, causal }) as tf.Tensor;
+          return [...fwd, grad];
+        });
+        const vals = await Promise.all(outs.map((t) => t.data()));
+        expect(outs.map((t) => t.shape), label).toEqual([[B, H, n, m], ...(lse === 'none' ? [] : [[B, H, n, 1]]), ...(lse === 'unpadded' ? [[B, H, n, m]] : []), [B, H, n, m]]);
+        tf.dispose(outs);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(deviceErrors().slice(errors), 'WebGPU device errors').toEqual([]);
+        return vals;
+      });
+      expect(got.length, label).toBe(want.length);
+      got.forEach((g, k) => {
+        let worst = 0;
+        for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want[k]![i]!) / (1 + Math.abs(want[k]![i]!)));
+        expect(worst, `${label}: output ${k}`).toBeLessThanOrEqual(2e-6);
+      });
+    }
+  });
 });
