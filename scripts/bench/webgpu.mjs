@@ -41,7 +41,7 @@ export function benchWebgpu(argv) {
   for (let r = 0; r < rounds; r++) {
     const g = node('scripts/bench/peft-step.mjs', ['backend=webgpu', ...shape, `steps=${steps}`], `@peft step, webgpu (round ${r + 1}/${rounds})`);
     if (g) gpu.push(g);
-    const b = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'step=host', 'without=adamw,reduce-total,dropout-mask', ...shape, `steps=${steps}`], `@peft step, webgpu, as before issue 26's cut (round ${r + 1}/${rounds})`);
+    const b = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'step=host', 'without=adamw,reduce-total,dropout-mask,masked-softmax', ...shape, `steps=${steps}`], `@peft step, webgpu, as before issue 26's cut (round ${r + 1}/${rounds})`);
     if (b) before.push(b);
     const u = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'fused=0', ...shape, `steps=${steps}`], `@peft step, webgpu without fused kernels (round ${r + 1}/${rounds})`);
     if (u) unfused.push(u);
@@ -61,7 +61,7 @@ export function benchWebgpu(argv) {
   const s = gpu[0]?.shape ?? cpu[0]?.shape;
   if (s) lines.push(`\ntraining step, GPT-2-small-shaped${reduced ? ' REDUCED' : ''} (${s.layers} layers × ${s.embd}, ${s.heads} heads, vocab 50,257), B ${s.batch} × T ${s.seq}, inducer + LoRA, fwd + bwd + AdamW:`);
   if (gpu.length) lines.push(`  webgpu              median ${pooled(gpu).toFixed(2)} s/step   peak RSS ${Math.max(...gpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
-  if (before.length) lines.push(`  webgpu, before      median ${pooled(before).toFixed(2)} s/step   (three readbacks in the step, tfjs's composed AdamW, norm and dropout masks; losses ${gpu[0]?.loss.toFixed(6)} vs ${before[0].loss.toFixed(6)})`);
+  if (before.length) lines.push(`  webgpu, before      median ${pooled(before).toFixed(2)} s/step   (three readbacks in the step, tfjs's composed AdamW, norm, dropout masks and attention score step; losses ${gpu[0]?.loss.toFixed(6)} vs ${before[0].loss.toFixed(6)})`);
   if (unfused.length) lines.push(`  webgpu, no fused    median ${pooled(unfused).toFixed(2)} s/step   (GELU and the LM loss composed from tfjs ops)`);
   if (gpu.length && unfused.length) lines.push(`  fused kernels: ${(pooled(unfused) / pooled(gpu)).toFixed(2)}× faster step; losses ${gpu[0].loss.toFixed(5)} vs ${unfused[0].loss.toFixed(5)}`);
   if (cpu.length) lines.push(`  wasm + @peft/blas   median ${pooled(cpu).toFixed(2)} s/step   peak RSS ${Math.max(...cpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);

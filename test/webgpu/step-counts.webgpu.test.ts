@@ -10,14 +10,15 @@ import { deviceErrors, onBackend, underCi, webgpuOrSkip } from './backend.js';
 // What one step of `peft train`'s loop sends to the GPU (@peft/webgpu's countGpuWork), on the tiny GPT-2 fixture with
 // inducer-lora, dropout on: the counts do not depend on the adapter, so they are asserted exactly enough to catch a
 // regression — at most the figures measured when the step's end went on the device (issue 26: one readback, no
-// pipeline after the first step, the fused AdamW, norm and dropout-mask kernels), and below the loop with its three
-// readbacks and tfjs's composed optimizer, mask and norm. `npm run bench -- --backend webgpu --reduced` prints the
+// pipeline after the first step, the fused AdamW, norm, dropout-mask and attention score-step kernels), and below the
+// loop with its three readbacks and tfjs's composed optimizer, masks, norm and attention. `npm run bench -- --backend webgpu --reduced` prints the
 // same counts for the GPT-2-small-shaped step.
 const gpu = await webgpuOrSkip(); // under CI=true a missing adapter fails here
 const GPT2 = new URL('../../test-fixtures/tiny-gpt2', import.meta.url).pathname;
 
-/** Measured on this step (tiny GPT-2: 2 layers × 32, 4 heads; B 2 × T 8); a change that sends more fails here. */
-const AT_MOST = { dispatches: 556, submits: 38, mappedUploads: 45, readbacks: 1, pipelines: 0 };
+/** Measured on this step (tiny GPT-2: 2 layers × 32, 4 heads; B 2 × T 8; before the cut 867 dispatches, 60 submits, 254
+ * uploads, 3 readbacks); a change that sends more fails here. */
+const AT_MOST = { dispatches: 526, submits: 36, mappedUploads: 35, readbacks: 1, pipelines: 0 };
 
 /** The loop's counts per step (steps 2…4: the first compiles the pipelines), one-readback mode or not; the losses. */
 async function stepCounts(oneReadbackPerStep: boolean, fused: boolean): Promise<{ counts: GpuWorkCounts[]; losses: number[] }> {
