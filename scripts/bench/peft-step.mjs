@@ -19,6 +19,8 @@
 // does (@peft/recipes' DeviceStep: clip coefficient, gated AdamW update and the weights' finiteness on the backend,
 // [loss, norm, probe] read back once); step=host (default elsewhere, as `peft train` runs there) reads the loss, the
 // gradient norm (clipByGlobalNorm) and the weights' finiteness back inside the step, three readbacks.
+// tally=1 (webgpu) prints, on stderr, the last step's dispatches by program and uploads by dtype and shape
+// (TALLY_SITES=1: scalar uploads by the @peft call site that made them).
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
