@@ -8,7 +8,8 @@
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
 // Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights),
-// wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's).
+// wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's), adamw (PeftAdamW: AdamW composed from tfjs ops),
+// reduce-total (PeftReduceTotal: norms and finiteness as Square/Mul + Sum).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
