@@ -170,8 +170,8 @@ if [ "$quick" = 1 ]; then steps=3 tsteps=5 newt=16 demo_steps=5; else steps=6 ts
 
 part adapter 45 "$run_node" "$work/js/probe.mjs"
 part step-webgpu 200 "$run_node" "$work/js/step.mjs" backend=webgpu "${shape[@]}" "steps=$steps"
-# the step as before issue 26's cut, for its counts beside step-webgpu's: two steps do (the second is a later step)
-part step-webgpu-before 240 "$run_node" "$work/js/step.mjs" backend=webgpu step=host without=adamw,reduce-total,dropout-mask,masked-softmax "${shape[@]}" steps=2
+# the step as before issue 26's cut, for its counts and loss beside step-webgpu's (on llvmpipe 2-3x slower than it)
+part step-webgpu-before 240 "$run_node" "$work/js/step.mjs" backend=webgpu step=host without=adamw,reduce-total,dropout-mask,masked-softmax "${shape[@]}" "steps=$steps"
 part step-torch-fp32 60 "$python" "$work/py/pytorch_step.py" device=cuda tf32=0 threads=4 "${shape[@]}" "steps=$tsteps"
 part step-torch-tf32 45 "$python" "$work/py/pytorch_step.py" device=cuda tf32=1 threads=4 "${shape[@]}" "steps=$tsteps"
 part decode-webgpu 90 "$run_node" "$work/js/decode.mjs" backend=webgpu blas=0 "${dshape[@]}" "new=$newt"
