@@ -120,7 +120,7 @@ node="$work/node"
 
 # ---- libraries: the kit's loaders where the system has none; libstdc++ where the system's is older than Dawn needs
 libpath=""
-has_lib() { ldconfig -p 2>/dev/null | grep -q " $1 "; }
+has_lib() { ldconfig -p 2>/dev/null | grep " $1 " >/dev/null; } # not grep -q: ldconfig killed by SIGPIPE fails the pipe
 loaders="${PEFT_KIT_LOADERS:-auto}"
 if [ "$loaders" = own ] || { [ "$loaders" = auto ] && ! { has_lib libvulkan.so.1 && has_lib libEGL.so.1; }; }; then
   libpath="$work/sys/usr/lib/x86_64-linux-gnu"
@@ -129,7 +129,7 @@ else
   loaders_used=system
 fi
 need_cxx="$(grep -o '"dawn.node": \[[^]]*\]' "$work/kit.json" | grep -o 'GLIBCXX_[0-9.]*')"
-sys_cxx="$(ldconfig -p 2>/dev/null | awk '$1 == "libstdc++.so.6" && /x86-64/ { print $NF; exit }')"
+sys_cxx="$(ldconfig -p 2>/dev/null | awk '$1 == "libstdc++.so.6" && /x86-64/ && !p { p = $NF } END { print p }')"
 if [ -n "$sys_cxx" ] && grep -qa "$need_cxx" "$(readlink -f "$sys_cxx")"; then cxx_used="system ($sys_cxx)"; else
   libpath="$work/lib${libpath:+:$libpath}"; cxx_used="kit (the system's lacks $need_cxx)"
 fi
