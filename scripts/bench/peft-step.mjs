@@ -9,15 +9,20 @@
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
 // Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights),
 // wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's), tiled-attention (PeftAttentionTiled + Grad: attention in
-// tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3).
+// tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3), adamw (PeftAdamW: AdamW
+// composed from tfjs ops), reduce-total (PeftReduceTotal: norms and finiteness as Square/Mul + Sum).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
 // backend=webgpu also counts what each step sends to the GPU (@peft/webgpu's countGpuWork: dispatches, submits,
 // pipelines created, uploads, readbacks, copies and their bytes), as gpu_work, one record per step (count=0: not).
-// clip=host (default: as `peft train` does) reads the gradient norm back inside the step (clipByGlobalNorm);
-// clip=device keeps it on the backend (clipByGlobalNormOnDevice) and reads it with the loss, one readback per step.
+// step=device (default on webgpu, as `peft train` runs there) ends the step as the training loop's one-readback mode
+// does (@peft/recipes' DeviceStep: clip coefficient, gated AdamW update and the weights' finiteness on the backend,
+// [loss, norm, probe] read back once); step=host (default elsewhere, as `peft train` runs there) reads the loss, the
+// gradient norm (clipByGlobalNorm) and the weights' finiteness back inside the step, three readbacks.
+// tally=1 (webgpu) prints, on stderr, the last step's dispatches by program and uploads by dtype and shape
+// (TALLY_SITES=1: scalar uploads by the @peft call site that made them).
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,7 +31,7 @@ import { registerBlasKernels } from '@peft/blas';
 import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
-import { AdamW, NLG_ADAMW, clipByGlobalNorm, clipByGlobalNormOnDevice } from '@peft/recipes';
+import { AdamW, DeviceStep, NLG_ADAMW, clipByGlobalNorm, tensorsFinite } from '@peft/recipes';
 import { gpt2Fixture } from './fixtures.mjs';
 import { countMatmulFlops } from './matmul-count.mjs';
 
@@ -51,6 +56,8 @@ const WITHOUT = {
   'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
   'dropout-mask': [FusedKernelNames.dropoutMask],
   gelu: [FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad],
+  adamw: [FusedKernelNames.adamw],
+  'reduce-total': [FusedKernelNames.reduceTotal],
   'transposed-matmul': [],
 };
 const without = (args.without ?? '').split(',').filter(Boolean);
@@ -77,14 +84,46 @@ const times = [];
 const cpu = [];
 let loss = NaN;
 let gradNorm = NaN;
-if (!['host', 'device', undefined].includes(args.clip)) throw new Error(`clip=${args.clip}: host or device`);
-const CLIP_ON_DEVICE = args.clip === 'device';
+if (!['host', 'device', undefined].includes(args.step)) throw new Error(`step=${args.step}: host or device`);
+const ON_DEVICE = (args.step ?? (choice.backend === 'webgpu' ? 'device' : 'host')) === 'device';
+const deviceStep = ON_DEVICE ? new DeviceStep(opt, 1.0) : null;
 let flops = 0;
 const gpuWork = [];
 const gpuCounter = choice.backend === 'webgpu' && args.count !== '0' ? countGpuWork(tf.backend().device) : null;
+// tally=1 (webgpu): the last step's dispatches by program and uploads by dtype and shape, on stderr
+const tally = choice.backend === 'webgpu' && args.tally === '1' ? tallyWebgpu(tf.backend()) : null;
+function tallyWebgpu(backend) {
+  const programs = new Map();
+  const uploads = new Map();
+  const run = backend.runWebGPUProgram.bind(backend);
+  const upload = backend.uploadToGPU.bind(backend);
+  backend.runWebGPUProgram = (program, ...rest) => {
+    const out = run(program, ...rest);
+    const key = `${program.constructor?.name ?? ''} ${String(program.shaderKey).slice(0, 40)}`;
+    programs.set(key, (programs.get(key) ?? 0) + 1);
+    return out;
+  };
+  backend.uploadToGPU = (dataId) => {
+    const d = backend.tensorMap.get(dataId);
+    if (d && d.resource == null && d.values) {
+      let key = `${d.dtype}[${d.shape}]`;
+      if (process.env.TALLY_SITES && d.shape.length === 0) Error.stackTraceLimit = 60, key += ' ' + new Error().stack.split('\n').filter((l) => /packages\/(?!.*tfjs)/.test(l) && !/webgpu\/dist|core\/dist/.test(l)).slice(0, 3).map((l) => l.trim().replace(/.*packages\//, '')).join(' < ');
+      uploads.set(key, (uploads.get(key) ?? 0) + 1);
+    }
+    return upload(dataId);
+  };
+  return {
+    reset() { programs.clear(); uploads.clear(); },
+    print() {
+      const sorted = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${String(n).padStart(5)}  ${k}`).join('\n');
+      process.stderr.write(`dispatching programs:\n${sorted(programs)}\nuploads:\n${sorted(uploads)}\n`);
+    },
+  };
+}
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
   const work0 = gpuCounter?.read();
+  tally?.reset();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -92,19 +131,21 @@ for (let step = 0; step < STEPS; step++) {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
-  const clipped = CLIP_ON_DEVICE
-    ? clipByGlobalNormOnDevice(vars.map((v) => grads[v.name]), 1.0)
-    : await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
-  opt.apply(clipped.grads, 1.25e-3);
-  if (CLIP_ON_DEVICE) {
-    const both = tf.stack([value, clipped.norm]); // the loss and the norm in one readback, after the step is queued
-    [loss, gradNorm] = await both.data();
-    tf.dispose([both, clipped.norm]);
+  const stepGrads = vars.map((v) => grads[v.name]);
+  if (deviceStep) {
+    const r = await deviceStep.run(stepGrads, value, 1.25e-3); // the loss, norm and weights' finiteness: one readback
+    loss = r.loss;
+    gradNorm = r.gradNorm;
+    if (!r.applied || !r.weightsFinite) throw new Error(`step ${step}: not finite (loss ${loss}, norm ${gradNorm})`);
   } else {
     loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
+    const clipped = await clipByGlobalNorm(stepGrads, 1.0);
     gradNorm = clipped.norm;
+    opt.apply(clipped.grads, 1.25e-3);
+    tf.dispose(clipped.grads);
+    if (!(await tensorsFinite(vars))) throw new Error(`step ${step}: a weight is not finite after the update`);
   }
-  tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
+  tf.dispose([value, ...Object.values(grads)]);
   times.push((performance.now() - t0) / 1000);
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1e6);
@@ -112,6 +153,7 @@ for (let step = 0; step < STEPS; step++) {
   if (gpuCounter) gpuWork.push(gpuCounter.since(work0));
 }
 gpuCounter?.stop();
+tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
@@ -138,7 +180,7 @@ console.log(JSON.stringify({
   tensors: tf.memory().numTensors,
   loss,
   grad_norm: gradNorm,
-  clip: CLIP_ON_DEVICE ? 'device' : 'host',
+  step: ON_DEVICE ? 'device' : 'host',
   ...(gpuCounter ? { gpu_work: gpuWork } : {}),
 }));
 process.exit(0);

@@ -1,7 +1,9 @@
 // `npm run bench -- --backend webgpu`: the GPT-2-small-shaped training step and cached greedy decoding on WebGPU, side
 // by side with the CPU path (wasm + @peft/blas) in the same run, interleaved, and the adapter they ran on; and the step
-// on WebGPU without @peft/webgpu's fused kernels (GELU, LM loss), to show what they change; and what each step sends to
-// the GPU (dispatches, submits, pipelines created, uploads, readbacks, copies: @peft/webgpu's countGpuWork).
+// on WebGPU without @peft/webgpu's fused kernels (GELU, LM loss, AdamW, norms, dropout masks), to show what they change;
+// the step as it ran before issue 26's cut (three readbacks inside the step, tfjs's composed AdamW, norm and dropout
+// masks); and what each step sends to the GPU (dispatches, submits, pipelines created, uploads, readbacks, copies:
+// @peft/webgpu's countGpuWork), before and after.
 // Options: --reduced (4 layers × 256 wide, vocab 50,257, B 4 × T 64: what a software adapter can run — it binds at most
 // 128 MiB per buffer and GPT-2 small's token table is 154 MB), --rounds N, --steps N.
 // Prints the figures of this run; docs/performance.md records them with the card's name.
@@ -35,12 +37,12 @@ export function benchWebgpu(argv) {
   };
   const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.steps_s.slice(1) : r.steps_s)));
 
-  const gpu = [], unfused = [], cpu = [], onDevice = [];
+  const gpu = [], unfused = [], cpu = [], before = [];
   for (let r = 0; r < rounds; r++) {
     const g = node('scripts/bench/peft-step.mjs', ['backend=webgpu', ...shape, `steps=${steps}`], `@peft step, webgpu (round ${r + 1}/${rounds})`);
     if (g) gpu.push(g);
-    const d = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'clip=device', ...shape, `steps=${steps}`], `@peft step, webgpu, gradient norm kept on the device (round ${r + 1}/${rounds})`);
-    if (d) onDevice.push(d);
+    const b = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'step=host', 'without=adamw,reduce-total,dropout-mask,masked-softmax', ...shape, `steps=${steps}`], `@peft step, webgpu, as before issue 26's cut (round ${r + 1}/${rounds})`);
+    if (b) before.push(b);
     const u = node('scripts/bench/peft-step.mjs', ['backend=webgpu', 'fused=0', ...shape, `steps=${steps}`], `@peft step, webgpu without fused kernels (round ${r + 1}/${rounds})`);
     if (u) unfused.push(u);
     const layers = reduced ? 4 : 12;
@@ -59,7 +61,7 @@ export function benchWebgpu(argv) {
   const s = gpu[0]?.shape ?? cpu[0]?.shape;
   if (s) lines.push(`\ntraining step, GPT-2-small-shaped${reduced ? ' REDUCED' : ''} (${s.layers} layers × ${s.embd}, ${s.heads} heads, vocab 50,257), B ${s.batch} × T ${s.seq}, inducer + LoRA, fwd + bwd + AdamW:`);
   if (gpu.length) lines.push(`  webgpu              median ${pooled(gpu).toFixed(2)} s/step   peak RSS ${Math.max(...gpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
-  if (onDevice.length) lines.push(`  webgpu, norm on dev median ${pooled(onDevice).toFixed(2)} s/step   (clipByGlobalNormOnDevice: the norm read with the loss; losses ${gpu[0]?.loss.toFixed(6)} vs ${onDevice[0].loss.toFixed(6)})`);
+  if (before.length) lines.push(`  webgpu, before      median ${pooled(before).toFixed(2)} s/step   (three readbacks in the step, tfjs's composed AdamW, norm, dropout masks and attention score step; losses ${gpu[0]?.loss.toFixed(6)} vs ${before[0].loss.toFixed(6)})`);
   if (unfused.length) lines.push(`  webgpu, no fused    median ${pooled(unfused).toFixed(2)} s/step   (GELU and the LM loss composed from tfjs ops)`);
   if (gpu.length && unfused.length) lines.push(`  fused kernels: ${(pooled(unfused) / pooled(gpu)).toFixed(2)}× faster step; losses ${gpu[0].loss.toFixed(5)} vs ${unfused[0].loss.toFixed(5)}`);
   if (cpu.length) lines.push(`  wasm + @peft/blas   median ${pooled(cpu).toFixed(2)} s/step   peak RSS ${Math.max(...cpu.map((r) => r.peak_rss_mb)).toFixed(0)} MB`);
@@ -77,13 +79,18 @@ export function benchWebgpu(argv) {
   };
   if (gpu[0]?.gpu_work || unfused[0]?.gpu_work) {
     lines.push('\nGPU work per training step (counted on the device: the same on any adapter):');
-    work('webgpu', gpu[0]);
-    work('webgpu, norm on dev', onDevice[0]);
+    work('webgpu, before', before[0]);
+    work('webgpu, now', gpu[0]);
     work('webgpu, no fused', unfused[0]);
+    const [a, b] = [gpu[0]?.gpu_work?.at(-1), before[0]?.gpu_work?.at(-1)];
+    if (a && b) {
+      const cut = (k) => `${k} ${b[k]} → ${a[k]}`;
+      lines.push(`  before → now, a later step: ${['dispatches', 'submits', 'mappedUploads', 'readbacks', 'pipelines'].map(cut).join(', ')}, upload bytes ${(b.mappedUploadBytes / 2 ** 20).toFixed(2)} → ${(a.mappedUploadBytes / 2 ** 20).toFixed(2)} MB; same loss: ${a && gpu[0].loss === before[0].loss ? 'bit for bit' : `${gpu[0].loss} vs ${before[0].loss}`}`);
+    }
   }
   for (const [name, d] of [['webgpu', decodeGpu], ['wasm', decodeCpu]]) {
     if (d) lines.push(`\ngreedy decoding on ${name}, ${d.new_tokens} new tokens after ${d.context}: cached ${d.cached_s.toFixed(2)} s, recomputed ${d.recompute_s.toFixed(2)} s, ${d.speedup.toFixed(1)}×; same tokens: ${d.same_tokens}`);
   }
   console.log(lines.join('\n'));
-  return { adapter, reduced, step: { webgpu: gpu, webgpuNormOnDevice: onDevice, webgpuUnfused: unfused, wasm: cpu }, decode: { webgpu: decodeGpu, wasm: decodeCpu } };
+  return { adapter, reduced, step: { webgpu: gpu, webgpuBefore: before, webgpuUnfused: unfused, wasm: cpu }, decode: { webgpu: decodeGpu, wasm: decodeCpu } };
 }

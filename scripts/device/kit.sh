@@ -78,7 +78,7 @@ cp scripts/bench/pytorch_step.py scripts/bench/pytorch_decode.py "$stage/py/"
 
 # ---- libstdc++ and libgcc_s of this machine: used there only when the system's libstdc++ is older than Dawn needs
 for l in libstdc++.so.6 libgcc_s.so.1; do
-  p="$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ { print $NF; exit }')"
+  p="$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ && !p { p = $NF } END { print p }')"
   [ -n "$p" ] || die "$l not found by ldconfig"
   cp "$(readlink -f "$p")" "$stage/lib/$l"
 done

@@ -12,7 +12,7 @@
 # goes to $OUT/log.txt.
 # Parts: env (kit, system, nvidia-smi), adapter (the adapter Dawn finds, its features and limits), step-webgpu (the
 # GPT-2-small-shaped training step, B 8 × T 128, inducer + LoRA, fwd + bwd + AdamW, with the GPU work each step sends),
-# step-webgpu-norm-on-device (the same with the gradient norm kept on the device: one readback a step, not two),
+# step-webgpu-before (the same step as it ran before issue 26's cut: three readbacks inside it, tfjs's composed AdamW),
 # step-torch-fp32 and step-torch-tf32 (the same step in PyTorch on CUDA), decode-webgpu and decode-torch (greedy
 # decoding with a key/value cache, 40 tokens after 256), demo (`peft demo` on webgpu), summary (the ratios).
 #   --quick    fewer steps and tokens, a short demo: a fast rerun
@@ -120,7 +120,7 @@ node="$work/node"
 
 # ---- libraries: the kit's loaders where the system has none; libstdc++ where the system's is older than Dawn needs
 libpath=""
-has_lib() { ldconfig -p 2>/dev/null | grep -q " $1 "; }
+has_lib() { ldconfig -p 2>/dev/null | grep " $1 " >/dev/null; } # not grep -q: ldconfig killed by SIGPIPE fails the pipe
 loaders="${PEFT_KIT_LOADERS:-auto}"
 if [ "$loaders" = own ] || { [ "$loaders" = auto ] && ! { has_lib libvulkan.so.1 && has_lib libEGL.so.1; }; }; then
   libpath="$work/sys/usr/lib/x86_64-linux-gnu"
@@ -129,7 +129,7 @@ else
   loaders_used=system
 fi
 need_cxx="$(grep -o '"dawn.node": \[[^]]*\]' "$work/kit.json" | grep -o 'GLIBCXX_[0-9.]*')"
-sys_cxx="$(ldconfig -p 2>/dev/null | awk '$1 == "libstdc++.so.6" && /x86-64/ { print $NF; exit }')"
+sys_cxx="$(ldconfig -p 2>/dev/null | awk '$1 == "libstdc++.so.6" && /x86-64/ && !p { p = $NF } END { print p }')"
 if [ -n "$sys_cxx" ] && grep -qa "$need_cxx" "$(readlink -f "$sys_cxx")"; then cxx_used="system ($sys_cxx)"; else
   libpath="$work/lib${libpath:+:$libpath}"; cxx_used="kit (the system's lacks $need_cxx)"
 fi
@@ -170,7 +170,8 @@ if [ "$quick" = 1 ]; then steps=3 tsteps=5 newt=16 demo_steps=5; else steps=6 ts
 
 part adapter 45 "$run_node" "$work/js/probe.mjs"
 part step-webgpu 200 "$run_node" "$work/js/step.mjs" backend=webgpu "${shape[@]}" "steps=$steps"
-part step-webgpu-norm-on-device 120 "$run_node" "$work/js/step.mjs" backend=webgpu clip=device "${shape[@]}" "steps=$steps"
+# the step as before issue 26's cut, for its counts and loss beside step-webgpu's (on llvmpipe 2-3x slower than it)
+part step-webgpu-before 240 "$run_node" "$work/js/step.mjs" backend=webgpu step=host without=adamw,reduce-total,dropout-mask,masked-softmax "${shape[@]}" "steps=$steps"
 part step-torch-fp32 60 "$python" "$work/py/pytorch_step.py" device=cuda tf32=0 threads=4 "${shape[@]}" "steps=$tsteps"
 part step-torch-tf32 45 "$python" "$work/py/pytorch_step.py" device=cuda tf32=1 threads=4 "${shape[@]}" "steps=$tsteps"
 part decode-webgpu 90 "$run_node" "$work/js/decode.mjs" backend=webgpu blas=0 "${dshape[@]}" "new=$newt"

@@ -38,7 +38,7 @@ describe.skipIf(!gpu.ready && !underCi)(`selecting WebGPU (${gpu.adapter ?? 'no 
     expect(choice.device?.name).toBe(gpu.adapter);
     expect(lines[0]).toMatch(/^backend: webgpu \(@peft\/webgpu\): .* \[PEFT_BACKEND=webgpu\]$/);
     expect(lines).toContain(`adapter: ${choice.device!.name}${choice.device!.vendor ? ` (${choice.device!.vendor})` : ''}${choice.device!.software ? ', a software adapter (CPU)' : ''}; Dawn on ${/Dawn on (\w+)/.exec(choice.device!.details ?? '')![1]}`);
-    expect(lines).toContain('kernels: @peft/webgpu WGSL AddN, PeftGeluTanh, PeftGeluTanhGrad, PeftSoftmaxCrossEntropy, PeftSoftmaxCrossEntropyGrad');
+    expect(lines).toContain('kernels: @peft/webgpu WGSL AddN, PeftGeluTanh, PeftGeluTanhGrad, PeftSoftmaxCrossEntropy, PeftSoftmaxCrossEntropyGrad, PeftAdamW, PeftDropoutMask, PeftMaskedSoftmax, PeftMaskedSoftmaxGrad, PeftReduceTotal');
     expect(hasFusedKernel(FusedKernelNames.geluTanh)).toBe(true);
     const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]));
     expect(Array.from(await y.data())).toEqual([3, 3, 3, 3]);

@@ -134,6 +134,25 @@ export const FusedKernelTable = {
    * floor(randomUniform(shape, 0, 1, 'float32', seed) + (1 − rate))·(1/(1 − rate)) as tfjs computes it (0 or 1/keep).
    */
   dropoutMask: { name: 'PeftDropoutMask', inputs: none, optionalInputs: none, attrs: { shape: 'number[]', seed: 'string', rate: 'number' }, outputs: 'one' },
+  /**
+   * One AdamW update of one parameter, in Hugging Face `transformers.AdamW`'s order of operations: inputs
+   * `{ param, m, v, grad }` (same shape) and optional float32 scalars `{ scale, gate }`; attrs `{ beta1, beta2, eps,
+   * stepSize, decay }` → `[m', v', param']` with g = grad·scale (scale absent: g = grad), m' = β1·m + (1−β1)·g,
+   * v' = β2·v + (1−β2)·(g·g), p₁ = param − (m'/(√v' + eps))·stepSize, param' = decay > 0 ? p₁ − p₁·decay : p₁; where
+   * `gate` is given and 0, the three outputs are m, v and param unchanged (a step skipped on the device).
+   */
+  adamw: {
+    name: 'PeftAdamW',
+    inputs: { param: 'float32', m: 'float32', v: 'float32', grad: 'float32' },
+    optionalInputs: { scale: 'float32', gate: 'float32' },
+    attrs: { beta1: 'number', beta2: 'number', eps: 'number', stepSize: 'number', decay: 'number' },
+    outputs: 'many',
+  },
+  /**
+   * inputs `{ x }`, attrs `{ of }` → a float32 scalar: Σ x² (`of: 'squares'`, a gradient's squared norm) or Σ x·0
+   * (`of: 'zeroed'`: 0 when every value is finite, NaN otherwise), in any order of summation.
+   */
+  reduceTotal: { name: 'PeftReduceTotal', inputs: { x: 'float32' }, optionalInputs: none, attrs: { of: ['squares', 'zeroed'] }, outputs: 'one' },
 } as const satisfies Record<string, FusedKernelSpec>;
 
 type Table = typeof FusedKernelTable;

@@ -21,6 +21,7 @@ export * from './data/batching.js';
 export * from './train/adamw.js';
 export * from './train/schedule.js';
 export * from './train/clip.js';
+export * from './train/device-step.js';
 export * from './train/finite.js';
 export * from './train/loss.js';
 export * from './train/data-order.js';

@@ -85,3 +85,59 @@ describe('training loop guards', () => {
     for (const m of [reference, model, resumed]) m.dispose();
   });
 });
+
+// oneReadbackPerStep (the default on webgpu): the step's end stays on the backend — clipping coefficient, the AdamW
+// update gated on the loss and norm being finite, the weights' finiteness — and is read back once. Here on the test
+// backend, against the loop with its three readbacks.
+describe('training loop, one readback per step', () => {
+  it('gives the losses, gradient norms and weights of the host-side loop (float32 clip coefficient: to 1e-5), with fewer tensors never leaked', async () => {
+    const logs = { host: [] as recipes.StepLog[], device: [] as recipes.StepLog[] };
+    const models = { host: makeTinyLm(tf), device: makeTinyLm(tf) };
+    const tensorsBefore = tf.memory().numTensors;
+    for (const side of ['host', 'device'] as const) {
+      await recipes.trainLoop(options(models[side], { maxSteps: 5, maxGradNorm: 0.05, oneReadbackPerStep: side === 'device', gradAccumulation: 2, batchSize: 2, onStep: (l) => logs[side].push(l) }));
+    }
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(logs.device.length).toBe(5);
+    // the norm exceeds the threshold at some steps here, so the clip coefficient (float32 on the device) is exercised
+    expect(logs.host.some((l) => l.gradNorm > 0.05)).toBe(true);
+    logs.device.forEach((l, i) => {
+      expect(l.loss).toBeCloseTo(logs.host[i]!.loss, 5);
+      expect(l.gradNorm).toBeCloseTo(logs.host[i]!.gradNorm, 5);
+    });
+    const [h, d] = [snapshot(models.host), snapshot(models.device)];
+    h.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - d[i]![j]!)).toBeLessThan(1e-5)));
+    models.host.dispose();
+    models.device.dispose();
+  });
+
+  it('a NaN loss stops naming the step; under skip-step the gated update leaves weights and moments as they were, so the run ends where the host-side loop does', async () => {
+    const model = makeTinyLm(tf);
+    const err = await recipes.trainLoop(options(model, { trainable: poisoned(model, new Set([3])), oneReadbackPerStep: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(recipes.NonFiniteError);
+    expect((err as Error).message).toMatch(/^step 3: the loss \(NaN\) is not finite; nothing was saved/);
+    model.dispose();
+
+    const runs = { host: makeTinyLm(tf), device: makeTinyLm(tf) };
+    const skipped = { host: [] as number[], device: [] as number[] };
+    let before: Float32Array[] = [];
+    let after: Float32Array[] = [];
+    for (const side of ['host', 'device'] as const) {
+      await recipes.trainLoop(options(runs[side], {
+        trainable: poisoned(runs[side], new Set([2, 4])), onNonFinite: 'skip-step', maxSteps: 6, oneReadbackPerStep: side === 'device',
+        onSkippedStep: (s) => skipped[side].push(s),
+        onStep: (l) => {
+          if (side === 'device' && l.step === 3) before = snapshot(runs.device);
+          if (side === 'device' && l.step === 4) after = snapshot(runs.device);
+        },
+      }));
+    }
+    expect(skipped).toEqual({ host: [2, 4], device: [2, 4] });
+    expect(after).toEqual(before);
+    // the skipped steps did not count in AdamW's bias correction on either side: the same weights after 6 steps
+    const [h, d] = [snapshot(runs.host), snapshot(runs.device)];
+    h.forEach((w, i) => w.forEach((x, j) => expect(Math.abs(x - d[i]![j]!)).toBeLessThan(1e-5)));
+    runs.host.dispose();
+    runs.device.dispose();
+  });
+});

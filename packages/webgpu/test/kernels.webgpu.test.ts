@@ -106,4 +106,117 @@ describe.skipIf(!gpu.ready && !underCi)(`@peft/webgpu kernels equal the cpu back
       }
     }
   });
+
+  it("PeftAdamW: HF AdamW's composed update on cpu (to 2 ulp-ish), with and without scale, decay and a closed gate", async () => {
+    const n = 1037;
+    const [p0, m0, v0, g0] = [wave(n, 1, 0.5), wave(n, 2, 0.01), wave(n, 3, 1e-4).map(Math.abs), wave(n, 4, 0.3)];
+    const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-6, stepSize: 1.25e-3 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3), decay: 0 };
+    for (const [scale, gate, decay] of [[undefined, undefined, 0], [0.37, 1, 0.01], [1, 0, 0]] as const) {
+      const a = { ...attrs, decay };
+      const inputs = () => ({
+        param: tf.tensor2d(p0, [n, 1]), m: tf.tensor2d(m0, [n, 1]), v: tf.tensor2d(v0, [n, 1]), grad: tf.tensor2d(g0, [n, 1]),
+        ...(scale === undefined ? {} : { scale: tf.scalar(scale) }), ...(gate === undefined ? {} : { gate: tf.scalar(gate) }),
+      });
+      const got = await values('webgpu', () => tf.tidy(() => tf.concat(tf.engine().runKernel(FusedKernelNames.adamw, inputs(), a) as tf.Tensor[])));
+      const want = await values('cpu', () => tf.tidy(() => {
+        const { param, m, v, grad } = inputs();
+        if (gate === 0) return tf.concat([m, v, param]);
+        const g = scale === undefined ? grad : tf.mul(grad, scale);
+        const m1 = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+        const v1 = tf.add(tf.mul(v, a.beta2), tf.mul(tf.mul(g, g), 1 - a.beta2));
+        let p1 = tf.sub(param, tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), a.eps)), a.stepSize));
+        if (decay > 0) p1 = tf.sub(p1, tf.mul(p1, decay));
+        return tf.concat([m1, v1, p1]);
+      }));
+      let worst = 0;
+      for (let i = 0; i < 3 * n; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1e-30 + Math.abs(want[i]!)));
+      expect(worst, `scale ${scale} gate ${gate} decay ${decay}`).toBeLessThan(gate === 0 ? 1e-30 : 5e-7);
+    }
+  });
+
+  it('PeftReduceTotal: Σx² as cpu to 1e-6 relative (sizes around the workgroup), Σx·0 is 0, or NaN with one NaN or ∞', async () => {
+    for (const n of [1, 255, 256, 257, 4099]) {
+      const x = wave(n, n, 2);
+      const got = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(x, [n]) }, { of: 'squares' }) as tf.Tensor));
+      const want = await values('cpu', () => tf.tidy(() => tf.sum(tf.square(tf.tensor(x)))));
+      expect(Math.abs(got[0]! - want[0]!)).toBeLessThan(1e-6 * want[0]!);
+      const zero = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(x, [n, 1]) }, { of: 'zeroed' }) as tf.Tensor));
+      expect(Array.from(zero)).toEqual([0]);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const y = Float32Array.from(x);
+        y[n - 1] = bad;
+        const probe = await values('webgpu', () => tf.tidy(() => tf.engine().runKernel(FusedKernelNames.reduceTotal, { x: tf.tensor(y) }, { of: 'zeroed' }) as tf.Tensor));
+        expect(probe[0], `${bad} at ${n - 1} of ${n}`).toBeNaN();
+      }
+    }
+  });
+
+  it("PeftDropoutMask: tfjs's seeded randomUniform + Add + Floor + Mul on cpu, bit for bit (sizes around 32, rates 0.1 and 0.5)", async () => {
+    for (const [shape, rate] of [[[1], 0.1], [[31], 0.5], [[4, 33], 0.1], [[2, 4, 64, 64], 0.1]] as const) {
+      for (const seed of [0, 123456789]) {
+        const got = await values('webgpu', () => tf.engine().runKernel(FusedKernelNames.dropoutMask, {}, { shape: [...shape], seed: String(seed), rate }) as tf.Tensor);
+        const keep = 1 - rate;
+        const want = await values('cpu', () => tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform([...shape], 0, 1, 'float32', seed), keep)), 1 / keep)));
+        expect(Array.from(got), `[${shape}] rate ${rate} seed ${seed}`).toEqual(Array.from(want));
+        if (shape.length > 1) expect(new Set(got).size, "both 0 and 1/keep drawn").toBe(2);
+      }
+    }
+  });
+
+  it('PeftMaskedSoftmax and its gradient: the composed cpu formulas (2e-6), causal or not, padding masks [B,1,1,m] and [n,m], every lse mode', async () => {
+    const [B, H, n, m] = [2, 3, 5, 70]; // m over the workgroup's 64 threads; causal: query i sees keys j ≤ m − n + i
+    const z = wave(B * H * n * m, 7, 4);
+    const dp = wave(B * H * n * m, 8, 1);
+    const dl = wave(B * H * n, 9, 1);
+    const pad = Float32Array.from({ length: B * m }, (_, k) => (k % m > m - 9 && k >= m ? -1e4 : 0));
+    const rel = Float32Array.from({ length: n * m }, (_, k) => 0.1 * Math.cos(k));
+    /** The composed forms of @peft/attention-kernel's fused attention (maskScores, softmax, logSumExpLast, the grad). */
+    const composed = (causal: boolean, mask: tf.Tensor | undefined, lse: string, scale: number, maskedValue: number): tf.Tensor[] => {
+      let s = tf.mul(tf.tensor4d(z, [B, H, n, m]), scale);
+      if (causal) {
+        const keep = tf.tensor2d(Float32Array.from({ length: n * m }, (_, k) => (k % m <= m - n + Math.floor(k / m) ? 1 : 0)), [n, m]);
+        s = tf.add(tf.mul(s, keep), tf.mul(tf.sub(1, keep), maskedValue));
+      }
+      const padded = mask ? tf.add(s, mask) : s;
+      const lseOf = (x: tf.Tensor) => { const mx = tf.max(x, -1, true); return tf.add(mx, tf.log(tf.sum(tf.exp(tf.sub(x, mx)), -1, true))); };
+      const probs = tf.softmax(padded);
+      const outs = lse === 'none' ? [probs] : lse === 'masked' ? [probs, lseOf(padded)] : [probs, lseOf(s), tf.exp(tf.sub(s, lseOf(s)))];
+      const dP = tf.tensor4d(dp, [B, H, n, m]);
+      let ds = tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true)));
+      if (lse !== 'none') ds = tf.add(ds, tf.mul(tf.tensor4d(dl, [B, H, n, 1]), outs[2] ?? probs));
+      ds = tf.mul(ds, scale);
+      if (causal) ds = tf.mul(ds, tf.tensor2d(Float32Array.from({ length: n * m }, (_, k) => (k % m <= m - n + Math.floor(k / m) ? 1 : 0)), [n, m]));
+      return [...outs, ds];
+    };
+    for (const [causal, maskKind, lse] of [[true, 'none', 'none'], [true, 'pad', 'masked'], [false, 'rel', 'unpadded'], [true, 'pad', 'unpadded']] as const) {
+      const mk = () => (maskKind === 'pad' ? tf.tensor4d(pad, [B, 1, 1, m]) : maskKind === 'rel' ? tf.tensor2d(rel, [n, m]) : undefined);
+      const attrs = { scale: 0.125, causal, maskedValue: -1e4, lse };
+      const label = `causal ${causal}, mask ${maskKind}, lse ${lse}`;
+      const want = await onBackend('cpu', () => tf.tidy(() => composed(causal, mk(), lse, 0.125, -1e4).map((t) => t.dataSync())));
+      const got = await onBackend('webgpu', async () => {
+        const errors = deviceErrors().length;
+        const before = tf.memory().numTensors;
+        const outs = tf.tidy(() => {
+          const m4 = mk();
+          const fwd = tf.engine().runKernel(FusedKernelNames.maskedSoftmax, { scores: tf.tensor4d(z, [B, H, n, m]), ...(m4 ? { mask: m4 } : {}) }, attrs) as tf.Tensor[];
+          const grad = tf.engine().runKernel(FusedKernelNames.maskedSoftmaxGrad, {
+            probs: fwd[0]!, dProbs: tf.tensor4d(dp, [B, H, n, m]), ...(lse === 'none' ? {} : { dLse: tf.tensor4d(dl, [B, H, n, 1]) }), ...(fwd[2] ? { lseProbs: fwd[2] } : {}),
+          }, { scale: 0.125, causal }) as tf.Tensor;
+          return [...fwd, grad];
+        });
+        const vals = await Promise.all(outs.map((t) => t.data()));
+        expect(outs.map((t) => t.shape), label).toEqual([[B, H, n, m], ...(lse === 'none' ? [] : [[B, H, n, 1]]), ...(lse === 'unpadded' ? [[B, H, n, m]] : []), [B, H, n, m]]);
+        tf.dispose(outs);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(deviceErrors().slice(errors), 'WebGPU device errors').toEqual([]);
+        return vals;
+      });
+      expect(got.length, label).toBe(want.length);
+      got.forEach((g, k) => {
+        let worst = 0;
+        for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i]! - want[k]![i]!) / (1 + Math.abs(want[k]![i]!)));
+        expect(worst, `${label}: output ${k}`).toBeLessThanOrEqual(2e-6);
+      });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError } from '@peft/core';
+import { ConfigError, FusedKernelNames, hasFusedKernel, runFusedKernelOutputs } from '@peft/core';
 
 export interface AdamWConfig {
   readonly beta1: number;
@@ -52,26 +52,48 @@ export class AdamW {
     this.v = params.map(([n, p]) => zeroVariable(p, `adamw.v.${n}#${uid()}`));
   }
 
-  /** One update with gradients in the order of `params` (not disposed here) and learning rate `lr`. */
-  apply(grads: readonly tf.Tensor[], lr: number): void {
+  /**
+   * One update with gradients in the order of `params` (not disposed here) and learning rate `lr`. Optional scalar
+   * tensors that keep a step on the device: `scale` multiplies every gradient first (the global-norm clipping
+   * coefficient), and where `gate` is 0 the weights and moments are left as they were (call {@link undoStep} once the
+   * caller has read that it was). Where the backend has @peft/core's fused `PeftAdamW` kernel, each parameter's update
+   * is that kernel; otherwise it is composed from tfjs ops, with the same operations in the same order.
+   */
+  apply(grads: readonly tf.Tensor[], lr: number, onDevice: { scale?: tf.Scalar; gate?: tf.Scalar } = {}): void {
     if (grads.length !== this.params.length) throw new ConfigError('grads', `expected ${this.params.length} gradients, got ${grads.length}`);
     const { beta1, beta2, eps, weightDecay } = this.config;
+    const { scale, gate } = onDevice;
     this.step++;
     const stepSize = (lr * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
+    const fused = hasFusedKernel(FusedKernelNames.adamw);
     tf.tidy(() => {
+      const open = gate && !fused ? tf.notEqual(gate, 0) : null;
       this.params.forEach(([name, p], i) => {
-        const g = grads[i]!;
+        const wd = this.config.decays === undefined || this.config.decays(name) ? weightDecay : 0;
+        if (fused) {
+          const inputs = { param: p, m: this.m[i]!, v: this.v[i]!, grad: grads[i]!, ...(scale ? { scale } : {}), ...(gate ? { gate } : {}) };
+          const [m, v, next] = runFusedKernelOutputs(FusedKernelNames.adamw, inputs, { beta1, beta2, eps, stepSize, decay: lr * wd });
+          this.m[i]!.assign(m!);
+          this.v[i]!.assign(v!);
+          p.assign(next!);
+          return;
+        }
+        const g = scale ? tf.mul(grads[i]!, scale) : grads[i]!;
         const m = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
         const denom = tf.add(tf.sqrt(v), eps);
         let next = tf.sub(p, tf.mul(tf.div(m, denom), stepSize));
-        const wd = this.config.decays === undefined || this.config.decays(name) ? weightDecay : 0;
         if (wd > 0) next = tf.sub(next, tf.mul(next, lr * wd));
-        this.m[i]!.assign(m);
-        this.v[i]!.assign(v);
-        p.assign(next);
+        this.m[i]!.assign(open ? tf.where(open, m, this.m[i]!) : m);
+        this.v[i]!.assign(open ? tf.where(open, v, this.v[i]!) : v);
+        p.assign(open ? tf.where(open, next, p) : next);
       });
     });
+  }
+
+  /** Takes back the last step's count: `apply`'s `gate` was 0, so no update happened. */
+  undoStep(): void {
+    if (this.step > 0) this.step--;
   }
 
   dispose(): void {

@@ -1,8 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FusedKernelNames, hasFusedKernel, runFusedKernel } from '@peft/core';
+
+/**
+ * Σ of f(x) over every value of every tensor, on the backend (a float32 scalar): f(x) = x² (`squares`) or x·0
+ * (`zeroed`: 0 when all are finite, NaN otherwise). One @peft/core `PeftReduceTotal` dispatch per tensor where the
+ * backend has it, tfjs's Square (or Mul) and Sum otherwise.
+ */
+export function totalOver(tensors: readonly tf.Tensor[], of: 'squares' | 'zeroed'): tf.Scalar {
+  return tf.tidy(() => {
+    const fused = hasFusedKernel(FusedKernelNames.reduceTotal);
+    const parts = tensors.map((t) =>
+      fused ? runFusedKernel(FusedKernelNames.reduceTotal, { x: t }, { of }) : tf.sum(of === 'squares' ? tf.square(t) : tf.mul(t, 0)),
+    );
+    return tf.reshape(parts.length === 1 ? parts[0]! : tf.addN(parts), []) as tf.Scalar;
+  });
+}
 
 /** √Σ‖g‖² of the gradients, on the backend (a scalar the caller disposes); the one formula every function here reads. */
-function globalNormTensor(grads: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+export function globalNormTensor(grads: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(totalOver(grads, 'squares')));
 }
 
 /** Reads a scalar back asynchronously (as a GPU backend requires) and disposes it. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { totalOver } from './clip.js';
 
 /**
  * Whether every value of `tensors` is finite, read back as one scalar: Σ (x · 0) is 0 when all are finite and NaN when
@@ -6,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export async function tensorsFinite(tensors: readonly tf.Tensor[]): Promise<boolean> {
   if (tensors.length === 0) return true;
-  const probe = tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))));
+  const probe = totalOver(tensors, 'zeroed');
   try {
     return Number.isFinite((await probe.data())[0]);
   } finally {

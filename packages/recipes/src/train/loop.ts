@@ -4,6 +4,7 @@ import { AdamW, type AdamWConfig } from './adamw.js';
 import { NonFiniteError } from '../errors.js';
 import { readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { DeviceStep } from './device-step.js';
 import { MAX_SKIPPED_STEPS_IN_A_ROW, tensorsFinite, type OnNonFinite } from './finite.js';
 import { batchesPerEpoch, epochBatches } from './data-order.js';
 import type { LrSchedule } from './schedule.js';
@@ -92,7 +93,16 @@ export interface TrainLoopOptions<B> {
   readonly stop?: AbortSignal;
   /** Called after each checkpoint is written, with its step. */
   readonly onCheckpoint?: (step: number) => void;
+  /**
+   * Keep each step on the backend until its end and read back once (the loss, the gradient norm and the weights'
+   * finiteness together: {@link DeviceStep}) instead of three times inside the step. Default: on a GPU backend (webgpu,
+   * webgl), where every readback makes the CPU wait for the GPU; the same guard and update either way.
+   */
+  readonly oneReadbackPerStep?: boolean;
 }
+
+/** The backends whose readbacks stall a step (the CPU waits for the queued GPU work). */
+const ASYNC_READBACK_BACKENDS = ['webgpu', 'webgl'];
 
 export interface TrainResult {
   readonly steps: number;
@@ -120,6 +130,7 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
   const lrAt = o.schedule(totalSteps);
   const optimizer = new AdamW(o.trainable.parameters, o.optimizer);
   const vars = o.trainable.parameters.map(([, v]) => v);
+  const deviceStep = (o.oneReadbackPerStep ?? ASYNC_READBACK_BACKENDS.includes(tf.getBackend())) ? new DeviceStep(optimizer, o.maxGradNorm) : null;
 
   let state: LoopState = {
     step: 0, epoch: 0, batchInEpoch: 0, seed: o.seed, totalSteps, best: null, badEpochs: 0, validatedEpochs: 0, done: false,
@@ -184,16 +195,23 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
         const micro = batches.slice(state.batchInEpoch, state.batchInEpoch + accum);
         let sum: tf.Tensor[] | null = null;
         let lossSum = 0;
+        let lossOnDevice: tf.Scalar | null = null; // with deviceStep: the micro-batches' loss sum, read with the step's end
         let tokens = 0;
         for (const [j, indices] of micro.entries()) {
           const batch = o.data.batch(indices);
           tokens += o.data.tokens?.(batch) ?? 0;
           const ctx = trainingContext(o.seed, state.step * accum + j);
           const { value, grads } = tf.variableGrads(() => o.trainable.loss(batch, ctx), vars);
-          try {
-            lossSum += (await value.data())[0]!; // asynchronously: a GPU backend reads back no other way
-          } finally {
-            value.dispose();
+          if (deviceStep) {
+            const prev: tf.Scalar | null = lossOnDevice;
+            lossOnDevice = (prev ? tf.tidy(() => tf.add(prev, value)) : value) as tf.Scalar;
+            if (prev) tf.dispose([prev, value]);
+          } else {
+            try {
+              lossSum += (await value.data())[0]!; // asynchronously: a GPU backend reads back no other way
+            } finally {
+              value.dispose();
+            }
           }
           const g = vars.map((v) => grads[v.name] ?? tf.zerosLike(v)); // a variable the loss does not reach gets 0
           if (sum === null) sum = g;
@@ -208,14 +226,27 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
         if (mean !== summed) tf.dispose(summed);
         let gradNorm = NaN;
         let final = mean;
-        if (o.maxGradNorm) {
+        const lr = lrAt(state.step);
+        const stepNumber = state.step + 1;
+        // with deviceStep the update is queued gated on the loss and the norm being finite, then read back once
+        let deviceOutcome: { applied: boolean; weightsFinite: boolean } | null = null;
+        if (deviceStep) {
+          const lossTensor = lossOnDevice as unknown as tf.Scalar;
+          try {
+            const r = await deviceStep.run(mean, lossTensor, lr);
+            lossSum = r.loss;
+            gradNorm = r.gradNorm;
+            deviceOutcome = r;
+          } finally {
+            tf.dispose([lossTensor, ...mean]);
+          }
+          final = [];
+        } else if (o.maxGradNorm) {
           const c = await clipByGlobalNorm(mean, o.maxGradNorm);
           gradNorm = c.norm;
           final = c.grads;
           tf.dispose(mean);
         } else gradNorm = await globalNorm(mean);
-        const lr = lrAt(state.step);
-        const stepNumber = state.step + 1;
         // the non-finite guard: a NaN or ±∞ loss or gradient never reaches the weights
         const bad = !Number.isFinite(lossSum) ? `the loss (${lossSum / micro.length})` : !Number.isFinite(gradNorm) ? `the gradient norm (${gradNorm})` : null;
         if (bad !== null) {
@@ -228,9 +259,12 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
           o.onSkippedStep?.(stepNumber, bad);
         } else {
           skippedInARow = 0;
-          optimizer.apply(final, lr);
-          tf.dispose(final);
-          if (!(await tensorsFinite(vars))) throw nonFinite(stepNumber, `a weight after the update (lr ${lr})`);
+          if (!deviceOutcome) {
+            optimizer.apply(final, lr);
+            tf.dispose(final);
+          }
+          const weightsFinite = deviceOutcome ? deviceOutcome.weightsFinite : await tensorsFinite(vars);
+          if (!weightsFinite) throw nonFinite(stepNumber, `a weight after the update (lr ${lr})`);
         }
         state = { ...state, step: stepNumber, batchInEpoch: state.batchInEpoch + micro.length };
         o.onStep?.({
@@ -254,6 +288,7 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
     }
     return { steps: state.step, totalSteps, best: state.best, stoppedEarly, resumedFrom, interrupted };
   } finally {
+    deviceStep?.dispose();
     optimizer.dispose();
   }
 }

@@ -1,6 +1,10 @@
 import { FusedKernelNames, KernelRegistry, fusedKernelRow, type KernelTableRow } from '@peft/core';
 import { WEBGPU_BACKEND } from '../backend.js';
 import { addNKernel } from './add-n.js';
+import { adamwKernel } from './adamw.js';
+import { dropoutMaskKernel } from './dropout-mask.js';
+import { maskedSoftmaxGradKernel, maskedSoftmaxKernel } from './masked-softmax.js';
+import { reduceTotalKernel } from './reduce-total.js';
 import { geluTanhGradKernel, geluTanhKernel } from './gelu-tanh.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './softmax-cross-entropy.js';
 
@@ -14,6 +18,11 @@ const KERNELS: readonly KernelTableRow<WebgpuFlag>[] = [
   fusedKernelRow(FusedKernelNames.geluTanhGrad, geluTanhGradKernel, 'fused'),
   fusedKernelRow(FusedKernelNames.softmaxCrossEntropy, softmaxCrossEntropyKernel, 'fused'),
   fusedKernelRow(FusedKernelNames.softmaxCrossEntropyGrad, softmaxCrossEntropyGradKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.adamw, adamwKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.dropoutMask, dropoutMaskKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.maskedSoftmax, maskedSoftmaxKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.maskedSoftmaxGrad, maskedSoftmaxGradKernel, 'fused'),
+  fusedKernelRow(FusedKernelNames.reduceTotal, reduceTotalKernel, 'fused'),
 ];
 
 /** The kernels registered into 'webgpu', and tfjs's own that they replaced (to restore). */
