@@ -3,6 +3,7 @@ import { ConfigError, toFileSystemError, writeFileAtomic } from '@peft/core';
 import { isCausalLm, isClassifier, type PeftModel } from '@peft/models-base';
 import { findDataDir } from '../data/data-folder.js';
 import { RunInterruptedError, UsageError } from '../errors.js';
+import { totalTrainingSteps } from '../train/data-order.js';
 import { getPreset } from '../presets.js';
 import { RECIPES, type Recipe } from '../recipes.js';
 import { renderReport } from '../report/markdown.js';
@@ -209,10 +210,8 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
     checkpointEvery: s.checkpointEvery ?? 100, resume: s.resume ?? false, onNonFinite: s.onNonFinite ?? 'stop',
     ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}),
   };
-  const totalFor = (n: number): number => {
-    const perEpoch = Math.ceil(Math.ceil(n / batchSize) / (s.gradAccumulation ?? 1));
-    return Math.min(perEpoch * epochs, s.maxSteps ?? Infinity);
-  };
+  const totalFor = (n: number): number =>
+    totalTrainingSteps({ examples: n, batchSize, gradAccumulation: s.gradAccumulation ?? 1, epochs, ...(s.maxSteps !== undefined ? { maxSteps: s.maxSteps } : {}) });
   const ctx: RunContext = { s, recipe, presetName, seed, log, files, batchSize, loopBase, totalFor };
   if (recipe.family === 'nlg') {
     if (!isCausalLm(model)) throw badModel(s.modelDir, model, 'a causal language model (GPT-2)');

@@ -27,3 +27,12 @@ export function epochBatches(n: number, batchSize: number, seed: number, epoch: 
 export function batchesPerEpoch(n: number, batchSize: number): number {
   return Math.ceil(n / batchSize);
 }
+
+/**
+ * The optimizer steps of a run: ⌈micro-batches per epoch / accumulation⌉ per epoch, for `epochs` epochs, at most
+ * `maxSteps`. The one definition the loop and the command's progress, events and memory plan share.
+ */
+export function totalTrainingSteps(o: { readonly examples: number; readonly batchSize: number; readonly gradAccumulation?: number; readonly epochs: number; readonly maxSteps?: number }): number {
+  const stepsPerEpoch = Math.ceil(batchesPerEpoch(o.examples, o.batchSize) / (o.gradAccumulation ?? 1));
+  return Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
+}

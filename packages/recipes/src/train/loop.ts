@@ -6,7 +6,7 @@ import { readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 import { DeviceStep } from './device-step.js';
 import { MAX_SKIPPED_STEPS_IN_A_ROW, tensorsFinite, type OnNonFinite } from './finite.js';
-import { batchesPerEpoch, epochBatches } from './data-order.js';
+import { batchesPerEpoch, epochBatches, totalTrainingSteps } from './data-order.js';
 import type { LrSchedule } from './schedule.js';
 
 /** What the loop trains: named variables and a loss. Models, methods and recipes meet here. */
@@ -125,8 +125,7 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
   if (!(Number.isInteger(o.batchSize) && o.batchSize >= 1)) throw new ConfigError('batchSize', `must be a positive integer, got ${o.batchSize}`);
   if (!(o.data.size > 0)) throw new ConfigError('data', 'the training split is empty');
   const microPerEpoch = batchesPerEpoch(o.data.size, o.batchSize);
-  const stepsPerEpoch = Math.ceil(microPerEpoch / accum);
-  const totalSteps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
+  const totalSteps = totalTrainingSteps({ examples: o.data.size, batchSize: o.batchSize, gradAccumulation: accum, epochs: o.epochs, ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}) });
   const lrAt = o.schedule(totalSteps);
   const optimizer = new AdamW(o.trainable.parameters, o.optimizer);
   const vars = o.trainable.parameters.map(([, v]) => v);
