@@ -4,8 +4,8 @@
 // and skips (outside CI; under CI=true a missing part fails).
 // PEFT_WRITE_FIXTURES=1 also records golden values for CI (test/fixtures/peft-dora: PEFT's own adapters and logits,
 // and PEFT's logits for @peft's adapters), which hf-peft-dora-golden.test.ts checks without Python.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,32 +15,12 @@ import { dora, importHuggingFaceDora } from '../src/index.js';
 import { GOLDEN_DIR, IDS, NUM_LABELS, OURS, THEIRS, TINY, goldenSample, loadBase, logitsOf, type Arch } from './interop-cases.js';
 import { randomise, relDiff } from './helpers.js';
 import type { RobertaModel } from '@peft/models-gpt2-roberta';
+import { huggingFacePython } from '../../../test/hf-venv.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const VENV = join(root, 'test-output/hf-venv');
 const SCRIPT = fileURLToPath(new URL('./hf-peft/dora_roundtrip.py', import.meta.url));
 const TOL = 1e-4;
 
-/** The venv's python, made on first use; or why there is none. */
-function pythonOrReason(): { python?: string; reason?: string } {
-  const python = join(VENV, 'bin/python');
-  const ready = (): boolean => spawnSync(python, ['-c', 'import torch, transformers, peft, safetensors, numpy'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(python) && ready()) return { python };
-  const cfg = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
-  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1]!.replace(/'/g, '').split(/\s+/)).filter(Boolean);
-  if (cfg.status !== 0 || urls.length === 0) return { reason: 'no local Python package index (`pip config list` names no index-url): transformers + peft cannot be installed here' };
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  const idx = ['--index-url', urls[0]!, ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
-  execFileSync(join(VENV, 'bin/pip'), ['install', '-q', ...idx, 'torch', 'transformers', 'peft', 'safetensors', 'numpy'], { stdio: 'inherit', timeout: 1_200_000 });
-  return ready() ? { python } : { reason: `the venv at ${VENV} cannot import torch, transformers, peft` };
-}
-
-const py = pythonOrReason();
-if (!py.python) {
-  if (process.env.CI === 'true') throw new Error(`hf-peft DoRA e2e: ${py.reason}`);
-  console.warn(`SKIPPED hf-peft DoRA e2e: ${py.reason}`);
-}
+const python = huggingFacePython('hf-peft DoRA e2e');
 const WRITE = process.env.PEFT_WRITE_FIXTURES === '1';
 
 const work = mkdtempSync(join(tmpdir(), 'peft-dora-interop-'));
@@ -53,7 +33,7 @@ function runPython(jobs: Job[]): Map<string, Result> {
   const jobsFile = join(work, `jobs-${Date.now()}.json`);
   const out = join(work, `results-${Date.now()}.json`);
   writeFileSync(jobsFile, JSON.stringify(jobs));
-  execFileSync(py.python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
+  execFileSync(python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
   return new Map((JSON.parse(readFileSync(out, 'utf8')) as Result[]).map((r) => [r.name, r]));
 }
 
@@ -63,7 +43,7 @@ afterAll(() => {
 });
 
 // lint-tests: allow under CI=true a missing Python index throws above, so this skip is never taken there
-describe.skipIf(!py.python)('DoRA both ways with Hugging Face PEFT 0.21 (transformers + peft in a venv)', () => {
+describe.skipIf(!python)('DoRA both ways with Hugging Face PEFT 0.21 (transformers + peft in a venv)', () => {
   it('@peft DoRA adapters load in PeftModel.from_pretrained without a warning: same logits, same merged logits', async () => {
     const ours = new Map<string, { logits: number[]; merged: number[] }>();
     const jobs: Job[] = [];

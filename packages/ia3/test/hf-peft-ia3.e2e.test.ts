@@ -3,8 +3,8 @@
 // index (`pip config list`), cached in test-output/hf-venv. Without that index the test says so and skips (outside
 // CI; under CI=true a missing part fails). PEFT_WRITE_FIXTURES=1 also records the golden values that
 // golden.test.ts checks in CI without Python.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,33 +14,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ia3, importHuggingFaceIa3, type Ia3Options } from '../src/index.js';
 import type { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
 import { IDS, ROBERTA_IDS, TINY_GPT2_DIR, TINY_ROBERTA_DIR, classLogitsOf, logitsOf, randomise, relDiff, tinyGpt2, tinyRoberta } from './helpers.js';
+import { huggingFacePython } from '../../../test/hf-venv.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const VENV = join(root, 'test-output/hf-venv');
 const SCRIPT = fileURLToPath(new URL('./hf-peft/ia3_roundtrip.py', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
 const TOL = 1e-4;
 
-/** The venv's python (made on first use, as the recipes interop test makes it), or why there is none. */
-function pythonOrReason(): { python?: string; reason?: string } {
-  const python = join(VENV, 'bin/python');
-  const ready = (): boolean => spawnSync(python, ['-c', 'import torch, transformers, peft, safetensors, numpy'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(python) && ready()) return { python };
-  const cfg = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
-  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1]!.replace(/'/g, '').split(/\s+/)).filter(Boolean);
-  if (cfg.status !== 0 || urls.length === 0) return { reason: 'no local Python package index (`pip config list` names no index-url): transformers + peft cannot be installed here' };
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  const idx = ['--index-url', urls[0]!, ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
-  execFileSync(join(VENV, 'bin/pip'), ['install', '-q', ...idx, 'torch', 'transformers', 'peft', 'safetensors', 'numpy'], { stdio: 'inherit', timeout: 1_200_000 });
-  return ready() ? { python } : { reason: `the venv at ${VENV} cannot import torch, transformers, peft` };
-}
-
-const py = pythonOrReason();
-if (!py.python) {
-  if (process.env.CI === 'true') throw new Error(`hf-peft IA3 e2e: ${py.reason}`);
-  console.warn(`SKIPPED hf-peft IA3 e2e: ${py.reason}`);
-}
+const python = huggingFacePython('hf-peft IA3 e2e');
 
 const work = mkdtempSync(join(tmpdir(), 'peft-ia3-interop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -51,7 +31,7 @@ function runPython(jobs: Record<string, unknown>[]): Map<string, Result> {
   const jobsFile = join(work, `jobs-${Date.now()}.json`);
   const out = join(work, `results-${Date.now()}.json`);
   writeFileSync(jobsFile, JSON.stringify(jobs));
-  execFileSync(py.python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
+  execFileSync(python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
   return new Map((JSON.parse(readFileSync(out, 'utf8')) as Result[]).map((r) => [r.name, r]));
 }
 
@@ -92,7 +72,7 @@ afterAll(() => {
 });
 
 // lint-tests: allow under CI=true a missing Python index throws above, so this skip is never taken there
-describe.skipIf(!py.python)('IA³ both ways with Hugging Face PEFT (transformers + peft in a venv)', () => {
+describe.skipIf(!python)('IA³ both ways with Hugging Face PEFT (transformers + peft in a venv)', () => {
   it('@peft IA³ adapters load in PeftModel.from_pretrained without a warning: same logits, same merged logits', async () => {
     const ours = new Map<string, { logits: Float32Array; merged: Float32Array }>();
     const jobs: Record<string, unknown>[] = [];

@@ -1,8 +1,8 @@
 // @peft ↔ Hugging Face PEFT, both ways, against the real thing: transformers + peft + PyTorch (CPU) in a venv this
 // test makes from the machine's local Python package index (`pip config list`), cached in test-output/hf-venv.
 // Without that index the test says so and skips (outside CI; under CI=true a missing part fails).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,36 +12,16 @@ import { importHuggingFaceLora, lora, type LoraInstance, type LoraOptions } from
 import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadGpt2, loadRoberta, type Gpt2Model, type RobertaModel } from '@peft/models-gpt2-roberta';
 import { afterAll, describe, expect, it } from 'vitest';
+import { huggingFacePython } from '../../../test/hf-venv.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const TINY = { gpt2: join(root, 'test-fixtures/tiny-gpt2'), roberta: join(root, 'test-fixtures/tiny-roberta') };
-const VENV = join(root, 'test-output/hf-venv');
 const SCRIPT = fileURLToPath(new URL('./hf-peft/roundtrip.py', import.meta.url));
 const IDS = { gpt2: [5, 100, 200, 300, 656, 17, 42, 9], roberta: [0, 31, 42, 7, 300, 118, 2] };
 const NUM_LABELS = 3;
 const TOL = 1e-4;
 
-/** The venv's python, made on first use; or why there is none. */
-function pythonOrReason(): { python?: string; reason?: string } {
-  const python = join(VENV, 'bin/python');
-  const ready = (): boolean => spawnSync(python, ['-c', 'import torch, transformers, peft, safetensors, numpy'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(python) && ready()) return { python };
-  const cfg = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
-  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1]!.replace(/'/g, '').split(/\s+/)).filter(Boolean);
-  if (cfg.status !== 0 || urls.length === 0) return { reason: 'no local Python package index (`pip config list` names no index-url): transformers + peft cannot be installed here' };
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  // the configured index only (the public one is not reachable from these machines)
-  const idx = ['--index-url', urls[0]!, ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
-  execFileSync(join(VENV, 'bin/pip'), ['install', '-q', ...idx, 'torch', 'transformers', 'peft', 'safetensors', 'numpy'], { stdio: 'inherit', timeout: 1_200_000 });
-  return ready() ? { python } : { reason: `the venv at ${VENV} cannot import torch, transformers, peft` };
-}
-
-const py = pythonOrReason();
-if (!py.python) {
-  if (process.env.CI === 'true') throw new Error(`hf-peft interop e2e: ${py.reason}`);
-  console.warn(`SKIPPED hf-peft interop e2e: ${py.reason}`);
-}
+const python = huggingFacePython('hf-peft interop e2e');
 
 const work = mkdtempSync(join(tmpdir(), 'peft-hf-interop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -99,7 +79,7 @@ function runPython(jobs: Job[]): Map<string, Result> {
   const jobsFile = join(work, `jobs-${Date.now()}.json`);
   const out = join(work, `results-${Date.now()}.json`);
   writeFileSync(jobsFile, JSON.stringify(jobs));
-  execFileSync(py.python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
+  execFileSync(python!, [SCRIPT, jobsFile, out], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, TRANSFORMERS_VERBOSITY: 'warning' } });
   const results = JSON.parse(readFileSync(out, 'utf8')) as Result[];
   return new Map(results.map((r) => [r.name, r]));
 }
@@ -142,7 +122,7 @@ afterAll(() => {
 });
 
 // lint-tests: allow under CI=true a missing Python index throws above (line 42), so this skip is never taken there
-describe.skipIf(!py.python)('Hugging Face PEFT both ways (transformers + peft in a venv)', () => {
+describe.skipIf(!python)('Hugging Face PEFT both ways (transformers + peft in a venv)', () => {
   it('@peft LoRA adapters load in PeftModel.from_pretrained without a warning: same logits, same merged weights', async () => {
     const ours = new Map<string, number[]>();
     const jobs: Job[] = [];
