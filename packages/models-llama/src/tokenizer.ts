@@ -116,6 +116,7 @@ export class LlamaTokenizer {
         throw new ConfigError(`ids[${i}]`, `id ${id} is not in the vocabulary of ${this.source} (size ${this.#vocabSize})`);
       }
     });
+    if (ids.length === 0) return ''; // (the library refuses an empty list)
     return this.#hf.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
   }
 
