@@ -31,3 +31,14 @@ export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
 export { generateGreedy } from './decode/greedy.js';
 export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
+export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
+export type {
+  Norm,
+  QkvProjections,
+  FfnWeights,
+  LayerWeights,
+  LayerShape,
+  LayerRunOptions,
+  LayerRunResult,
+  RotateQueryKey,
+} from './layer/runner.js';

@@ -85,8 +85,29 @@ describe('loading checkpoint directories', () => {
       'classifier.out_proj.weight',
       'classifier.out_proj.bias',
     ]);
-    expect(g.spec).toEqual({ architecture: 'gpt2', numLayers: 2, hiddenSize: 32, numHeads: 4, headDim: 8, intermediateSize: 128, vocabSize: 657 });
-    expect(r.spec).toEqual({ architecture: 'roberta', numLayers: 2, hiddenSize: 32, numHeads: 4, headDim: 8, intermediateSize: 64, vocabSize: 661 });
+    expect(g.spec).toMatchObject({ architecture: 'gpt2', numLayers: 2, hiddenSize: 32, numHeads: 4, headDim: 8, intermediateSize: 128, vocabSize: 657 });
+    expect(r.spec).toMatchObject({ architecture: 'roberta', numLayers: 2, hiddenSize: 32, numHeads: 4, headDim: 8, intermediateSize: 64, vocabSize: 661 });
+    // the facts each model owns: position scheme, causality, the past's position shift, HF names, quirks
+    expect(g.spec).toMatchObject({ numKeyValueHeads: 4, positions: 'learned-absolute', norm: 'layer-norm', causal: true, pastShiftsPositions: true });
+    expect(g.spec.hf).toMatchObject({ layersPath: 'transformer.h', fanInFanOut: true, taskType: 'CAUSAL_LM' });
+    expect(g.spec.linearSites).toEqual({
+      'attn.q': { inFeatures: 32, outFeatures: 32 },
+      'attn.k': { inFeatures: 32, outFeatures: 32 },
+      'attn.v': { inFeatures: 32, outFeatures: 32 },
+      'attn.o': { inFeatures: 32, outFeatures: 32 },
+      'ffn.in': { inFeatures: 32, outFeatures: 128 },
+      'ffn.out': { inFeatures: 128, outFeatures: 32 },
+    });
+    expect(r.spec).toMatchObject({ causal: false, pastShiftsPositions: false, quirks: { lambdaIgnoresPaddingMask: true } });
+    expect(r.spec.hf).toMatchObject({ layersPath: 'roberta.encoder.layer', fanInFanOut: false, taskType: 'SEQ_CLS', headModule: 'classifier' });
+    expect(r.spec.hf?.modules.map((m) => m.name)).toEqual([
+      'attention.self.query',
+      'attention.self.key',
+      'attention.self.value',
+      'attention.output.dense',
+      'intermediate.dense',
+      'output.dense',
+    ]);
     g.dispose();
     r.dispose();
   });

@@ -1,6 +1,6 @@
 import type { ModelSpec } from '@peft/core';
 import { presetParameterCount } from '@peft/mam';
-import { gpt2ParameterCount, modelTypeOf, parseGpt2Config, parseRobertaConfig, readCheckpointConfig, robertaParameterCount } from '@peft/models-gpt2-roberta';
+import { gpt2ParameterCount, gpt2Spec, modelTypeOf, parseGpt2Config, parseRobertaConfig, readCheckpointConfig, robertaParameterCount, robertaSpec } from '@peft/models-gpt2-roberta';
 
 /** What a method adds to the model that must be stored, and that as a share of the frozen base. */
 export interface ParameterShare {
@@ -15,11 +15,11 @@ export async function checkpointSize(dir: string): Promise<{ spec: ModelSpec; ba
   const { json, path } = await readCheckpointConfig(dir);
   if (modelTypeOf(json) === 'gpt2') {
     const c = parseGpt2Config(json, path);
-    return { spec: { architecture: 'gpt2', numLayers: c.nLayer, hiddenSize: c.nEmbd, numHeads: c.nHead, headDim: c.nEmbd / c.nHead, intermediateSize: c.nInner, vocabSize: c.vocabSize }, base: gpt2ParameterCount(c) };
+    return { spec: gpt2Spec(c), base: gpt2ParameterCount(c) };
   }
   const c = parseRobertaConfig(json, path);
   return {
-    spec: { architecture: 'roberta', numLayers: c.numLayers, hiddenSize: c.hiddenSize, numHeads: c.numHeads, headDim: c.hiddenSize / c.numHeads, intermediateSize: c.intermediateSize, vocabSize: c.vocabSize },
+    spec: robertaSpec(c),
     base: robertaParameterCount(c),
   };
 }

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
-import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext, LayerHooks } from '@peft/core';
+import { runLayer } from '@peft/models-base';
 import type { LayerCache } from '@peft/models-base';
 import type { Activation } from '@peft/models-base';
 import type { FrozenLinear } from '@peft/models-base';
@@ -28,58 +28,27 @@ export interface Gpt2BlockOptions {
   readonly ctx: ForwardContext;
 }
 
-/**
- * One pre-LN GPT-2 block, h [B, n, d] → h [B, n, d], calling the method hooks exactly where the model ↔ method
- * contract says. Returns the keys and values of all m positions, for the cache.
- */
+/** One pre-LN GPT-2 block, h [B, n, d] → h [B, n, d], run by the shared layer runner; returns the keys and values of all m positions, for the cache. */
 export function gpt2Block(
   w: Gpt2BlockWeights,
   hooks: LayerHooks,
   h: tf.Tensor3D,
   o: Gpt2BlockOptions,
 ): { h: tf.Tensor3D; present: LayerCache } {
-  const { ctx } = o;
-  const lin = hooks.linear ?? {};
-  const x = w.ln1.apply(h); // [B, n, d]
-  let [q, k, v] = tf.split(w.cAttn.apply(x), 3, -1) as [tf.Tensor, tf.Tensor, tf.Tensor]; // [B, n, d] each
-  const d = q.shape[2]!;
-  q = lin['attn.q']?.(x, q, ctx, w.cAttn.base({ start: 0, size: d })) ?? q;
-  k = lin['attn.k']?.(x, k, ctx, w.cAttn.base({ start: d, size: d })) ?? k;
-  v = lin['attn.v']?.(x, v, ctx, w.cAttn.base({ start: 2 * d, size: d })) ?? v;
-  const queries = splitHeads(q, o.numHeads); // [B, H, n, p]
-  let keys = splitHeads(k, o.numHeads); // [B, H, n, p]
-  let values = splitHeads(v, o.numHeads);
-  if (o.past) {
-    keys = tf.concat([o.past.k, keys], 2) as tf.Tensor4D; // [B, H, m, p]
-    values = tf.concat([o.past.v, values], 2) as tf.Tensor4D;
-  }
-  const queryOffset = o.past ? o.past.k.shape[2] : 0;
-  const sup = hooks.supports?.({ q: queries, k: keys, v: values, queryOffset, ctx });
-  const { output, lambda } = kernelAttention({
-    q: queries,
-    k: keys,
-    v: values,
-    causal: true,
-    ...(o.mask ? { mask: o.mask } : {}),
-    ...(sup ? { supports: sup } : {}),
-    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attnPdrop) } : {}),
-  });
-  const a = mergeHeads(output); // [B, n, d]
-  let y = w.cProj.apply(a);
-  y = lin['attn.o']?.(a, y, ctx, w.cProj.base()) ?? y;
-  if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
-  y = hooks.attnOutput?.(y, ctx) ?? y;
-  let hidden = leanAdd<tf.Tensor3D>(h, ctx.dropout(y, o.residPdrop)); // (adds that keep nothing on the tape)
-
-  const x2 = w.ln2.apply(hidden); // [B, n, d]
-  let u = w.cFc.apply(x2); // [B, n, inner]
-  u = lin['ffn.in']?.(x2, u, ctx, w.cFc.base()) ?? u;
-  let g = o.activation(u);
-  g = hooks.ffnActivation?.(g, ctx) ?? g;
-  let z = w.mlpProj.apply(g); // [B, n, d]
-  z = lin['ffn.out']?.(g, z, ctx, w.mlpProj.base()) ?? z;
-  if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(x2, ctx));
-  z = hooks.ffnOutput?.(z, ctx) ?? z;
-  hidden = leanAdd<tf.Tensor3D>(hidden, ctx.dropout(z, o.residPdrop));
-  return { h: hidden, present: { k: keys, v: values } };
+  const d = h.shape[2];
+  return runLayer(
+    { attnNorm: w.ln1, qkv: { fused: w.cAttn }, o: w.cProj, ffnNorm: w.ln2, ffn: { in: w.cFc, out: w.mlpProj } },
+    {
+      placement: 'pre-norm',
+      numHeads: o.numHeads,
+      headDim: d / o.numHeads,
+      causal: true,
+      activation: o.activation,
+      attentionDropout: o.attnPdrop,
+      residualDropout: o.residPdrop,
+    },
+    hooks,
+    h,
+    { ctx: o.ctx, ...(o.mask ? { mask: o.mask } : {}), ...(o.past ? { past: o.past } : {}) },
+  );
 }

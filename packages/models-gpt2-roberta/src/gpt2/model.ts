@@ -20,6 +20,7 @@ import { tidyObject } from '@peft/models-base';
 import { checkpointed, checkpointsLayer } from '@peft/models-base';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
+import { gpt2Spec } from './spec.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
 import { TiedEmbedding, type AddTokensOptions } from '@peft/models-base';
 
@@ -93,16 +94,7 @@ export class Gpt2Model implements TunableModel {
   }
 
   get spec(): ModelSpec {
-    const c = this.config;
-    return {
-      architecture: 'gpt2',
-      numLayers: c.nLayer,
-      hiddenSize: c.nEmbd,
-      numHeads: c.nHead,
-      headDim: c.nEmbd / c.nHead,
-      intermediateSize: c.nInner,
-      vocabSize: this.embedding.vocabSize,
-    };
+    return gpt2Spec(this.config, this.embedding.vocabSize);
   }
 
   /** Current vocabulary size, added tokens included. */

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
-import { leanAdd, type ForwardContext, type LayerHooks } from '@peft/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ForwardContext, LayerHooks } from '@peft/core';
+import { runLayer } from '@peft/models-base';
 import type { Activation } from '@peft/models-base';
 import type { FrozenLinear } from '@peft/models-base';
 import type { LayerNorm } from '@peft/models-base';
@@ -27,44 +27,28 @@ export interface RobertaLayerOptions {
   readonly ctx: ForwardContext;
 }
 
-/** One post-LN RoBERTa layer, h [B, n, d] → [B, n, d], calling the method hooks where the contract says. */
+/** One post-LN RoBERTa layer, h [B, n, d] → [B, n, d], run by the shared layer runner. */
 export function robertaLayer(w: RobertaLayerWeights, hooks: LayerHooks, h: tf.Tensor3D, o: RobertaLayerOptions): tf.Tensor3D {
-  const { ctx } = o;
-  const lin = hooks.linear ?? {};
-  let q = w.query.apply(h); // [B, n, d]
-  q = lin['attn.q']?.(h, q, ctx, w.query.base()) ?? q;
-  let k = w.key.apply(h);
-  k = lin['attn.k']?.(h, k, ctx, w.key.base()) ?? k;
-  let v = w.value.apply(h);
-  v = lin['attn.v']?.(h, v, ctx, w.value.base()) ?? v;
-  const queries = splitHeads(q, o.numHeads); // [B, H, n, p]
-  const keys = splitHeads(k, o.numHeads);
-  const values = splitHeads(v, o.numHeads);
-  const sup = hooks.supports?.({ q: queries, k: keys, v: values, queryOffset: 0, ctx });
-  const { output, lambda } = kernelAttention({
-    q: queries,
-    k: keys,
-    v: values,
-    causal: false,
-    ...(o.mask ? { mask: o.mask } : {}),
-    ...(sup ? { supports: sup } : {}),
-    ...(ctx.training ? { dropout: (p: tf.Tensor) => ctx.dropout(p, o.attentionDropout) } : {}),
-  });
-  const a = mergeHeads(output); // [B, n, d]
-  let y = w.attnOut.apply(a);
-  y = lin['attn.o']?.(a, y, ctx, w.attnOut.base()) ?? y;
-  if (sup?.afterOutput) y = leanAdd(y, sup.afterOutput(lambda, ctx));
-  y = hooks.attnOutput?.(y, ctx) ?? y;
-  const a1 = w.attnLn.apply(leanAdd(ctx.dropout(y, o.hiddenDropout), h)); // [B, n, d] (adds that keep nothing on the tape)
-
-  let u = w.intermediate.apply(a1); // [B, n, I]
-  u = lin['ffn.in']?.(a1, u, ctx, w.intermediate.base()) ?? u;
-  let g = o.activation(u);
-  g = hooks.ffnActivation?.(g, ctx) ?? g;
-  let z = w.output.apply(g); // [B, n, d]
-  z = lin['ffn.out']?.(g, z, ctx, w.output.base()) ?? z;
-  z = ctx.dropout(z, o.hiddenDropout);
-  if (hooks.ffnParallel) z = leanAdd(z, hooks.ffnParallel(a1, ctx));
-  z = hooks.ffnOutput?.(z, ctx) ?? z;
-  return w.outLn.apply(leanAdd(z, a1)) as tf.Tensor3D;
+  const d = h.shape[2];
+  return runLayer(
+    {
+      attnNorm: w.attnLn,
+      qkv: { q: w.query, k: w.key, v: w.value },
+      o: w.attnOut,
+      ffnNorm: w.outLn,
+      ffn: { in: w.intermediate, out: w.output },
+    },
+    {
+      placement: 'post-norm',
+      numHeads: o.numHeads,
+      headDim: d / o.numHeads,
+      causal: false,
+      activation: o.activation,
+      attentionDropout: o.attentionDropout,
+      residualDropout: o.hiddenDropout,
+    },
+    hooks,
+    h,
+    { ctx: o.ctx, ...(o.mask ? { mask: o.mask } : {}) },
+  ).h;
 }

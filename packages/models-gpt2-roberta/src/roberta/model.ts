@@ -21,6 +21,7 @@ import { checkpointed, checkpointsLayer } from '@peft/models-base';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
+import { robertaSpec } from './spec.js';
 import { checkDerivedPositions, robertaPositionIds } from './positions.js';
 import { robertaTaskHead } from './task-head.js';
 
@@ -87,16 +88,7 @@ export class RobertaModel implements TunableModel {
   }
 
   get spec(): ModelSpec {
-    const c = this.config;
-    return {
-      architecture: 'roberta',
-      numLayers: c.numLayers,
-      hiddenSize: c.hiddenSize,
-      numHeads: c.numHeads,
-      headDim: c.hiddenSize / c.numHeads,
-      intermediateSize: c.intermediateSize,
-      vocabSize: c.vocabSize,
-    };
+    return robertaSpec(this.config);
   }
 
   /**

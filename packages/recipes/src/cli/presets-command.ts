@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { storedParameterCount, type ModelSpec } from '@peft/core';
+import { storedParameterCount } from '@peft/core';
+import { GPT2_SMALL_CONFIG, parseGpt2Config, parseRobertaConfig, ROBERTA_BASE_CONFIG, gpt2Spec, robertaSpec } from '@peft/models-gpt2-roberta';
 import { presetRegistry } from '../presets.js';
 import { useBackend } from './backend.js';
 import { flagOption, type CliIo } from './option-parsers.js';
 
 /** GPT-2 small and RoBERTa-base shapes, for counting a preset's parameters without a checkpoint. */
-const GPT2_SMALL: ModelSpec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072 };
-const ROBERTA_BASE: ModelSpec = { architecture: 'roberta', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072 };
+const GPT2_SMALL = gpt2Spec(parseGpt2Config({ ...GPT2_SMALL_CONFIG }));
+const ROBERTA_BASE = robertaSpec(parseRobertaConfig({ ...ROBERTA_BASE_CONFIG }));
 /** Spec §5's bases: GPT-2 small, RoBERTa-base with its pooler (the paper's percentages use these). */
 export const BASE_COUNTS = { gpt2: 124_439_808, roberta: 124_645_632 } as const;
 
@@ -33,7 +34,7 @@ export function presetRows(): PresetRow[] {
     try {
       const trained = inst.params.count();
       const stored = storedParameterCount(inst);
-      const base = BASE_COUNTS[spec.architecture as keyof typeof BASE_COUNTS];
+      const base = p.family === 'nlg' ? BASE_COUNTS.gpt2 : BASE_COUNTS.roberta;
       return {
         preset: name, family: p.family, model: p.family === 'nlg' ? 'gpt2 (small)' : 'roberta-base',
         stored, storedPercent: (100 * stored) / base, trained, trainedPercent: (100 * trained) / base,
