@@ -29,9 +29,11 @@ import {
   type LayerCache,
   type LoadReport,
   type RmsNorm,
+  runLayer,
+  type LayerShape,
+  type LayerWeights,
 } from '@peft/models-base';
 import { llamaParameterCount, type LlamaConfig } from './config.js';
-import { runLayer, type LayerShape, type LayerWeights } from './layer-runner.js';
 import { applyRotary, ropeInverseFrequencies, rotaryAngles, type RotaryAngles } from './rope.js';
 import { slidingWindowMask } from './sliding-window.js';
 
