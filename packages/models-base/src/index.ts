@@ -29,8 +29,10 @@ export type { AddTokensOptions } from './embedding/tied-embedding.js';
 export { lmLoss, IGNORE_INDEX } from './loss/lm-loss.js';
 export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
-export { generateGreedy } from './decode/greedy.js';
-export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
+export { generateGreedy, decodeTokens } from './decode/greedy.js';
+export type { GreedyOptions, GreedyResult, TokenChooser } from './decode/greedy.js';
+export { generateSampled, sampleTopP } from './decode/sample.js';
+export type { SamplingOptions } from './decode/sample.js';
 export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
 export type {
   Norm,
