@@ -18,6 +18,8 @@ export interface FixtureReference {
   readonly greedy: number[][];
   readonly tokens: { text: string; ids: number[]; plain: number[]; decoded: string }[];
   readonly vocab_size: number;
+  /** sum(p.numel() for p in model.parameters()): a tied head counted once. */
+  readonly parameters: number;
 }
 
 export interface Reference {

@@ -76,6 +76,7 @@ def fixture(folder):
         "greedy": generated.tolist(),
         "tokens": tokens,
         "vocab_size": config.vocab_size,
+        "parameters": sum(p.numel() for p in model.parameters()),
     }
 
 
