@@ -131,8 +131,9 @@ export function modelLinearSites(spec: ModelSpec): LinearSite[] {
 }
 
 export function validateModelSpec(spec: ModelSpec): ModelSpec {
-  if (typeof spec.architecture !== 'string' || spec.architecture === '') {
-    throw new ConfigError('architecture', `must be a non-empty string, got ${JSON.stringify(spec.architecture)}`);
+  const family: unknown = spec.architecture; // a name for messages and files, never a switch
+  if (typeof family !== 'string' || family.length === 0) {
+    throw new ConfigError('architecture', `must be a non-empty string, got ${JSON.stringify(family)}`);
   }
   for (const f of ['numLayers', 'hiddenSize', 'numHeads', 'headDim', 'intermediateSize'] as const) {
     const v = spec[f];

@@ -83,7 +83,10 @@ export function resolveInducerConfig(options: unknown): InducerConfig {
   return { ...config, lambdaIgnoresPaddingMask: bool('lambdaIgnoresPaddingMask', false) };
 }
 
-/** The RoBERTa quirk switch, resolved for an architecture. */
+/**
+ * Whether λ's softmax ignores the padding mask: the config's choice, else the model's reference quirk (the authors'
+ * RoBERTa code; `spec.quirks.lambdaIgnoresPaddingMask`).
+ */
 export function lambdaIgnoresPaddingMask(config: InducerConfig, spec: ModelSpec): boolean {
-  return config.lambdaIgnoresPaddingMask ?? spec.architecture === 'roberta';
+  return config.lambdaIgnoresPaddingMask ?? spec.quirks?.lambdaIgnoresPaddingMask === true;
 }

@@ -22,7 +22,14 @@ export function inducerKeys(q: tf.Tensor4D, queryOffset: number, config: Inducer
   });
 }
 
-/** The `attn.supports` hook of one layer. */
+/**
+ * The `attn.supports` hook of one layer. Everything is per query head, with or without grouped-query attention: the
+ * model hands over the H query heads (rotated, under rotary positions) and the keys/values already repeated to H
+ * heads, so P_k is built from each query head's own (rotated) query, and the support's logit ⟨Q_i, P_k,i⟩/√p needs no
+ * key at all. The value MLP reads the same per-head query: without the extension it gives each query head its own
+ * support value [B, H, n, p] (not shared within a key/value group; the kernel's values are per query head after the
+ * repeat); with the extension (MLP_v̄) its output is d wide and is added after W_o, where heads no longer exist.
+ */
 export function inducerSupports(
   input: SupportsInput,
   config: InducerConfig,

@@ -27,7 +27,7 @@ function stubModel(spec: ModelSpec): TunableModel & { installed: MethodInstance 
 
 describe('inducer adapter files', () => {
   it('save → loadAdapter restores the config and every parameter exactly', async () => {
-    const spec: ModelSpec = { architecture: 'roberta', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 16 };
+    const spec: ModelSpec = { architecture: 'roberta', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 16, quirks: { lambdaIgnoresPaddingMask: true } };
     const dir = await mkdtemp(join(tmpdir(), 'peft-inducer-'));
     try {
       const model = stubModel(spec);

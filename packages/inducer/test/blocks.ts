@@ -8,7 +8,8 @@ import { EVAL_CONTEXT, sinusoidal, type ForwardContext, type MethodInstance, typ
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
 
 export const GOLDEN_SPEC_GPT2: ModelSpec = { architecture: 'gpt2', numLayers: 1, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 32 };
-export const GOLDEN_SPEC_ROBERTA: ModelSpec = { ...GOLDEN_SPEC_GPT2, architecture: 'roberta' };
+// the authors' RoBERTa code takes λ's softmax before the padding mask: a fact of the model's spec
+export const GOLDEN_SPEC_ROBERTA: ModelSpec = { ...GOLDEN_SPEC_GPT2, architecture: 'roberta', causal: false, quirks: { lambdaIgnoresPaddingMask: true } };
 
 export function sin(t: number, s: number, shape: number[]): Float32Array {
   return sinusoidal(t, s)(shape, undefined as never);

@@ -16,7 +16,7 @@ import { inducer, inducerParameterCount, type InducerOptions } from '../src/inde
 import { GOLDEN_SPEC_GPT2, GPT2_INDUCER_IDS, X, assignSinusoidal, gpt2AttentionBlock } from './blocks.js';
 
 const GPT2_SMALL: ModelSpec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072 };
-const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta' };
+const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta', quirks: { lambdaIgnoresPaddingMask: true } };
 
 function count(options: InducerOptions, spec: ModelSpec): number {
   const inst = inducer(options).init(spec);

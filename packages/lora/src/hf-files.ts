@@ -15,9 +15,9 @@ export interface ImportedTaskHead {
   readonly tensors: Record<string, tf.Tensor>;
 }
 
-/** The module of the task head a model of this architecture has (`modules_to_save`), if any. */
+/** The module of the task head the model has (`modules_to_save`), if any: a fact of its spec. */
 function headModule(spec: ModelSpec): string | undefined {
-  return spec.architecture === 'roberta' ? 'classifier' : undefined;
+  return spec.hf?.headModule;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from '@peft/core';
 import type { LoraOptions } from './config.js';
 import { readHuggingFaceAdapter, splitHeadEntries, type ImportedTaskHead } from './hf-files.js';
-import { hfModules, parseHfKey, type HfModule } from './hf-modules.js';
+import { hfFacts, hfModules, parseHfKey, type HfModule } from './hf-modules.js';
 import { resolveHfPattern } from './hf-pattern.js';
 import { lora, type LoraInstance, type LoraMethod } from './lora-method.js';
 import { loraParamName, siteDims } from './sites.js';
@@ -202,10 +202,18 @@ function checkLayersToTransform(cfg: Record<string, unknown>, path: string, laye
   if (outside.length) throw new AdapterMismatchError(path, 'layers_to_transform', `to list every layer with LoRA factors (${layers.join(', ')})`, ltt);
 }
 
-/** ` (its keys are a gpt2 model's)` when the tensors would parse for the other architecture. */
+/**
+ * `: its keys are under 'transformer.h' …` when the LoRA keys name another layer list than the model's (an adapter
+ * for another base model).
+ */
 function otherArchitectureHint(spec: ModelSpec, entries: Map<string, SafetensorsEntry>): string {
-  const other: ModelSpec = { ...spec, architecture: spec.architecture === 'gpt2' ? 'roberta' : 'gpt2' };
-  return [...entries.keys()].some((k) => parseHfKey(other, k)) ? `: its keys are a ${other.architecture} model's (an adapter for another base model)` : '';
+  const own = hfFacts(spec).layersPath;
+  for (const key of entries.keys()) {
+    if (!/\.lora_[AB](?:\.[A-Za-z0-9_-]+)?\.weight$/.test(key)) continue;
+    const m = /^(.*?)\.\d+\./.exec(modulePath(key));
+    if (m && m[1] !== own) return `: its keys are under '${m[1]}', this model's layers under '${own}' (an adapter for another base model)`;
+  }
+  return '';
 }
 
 /** `base_model.model.transformer.h.0.attn.c_attn.lora_A.weight` → `transformer.h.0.attn.c_attn`. */

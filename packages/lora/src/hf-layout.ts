@@ -11,7 +11,7 @@ import {
 } from '@peft/core';
 import { alphaAt, loraLayers, rankAt, scalingAt, type LoraConfig } from './config.js';
 import type { LoraFactors } from './delta.js';
-import { hfKey, hfLayerPattern, hfModules, targetModulesRegex, type HfModule } from './hf-modules.js';
+import { hfFacts, hfKey, hfLayerPattern, hfModules, targetModulesRegex, type HfModule } from './hf-modules.js';
 import { loraParamName, siteDims } from './sites.js';
 
 interface FactorSource {
@@ -29,8 +29,11 @@ interface ModulePlan {
   readonly rank: number;
   /** HF lora_alpha, chosen so that HF's α/r (α/√r with rsLoRA) equals the first present site's scaling. */
   readonly alpha: number;
-  /** Per present site: column offset in the HF rank, row offset in the HF output, and the factor its B block carries. */
-  readonly blocks: readonly { site: LinearSite; col: number; row: number; rank: number; bScale: number }[];
+  /**
+   * Per present site: column offset in the HF rank, row offset and rows (the site's output width) in the HF output,
+   * and the factor its B block carries.
+   */
+  readonly blocks: readonly { site: LinearSite; col: number; row: number; rows: number; rank: number; bScale: number }[];
   readonly dIn: number;
   readonly dOut: number;
 }
@@ -54,7 +57,10 @@ function modulePlans(config: LoraConfig, spec: ModelSpec): ModulePlan[] {
       const blocks = present.map((site) => {
         const r = rankAt(config, layer, site);
         const s = scalingAt(config, layer, site);
-        const block = { site, col, row: module.sites.indexOf(site) * siteDims(spec, site)[1], rank: r, bScale: s === sRef ? 1 : s / sRef };
+        // the site's first row in the module's output: the widths of the sites before it (q | k | v may differ in width
+        // under grouped-query attention)
+        const row = module.sites.slice(0, module.sites.indexOf(site)).reduce((n, x) => n + siteDims(spec, x)[1], 0);
+        const block = { site, col, row, rows: siteDims(spec, site)[1], rank: r, bScale: s === sRef ? 1 : s / sRef };
         col += r;
         return block;
       });
@@ -162,9 +168,8 @@ export function importHuggingFaceTensors(
 /** B of a fused module [dOut, rank], read from the file (its values are at hand on every backend), is zero off its blocks. */
 function checkOffBlocksZero(b: tf.Tensor, plan: ModulePlan, key: string, source: string): void {
   const mask = new Uint8Array(plan.dOut * plan.rank).fill(1);
-  const d = plan.dOut / plan.module.sites.length;
   for (const bl of plan.blocks) {
-    for (let i = bl.row; i < bl.row + d; i++) mask.fill(0, i * plan.rank + bl.col, i * plan.rank + bl.col + bl.rank);
+    for (let i = bl.row; i < bl.row + bl.rows; i++) mask.fill(0, i * plan.rank + bl.col, i * plan.rank + bl.col + bl.rank);
   }
   const values = valuesAtHand(b);
   if (!values) return;
@@ -200,7 +205,8 @@ export function huggingFaceConfigFields(config: LoraConfig, spec: ModelSpec): Re
     rankPattern[key] = p.rank;
     alphaPattern[key] = p.alpha;
   }
-  const defaultTask = spec.architecture === 'gpt2' ? 'CAUSAL_LM' : 'SEQ_CLS';
+  const facts = hfFacts(spec);
+  const defaultTask = facts.taskType;
   const layers = config.layers ? [...config.layers] : undefined;
   return {
     peft_type: 'LORA',
@@ -214,7 +220,7 @@ export function huggingFaceConfigFields(config: LoraConfig, spec: ModelSpec): Re
     // a regex (re.fullmatch) naming exactly the modules and layers: PEFT refuses layers_to_transform beside a regex
     target_modules: targetModulesRegex(spec, [...new Set(plans.map((p) => p.module))], layers),
     exclude_modules: null,
-    fan_in_fan_out: spec.architecture === 'gpt2',
+    fan_in_fan_out: facts.fanInFanOut,
     bias: 'none',
     use_rslora: config.rslora === true,
     use_dora: false,

@@ -1,11 +1,12 @@
-import type { LinearSite, ModelSpec } from '@peft/core';
+import { requireSiteShape, type LinearSite, type ModelSpec } from '@peft/core';
 
-/** [d_in, d_out] of a linear site: attention maps are d → d, the FFN d → d_ff → d. */
+/**
+ * [d_in, d_out] of a linear site, as the model's spec gives it (k and v map d → H_kv·p under grouped-query attention);
+ * a {@link ConfigError} names a site the model does not have (`ffn.gate` on GPT-2).
+ */
 export function siteDims(spec: ModelSpec, site: LinearSite): [number, number] {
-  const d = spec.hiddenSize;
-  if (site === 'ffn.in') return [d, spec.intermediateSize];
-  if (site === 'ffn.out') return [spec.intermediateSize, d];
-  return [d, d];
+  const { inFeatures, outFeatures } = requireSiteShape(spec, site);
+  return [inFeatures, outFeatures];
 }
 
 /** The name of a LoRA parameter in the method's {@link ParameterSet}: `layers.{i}.{site}.lora_A` etc. */

@@ -8,15 +8,17 @@ import {
   type TunableModel,
   type ForwardContext,
 } from '@peft/core';
+import { gpt2Spec, robertaSpec } from '@peft/models-gpt2-roberta';
 import { siteDims } from '../src/sites.js';
 
 /** The linear sites of GPT-2 and RoBERTa: every site but a gated FFN's gate. */
 export const DENSE_SITES = modelLinearSites({ architecture: 'gpt2', numLayers: 1, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 });
 
-export const TINY_GPT2: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 12 };
-export const TINY_ROBERTA: ModelSpec = { ...TINY_GPT2, architecture: 'roberta' };
-export const GPT2_SMALL: ModelSpec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072, vocabSize: 50257 };
-export const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta', vocabSize: 50265 };
+// the models' own facts (HF module names, layer paths, fan_in_fan_out, task type): LoRA reads them from the spec
+export const TINY_GPT2: ModelSpec = gpt2Spec({ nLayer: 2, nEmbd: 8, nHead: 2, nInner: 12, vocabSize: 50257 });
+export const TINY_ROBERTA: ModelSpec = robertaSpec({ numLayers: 2, hiddenSize: 8, numHeads: 2, intermediateSize: 12, vocabSize: 50265 });
+export const GPT2_SMALL: ModelSpec = gpt2Spec({ nLayer: 12, nEmbd: 768, nHead: 12, nInner: 3072, vocabSize: 50257 });
+export const ROBERTA_BASE: ModelSpec = robertaSpec({ numLayers: 12, hiddenSize: 768, numHeads: 12, intermediateSize: 3072, vocabSize: 50265 });
 
 /**
  * A stand-in model with only linear sites: each site is y = x·W + b followed by the installed hook. It owns its

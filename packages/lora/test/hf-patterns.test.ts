@@ -14,6 +14,7 @@ import {
   type LinearSite,
   type SafetensorsDtype,
 } from '@peft/core';
+import { gpt2Spec } from '@peft/models-gpt2-roberta';
 import { importHuggingFaceLora, lora, resolveHfPattern, type LoraInstance } from '../src/index.js';
 import { LinearSitesModel, TINY_GPT2, TINY_ROBERTA, matmul64, maxAbsDiff, transpose64, values } from './helpers.js';
 
@@ -198,10 +199,10 @@ describe('adapters as people find them', () => {
     expect((named as AdapterMismatchError).field).toBe('base_model_name_or_path');
     expect((named as Error).message).toContain(`'base_model_name_or_path' is "gpt2-medium" in the adapter, but "gpt2" here`);
     // a wider model: A's d_in is named
-    await expect(importHuggingFaceLora(dir, { ...TINY_GPT2, hiddenSize: 16, headDim: 8 })).rejects.toThrow(/h\.0\.attn\.c_attn\.lora_A\.weight' has shape \[4, 8\], expected \[4, 16\]/);
+    await expect(importHuggingFaceLora(dir, gpt2Spec({ nLayer: 2, nEmbd: 16, nHead: 2, nInner: 12, vocabSize: 50257 }))).rejects.toThrow(/h\.0\.attn\.c_attn\.lora_A\.weight' has shape \[4, 8\], expected \[4, 16\]/);
     // fewer layers: the layer beyond them is named
     await expect(importHuggingFaceLora(dir, { ...TINY_GPT2, numLayers: 1 })).rejects.toThrow(/h\.1\..*layer below the model's 1/);
     // another architecture
-    await expect(importHuggingFaceLora(dir, TINY_ROBERTA)).rejects.toThrow(/its keys are a gpt2 model's/);
+    await expect(importHuggingFaceLora(dir, TINY_ROBERTA)).rejects.toThrow(/its keys are under 'transformer\.h', this model's layers under 'roberta\.encoder\.layer'/);
   });
 });

@@ -19,6 +19,7 @@ import {
   type ModelSpec,
   type TunableModel,
 } from '@peft/core';
+import { gpt2Spec, robertaSpec } from '@peft/models-gpt2-roberta';
 import { describe, expect, it } from 'vitest';
 import { adapter } from '@peft/adapter';
 import { inducer } from '@peft/inducer';
@@ -27,7 +28,8 @@ import { prefix } from '@peft/prefix';
 import { mix, partNamespace } from '@peft/mam';
 import { GOLDEN_SPEC, goldenAttentionWeights, goldenInput, gpt2Attention, sinTensor } from './gpt2-block.js';
 
-const TINY: ModelSpec = { architecture: 'gpt2', numLayers: 2, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 32 };
+// GPT-2's own facts (HF names, prefix position shift): the methods read them from the spec
+const TINY: ModelSpec = gpt2Spec({ nLayer: 2, nEmbd: 8, nHead: 2, nInner: 32, vocabSize: 50257 });
 
 function pseudoRandom(count: number, salt: number, amplitude = 1): number[] {
   return Array.from({ length: count }, (_, i) => {
@@ -126,7 +128,7 @@ describe('mix: parameters', () => {
     plainMix.dispose();
     expect(inst.params.count()).toBe(3 * 8 + 8 * 4 + 4 + TINY.numLayers * (4 * 16 + 16) + perPrefixToken * 5 + adapterCount);
     inst.dispose();
-    const roberta = mix(prefix({ length: 3 })).init({ ...TINY, architecture: 'roberta' });
+    const roberta = mix(prefix({ length: 3 })).init(robertaSpec({ numLayers: 2, hiddenSize: 8, numHeads: 2, intermediateSize: 32, vocabSize: 50265 }));
     expect(roberta.positionOffset ?? 0).toBe(0);
     roberta.dispose();
   });

@@ -1,4 +1,4 @@
-import { ConfigError, refuseUnknownFields, type ModelSpec } from '@peft/core';
+import { ConfigError, keyValueHeads, refuseUnknownFields, type ModelSpec } from '@peft/core';
 
 /**
  * `hf`: N(0, 0.02) for the embedding and the Linear weights, zero biases (HF fast-init; KA NLG).
@@ -17,7 +17,7 @@ export interface PrefixConfig {
   readonly reparameterize?: boolean;
   /** Default 'hf'. */
   readonly init?: PrefixInit;
-  /** Shift position ids by L (GPT-2 reference, KA NLG). Default: true for gpt2, false for roberta. */
+  /** Shift position ids by L (GPT-2 reference, KA NLG). Default: the model's `pastShiftsPositions` (GPT-2 yes, RoBERTa no). */
   readonly positionShift?: boolean;
   /** Dropout on the prefix keys/values (HE `prefix_dropout`); default 0. */
   readonly dropout?: number;
@@ -28,7 +28,7 @@ export interface ResolvedPrefixConfig {
   readonly midDim: number;
   readonly reparameterize: boolean;
   readonly init: PrefixInit;
-  /** Absent: decided by the architecture. */
+  /** Absent: the model's `pastShiftsPositions` decides. */
   readonly positionShift?: boolean;
   readonly dropout: number;
 }
@@ -66,20 +66,34 @@ export function resolvePrefixConfig(config: PrefixConfig): ResolvedPrefixConfig 
   };
 }
 
-/** Whether position ids shift by L for this model. */
-export function shiftsPositions(config: ResolvedPrefixConfig, spec: Pick<ModelSpec, 'architecture'>): boolean {
-  return config.positionShift ?? spec.architecture === 'gpt2';
+/**
+ * Whether position ids shift by L for this model: the config's choice, else the model's fact (decoders whose Hugging
+ * Face implementation starts new positions after the cached length, as PEFT's past key/values then shift them).
+ */
+export function shiftsPositions(config: ResolvedPrefixConfig, spec: Pick<ModelSpec, 'pastShiftsPositions'>): boolean {
+  return config.positionShift ?? spec.pastShiftsPositions === true;
 }
 
-/** The parameters the prefixes themselves hold at inference: n_layer·2·d·L (18,432·L for GPT-2 small). */
+/**
+ * The width of one layer's prefix keys (and values): H_kv·p, the key/value heads' width (= d without grouped-query
+ * attention). PEFT's `token_dim` for prefix-tuning, which it sets to the same under grouped-query attention.
+ */
+export function prefixWidth(spec: ModelSpec): number {
+  return keyValueHeads(spec) * spec.headDim;
+}
+
+/** The parameters the prefixes themselves hold at inference: n_layer·2·w·L, w = H_kv·p (18,432·L for GPT-2 small). */
 export function prefixInferenceCount(config: Pick<ResolvedPrefixConfig, 'length'>, spec: ModelSpec): number {
-  return spec.numLayers * 2 * spec.hiddenSize * config.length;
+  return spec.numLayers * 2 * prefixWidth(spec) * config.length;
 }
 
-/** Trainable parameters: L·d + d·m + m + m·(n_layer·2·d) + n_layer·2·d reparameterised, else the inference count. */
+/**
+ * Trainable parameters: L·w + w·m + m + m·(n_layer·2·w) + n_layer·2·w reparameterised (w = H_kv·p, d on GPT-2 and
+ * RoBERTa; PEFT's PrefixEncoder sizes its embedding by the same token_dim), else the inference count.
+ */
 export function prefixTrainingCount(config: ResolvedPrefixConfig, spec: ModelSpec): number {
   if (!config.reparameterize) return prefixInferenceCount(config, spec);
-  const d = spec.hiddenSize;
+  const d = prefixWidth(spec);
   const m = config.midDim;
   const out = spec.numLayers * 2 * d;
   return config.length * d + d * m + m + m * out + out;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, MissingTensorError, TensorShapeMismatchError, sameShape, type ModelSpec } from '@peft/core';
-import { shiftsPositions, type ResolvedPrefixConfig } from './config.js';
+import { ConfigError, MissingTensorError, TensorShapeMismatchError, keyValueHeads, sameShape, type ModelSpec } from '@peft/core';
+import { prefixWidth, shiftsPositions, type ResolvedPrefixConfig } from './config.js';
 import type { LayerPrefix } from './prefixes.js';
 
 /** The one tensor of Hugging Face PEFT's PREFIX_TUNING adapter file: the prefix encoder's embedding. */
@@ -9,7 +9,7 @@ export const HF_PREFIX_TENSOR = 'prompt_embeddings';
 /**
  * The plain prefixes as PEFT's `prompt_embeddings` [L, n_layer·2·d]: PEFT views a row as [n_layer·2, H, p] and takes
  * index 2ℓ as layer ℓ's keys and 2ℓ + 1 as its values, so column ((2ℓ + kv)·H + head)·p + dim holds that entry of
- * layer ℓ's keys (kv = 0) or values (kv = 1) [H, L, p]. A new tensor, owned by the caller.
+ * layer ℓ's keys (kv = 0) or values (kv = 1) [H_kv, L, p]. A new tensor, owned by the caller.
  */
 export function prefixesToHfEmbeddings(layer: (l: number) => LayerPrefix, spec: ModelSpec): tf.Tensor2D {
   return tf.tidy(() => {
@@ -18,42 +18,44 @@ export function prefixesToHfEmbeddings(layer: (l: number) => LayerPrefix, spec: 
       const { keys, values } = layer(l);
       for (const t of [keys, values]) {
         const L = t.shape[1];
-        parts.push(tf.reshape(tf.transpose(t, [1, 0, 2]), [L, spec.numHeads * spec.headDim])); // [H, L, p] → [L, H·p]
+        parts.push(tf.reshape(tf.transpose(t, [1, 0, 2]), [L, prefixWidth(spec)])); // [H_kv, L, p] → [L, H_kv·p]
       }
     }
     return tf.concat(parts, 1) as tf.Tensor2D;
   });
 }
 
-/** The inverse of {@link prefixesToHfEmbeddings}: `layers.{ℓ}.keys` / `.values` [H, L, p], new tensors. */
+/** The inverse of {@link prefixesToHfEmbeddings}: `layers.{ℓ}.keys` / `.values` [H_kv, L, p], new tensors. */
 export function hfEmbeddingsToPrefixes(embeddings: tf.Tensor, spec: ModelSpec, length: number, source: string): Record<string, tf.Tensor> {
-  const width = spec.numLayers * 2 * spec.hiddenSize;
+  const width = spec.numLayers * 2 * prefixWidth(spec);
   if (!sameShape(embeddings.shape, [length, width])) throw new TensorShapeMismatchError(source, HF_PREFIX_TENSOR, [length, width], embeddings.shape);
   const out: Record<string, tf.Tensor> = {};
   tf.tidy(() => {
     const x = tf.cast(embeddings, 'float32');
-    const kv = tf.transpose(tf.reshape(x, [length, spec.numLayers * 2, spec.numHeads, spec.headDim]), [1, 2, 0, 3]); // [2n, H, L, p]
+    const kv = tf.transpose(tf.reshape(x, [length, spec.numLayers * 2, keyValueHeads(spec), spec.headDim]), [1, 2, 0, 3]); // [2n, H_kv, L, p]
     tf.unstack(kv, 0).forEach((t, i) => (out[`layers.${i >> 1}.${i & 1 ? 'values' : 'keys'}`] = tf.keep(t)));
   });
   return out;
 }
 
 /**
- * PEFT's PrefixTuningConfig fields for these prefixes on `spec`, or none when PEFT would compute something else:
- * only GPT-2 with position ids shifted by L is checked against PEFT (transformers shifts positions past the cache).
+ * PEFT's PrefixTuningConfig fields for these prefixes on `spec`, or none when PEFT would compute something else: a
+ * causal LM whose Hugging Face implementation starts new positions after the cache (`pastShiftsPositions`), with
+ * position ids shifted by L. Under grouped-query attention PEFT sets token_dim = H_kv·p and num_attention_heads =
+ * H_kv (peft.utils.other._prepare_prompt_learning_config), as written here.
  */
 export function huggingFacePrefixFields(config: ResolvedPrefixConfig, spec: ModelSpec): Record<string, unknown> {
-  if (spec.architecture !== 'gpt2' || !shiftsPositions(config, spec)) return {};
+  if (spec.hf?.taskType !== 'CAUSAL_LM' || spec.pastShiftsPositions !== true || !shiftsPositions(config, spec)) return {};
   return {
     peft_type: 'PREFIX_TUNING',
-    task_type: 'CAUSAL_LM',
+    task_type: spec.hf.taskType,
     base_model_name_or_path: null,
     revision: null,
     inference_mode: true,
     num_virtual_tokens: config.length,
-    token_dim: spec.hiddenSize,
+    token_dim: prefixWidth(spec),
     num_transformer_submodules: 1,
-    num_attention_heads: spec.numHeads,
+    num_attention_heads: keyValueHeads(spec),
     num_layers: spec.numLayers,
     // the file stores the prefixes themselves, as PEFT saves them in inference mode: no projection to rebuild
     encoder_hidden_size: config.midDim,
@@ -65,8 +67,8 @@ export function huggingFacePrefixFields(config: ResolvedPrefixConfig, spec: Mode
 export function prefixLengthFromHfConfig(cfg: Record<string, unknown>, spec: ModelSpec, path: string): number {
   if (cfg.peft_type !== 'PREFIX_TUNING') throw new ConfigError('peft_type', `${path}: is ${JSON.stringify(cfg.peft_type)}, not 'PREFIX_TUNING'`);
   const want: [string, number][] = [
-    ['token_dim', spec.hiddenSize],
-    ['num_attention_heads', spec.numHeads],
+    ['token_dim', prefixWidth(spec)],
+    ['num_attention_heads', keyValueHeads(spec)],
     ['num_layers', spec.numLayers],
   ];
   for (const [field, v] of want) {

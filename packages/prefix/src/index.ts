@@ -6,6 +6,7 @@ export { prefix, type PrefixMethod, type PrefixInstance } from './method.js';
 export {
   resolvePrefixConfig,
   shiftsPositions,
+  prefixWidth,
   prefixInferenceCount,
   prefixTrainingCount,
   type PrefixConfig,

@@ -3,6 +3,7 @@ import {
   ConfigError,
   ParameterSet,
   defaultClaim,
+  keyValueHeads,
   normal,
   validateModelSpec,
   type ForwardContext,
@@ -39,7 +40,7 @@ export interface PrefixMethod extends PeftMethod<ResolvedPrefixConfig> {
 
 export interface PrefixInstance extends MethodInstance {
   readonly method: PrefixMethod;
-  /** Layer ℓ's prefix keys and values [H, L, p] (dropout from `ctx`, none by default); owned by the caller. */
+  /** Layer ℓ's prefix keys and values [H_kv, L, p] (dropout from `ctx`, none by default); owned by the caller. */
   layerPrefix(layer: number, ctx?: ForwardContext): LayerPrefix;
   /**
    * The same prefixes as plain per-layer parameters (`reparameterize: false`): a new, independent instance whose
@@ -140,7 +141,7 @@ function initPrefix(method: PrefixMethod, spec: ModelSpec, seed: number, plainVa
   });
 }
 
-/** `layers.{ℓ}.keys` and `layers.{ℓ}.values`, each [H, L, p]: from `values` when given, else drawn by the init. */
+/** `layers.{ℓ}.keys` and `layers.{ℓ}.values`, each [H_kv, L, p]: from `values` when given, else drawn by the init. */
 function createPlainPrefixes(
   params: ParameterSet,
   c: ResolvedPrefixConfig,
@@ -148,7 +149,7 @@ function createPlainPrefixes(
   seed: number,
   values?: (layer: number) => LayerPrefix,
 ): { keys: tf.Variable; values: tf.Variable }[] {
-  const shape = [spec.numHeads, c.length, spec.headDim];
+  const shape = [keyValueHeads(spec), c.length, spec.headDim]; // [H_kv, L, p]: the layer repeats them to H heads
   const init = normal(c.init === 'hf' ? 0.02 : 1);
   const out: { keys: tf.Variable; values: tf.Variable }[] = [];
   for (let layer = 0; layer < spec.numLayers; layer++) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   kaimingUniform,
+  keyValueHeads,
   normal,
   uniform,
   zeros,
@@ -8,9 +9,9 @@ import {
   type ModelSpec,
   type ParameterSet,
 } from '@peft/core';
-import type { ResolvedPrefixConfig } from './config.js';
+import { prefixWidth, type ResolvedPrefixConfig } from './config.js';
 
-/** One layer's prefix keys and values, each [H, L, p]. */
+/** One layer's prefix keys and values, each [H_kv, L, p]. */
 export interface LayerPrefix {
   readonly keys: tf.Tensor3D;
   readonly values: tf.Tensor3D;
@@ -39,7 +40,7 @@ export function reparameterizationShapes(
   spec: ModelSpec,
 ): { name: string; shape: number[]; init: Initializer }[] {
   const { length: L, midDim: m } = config;
-  const d = spec.hiddenSize;
+  const d = prefixWidth(spec); // H_kv·p: d without grouped-query attention
   const hf = config.init === 'hf';
   const bias = (fanIn: number) => (hf ? zeros : uniform(-1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)));
   const rows = [
@@ -94,11 +95,11 @@ export function reparameterizedLayerPrefix(
   return { keys, values };
 }
 
-/** [L, 2d] with columns (kv·N_h + head)·p + dim → keys and values [H, L, p]. */
+/** [L, 2w] with columns (kv·H_kv + head)·p + dim → keys and values [H_kv, L, p] (the layer repeats them to H heads under grouped-query attention). */
 export function splitKeysValues(out: tf.Tensor2D, spec: ModelSpec): LayerPrefix {
   const [keys, values] = tf.tidy(() => {
     const L = out.shape[0];
-    const kv = tf.transpose(tf.reshape(out, [L, 2, spec.numHeads, spec.headDim]), [1, 2, 0, 3]); // [2, H, L, p]
+    const kv = tf.transpose(tf.reshape(out, [L, 2, keyValueHeads(spec), spec.headDim]), [1, 2, 0, 3]); // [2, H_kv, L, p]
     return tf.unstack(kv, 0);
   }) as [tf.Tensor3D, tf.Tensor3D];
   return { keys, values };

@@ -18,8 +18,9 @@ import {
 } from '@peft/core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { importHuggingFacePrefix, prefix, type PrefixInstance } from '@peft/prefix';
+import { gpt2Spec } from '@peft/models-gpt2-roberta';
 
-const TINY: ModelSpec = { architecture: 'gpt2', numLayers: 3, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 32 };
+const TINY: ModelSpec = gpt2Spec({ nLayer: 3, nEmbd: 8, nHead: 2, nInner: 32, vocabSize: 50257 });
 
 /** A model with no weights: holds the installed method, nothing else. */
 class HooksOnly implements TunableModel {

@@ -3,11 +3,14 @@ import { ConfigError, EVAL_CONTEXT, describeMethod, methodFromDescriptor, stored
 import { kernelAttention } from '@peft/attention-kernel';
 import { describe, expect, it } from 'vitest';
 import { prefix, type PrefixConfig } from '@peft/prefix';
+import { gpt2Spec, robertaSpec } from '@peft/models-gpt2-roberta';
 
-const GPT2_SMALL: ModelSpec = { architecture: 'gpt2', numLayers: 12, hiddenSize: 768, numHeads: 12, headDim: 64, intermediateSize: 3072 };
-const ROBERTA_BASE: ModelSpec = { ...GPT2_SMALL, architecture: 'roberta' };
+// the models' own facts (GPT-2's past shifts positions, RoBERTa's does not): prefix-tuning reads them from the spec
+const GPT2_SMALL: ModelSpec = gpt2Spec({ nLayer: 12, nEmbd: 768, nHead: 12, nInner: 3072, vocabSize: 50257 });
+const ROBERTA_BASE: ModelSpec = robertaSpec({ numLayers: 12, hiddenSize: 768, numHeads: 12, intermediateSize: 3072, vocabSize: 50265 });
 // d = 8, N_h = 2, p = 4, 3 layers
-const TINY: ModelSpec = { architecture: 'gpt2', numLayers: 3, hiddenSize: 8, numHeads: 2, headDim: 4, intermediateSize: 32 };
+const TINY: ModelSpec = gpt2Spec({ nLayer: 3, nEmbd: 8, nHead: 2, nInner: 32, vocabSize: 50257 });
+const TINY_ROBERTA: ModelSpec = robertaSpec({ numLayers: 3, hiddenSize: 8, numHeads: 2, intermediateSize: 32, vocabSize: 50265 });
 
 function pseudoRandom(count: number, salt: number, amplitude = 1): number[] {
   return Array.from({ length: count }, (_, i) => {
@@ -162,9 +165,9 @@ describe('prefix layout and values', () => {
       return off ?? 0;
     };
     expect(shift({ length: 5, midDim: 4 }, TINY)).toBe(5);
-    expect(shift({ length: 5, midDim: 4 }, { ...TINY, architecture: 'roberta' })).toBe(0);
+    expect(shift({ length: 5, midDim: 4 }, TINY_ROBERTA)).toBe(0);
     expect(shift({ length: 5, midDim: 4, positionShift: false }, TINY)).toBe(0);
-    expect(shift({ length: 5, midDim: 4, positionShift: true }, { ...TINY, architecture: 'roberta' })).toBe(5);
+    expect(shift({ length: 5, midDim: 4, positionShift: true }, TINY_ROBERTA)).toBe(5);
   });
 });
 
@@ -291,6 +294,25 @@ describe('prefix method value', () => {
       } catch (e) {
         expect((e as ConfigError).field).toBe(field);
       }
+    }
+  });
+
+  it('gives a grouped-query model prefix keys and values of its H_kv key/value heads', () => {
+    const gqa: ModelSpec = { architecture: 'test-gqa', numLayers: 2, hiddenSize: 8, numHeads: 4, numKeyValueHeads: 2, headDim: 2, intermediateSize: 16, pastShiftsPositions: true };
+    const inst = prefix({ length: 3, reparameterize: false }).init(gqa);
+    try {
+      expect(inst.params.get('layers.0.keys')!.shape).toEqual([2, 3, 2]);
+      expect(inst.params.count()).toBe(2 * 2 * 3 * 2 * 2); // layers · (keys, values) · L · H_kv·p
+      expect(inst.positionOffset).toBe(3);
+    } finally {
+      inst.dispose();
+    }
+    const reparam = prefix({ length: 3, midDim: 5 }).init(gqa);
+    try {
+      // PEFT's PrefixEncoder under grouped-query attention: token_dim = H_kv·p = 4 throughout
+      expect(reparam.params.count()).toBe(3 * 4 + 4 * 5 + 5 + 5 * (2 * 2 * 4) + 2 * 2 * 4);
+    } finally {
+      reparam.dispose();
     }
   });
 });
