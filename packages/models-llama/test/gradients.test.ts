@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MethodInstance } from '@peft/core';
+import { Rng, attach, modelLinearSites, sinusoidal, type MethodInstance, type PeftMethod } from '@peft/core';
+import { adapter } from '@peft/adapter';
+import { inducer } from '@peft/inducer';
+import { lora } from '@peft/lora';
+import { mix } from '@peft/mam';
+import { prefix } from '@peft/prefix';
 import { lmLoss } from '@peft/models-base';
 import { loadLlama, type LlamaModel } from '@peft/models-llama';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR } from './fixtures.js';
@@ -46,6 +51,55 @@ describe('gradients on the tiny Llama fixture (GQA, tied head, llama3 rotary, BF
     model = await loadLlama(join(FIXTURES_ROOT, TINY_LLAMA_DIR));
   });
   afterAll(() => model.dispose());
+
+  const allProjections = () => lora({ sites: modelLinearSites(model.spec), rank: 4, alpha: 8 });
+  const methods: [string, () => PeftMethod][] = [
+    ['LoRA on every projection (q, k, v, o, gate, up, down)', allProjections],
+    ['sequential adapter with LayerNorm', () => adapter({ placement: 'attn-output', bottleneck: 4, layerNormBefore: true })],
+    ['parallel adapter, learnable scale', () => adapter({ placement: 'ffn-parallel', bottleneck: 4, scale: 'learnable' })],
+    ['prefix, reparameterised', () => prefix({ length: 2, midDim: 4 })],
+    ['prefix, plain', () => prefix({ length: 3, reparameterize: false })],
+    ['inducer (default: extension, key MLP)', () => inducer({ keyRank: 2, valueRank: 3 })],
+    ['inducer, adaptive, gating', () => inducer({ keyRank: 0, valueRank: 2, gating: true })],
+    ['mix: inducer + LoRA on every projection + parallel adapter', () => mix(inducer({ keyRank: 2, valueRank: 2 }), allProjections(), adapter({ placement: 'ffn-parallel', bottleneck: 3 }))],
+  ];
+  for (const [name, make] of methods) {
+    it(`${name}: the gradient reaches every trainable tensor and matches finite differences`, () => {
+      const tuned = attach(model, make(), { seed: 3 });
+      try {
+        const vars = tuned.trainableVariables();
+        expect(vars.length).toBeGreaterThan(0);
+        // deterministic non-trivial values, so no gradient is zero by construction (LoRA's B = 0)
+        vars.forEach((v, k) => v.assign(tf.tensor(sinusoidal(k + 1, 0.3)(v.shape, new Rng(0)), v.shape)));
+        const grads = gradients(model, tuned.instance);
+        for (const v of vars) {
+          const g = grads[v.name]!;
+          expect(g.every(Number.isFinite), v.name).toBe(true);
+          expect(Math.sqrt(g.reduce((a, x) => a + x * x, 0)), `${v.name} gradient norm`).toBeGreaterThan(1e-6);
+        }
+        // central differences at the largest entries of the first layer's tensors (the gradient crossed the model)
+        const first = tuned.instance.params.entries().filter(([n]) => /(^|\.)layers\.0\.|(^|\.)0\./.test(n) || !/layers\.\d/.test(n));
+        for (const [, v] of first.slice(0, 4)) {
+          const g = grads[v.name]!;
+          const top = [...g.keys()].sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!)).slice(0, 2);
+          const base = Float32Array.from(v.dataSync());
+          for (const i of top) {
+            const at = (delta: number) => {
+              const w = Float32Array.from(base);
+              w[i]! += delta;
+              v.assign(tf.tensor(w, v.shape));
+              return tf.tidy(() => lossOf(model).dataSync()[0]!);
+            };
+            const fd = (at(3e-3) - at(-3e-3)) / 6e-3;
+            expect(Math.abs(fd - g[i]!), `${v.name}[${i}]: fd ${fd} vs autograd ${g[i]}`).toBeLessThanOrEqual(1e-3 + 1e-2 * Math.abs(fd));
+          }
+          v.assign(tf.tensor(base, v.shape));
+        }
+      } finally {
+        tuned.dispose();
+      }
+    });
+  }
 
   it('gradients of every hook match central finite differences (rotary, RMSNorm, GQA backward)', () => {
     const instance = probeInstance(model.spec, { linear: true, perQuery: true, shared: 2, outputs: true });
