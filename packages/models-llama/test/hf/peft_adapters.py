@@ -1,11 +1,11 @@
-"""PEFT side of the @peft <-> PEFT LoRA round trips on the Llama-family fixtures (run by peft-lora.e2e.test.ts).
+"""PEFT side of the @peft <-> PEFT LoRA and prefix-tuning round trips on the Llama-family fixtures (run by peft-adapters.e2e.test.ts).
 
     python peft_lora.py JOBS.json RESULTS.json
 
 Jobs: {"kind": "load", "base", "adapter_dir", "input_ids"}: PeftModel.from_pretrained(base, @peft's adapter): its
 logits and every warning printed while loading. {"kind": "save", "base", "out_dir", "input_ids", "seed"}: a fresh
 LoraConfig on all seven projections (r 4, alpha 8), random non-zero factors (seeded), save_pretrained(out_dir): its
-logits, for @peft to import.
+logits, for @peft to import. With "method": "prefix", a PrefixTuningConfig of "length" virtual tokens instead.
 """
 import contextlib
 import io
@@ -15,7 +15,7 @@ import warnings
 
 import torch
 from transformers import AutoModelForCausalLM
-from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+from peft import LoraConfig, PeftModel, PrefixTuningConfig, TaskType, get_peft_model
 
 torch.set_grad_enabled(False)
 MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -40,11 +40,14 @@ def run(job):
         model.eval()
         return {"logits": logits_of(model, job["input_ids"]), "warnings": seen}
     torch.manual_seed(job["seed"])
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=MODULES, lora_dropout=0.0, task_type=TaskType.CAUSAL_LM)
+    if job.get("method", "lora") == "lora":
+        config = LoraConfig(r=4, lora_alpha=8, target_modules=MODULES, lora_dropout=0.0, task_type=TaskType.CAUSAL_LM)
+    else:
+        config = PrefixTuningConfig(num_virtual_tokens=job["length"], task_type=TaskType.CAUSAL_LM)
     model = get_peft_model(base(job), config)
     for name, p in model.named_parameters():
-        if "lora_" in name:
-            p.data = torch.randn_like(p) * 0.1
+        if p.requires_grad:  # the LoRA factors or the prefix: random, non-zero
+            p.data = torch.randn_like(p) * job.get("scale", 0.1)
     model.eval()
     model.save_pretrained(job["out_dir"])
     return {"logits": logits_of(model, job["input_ids"])}

@@ -1,4 +1,4 @@
-// LoRA adapters on every projection of the Llama-family fixtures, both ways with Hugging Face PEFT (live, in the venv
+// LoRA on every projection and prefix-tuning on the Llama-family fixtures, both ways with Hugging Face PEFT (live, in the venv
 // of hf-parity.e2e.test.ts): @peft's adapter files load in PeftModel.from_pretrained without a warning and give the same
 // logits; PEFT's save_pretrained output imports into @peft with the same logits (within 1e-4 relative).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -10,12 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, attach, modelLinearSites, sinusoidal } from '@peft/core';
 import { importHuggingFaceLora, lora } from '@peft/lora';
+import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadLlama, type LlamaModel } from '@peft/models-llama';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_QWEN2_DIR } from './fixtures.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PYTHON = join(root, 'test-output/hf-venv/bin/python');
-const SCRIPT = fileURLToPath(new URL('./hf/peft_lora.py', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./hf/peft_adapters.py', import.meta.url));
 const IDS = [5, 100, 200, 300, 17, 42, 9];
 const TOL = 1e-4;
 
@@ -25,8 +26,8 @@ const reason = !existsSync(PYTHON)
     ? `the venv at ${PYTHON} cannot import peft, transformers`
     : undefined;
 if (reason) {
-  if (process.env.CI === 'true') throw new Error(`models-llama PEFT LoRA e2e: ${reason}`);
-  console.warn(`SKIPPED models-llama PEFT LoRA e2e: ${reason}`);
+  if (process.env.CI === 'true') throw new Error(`models-llama PEFT adapters e2e: ${reason}`);
+  console.warn(`SKIPPED models-llama PEFT adapters e2e: ${reason}`);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'peft-llama-lora-'));
@@ -56,7 +57,7 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 // lint-tests: allow under CI=true a missing venv throws above, so this skip is never taken there
-describe.skipIf(reason !== undefined)('LoRA on every projection, both ways with Hugging Face PEFT', () => {
+describe.skipIf(reason !== undefined)('LoRA and prefix-tuning, both ways with Hugging Face PEFT', () => {
   it.each([TINY_LLAMA_DIR, TINY_QWEN2_DIR])('%s: @peft → PeftModel.from_pretrained without a warning, same logits', async (dir) => {
     const base = join(FIXTURES_ROOT, dir);
     const model = await loadLlama(base);
@@ -96,5 +97,33 @@ describe.skipIf(reason !== undefined)('LoRA on every projection, both ways with 
     const d = relDiff(ours, r!.logits);
     console.log(`${dir}: PEFT → @peft LoRA logits max relative difference ${d.toExponential(2)}`);
     expect(d).toBeLessThan(TOL);
+  });
+
+  it.each([TINY_LLAMA_DIR, TINY_QWEN2_DIR])('%s: prefix-tuning (keys after the rotation, positions shifted by L) both ways, same logits', async (dir) => {
+    const base = join(FIXTURES_ROOT, dir);
+    const model = await loadLlama(base);
+    const tuned = attach(model, prefix({ length: 3, reparameterize: false }), { seed: 2 });
+    tuned.trainableVariables().forEach((v, k) => v.assign(tf.tensor(sinusoidal(k + 1, 0.5)(v.shape, new Rng(0)), v.shape)));
+    const ours = logitsOf(model);
+    const oursDir = join(work, `ours-prefix-${dir}`);
+    await tuned.save(oursDir);
+    tuned.dispose();
+    const theirsDir = join(work, `theirs-prefix-${dir}`);
+    const [load, save] = runPython([
+      { kind: 'load', base, adapter_dir: oursDir, input_ids: IDS },
+      { kind: 'save', method: 'prefix', length: 4, base, out_dir: theirsDir, input_ids: IDS, seed: 5, scale: 0.5 },
+    ]);
+    expect(load!.error, load!.trace).toBeUndefined();
+    expect(load!.warnings).toEqual([]);
+    expect(save!.error, save!.trace).toBeUndefined();
+    const forward = relDiff(ours, load!.logits);
+    const imported = await importHuggingFacePrefix(theirsDir, model.spec);
+    model.useMethod(imported.instance);
+    const reverse = relDiff(logitsOf(model), save!.logits);
+    imported.instance.dispose();
+    model.dispose();
+    console.log(`${dir}: prefix logits max relative difference @peft → PEFT ${forward.toExponential(2)}, PEFT → @peft ${reverse.toExponential(2)}`);
+    expect(forward).toBeLessThan(TOL);
+    expect(reverse).toBeLessThan(TOL);
   });
 });
