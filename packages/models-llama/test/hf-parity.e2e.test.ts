@@ -4,35 +4,17 @@
 // the committed fixtures and on a Mistral checkpoint with a sliding window written here, compares @peft with it, and
 // checks that the committed golden values (which the CI tests use) are what transformers computes today;
 // PEFT_WRITE_FIXTURES=1 rewrites them.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLlama, loadLlamaTokenizer, writeRandomLlamaCheckpoint } from '@peft/models-llama';
+import { pythonOrReason } from './hf-venv.js';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_LLAMA_VALUES, TINY_QWEN2_DIR, tinyLlamaConfig, tokenizerFiles } from './fixtures.js';
 import { GOLDEN_PATH, REFERENCE_SCRIPT, peftGreedy, peftLogits, readReference, relativeError, type Reference } from './reference.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const VENV = join(root, 'test-output/hf-venv');
 const TOL = 1e-5;
-
-/** The venv's python, made on first use; or why there is none. */
-function pythonOrReason(): { python?: string; reason?: string } {
-  const python = join(VENV, 'bin/python');
-  const ready = (): boolean => spawnSync(python, ['-c', 'import torch, transformers, tokenizers, safetensors'], { stdio: 'ignore' }).status === 0;
-  if (existsSync(python) && ready()) return { python };
-  const cfg = spawnSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
-  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1]!.replace(/'/g, '').split(/\s+/)).filter(Boolean);
-  if (cfg.status !== 0 || urls.length === 0) return { reason: 'no local Python package index (`pip config list` names no index-url): transformers cannot be installed here' };
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  // the configured index only (the public one is not reachable from these machines)
-  const idx = ['--index-url', urls[0]!, ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
-  execFileSync(join(VENV, 'bin/pip'), ['install', '-q', ...idx, 'torch', 'transformers', 'peft', 'safetensors', 'numpy'], { stdio: 'inherit', timeout: 1_200_000 });
-  return ready() ? { python } : { reason: `the venv at ${VENV} cannot import torch, transformers` };
-}
 
 const py = pythonOrReason();
 if (!py.python) {

@@ -1,8 +1,8 @@
-// LoRA on every projection and prefix-tuning on the Llama-family fixtures, both ways with Hugging Face PEFT (live, in the venv
-// of hf-parity.e2e.test.ts): @peft's adapter files load in PeftModel.from_pretrained without a warning and give the same
+// LoRA on every projection and prefix-tuning on the Llama-family fixtures, both ways with Hugging Face PEFT (live, in the
+// venv of hf-venv.ts): @peft's adapter files load in PeftModel.from_pretrained without a warning and give the same
 // logits; PEFT's save_pretrained output imports into @peft with the same logits (within 1e-4 relative).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,19 +12,14 @@ import { Rng, attach, modelLinearSites, sinusoidal } from '@peft/core';
 import { importHuggingFaceLora, lora } from '@peft/lora';
 import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadLlama, type LlamaModel } from '@peft/models-llama';
+import { pythonOrReason } from './hf-venv.js';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_QWEN2_DIR } from './fixtures.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const PYTHON = join(root, 'test-output/hf-venv/bin/python');
 const SCRIPT = fileURLToPath(new URL('./hf/peft_adapters.py', import.meta.url));
 const IDS = [5, 100, 200, 300, 17, 42, 9];
 const TOL = 1e-4;
 
-const reason = !existsSync(PYTHON)
-  ? `no venv at ${PYTHON} (hf-parity.e2e.test.ts makes it from the local Python package index)`
-  : spawnSync(PYTHON, ['-c', 'import peft, transformers'], { stdio: 'ignore' }).status !== 0
-    ? `the venv at ${PYTHON} cannot import peft, transformers`
-    : undefined;
+const { python: PYTHON, reason } = pythonOrReason();
 if (reason) {
   if (process.env.CI === 'true') throw new Error(`models-llama PEFT adapters e2e: ${reason}`);
   console.warn(`SKIPPED models-llama PEFT adapters e2e: ${reason}`);
@@ -37,7 +32,7 @@ function runPython(jobs: Record<string, unknown>[]): { logits: number[]; warning
   const jobsFile = join(work, `jobs-${Date.now()}.json`);
   const out = join(work, `results-${Date.now()}.json`);
   writeFileSync(jobsFile, JSON.stringify(jobs));
-  execFileSync(PYTHON, [SCRIPT, jobsFile, out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+  execFileSync(PYTHON!, [SCRIPT, jobsFile, out], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
