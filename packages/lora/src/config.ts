@@ -14,14 +14,19 @@ export type PerSite<T> = T | Partial<Record<LinearSite, T>>;
 export interface HuggingFaceFields {
   /** `base_model_name_or_path` (default null). */
   readonly baseModelNameOrPath?: string | null;
-  /** `task_type` (default: `CAUSAL_LM` for gpt2, `SEQ_CLS` for roberta). */
+  /** `task_type` (default: the model's usual task head, `spec.hf.taskType`: `CAUSAL_LM` for GPT-2, `SEQ_CLS` for RoBERTa). */
   readonly taskType?: string | null;
 }
 
 /** The resolved, validated configuration of a LoRA method (what adapter_config.json stores under `peft_method`). */
 export interface LoraConfig {
-  /** The linear sites that get a low-rank update. */
+  /** The linear sites that get a low-rank update (every linear site when `allSites`). */
   readonly sites: readonly LinearSite[];
+  /**
+   * `sites: 'all'` as given: every linear site of the model the method is initialised on (a model without a gated
+   * FFN has no `ffn.gate`); the instance's method then lists them. rank and alpha are one number each.
+   */
+  readonly allSites?: true;
   /** r, per site or shared. */
   readonly rank: PerSite<number>;
   /** α, per site or shared. */
@@ -46,8 +51,11 @@ export interface LoraConfig {
   readonly hf?: HuggingFaceFields;
 }
 
-/** What `lora()` accepts: every field has a default (Hugging Face PEFT's LoraConfig defaults). */
-export type LoraOptions = Partial<LoraConfig>;
+/**
+ * What `lora()` accepts: every field has a default (Hugging Face PEFT's LoraConfig defaults); `sites: 'all'` is every
+ * linear site of the model.
+ */
+export type LoraOptions = Omit<Partial<LoraConfig>, 'sites'> & { readonly sites?: readonly LinearSite[] | 'all' };
 
 export const LORA_DEFAULTS = {
   sites: ['attn.q', 'attn.v'] as readonly LinearSite[],
@@ -57,7 +65,7 @@ export const LORA_DEFAULTS = {
   flavour: 'loralib' as LoraFlavour,
 } as const;
 
-const KNOWN_FIELDS = ['sites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf'] as const;
+const KNOWN_FIELDS = ['sites', 'allSites', 'rank', 'alpha', 'dropout', 'flavour', 'rslora', 'layers', 'layerRank', 'layerAlpha', 'hf'] as const;
 
 /** Fills defaults and validates; throws {@link ConfigError} naming the field at fault. */
 export function resolveLoraConfig(options: unknown): LoraConfig {
@@ -67,7 +75,14 @@ export function resolveLoraConfig(options: unknown): LoraConfig {
   }
   const o = options as Record<string, unknown>;
   refuseUnknownFields('lora', o, KNOWN_FIELDS);
-  const sites = resolveSites(o.sites ?? LORA_DEFAULTS.sites);
+  if (o.allSites !== undefined && o.allSites !== true) throw new ConfigError('lora.allSites', `must be true when present, got ${JSON.stringify(o.allSites)}`);
+  const allSites = o.sites === 'all' || o.allSites === true;
+  const sites = allSites ? [...LINEAR_SITES] : resolveSites(o.sites ?? LORA_DEFAULTS.sites);
+  if (allSites) {
+    for (const f of ['rank', 'alpha'] as const) {
+      if (o[f] !== undefined && typeof o[f] !== 'number') throw new ConfigError(`lora.${f}`, `must be one number with sites 'all' (a per-site map needs the sites listed), got ${JSON.stringify(o[f])}`);
+    }
+  }
   const rank = resolvePerSite('lora.rank', o.rank ?? LORA_DEFAULTS.rank, sites, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
   const alpha = resolvePerSite('lora.alpha', o.alpha ?? LORA_DEFAULTS.alpha, sites, (v) => Number.isFinite(v) && v > 0, 'a positive number');
   const dropout = o.dropout ?? LORA_DEFAULTS.dropout;
@@ -78,7 +93,7 @@ export function resolveLoraConfig(options: unknown): LoraConfig {
   if (flavour !== 'ka' && flavour !== 'loralib') {
     throw new ConfigError('lora.flavour', `must be 'ka' or 'loralib', got ${JSON.stringify(flavour)}`);
   }
-  let config: LoraConfig = { sites, rank, alpha, dropout, flavour };
+  let config: LoraConfig = { sites, ...(allSites ? { allSites: true as const } : {}), rank, alpha, dropout, flavour };
   if (o.rslora !== undefined && o.rslora !== false) {
     if (o.rslora !== true) throw new ConfigError('lora.rslora', `must be true or false, got ${JSON.stringify(o.rslora)}`);
     if (flavour === 'ka') throw new ConfigError('lora.rslora', "applies to the 'loralib' flavour only (KA's scaling has its own rule)");

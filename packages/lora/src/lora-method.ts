@@ -5,6 +5,7 @@ import {
   defaultClaim,
   kaimingUniform,
   leanAdd,
+  modelLinearSites,
   validateModelSpec,
   zeros,
   type InitOptions,
@@ -57,6 +58,8 @@ export function lora(options: LoraOptions = {}): LoraMethod {
     init(spec: ModelSpec, initOptions: InitOptions = {}): LoraInstance {
       validateModelSpec(spec);
       lastSpec = spec;
+      // sites 'all': the model's linear sites, listed in the instance's method (what its adapter file records)
+      if (config.allSites) return lora(onSitesOf(config, spec)).init(spec, initOptions);
       return createInstance(method, config, spec, initOptions.seed ?? 0);
     },
     adapterConfigFields(): Record<string, unknown> {
@@ -64,14 +67,20 @@ export function lora(options: LoraOptions = {}): LoraMethod {
       // tensors keep @peft names (layers.{i}.{site}.lora_A|lora_B|lora_bias), and adapter_config.json no PEFT field
       if (config.flavour === 'ka') return {};
       if (!lastSpec) throw new ConfigError('lora', 'initialise the method on a model spec before asking for its Hugging Face fields');
-      return huggingFaceConfigFields(config, lastSpec);
+      return huggingFaceConfigFields(config.allSites ? resolveLoraConfig(onSitesOf(config, lastSpec)) : config, lastSpec);
     },
   };
   return method;
 }
 
+/** A config of sites 'all' on the linear sites `spec` has. */
+function onSitesOf(config: LoraConfig, spec: ModelSpec): LoraOptions {
+  const { allSites: _all, ...rest } = config;
+  return { ...rest, sites: modelLinearSites(spec) };
+}
+
 function describeLora(c: LoraConfig): string {
-  const sites = c.sites.map((s) => `${s} r=${atSite(c.rank, s)}`).join(', ');
+  const sites = c.allSites ? `every linear site r=${atSite(c.rank, 'attn.q')}` : c.sites.map((s) => `${s} r=${atSite(c.rank, s)}`).join(', ');
   const alphas = typeof c.alpha === 'number' ? `α=${c.alpha}` : `α=${c.sites.map((s) => atSite(c.alpha, s)).join('/')}`;
   const extra = [
     c.rslora ? 'rsLoRA' : '',

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type ModelSpec } from '@peft/core';
+import { ConfigError, describeMethod, methodFromDescriptor, type ModelSpec } from '@peft/core';
 import { lora } from '../src/index.js';
 import { TINY_GPT2, values } from './helpers.js';
 
@@ -69,5 +69,36 @@ describe('LoRA on the facts of a spec', () => {
       inst.dispose();
     }
     expect(() => lora({ sites: ['ffn.gate'], rank: 2, alpha: 4 }).init(TINY_GPT2)).toThrow(/has no 'ffn\.gate' site/);
+  });
+
+  it("sites 'all' means the model's linear sites, listed in the instance's method", () => {
+    const all = lora({ sites: 'all', rank: 2, alpha: 4 });
+    const onGpt2 = all.init(TINY_GPT2);
+    const gated: ModelSpec = {
+      ...GQA,
+      linearSites: {
+        'attn.q': { inFeatures: 8, outFeatures: 8 },
+        'attn.k': { inFeatures: 8, outFeatures: 4 },
+        'attn.v': { inFeatures: 8, outFeatures: 4 },
+        'attn.o': { inFeatures: 8, outFeatures: 8 },
+        'ffn.gate': { inFeatures: 8, outFeatures: 12 },
+        'ffn.in': { inFeatures: 8, outFeatures: 12 },
+        'ffn.out': { inFeatures: 12, outFeatures: 8 },
+      },
+    };
+    const onGated = all.init(gated);
+    try {
+      expect(onGpt2.method.config.sites).toEqual(['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out']);
+      expect(onGpt2.method.config.allSites).toBeUndefined();
+      expect(onGated.method.config.sites).toEqual(['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.gate', 'ffn.in', 'ffn.out']);
+      expect(onGated.params.get('layers.1.ffn.gate.lora_B')!.shape).toEqual([12, 2]);
+      // the unresolved method serialises and rebuilds as 'all'
+      const again = methodFromDescriptor(describeMethod(all));
+      expect((again.config as { allSites?: boolean }).allSites).toBe(true);
+    } finally {
+      onGpt2.dispose();
+      onGated.dispose();
+    }
+    expect(() => lora({ sites: 'all', rank: { 'attn.q': 2 } as never })).toThrow(/lora\.rank.*one number with sites 'all'/);
   });
 });

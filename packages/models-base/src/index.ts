@@ -44,3 +44,15 @@ export type {
   LayerRunResult,
   RotateQueryKey,
 } from './layer/runner.js';
+export { isCausalLm, isClassifier } from './registry/model-kinds.js';
+export type {
+  PositionLimit,
+  PeftModelBase,
+  TunableCausalLm,
+  TunableCausalLmForwardInput,
+  TunableClassifier,
+  ClassifierForwardInput,
+  PeftModel,
+} from './registry/model-kinds.js';
+export { registerModelLoader, registeredModelTypes, describeModelFolder, loadModelFolder, loadTokenizerFolder } from './registry/model-registry.js';
+export type { ModelTokenizer, ModelDescription, LoadModelOptions, ModelLoader } from './registry/model-registry.js';

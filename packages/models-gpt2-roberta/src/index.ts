@@ -64,5 +64,7 @@ export { robertaPositionIds } from './roberta/positions.js';
 export { loadRoberta, robertaTensorShapes, robertaClassifierShapes, robertaWeightsFrom } from './roberta/load.js';
 export type { LoadRobertaOptions } from './roberta/load.js';
 export { loadModel } from './load.js';
+// registers GPT-2 and RoBERTa folders with @peft/models-base's loadModelFolder (a side effect of importing this package)
+export { GPT2_LOADER, ROBERTA_LOADER } from './register.js';
 export type { LoadedModel } from './load.js';
 export * from './tokenizer/index.js';

@@ -13,3 +13,4 @@ export { flagOption, integerParser, numberParser, repeatableParser, valueOption,
 export { useBackend } from './cli/backend.js';
 export { checkTrainOptionValue, trainOptions } from './cli/train-command.js';
 export { peftCliPath } from './cli/peft-cli-path.js';
+export { describeModelFolder, loadModelFolder, loadTokenizerFolder, registerOptionalModels } from './models.js';

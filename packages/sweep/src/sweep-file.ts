@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { modelTypeOf, readCheckpointConfig } from '@peft/models-gpt2-roberta';
-import { presetRegistry, RECIPES, TASKS, type TaskName } from '@peft/recipes';
+import { describeModelFolder, presetRegistry, RECIPES, TASKS, type TaskName } from '@peft/recipes';
 import { SweepFileError } from './errors.js';
 import { checkSeed, checkTrainFlag, type TrainFlagValue } from './train-flags.js';
 
@@ -187,14 +186,16 @@ export async function checkSweepModels(spec: SweepSpec): Promise<void> {
   for (const t of spec.tasks) {
     const dir = spec.models[t.task]!;
     const family = RECIPES[t.task].family;
-    let json: Record<string, unknown>;
+    let found: { modelType: string; kind: string };
     try {
-      ({ json } = await readCheckpointConfig(dir));
+      found = await describeModelFolder(dir);
     } catch (e) {
       throw new SweepFileError(spec.file, `model.${family}`, (e as Error).message, { cause: e });
     }
-    const want = family === 'nlg' ? 'gpt2' : 'roberta';
-    const type = modelTypeOf(json);
-    if (type !== want) throw new SweepFileError(spec.file, `model.${family}`, `${dir} holds a ${String(type)} model; ${t.task} needs ${want === 'gpt2' ? 'GPT-2' : 'RoBERTa'}`);
+    const want = family === 'nlg' ? 'causal-lm' : 'classifier';
+    if (found.kind !== want) {
+      const needs = family === 'nlg' ? 'GPT-2 or another causal language model' : 'RoBERTa or another sequence classifier';
+      throw new SweepFileError(spec.file, `model.${family}`, `${dir} holds a ${found.modelType} model; ${t.task} needs ${needs}`);
+    }
   }
 }

@@ -22,7 +22,7 @@ import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2Spec } from './spec.js';
 import { gpt2ParameterCount, type Gpt2Config } from './config.js';
-import { TiedEmbedding, type AddTokensOptions } from '@peft/models-base';
+import { TiedEmbedding, type AddTokensOptions, type PositionLimit, type TunableCausalLm } from '@peft/models-base';
 
 /** The frozen weights of a GPT-2 model, in this package's layout ([in, out] linears). */
 export interface Gpt2Weights {
@@ -74,8 +74,11 @@ export interface Gpt2ForwardOutput {
  * dropout through `ctx.dropout`, causal masking by replacement with −1e4. Frozen weights; the trainable parts are
  * the attached method's and, optionally, added token rows ({@link addSpecialTokens}).
  */
-export class Gpt2Model implements TunableModel {
+export class Gpt2Model implements TunableModel, TunableCausalLm {
   readonly architecture = 'gpt2' as const;
+  readonly kind = 'causal-lm' as const;
+  /** GPT-2 embeds token-type ids through its token table (the KA recipes' task tokens). */
+  readonly takesTokenTypeIds = true;
   private instance: MethodInstance | null = null;
   readonly embedding: TiedEmbedding;
   private readonly activation;
@@ -95,6 +98,10 @@ export class Gpt2Model implements TunableModel {
 
   get spec(): ModelSpec {
     return gpt2Spec(this.config, this.embedding.vocabSize);
+  }
+
+  get positionLimit(): PositionLimit {
+    return { tokens: this.config.nPositions, field: 'n_positions' };
   }
 
   /** Current vocabulary size, added tokens included. */

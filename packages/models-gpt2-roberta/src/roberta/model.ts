@@ -10,7 +10,7 @@ import {
   type TaskHead,
   type TunableModel,
 } from '@peft/core';
-import { checkIds } from '@peft/models-base';
+import { checkIds, type PositionLimit, type TunableClassifier } from '@peft/models-base';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { ACTIVATIONS } from '@peft/models-base';
 import type { FrozenLinear } from '@peft/models-base';
@@ -62,8 +62,9 @@ export interface RobertaForwardOutput {
  * RoBERTa (HF `RobertaForSequenceClassification` numerics): post-LN layers, exact GELU, position ids from the
  * padding index, additive padding mask, and the frozen `<s>` classification head.
  */
-export class RobertaModel implements TunableModel {
+export class RobertaModel implements TunableModel, TunableClassifier {
   readonly architecture = 'roberta' as const;
+  readonly kind = 'classifier' as const;
   private instance: MethodInstance | null = null;
   private readonly activation;
   private disposed = false;
@@ -85,6 +86,11 @@ export class RobertaModel implements TunableModel {
       },
     );
     this.activation = act;
+  }
+
+  /** Tokens one input may hold: max_position_embeddings − 2 (positions start after the padding index). */
+  get positionLimit(): PositionLimit {
+    return { tokens: this.config.maxPositions - 2, field: 'max_position_embeddings' };
   }
 
   get spec(): ModelSpec {

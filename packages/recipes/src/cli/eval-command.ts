@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Argument, type Command } from 'commander';
-import { Gpt2Model, RobertaModel } from '@peft/models-gpt2-roberta';
+import { isCausalLm, isClassifier } from '@peft/models-base';
 import { classifierSplit, lmSplit } from '../data/batching.js';
 import { findDataDir } from '../data/data-folder.js';
 import { loadMnli, loadSst2 } from '../data/glue.js';
@@ -68,8 +68,8 @@ async function evalWebnlg(o: EvalOptions): Promise<Record<string, number | strin
   const test = requireFile(join(data, RECIPES.webnlg.files.test!), 'WebNLG test file');
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter);
   try {
-    if (!(model instanceof Gpt2Model)) throw new UsageError('eval webnlg needs a GPT-2 model');
-    const limit = model.config.nPositions - 32;
+    if (!isCausalLm(model)) throw new UsageError(`eval webnlg needs a causal language model (GPT-2); ${o.model} holds a ${model.architecture} ${model.kind}`);
+    const limit = model.positionLimit.tokens - 32;
     const validEx = loadWebnlgJson(dev).map((e) => buildWebnlgSequence(tok, e.triples, e.target)).filter((x) => x.inputIds.length <= limit).slice(0, validN);
     const ppl = await perplexity(model, lmSplit(validEx, padId(tok), 'batch'), 8);
     const entries = groupEntries(loadWebnlgJson(test)).slice(0, entriesN);
@@ -91,8 +91,8 @@ async function evalNlu(task: 'sst2' | 'mnli', o: EvalOptions): Promise<Record<st
   const valid = requireFile(join(data, files.valid), `${task} validation file`);
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter, { numLabels: task === 'mnli' ? 3 : 2, seed });
   try {
-    if (!(model instanceof RobertaModel)) throw new UsageError(`eval ${task} needs a RoBERTa model`);
-    const length = Math.min(512, model.config.maxPositions - 2);
+    if (!isClassifier(model)) throw new UsageError(`eval ${task} needs a sequence classifier (RoBERTa); ${o.model} holds a ${model.architecture} ${model.kind}`);
+    const length = Math.min(512, model.positionLimit.tokens);
     const load = task === 'sst2' ? loadSst2 : loadMnli;
     const split = (file: string, n: number) =>
       classifierSplit(load(file).slice(0, n).map((e) => buildGlueInput(tok, e, { maxLength: length, padTo: length })), tok.tokenToId('<pad>') ?? 1);

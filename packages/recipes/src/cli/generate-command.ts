@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '@peft/core';
-import { Gpt2Model } from '@peft/models-gpt2-roberta';
+import { isCausalLm, type TunableCausalLm } from '@peft/models-base';
 import { buildCoqaSequence } from '../data/coqa-sequence.js';
 import { STOP_TOKENS } from '../data/special-tokens.js';
 import { buildWebnlgSequence } from '../data/webnlg-sequence.js';
@@ -37,19 +37,20 @@ export function registerGenerateCommand(program: Command, io: CliIo): void {
 }
 
 /** A prompt that leaves the model no position to generate at is the user's input error, not an empty line of output. */
-function checkPromptFits(model: Gpt2Model, tokens: number, flag: string, modelDir: string): void {
-  const room = model.config.nPositions - (model.method?.positionOffset ?? 0);
+function checkPromptFits(model: TunableCausalLm, tokens: number, flag: string, modelDir: string): void {
+  const { tokens: limit, field } = model.positionLimit;
+  const room = limit - (model.method?.positionOffset ?? 0);
   if (tokens < room) return;
   throw new ConfigError(
     flag,
-    `the prompt is ${tokens} tokens, and the model reads at most ${room} (n_positions ${model.config.nPositions} of ${modelDir}/config.json${room < model.config.nPositions ? ', less the adapter\'s prefix' : ''}): no position is left to generate at; shorten it`,
+    `the prompt is ${tokens} tokens, and the model reads at most ${room} (${field} ${limit} of ${modelDir}/config.json${room < limit ? ', less the adapter\'s prefix' : ''}): no position is left to generate at; shorten it`,
   );
 }
 
 async function generate(o: GenerateOptions): Promise<string[]> {
   const { model, tok, dispose } = await loadTuned(o.model, o.adapter);
   try {
-    if (!(model instanceof Gpt2Model)) throw new UsageError('generate needs a GPT-2 model (NLG)');
+    if (!isCausalLm(model)) throw new UsageError(`generate needs a causal language model (NLG); ${o.model} holds a ${model.architecture} ${model.kind}`);
     if (o.triples.length) {
       const prompts = o.triples.map((t) =>
         buildWebnlgSequence(tok, t.split(';').map((x) => {

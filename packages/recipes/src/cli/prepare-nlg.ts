@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { attach, writeFileAtomic, type TunedModel } from '@peft/core';
 import { DataFormatError } from '../errors.js';
-import type { Gpt2Model } from '@peft/models-gpt2-roberta';
+import type { TunableCausalLm } from '@peft/models-base';
 import { lmSplit } from '../data/batching.js';
 import { loadCoqa } from '../data/coqa.js';
 import { buildCoqaSequence } from '../data/coqa-sequence.js';
@@ -19,10 +19,10 @@ import { loopSteps } from './loop-steps.js';
 import type { Prepared, RunContext } from './run-context.js';
 
 /** WebNLG / CoQA on GPT-2: task tokens, spec §7 sequences, the method, perplexity, greedy decoding and scores. */
-export function prepareNlg(ctx: RunContext, model: Gpt2Model, tok: NlgTokenizer): Prepared {
+export function prepareNlg(ctx: RunContext, model: TunableCausalLm, tok: NlgTokenizer): Prepared {
   const { s, recipe, presetName, seed, log, files, batchSize, loopBase, totalFor } = ctx;
   addTaskTokens(model, tok, seed);
-  const limit = Math.min(s.maxLength ?? Infinity, model.config.nPositions - 32);
+  const limit = Math.min(s.maxLength ?? Infinity, model.positionLimit.tokens - 32);
   let skipped = 0;
   let trainSkipped = 0;
   const fit = (xs: LmExample[], max = Infinity): LmExample[] => {

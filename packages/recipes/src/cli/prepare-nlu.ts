@@ -1,6 +1,6 @@
 import { attach, ConfigError, type TunedModel } from '@peft/core';
 import { DataFormatError } from '../errors.js';
-import type { RobertaModel } from '@peft/models-gpt2-roberta';
+import type { TunableClassifier } from '@peft/models-base';
 import { classifierSplit } from '../data/batching.js';
 import { loadMnli, loadSst2, type GlueExample } from '../data/glue.js';
 import { buildGlueInput } from '../data/glue-sequence.js';
@@ -19,10 +19,10 @@ function parameterCounts(tuned: TunedModel, loopTotal: number): ParameterCounts 
 }
 
 /** SST-2 / MNLI on RoBERTa: GLUE inputs, the method on the frozen head, accuracy. */
-export function prepareNlu(ctx: RunContext, model: RobertaModel, tok: TextTokenizer): Prepared {
+export function prepareNlu(ctx: RunContext, model: TunableClassifier, tok: TextTokenizer): Prepared {
   const { s, presetName, seed, files, batchSize, loopBase, totalFor } = ctx;
   const load = s.task === 'sst2' ? loadSst2 : loadMnli;
-  const maxLen = Math.min(512, model.config.maxPositions - 2); // RoBERTa positions start after the padding index
+  const maxLen = Math.min(512, model.positionLimit.tokens); // (RoBERTa's: its positions start after the padding index)
   const length = Math.min(maxLen, s.maxLength ?? Infinity);
   // 'global' padding is the reference's padding="max_length" (every example padded to 512, or the model's limit); it
   // matters numerically, because the faithful inducer's λ counts padded keys (spec §3.2)

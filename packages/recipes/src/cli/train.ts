@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { ConfigError, toFileSystemError, writeFileAtomic } from '@peft/core';
-import { Gpt2Model, RobertaModel, type LoadedModel } from '@peft/models-gpt2-roberta';
+import { isCausalLm, isClassifier, type PeftModel } from '@peft/models-base';
 import { findDataDir } from '../data/data-folder.js';
 import { RunInterruptedError, UsageError } from '../errors.js';
 import { getPreset } from '../presets.js';
@@ -215,14 +215,14 @@ async function prepare(s: TrainSettings, recipe: Recipe, presetName: string, see
   };
   const ctx: RunContext = { s, recipe, presetName, seed, log, files, batchSize, loopBase, totalFor };
   if (recipe.family === 'nlg') {
-    if (!(model instanceof Gpt2Model)) throw badModel(s.modelDir, model, 'GPT-2');
+    if (!isCausalLm(model)) throw badModel(s.modelDir, model, 'a causal language model (GPT-2)');
     return prepareNlg(ctx, model, tok);
   }
-  if (!(model instanceof RobertaModel)) throw badModel(s.modelDir, model, 'RoBERTa');
+  if (!isClassifier(model)) throw badModel(s.modelDir, model, 'a sequence classifier (RoBERTa)');
   return prepareNlu(ctx, model, tok);
 }
 
-function badModel(dir: string, model: LoadedModel, want: string): ConfigError {
+function badModel(dir: string, model: PeftModel, want: string): ConfigError {
   model.dispose();
   return new ConfigError('model', `${dir} holds a ${model.architecture} model; this task needs ${want}`);
 }

@@ -1,33 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { totalmem } from 'node:os';
 import { BACKEND_CANDIDATES } from '@peft/core';
-import {
-  gpt2ParameterCount,
-  modelTypeOf,
-  parseGpt2Config,
-  parseRobertaConfig,
-  readCheckpointConfig,
-  robertaParameterCount,
-} from '@peft/models-gpt2-roberta';
+import { describeModelFolder } from '../models.js';
 import { RECIPES } from '../recipes.js';
 import { planTrainingBackend, type BackendPlan, type TrainingShape } from '../train/memory-plan.js';
 import type { TrainSettings } from './run-context.js';
 
 /** The shape of the step `peft train` will run: the checkpoint's config.json, the batch size and the row length. */
 export async function trainingShape(s: Pick<TrainSettings, 'task' | 'modelDir' | 'batchSize' | 'maxLength'>): Promise<TrainingShape> {
-  const { json, path } = await readCheckpointConfig(s.modelDir);
+  const m = await describeModelFolder(s.modelDir);
   const recipe = RECIPES[s.task];
   const batch = s.batchSize ?? recipe.batchSize;
-  if (modelTypeOf(json) === 'roberta') {
-    const c = parseRobertaConfig(json, path);
+  const { spec, baseParameterCount: parameters } = m;
+  const shape = { layers: spec.numLayers, hidden: spec.hiddenSize, heads: spec.numHeads, inner: spec.intermediateSize, vocab: spec.vocabSize ?? 0, parameters, batch };
+  if (m.kind === 'classifier') {
     // NLU rows are padded to the length limit ('global' padding, as the reference)
-    const seq = Math.min(512, c.maxPositions - 2, s.maxLength ?? Infinity);
-    return { family: 'nlu', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, inner: c.intermediateSize, vocab: c.vocabSize, parameters: robertaParameterCount(c), batch, seq };
+    return { family: 'nlu', ...shape, seq: Math.min(512, m.positionLimit.tokens, s.maxLength ?? Infinity) };
   }
-  const c = parseGpt2Config(json, path);
   // NLG rows are padded to the batch's longest; 512 tokens unless a shorter limit is given
-  const seq = Math.min(c.nPositions - 32, s.maxLength ?? 512);
-  return { family: 'nlg', layers: c.nLayer, hidden: c.nEmbd, heads: c.nHead, inner: c.nInner, vocab: c.vocabSize, parameters: gpt2ParameterCount(c), batch, seq };
+  return { family: 'nlg', ...shape, seq: Math.min(m.positionLimit.tokens - 32, s.maxLength ?? 512) };
 }
 
 /** Which of tfjs-node, wasm and cpu load here (importing one registers it): the backends the memory plan weighs. */

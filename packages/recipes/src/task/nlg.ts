@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, EVAL_CONTEXT, finiteEntryToTensor, readSafetensorsFile, typedArrayToEntry, writeSafetensorsFile, type ForwardContext, type SafetensorsEntry, type TunedModel } from '@peft/core';
-import { generateGreedy, lmLoss, type Gpt2Model } from '@peft/models-gpt2-roberta';
+import { generateGreedy, lmLoss, type TunableCausalLm } from '@peft/models-base';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LmBatch, PaddedSplit } from '../data/batching.js';
@@ -24,7 +24,7 @@ export interface NlgTokenizer extends TextTokenizer {
  * Adds the 16 task tokens of spec §7.1 to the tokenizer and, as trainable N(0, 0.02) rows, to GPT-2's tied embedding.
  * The ids must follow the base vocabulary in the same order in both.
  */
-export function addTaskTokens(model: Gpt2Model, tok: NlgTokenizer, seed: number): void {
+export function addTaskTokens(model: TunableCausalLm, tok: NlgTokenizer, seed: number): void {
   const before = model.vocabSize;
   tok.addSpecialTokens(NLG_SPECIAL_TOKENS);
   const ids = model.addSpecialTokens(NLG_SPECIAL_TOKENS.length, { trainable: true, seed });
@@ -38,13 +38,14 @@ export function padId(tok: TextTokenizer): number {
   return requireTokenId(tok, NLG_PAD_TOKEN);
 }
 
-function lmHidden(model: Gpt2Model, batch: LmBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): { hidden: tf.Tensor3D; labels: tf.Tensor2D } {
+function lmHidden(model: TunableCausalLm, batch: LmBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): { hidden: tf.Tensor3D; labels: tf.Tensor2D } {
   const shape: [number, number] = [batch.batchSize, batch.length];
   const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
-  const tokenTypeIds = tf.tensor2d(batch.tokenTypeIds, shape, 'int32');
+  // token types only for a model that embeds them (GPT-2); the others see the ids alone
+  const tokenTypeIds = model.takesTokenTypeIds ? tf.tensor2d(batch.tokenTypeIds, shape, 'int32') : undefined;
   const labels = tf.tensor2d(batch.labels, shape, 'int32');
-  const { hidden } = model.forward({ inputIds, tokenTypeIds, ctx, ...(checkpointBlocks ? { checkpointBlocks } : {}) });
-  tf.dispose([inputIds, tokenTypeIds]);
+  const { hidden } = model.forward({ inputIds, ...(tokenTypeIds ? { tokenTypeIds } : {}), ctx, ...(checkpointBlocks ? { checkpointBlocks } : {}) });
+  tf.dispose([inputIds, ...(tokenTypeIds ? [tokenTypeIds] : [])]);
   return { hidden, labels };
 }
 
@@ -52,7 +53,7 @@ function lmHidden(model: Gpt2Model, batch: LmBatch, ctx: ForwardContext, checkpo
  * The loop's view of GPT-2 + method: the method's variables and the task-token rows; the smoothed shifted LM loss.
  * `checkpointBlocks` rematerialises blocks in the backward pass (all: true, the first k: k), same gradients, less memory.
  */
-export function nlgTrainable(model: Gpt2Model, tuned: TunedModel, labelSmoothing: number, checkpointBlocks: boolean | number = false): Trainable<LmBatch> {
+export function nlgTrainable(model: TunableCausalLm, tuned: TunedModel, labelSmoothing: number, checkpointBlocks: boolean | number = false): Trainable<LmBatch> {
   const parameters = [...tuned.instance.params.entries(), ...model.extraTrainables().entries()] as const;
   return {
     parameters,
@@ -65,7 +66,7 @@ export function nlgTrainable(model: Gpt2Model, tuned: TunedModel, labelSmoothing
 }
 
 /** Validation perplexity exp(mean NLL) over all labelled tokens of a split (per-batch means weighted by label count). */
-export async function perplexity(model: Gpt2Model, split: PaddedSplit<LmExample, LmBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
+export async function perplexity(model: TunableCausalLm, split: PaddedSplit<LmExample, LmBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
   let nll = 0;
   let count = 0;
   for (const idx of sequentialBatches(Math.min(split.size, limit), batchSize)) {
@@ -88,7 +89,7 @@ export async function perplexity(model: Gpt2Model, split: PaddedSplit<LmExample,
 
 /** Greedy decoding of prompts (spec §8.1): stops at the task's special tokens, at most 40 new tokens, text without them. */
 export async function decodePrompts(
-  model: Gpt2Model,
+  model: TunableCausalLm,
   tok: NlgTokenizer,
   prompts: readonly LmExample[],
   stopTokens: readonly string[],
@@ -97,7 +98,7 @@ export async function decodePrompts(
   const stops = stopTokens.map((t) => requireTokenId(tok, t));
   const out: string[] = [];
   const bs = options.batchSize ?? 8;
-  const room = model.config.nPositions - (model.method?.positionOffset ?? 0);
+  const room = model.positionLimit.tokens - (model.method?.positionOffset ?? 0);
   for (let i = 0; i < prompts.length; i += bs) {
     const chunk = prompts.slice(i, i + bs);
     // never past the model's last position: a prompt that leaves no room decodes to ''
@@ -109,7 +110,7 @@ export async function decodePrompts(
     }
     const r = await generateGreedy(model, {
       inputIds: chunk.map((p) => p.inputIds),
-      tokenTypeIds: chunk.map((p) => p.tokenTypeIds),
+      ...(model.takesTokenTypeIds ? { tokenTypeIds: chunk.map((p) => p.tokenTypeIds) } : {}),
       stopTokens: stops,
       maxNewTokens: maxNew,
       padTokenId: padId(tok),
@@ -120,7 +121,7 @@ export async function decodePrompts(
 }
 
 /** Saves / loads the trainable task-token rows next to the adapter. */
-export async function saveTaskEmbeddings(model: Gpt2Model, dir: string): Promise<void> {
+export async function saveTaskEmbeddings(model: TunableCausalLm, dir: string): Promise<void> {
   const rows = model.extraTrainables().entries();
   if (!rows.length) return;
   const entries = new Map<string, SafetensorsEntry>();
@@ -133,7 +134,7 @@ export async function saveTaskEmbeddings(model: Gpt2Model, dir: string): Promise
  * them when the model has such rows, so their absence is an error, not a fallback to the random rows (which would
  * decode differently); every row must be there, of the model's shape, finite. False when the model has no such rows.
  */
-export async function loadTaskEmbeddings(model: Gpt2Model, dir: string): Promise<boolean> {
+export async function loadTaskEmbeddings(model: TunableCausalLm, dir: string): Promise<boolean> {
   const path = join(dir, TASK_EMBEDDINGS_FILE);
   const set = model.extraTrainables();
   if (set.size === 0) return false;

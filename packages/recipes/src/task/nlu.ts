@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EVAL_CONTEXT, type ForwardContext, type TunedModel } from '@peft/core';
-import { classificationLoss, type RobertaModel } from '@peft/models-gpt2-roberta';
+import { classificationLoss, type TunableClassifier } from '@peft/models-base';
 import type { ClassifierBatch, PaddedSplit } from '../data/batching.js';
 import { sequentialBatches } from '../data/batching.js';
 import type { ClassifierExample } from '../data/glue-sequence.js';
 import type { Trainable, Validation } from '../train/loop.js';
 
-function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): tf.Tensor2D {
+function logitsOf(model: TunableClassifier, batch: ClassifierBatch, ctx: ForwardContext, checkpointBlocks: boolean | number = false): tf.Tensor2D {
   return tf.tidy(() => {
     const shape: [number, number] = [batch.batchSize, batch.length];
     const inputIds = tf.tensor2d(batch.inputIds, shape, 'int32');
@@ -17,10 +17,10 @@ function logitsOf(model: RobertaModel, batch: ClassifierBatch, ctx: ForwardConte
 }
 
 /**
- * RoBERTa + method for the loop: the method's variables (the head stays frozen, spec §3.6), cross-entropy.
+ * The classifier + method for the loop: the method's variables (the head stays frozen, spec §3.6), cross-entropy.
  * `checkpointBlocks` rematerialises layers in the backward pass (all: true, the first k: k), same gradients, less memory.
  */
-export function nluTrainable(model: RobertaModel, tuned: TunedModel, checkpointBlocks: boolean | number = false): Trainable<ClassifierBatch> {
+export function nluTrainable(model: TunableClassifier, tuned: TunedModel, checkpointBlocks: boolean | number = false): Trainable<ClassifierBatch> {
   return {
     parameters: tuned.instance.params.entries(),
     loss: (batch, ctx) =>
@@ -29,7 +29,7 @@ export function nluTrainable(model: RobertaModel, tuned: TunedModel, checkpointB
 }
 
 /** Predicted labels (argmax) of a split, in order. */
-export async function predictLabels(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<number[]> {
+export async function predictLabels(model: TunableClassifier, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<number[]> {
   const out: number[] = [];
   for (const idx of sequentialBatches(Math.min(split.size, limit), batchSize)) {
     const batch = split.batch(idx);
@@ -43,7 +43,7 @@ export async function predictLabels(model: RobertaModel, split: PaddedSplit<Clas
   return out;
 }
 
-export async function accuracyOf(model: RobertaModel, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
+export async function accuracyOf(model: TunableClassifier, split: PaddedSplit<ClassifierExample, ClassifierBatch>, batchSize: number, limit = Infinity): Promise<Validation> {
   const pred = await predictLabels(model, split, batchSize, limit);
   let right = 0;
   pred.forEach((p, i) => (right += p === split.examples[i]!.label ? 1 : 0));
