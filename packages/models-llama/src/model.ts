@@ -7,9 +7,7 @@ import {
   type LinearSite,
   type MethodInstance,
   type ModelSpec,
-  type ParameterSet,
-  type SiteShape,
-  type TunableModel,
+  ParameterSet,
 } from '@peft/core';
 import {
   EMPTY_LOAD_REPORT,
@@ -21,7 +19,6 @@ import {
   silu,
   tidyObject,
   type AddTokensOptions,
-  type CausalLm,
   type CausalLmForwardInput,
   type CausalLmForwardOutput,
   type FrozenLinear,
@@ -29,11 +26,14 @@ import {
   type LayerCache,
   type LoadReport,
   type RmsNorm,
+  type PositionLimit,
+  type TunableCausalLm,
   runLayer,
   type LayerShape,
   type LayerWeights,
 } from '@peft/models-base';
 import { llamaParameterCount, type LlamaConfig } from './config.js';
+import { llamaSpec } from './spec.js';
 import { applyRotary, ropeInverseFrequencies, rotaryAngles, type RotaryAngles } from './rope.js';
 import { slidingWindowMask } from './sliding-window.js';
 
@@ -70,23 +70,15 @@ export interface LlamaForwardOutput extends CausalLmForwardOutput {
   readonly hiddenStates?: tf.Tensor3D[];
 }
 
-/** The PEFT module names of the decoder layer's linear sites (below `model.layers.{i}.`). */
-const HF_MODULES = [
-  { name: 'self_attn.q_proj', sites: ['attn.q'], pattern: 'self_attn\\.q_proj' },
-  { name: 'self_attn.k_proj', sites: ['attn.k'], pattern: 'self_attn\\.k_proj' },
-  { name: 'self_attn.v_proj', sites: ['attn.v'], pattern: 'self_attn\\.v_proj' },
-  { name: 'self_attn.o_proj', sites: ['attn.o'], pattern: 'self_attn\\.o_proj' },
-  { name: 'mlp.gate_proj', sites: ['ffn.gate'], pattern: 'mlp\\.gate_proj' },
-  { name: 'mlp.up_proj', sites: ['ffn.in'], pattern: 'mlp\\.up_proj' },
-  { name: 'mlp.down_proj', sites: ['ffn.out'], pattern: 'mlp\\.down_proj' },
-] as const satisfies readonly { name: string; sites: readonly LinearSite[]; pattern: string }[];
-
 /**
  * A Llama-family decoder (HF `LlamaForCausalLM` / `Qwen2ForCausalLM` / `MistralForCausalLM` numerics): pre-RMSNorm
  * layers, rotary positions on queries and keys (rotate_half convention), grouped-query attention, a SwiGLU FFN, an
  * optional sliding window, a tied or untied LM head. Frozen weights; the trainable parts are the attached method's.
  */
-export class LlamaModel implements TunableModel, CausalLm {
+export class LlamaModel implements TunableCausalLm {
+  readonly kind = 'causal-lm' as const;
+  /** Llama-family models embed no token types: the recipes feed them none. */
+  readonly takesTokenTypeIds = false;
   private instance: MethodInstance | null = null;
   /** The LM head's table [V, d]: the input embedding when tied, `lm_head.weight` otherwise. */
   readonly embedding: TiedEmbedding;
@@ -125,36 +117,20 @@ export class LlamaModel implements TunableModel, CausalLm {
   }
 
   get spec(): ModelSpec {
-    const c = this.config;
-    const d = c.hiddenSize;
-    const q = c.numHeads * c.headDim;
-    const kv = c.numKeyValueHeads * c.headDim;
-    const ff = c.intermediateSize;
-    const site = (inFeatures: number, outFeatures: number): SiteShape => ({ inFeatures, outFeatures });
-    return {
-      architecture: c.modelType,
-      numLayers: c.numLayers,
-      hiddenSize: d,
-      numHeads: c.numHeads,
-      headDim: c.headDim,
-      intermediateSize: ff,
-      vocabSize: this.vocabSize,
-      numKeyValueHeads: c.numKeyValueHeads,
-      linearSites: {
-        'attn.q': site(d, q),
-        'attn.k': site(d, kv),
-        'attn.v': site(d, kv),
-        'attn.o': site(q, d),
-        'ffn.gate': site(d, ff),
-        'ffn.in': site(d, ff),
-        'ffn.out': site(ff, d),
-      },
-      positions: 'rotary',
-      norm: 'rms-norm',
-      causal: true,
-      pastShiftsPositions: true,
-      hf: { layersPath: 'model.layers', modules: HF_MODULES, fanInFanOut: false, taskType: 'CAUSAL_LM' },
-    };
+    return llamaSpec(this.config, this.vocabSize);
+  }
+
+  /** The family, as config.json's `model_type` names it (llama, qwen2, mistral). */
+  get architecture(): string {
+    return this.config.modelType;
+  }
+
+  /**
+   * max_position_embeddings: the positions the checkpoint was trained for (rotary positions extrapolate beyond it,
+   * unchecked, as in transformers; the recipes keep inputs within it).
+   */
+  get positionLimit(): PositionLimit {
+    return { tokens: this.config.maxPositions, field: 'max_position_embeddings' };
   }
 
   /** Current vocabulary size of the head, added tokens included. */
@@ -176,21 +152,24 @@ export class LlamaModel implements TunableModel, CausalLm {
   }
 
   /**
-   * Grows the vocabulary by `count` rows drawn from N(0, std²) and returns their ids. Tied models: as GPT-2's (with
-   * `trainable`, only those rows train). Untied models add frozen rows to both the input table and the head (each
-   * drawn from its own stream); `trainable` rows there are refused.
+   * Grows the vocabulary by `count` rows drawn from N(0, std²) and returns their ids (the next ids after the
+   * embedding's rows). With `trainable`, only those rows train: a tied model's one table (`wte.added_rows`, as GPT-2's),
+   * an untied model's input rows (`embed_tokens.added_rows`) and head rows (`lm_head.added_rows`), each from its own
+   * seed stream.
    */
   addSpecialTokens(count: number, options: AddTokensOptions = {}): number[] {
     if (this.embedding === this.tokens) return this.embedding.addRows(count, options);
-    if (options.trainable) throw new ConfigError('addSpecialTokens', 'trainable added rows need a tied head (tie_word_embeddings); this model has an untied lm_head');
-    const ids = this.tokens.addRows(count, options);
-    this.embedding.addRows(count, { ...options, seed: (options.seed ?? 0) + 1 });
+    const ids = this.tokens.addRows(count, { ...options, parameterName: 'embed_tokens.added_rows' });
+    this.embedding.addRows(count, { ...options, parameterName: 'lm_head.added_rows' });
     return ids;
   }
 
-  /** Trainable parameters of the model itself: the trainable added token rows, if any. */
+  /** Trainable parameters of the model itself: the trainable added token rows, if any (both tables when untied). */
   extraTrainables(): ParameterSet {
-    return this.embedding.trainables();
+    if (this.embedding === this.tokens) return this.embedding.trainables();
+    const set = new ParameterSet();
+    for (const table of [this.tokens, this.embedding]) for (const [name, v] of table.trainables().entries()) set.addVariable(name, v);
+    return set;
   }
 
   forward(input: LlamaForwardInput): LlamaForwardOutput {

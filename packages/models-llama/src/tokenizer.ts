@@ -40,7 +40,11 @@ const tokenName = (value: unknown): string | undefined =>
  */
 export class LlamaTokenizer {
   readonly source: string;
-  readonly #hf: HfTokenizer;
+  #hf: HfTokenizer;
+  #json: Record<string, unknown>;
+  readonly #config: Record<string, unknown>;
+  /** The model's embedding rows (config.json's vocab_size), where added tokens start when it exceeds the tokenizer's. */
+  readonly #modelVocab: number;
   readonly #special = new Set<number>();
   readonly bosTokenId: number | null;
   /** The first eos id (config.json may list several: Llama 3.x instruct ends turns with `<|eot_id|>` too). */
@@ -48,7 +52,7 @@ export class LlamaTokenizer {
   /** Every id that ends a generation: tokenizer_config's eos and config.json's eos_token_id list. */
   readonly eosTokenIds: readonly number[];
   readonly padTokenId: number | null;
-  readonly #vocabSize: number;
+  #vocabSize: number;
 
   constructor(files: LlamaTokenizerFiles, source: string) {
     this.source = source;
@@ -56,6 +60,8 @@ export class LlamaTokenizer {
     const json = files.tokenizerJson;
     const model = json.model as { type?: unknown; vocab?: unknown } | undefined;
     if (!model || typeof model !== 'object') throw new CheckpointError('E_TOKENIZER_FILE', `${source}/tokenizer.json`, "field 'model' is missing or not an object");
+    this.#json = json;
+    this.#config = config;
     try {
       this.#hf = new HfTokenizer(json, config);
     } catch (e) {
@@ -86,6 +92,35 @@ export class LlamaTokenizer {
     this.eosTokenIds = [...new Set([...(eos === null ? [] : [eos]), ...configIds('eos_token_id')])];
     this.eosTokenId = this.eosTokenIds[0] ?? null;
     this.padTokenId = idOf('pad_token') ?? configIds('pad_token_id')[0] ?? null;
+    const rows = modelConfig.vocab_size;
+    this.#modelVocab = typeof rows === 'number' && Number.isInteger(rows) && rows > 0 ? rows : 0;
+  }
+
+  /**
+   * Adds special tokens (transformers' `add_special_tokens`): each token not yet known gets the next id, in the given
+   * order; a repeat or a known token is skipped (and marked special). The first new id is the larger of the tokenizer's
+   * size and config.json's vocab_size, so that the ids match the rows a model's `addSpecialTokens` appends (Qwen2's
+   * embedding has more rows than its tokenizer has tokens). Returns how many were added.
+   */
+  addSpecialTokens(tokens: readonly string[]): number {
+    const added: Record<string, unknown>[] = [];
+    let next = Math.max(this.#vocabSize, this.#modelVocab);
+    for (const [i, token] of tokens.entries()) {
+      if (typeof token !== 'string' || token === '') throw new ConfigError(`tokens[${i}]`, `expected a non-empty string, got ${JSON.stringify(token)}`);
+      const known = this.#hf.token_to_id(token) ?? added.find((a) => a.content === token)?.id;
+      if (known !== undefined) {
+        this.#special.add(known as number);
+        continue;
+      }
+      added.push({ id: next++, content: token, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    }
+    if (added.length === 0) return 0;
+    const previous = Array.isArray(this.#json.added_tokens) ? this.#json.added_tokens : [];
+    this.#json = { ...this.#json, added_tokens: [...previous, ...added] };
+    this.#hf = new HfTokenizer(this.#json, this.#config);
+    for (const a of added) this.#special.add(a.id as number);
+    this.#vocabSize = next;
+    return added.length;
   }
 
   /** Rows the embedding needs for this tokenizer: the highest id + 1 (config.json's vocab_size may be larger). */
