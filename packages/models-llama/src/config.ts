@@ -160,6 +160,8 @@ function parseRope(json: Record<string, unknown>, f: ConfigFields, fail: Fail, m
   const raw = json[field];
   if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) fail(field, `must be an object or null, got ${JSON.stringify(raw)}`);
   const p = (raw ?? {}) as Record<string, unknown>;
+  const nested = Object.keys(p).filter((k) => k === 'full_attention' || k === 'sliding_attention');
+  if (nested.length) fail(`${field}.${nested[0]}`, 'rotary parameters per layer type are not supported (one set for every layer)');
   const num = (name: string, fallback?: number, positive = true): number => {
     const v = p[name];
     if (v === undefined || v === null) {

@@ -65,6 +65,7 @@ describe('config.json', () => {
     fails({ ...base, rope_scaling: { type: 'dynamic', factor: 4 } }, 'rope_scaling.rope_type');
     fails({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1 } }, 'rope_scaling.high_freq_factor');
     fails({ ...base, partial_rotary_factor: 0.5 }, 'partial_rotary_factor');
+    fails({ ...base, rope_scaling: undefined, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e4 } } }, 'rope_parameters.full_attention');
     fails({ ...base, num_key_value_heads: 3 }, 'num_key_value_heads');
     fails({ ...base, hidden_act: 'gelu' }, 'hidden_act');
     fails({ ...base, head_dim: 15 }, 'head_dim');
