@@ -105,6 +105,59 @@ export function tokenizerFiles(kind: 'llama' | 'qwen2'): { files: Record<string,
 }
 
 /**
+ * A SentencePiece-style BPE tokenizer.json (Llama 2 / Mistral v0.1 layout): `▁` for spaces (Prepend + Replace
+ * normalizer, no pre-tokenizer), `<unk>` `<s>` `</s>` at 0–2, 256 byte-fallback tokens `<0x00>`…`<0xFF>`, then the
+ * characters of the corpus and `merges` merges learnt greedily over it; `<s>` prepended by the post-processor.
+ */
+export function sentencePieceTokenizerFiles(merges = 300): { files: Record<string, string>; vocabSize: number } {
+  const words = (CORPUS as string[]).map((line) => `▁${line.replace(/ /g, '▁')}`);
+  const chars = [...new Set(words.flatMap((w) => Array.from(w)))].sort();
+  const seqs = words.map((w) => Array.from(w));
+  const learnt: [string, string][] = [];
+  for (let step = 0; step < merges; step++) {
+    const counts = new Map<string, number>();
+    for (const q of seqs) for (let i = 0; i + 1 < q.length; i++) counts.set(`${q[i]} ${q[i + 1]}`, (counts.get(`${q[i]} ${q[i + 1]}`) ?? 0) + 1);
+    let best: string | undefined;
+    let n = 0;
+    for (const [k, c] of counts) if (c > n || (c === n && k < best!)) [best, n] = [k, c];
+    if (best === undefined || n < 2) break;
+    const [a, b] = best.split(' ') as [string, string];
+    learnt.push([a, b]);
+    for (const q of seqs) {
+      for (let i = 0; i + 1 < q.length; i++) if (q[i] === a && q[i + 1] === b) q.splice(i, 2, a + b);
+    }
+  }
+  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
+  for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = 3 + b;
+  for (const t of [...chars, ...learnt.map(([a, b]) => a + b)]) if (vocab[t] === undefined) vocab[t] = Object.keys(vocab).length;
+  const added = [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')];
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+    },
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges: learnt },
+  };
+  const tokenizerConfig = { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, add_eos_token: false, clean_up_tokenization_spaces: false, legacy: false, tokenizer_class: 'LlamaTokenizer' };
+  return {
+    files: { 'tokenizer.json': `${JSON.stringify(tokenizerJson, null, 2)}\n`, 'tokenizer_config.json': `${JSON.stringify(tokenizerConfig, null, 2)}\n` },
+    vocabSize: Object.keys(vocab).length,
+  };
+}
+
+/**
  * Llama 3-style: grouped-query attention (4 query heads, 2 key/value heads), a tied head, `llama3` rope_scaling with
  * an original context of 64 so that its three frequency bands all occur (head size 16), BF16 weights in 2 shards.
  */

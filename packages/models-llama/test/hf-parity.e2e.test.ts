@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLlama, loadLlamaTokenizer, writeRandomLlamaCheckpoint } from '@peft/models-llama';
 import { pythonOrReason } from './hf-venv.js';
-import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_LLAMA_VALUES, TINY_QWEN2_DIR, tinyLlamaConfig, tokenizerFiles } from './fixtures.js';
+import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_LLAMA_VALUES, TINY_QWEN2_DIR, sentencePieceTokenizerFiles, tinyLlamaConfig } from './fixtures.js';
 import { GOLDEN_PATH, REFERENCE_SCRIPT, peftGreedy, peftLogits, readReference, relativeError, type Reference } from './reference.js';
 
 const TOL = 1e-5;
@@ -26,10 +26,13 @@ const work = mkdtempSync(join(tmpdir(), 'peft-llama-parity-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const MISTRAL = join(work, 'tiny-mistral');
 
-/** A Mistral checkpoint whose 4-key sliding window cuts into the 9-token rows (F32, one file, the Llama tokenizer). */
+/**
+ * A Mistral checkpoint whose 4-key sliding window cuts into the 9-token rows (F32, one file), with a SentencePiece-style
+ * tokenizer.json (▁ spaces, byte fallback) as Mistral v0.1 and Llama 2 ship.
+ */
 async function writeMistral(): Promise<void> {
-  const tok = tokenizerFiles('llama');
-  const config = { ...tinyLlamaConfig(tok.vocabSize), architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: 4, rope_scaling: null, rope_theta: 1e6, tie_word_embeddings: false, torch_dtype: 'float32' };
+  const tok = sentencePieceTokenizerFiles();
+  const config = { ...tinyLlamaConfig(Math.max(tok.vocabSize, 700)), architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: 4, rope_scaling: null, rope_theta: 1e6, tie_word_embeddings: false, torch_dtype: 'float32' };
   for (const k of ['attention_bias', 'mlp_bias']) delete (config as Record<string, unknown>)[k];
   await writeRandomLlamaCheckpoint(MISTRAL, config, { ...TINY_LLAMA_VALUES, seed: 77 }, { dtype: 'F32' });
   for (const [name, text] of Object.entries(tok.files)) writeFileSync(join(MISTRAL, name), text);

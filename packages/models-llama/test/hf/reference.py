@@ -22,6 +22,7 @@ TEXTS = [
     "The leader of Aarhus is Jacob Bundsgaard.",
     "It's 2014-2015: they're sure we've seen it.",
     "Café in Zürich, naïve façade  and   three spaces.\nLine two",
+    "Snow \u2603 in Krak\u00f3w",
     "",
 ]
 
