@@ -42,7 +42,7 @@ afterAll(() => {
   if (figures.length) console.log(`\nHugging Face PEFT DoRA round trips (max relative difference of the logits, float32, CPU):\n${figures.join('\n')}\n`);
 });
 
-// lint-tests: allow under CI=true a missing Python index throws above, so this skip is never taken there
+// lint-tests: allow under CI=true huggingFacePython throws when the venv cannot be made, so this skip is never taken there
 describe.skipIf(!python)('DoRA both ways with Hugging Face PEFT 0.21 (transformers + peft in a venv)', () => {
   it('@peft DoRA adapters load in PeftModel.from_pretrained without a warning: same logits, same merged logits', async () => {
     const ours = new Map<string, { logits: number[]; merged: number[] }>();

@@ -71,7 +71,7 @@ afterAll(() => {
   if (figures.length) console.log(`\nHugging Face PEFT IA3 round trips (max relative difference, float32, CPU):\n${figures.join('\n')}\n`);
 });
 
-// lint-tests: allow under CI=true a missing Python index throws above, so this skip is never taken there
+// lint-tests: allow under CI=true huggingFacePython throws when the venv cannot be made, so this skip is never taken there
 describe.skipIf(!python)('IA³ both ways with Hugging Face PEFT (transformers + peft in a venv)', () => {
   it('@peft IA³ adapters load in PeftModel.from_pretrained without a warning: same logits, same merged logits', async () => {
     const ours = new Map<string, { logits: Float32Array; merged: Float32Array }>();

@@ -10,17 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLlama, loadLlamaTokenizer, writeRandomLlamaCheckpoint } from '@peft/models-llama';
-import { pythonOrReason } from './hf-venv.js';
+import { huggingFacePython } from '../../../test/hf-venv.js';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_LLAMA_VALUES, TINY_QWEN2_DIR, sentencePieceTokenizerFiles, tinyLlamaConfig } from './fixtures.js';
 import { GOLDEN_PATH, REFERENCE_SCRIPT, peftGreedy, peftLogits, readReference, relativeError, type Reference } from './reference.js';
 
 const TOL = 1e-5;
 
-const py = pythonOrReason();
-if (!py.python) {
-  if (process.env.CI === 'true') throw new Error(`models-llama hf-parity e2e: ${py.reason}`);
-  console.warn(`SKIPPED models-llama hf-parity e2e: ${py.reason}`);
-}
+const python = huggingFacePython('models-llama hf-parity e2e');
 
 const work = mkdtempSync(join(tmpdir(), 'peft-llama-parity-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,12 +34,12 @@ async function writeMistral(): Promise<void> {
   for (const [name, text] of Object.entries(tok.files)) writeFileSync(join(MISTRAL, name), text);
 }
 
-// lint-tests: allow under CI=true a missing Python index throws above, so this skip is never taken there
-describe.skipIf(!py.python)('models-llama against transformers, live (reference.py in the venv)', () => {
+// lint-tests: allow under CI=true huggingFacePython throws when the venv cannot be made, so this skip is never taken there
+describe.skipIf(!python)('models-llama against transformers, live (reference.py in the venv)', () => {
   const out = join(work, 'reference.json');
   const run = async () => {
     await writeMistral();
-    execFileSync(py.python!, [REFERENCE_SCRIPT, out, join(FIXTURES_ROOT, TINY_LLAMA_DIR), join(FIXTURES_ROOT, TINY_QWEN2_DIR), MISTRAL], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
+    execFileSync(python!, [REFERENCE_SCRIPT, out, join(FIXTURES_ROOT, TINY_LLAMA_DIR), join(FIXTURES_ROOT, TINY_QWEN2_DIR), MISTRAL], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
     return readReference(out);
   };
   let live: Awaited<ReturnType<typeof run>> | undefined;

@@ -12,18 +12,14 @@ import { Rng, attach, modelLinearSites, sinusoidal } from '@peft/core';
 import { importHuggingFaceLora, lora } from '@peft/lora';
 import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadLlama, type LlamaModel } from '@peft/models-llama';
-import { pythonOrReason } from './hf-venv.js';
+import { huggingFacePython } from '../../../test/hf-venv.js';
 import { FIXTURES_ROOT, TINY_LLAMA_DIR, TINY_QWEN2_DIR } from './fixtures.js';
 
 const SCRIPT = fileURLToPath(new URL('./hf/peft_adapters.py', import.meta.url));
 const IDS = [5, 100, 200, 300, 17, 42, 9];
 const TOL = 1e-4;
 
-const { python: PYTHON, reason } = pythonOrReason();
-if (reason) {
-  if (process.env.CI === 'true') throw new Error(`models-llama PEFT adapters e2e: ${reason}`);
-  console.warn(`SKIPPED models-llama PEFT adapters e2e: ${reason}`);
-}
+const PYTHON = huggingFacePython('models-llama PEFT adapters e2e');
 
 const work = mkdtempSync(join(tmpdir(), 'peft-llama-lora-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -51,8 +47,8 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / s;
 }
 
-// lint-tests: allow under CI=true a missing venv throws above, so this skip is never taken there
-describe.skipIf(reason !== undefined)('LoRA and prefix-tuning, both ways with Hugging Face PEFT', () => {
+// lint-tests: allow under CI=true huggingFacePython throws when the venv cannot be made, so this skip is never taken there
+describe.skipIf(PYTHON === undefined)('LoRA and prefix-tuning, both ways with Hugging Face PEFT', () => {
   it.each([TINY_LLAMA_DIR, TINY_QWEN2_DIR])('%s: @peft → PeftModel.from_pretrained without a warning, same logits', async (dir) => {
     const base = join(FIXTURES_ROOT, dir);
     const model = await loadLlama(base);

@@ -121,7 +121,7 @@ afterAll(() => {
   if (figures.length) console.log(`\nHugging Face PEFT round trips (max relative difference, float32, CPU):\n${figures.join('\n')}\n`);
 });
 
-// lint-tests: allow under CI=true a missing Python index throws above (line 42), so this skip is never taken there
+// lint-tests: allow under CI=true huggingFacePython throws when the venv cannot be made, so this skip is never taken there
 describe.skipIf(!python)('Hugging Face PEFT both ways (transformers + peft in a venv)', () => {
   it('@peft LoRA adapters load in PeftModel.from_pretrained without a warning: same logits, same merged weights', async () => {
     const ours = new Map<string, number[]>();
