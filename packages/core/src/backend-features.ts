@@ -7,9 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `transposedMatMul`: `matMul(a, b, transposeA, transposeB)` runs every transpose form at full speed. Without it
  *   (stock tfjs-wasm sends only the plain 2-D form to XNNPACK; the rest falls to a naive loop), models keep a
  *   transposed copy of each frozen kernel used in a transposed product — about the weights' size again.
+ * - `redrawnDropoutMasks`: the backend's `PeftDropoutMask` draws a mask from its seed in one native pass, cheaper than
+ *   keeping the mask on the tape: the backward pass draws it again (@peft/blas on wasm/cpu, where the tape lives in host
+ *   memory). Without it (@peft/webgpu draws on the CPU and uploads), the tape keeps the mask.
  */
 export const BackendFeatures = {
   transposedMatMul: 'transposed-matmul',
+  redrawnDropoutMasks: 'redrawn-dropout-masks',
 } as const;
 
 export type BackendFeature = (typeof BackendFeatures)[keyof typeof BackendFeatures];

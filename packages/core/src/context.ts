@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendFeatures, backendHasFeature } from './backend-features.js';
 import { ConfigError } from './errors.js';
 import { FusedKernelNames, hasFusedKernel, runFusedKernel } from './fused-kernels.js';
 import { multiplyByMask } from './lean-ops.js';
@@ -57,7 +58,7 @@ export function trainingContext(seed: number, step: number): ForwardContext {
       // the scaled mask (not x, u or the floor)
       const keep = 1 - rate;
       // where an accelerator draws masks natively (one pass, threads jumping Alea ahead), the backward draws the mask
-      // again from its seed instead of the tape keeping it
+      // again from its seed instead of the tape keeping it — where the backend says a redraw is cheaper than keeping it
       const native = () => hasFusedKernel(FusedKernelNames.dropoutMask);
       return multiplyByMask(
         x,
@@ -65,7 +66,7 @@ export function trainingContext(seed: number, step: number): ForwardContext {
           native()
             ? runFusedKernel(FusedKernelNames.dropoutMask, {}, { shape: [...x.shape], seed: String(callSeed), rate })
             : tf.tidy(() => tf.mul(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', callSeed), keep)), 1 / keep)),
-        { redraw: native() },
+        { redraw: native() && backendHasFeature(BackendFeatures.redrawnDropoutMasks) },
       );
     },
   };

@@ -56,7 +56,10 @@ export class OutputDir {
       this.created = true;
     }
     try {
-      writeFileSync(join(this.partial, RUN_LOCK_FILE), `${hostname()} ${process.pid}\n`);
+      // written whole, then renamed into place: a second run never reads a lock file without its pid in it
+      const lock = join(this.partial, RUN_LOCK_FILE);
+      writeFileSync(`${lock}.${process.pid}.tmp`, `${hostname()} ${process.pid}\n`);
+      renameSync(`${lock}.${process.pid}.tmp`, lock);
     } catch (e) {
       throw toFileSystemError(e, join(this.partial, RUN_LOCK_FILE), 'write');
     }
