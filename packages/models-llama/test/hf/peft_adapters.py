@@ -1,11 +1,15 @@
-"""PEFT side of the @peft <-> PEFT LoRA and prefix-tuning round trips on the Llama-family fixtures (run by peft-adapters.e2e.test.ts).
+"""PEFT side of the @peft <-> PEFT LoRA, prefix-tuning, IA3 and DoRA round trips on the Llama-family fixtures (run by
+peft-adapters.e2e.test.ts).
 
-    python peft_lora.py JOBS.json RESULTS.json
+    python peft_adapters.py JOBS.json RESULTS.json
 
 Jobs: {"kind": "load", "base", "adapter_dir", "input_ids"}: PeftModel.from_pretrained(base, @peft's adapter): its
 logits and every warning printed while loading. {"kind": "save", "base", "out_dir", "input_ids", "seed"}: a fresh
 LoraConfig on all seven projections (r 4, alpha 8), random non-zero factors (seeded), save_pretrained(out_dir): its
-logits, for @peft to import. With "method": "prefix", a PrefixTuningConfig of "length" virtual tokens instead.
+logits, for @peft to import. With "method": "prefix", a PrefixTuningConfig of "length" virtual tokens instead; with
+"method": "ia3", an IA3Config(**"config") (PEFT's Llama default when empty: k_proj, v_proj, down_proj feedforward), its
+vectors 1 + 0.3·N(0, 1), and the count of its trainable values; with "method": "dora", a LoraConfig(use_dora=True) of
+r 4, alpha 8 on "modules" (default: all seven projections), its factors random and each magnitude moved per feature.
 """
 import contextlib
 import io
@@ -15,7 +19,7 @@ import warnings
 
 import torch
 from transformers import AutoModelForCausalLM
-from peft import LoraConfig, PeftModel, PrefixTuningConfig, TaskType, get_peft_model
+from peft import IA3Config, LoraConfig, PeftModel, PrefixTuningConfig, TaskType, get_peft_model
 
 torch.set_grad_enabled(False)
 MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -40,17 +44,29 @@ def run(job):
         model.eval()
         return {"logits": logits_of(model, job["input_ids"]), "warnings": seen}
     torch.manual_seed(job["seed"])
-    if job.get("method", "lora") == "lora":
+    method = job.get("method", "lora")
+    if method == "lora":
         config = LoraConfig(r=4, lora_alpha=8, target_modules=MODULES, lora_dropout=0.0, task_type=TaskType.CAUSAL_LM)
+    elif method == "dora":
+        config = LoraConfig(r=4, lora_alpha=8, target_modules=job.get("modules", MODULES), lora_dropout=0.0, use_dora=True, task_type=TaskType.CAUSAL_LM)
+    elif method == "ia3":
+        config = IA3Config(task_type=TaskType.CAUSAL_LM, **job.get("config", {}))
     else:
         config = PrefixTuningConfig(num_virtual_tokens=job["length"], task_type=TaskType.CAUSAL_LM)
     model = get_peft_model(base(job), config)
     for name, p in model.named_parameters():
-        if p.requires_grad:  # the LoRA factors or the prefix: random, non-zero
+        if not p.requires_grad:
+            continue
+        if "ia3_l" in name:  # IA3's vectors: around 1
+            p.data = 1 + torch.randn_like(p) * job.get("scale", 0.3)
+        elif "lora_magnitude_vector" in name:  # DoRA's m: near its initial ‖W‖, moved per feature
+            p.data = p.data * (1 + 0.3 * torch.randn_like(p))
+        else:  # the LoRA/DoRA factors or the prefix: random, non-zero
             p.data = torch.randn_like(p) * job.get("scale", 0.1)
     model.eval()
     model.save_pretrained(job["out_dir"])
-    return {"logits": logits_of(model, job["input_ids"])}
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"logits": logits_of(model, job["input_ids"]), "trainable": trainable}
 
 
 def main():
