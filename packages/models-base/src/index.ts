@@ -6,7 +6,8 @@ export { disposeCache } from './cache.js';
 export type { CausalLm, CausalLmForwardInput, CausalLmForwardOutput } from './causal-lm.js';
 export { FrozenLinear } from './nn/linear.js';
 export { LayerNorm } from './nn/layer-norm.js';
-export { ACTIVATIONS, geluTanh, geluErf, geluTanhValue, geluErfValue } from './nn/activations.js';
+export { RmsNorm } from './nn/rms-norm.js';
+export { ACTIVATIONS, geluTanh, geluErf, geluTanhValue, geluErfValue, silu } from './nn/activations.js';
 export type { Activation } from './nn/activations.js';
 export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
 export { customOp, tidyObject } from './nn/tidy.js';
@@ -28,8 +29,10 @@ export type { AddTokensOptions } from './embedding/tied-embedding.js';
 export { lmLoss, IGNORE_INDEX } from './loss/lm-loss.js';
 export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
-export { generateGreedy } from './decode/greedy.js';
-export type { GreedyOptions, GreedyResult } from './decode/greedy.js';
+export { generateGreedy, decodeTokens } from './decode/greedy.js';
+export type { GreedyOptions, GreedyResult, TokenChooser } from './decode/greedy.js';
+export { generateSampled, sampleTopP } from './decode/sample.js';
+export type { SamplingOptions } from './decode/sample.js';
 export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
 export type {
   Norm,

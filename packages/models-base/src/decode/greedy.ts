@@ -45,6 +45,25 @@ export interface GreedyResult {
  * included) can hand device data to JavaScript.
  */
 export async function generateGreedy(model: CausalLm, options: GreedyOptions): Promise<GreedyResult> {
+  return decodeTokens(model, options, ARGMAX);
+}
+
+/**
+ * How a decoding step picks each row's next token from the last position's logits [B, V]: `device` computes on the
+ * backend what is read back (argmax ids [B], or probabilities [B, V]), `host` turns those values into one id per row.
+ */
+export interface TokenChooser {
+  device(logits: tf.Tensor2D): tf.Tensor;
+  host(values: ArrayLike<number>, rows: number): number[];
+}
+
+const ARGMAX: TokenChooser = {
+  device: (logits) => tf.argMax(logits, -1),
+  host: (values) => Array.from(values),
+};
+
+/** The batched decoding loop of {@link generateGreedy}, with the step's choice of tokens given. */
+export async function decodeTokens(model: CausalLm, options: GreedyOptions, chooser: TokenChooser): Promise<GreedyResult> {
   const prompts = options.inputIds;
   const rows = prompts.length;
   if (rows === 0) throw new ConfigError('inputIds', 'needs at least one prompt');
@@ -100,14 +119,14 @@ export async function generateGreedy(model: CausalLm, options: GreedyOptions): P
         });
         const [, n, d] = out.hidden.shape;
         const last = tf.reshape(tf.slice(out.hidden, [0, n - 1, 0], [rows, 1, d]), [rows, d]);
-        const choice = tf.argMax(model.logits(last), -1); // [B]
+        const choice = chooser.device(model.logits(last) as tf.Tensor2D); // [B] ids or [B, V] probabilities
         return { choice, cache: out.cache };
       });
       disposeCache(cache);
       cache = next.cache;
       let chosen: number[];
       try {
-        chosen = Array.from(await next.choice.data());
+        chosen = chooser.host(await next.choice.data(), rows);
       } finally {
         next.choice.dispose();
       }

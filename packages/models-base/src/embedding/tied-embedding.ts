@@ -14,6 +14,11 @@ export interface AddTokensOptions {
   readonly trainable?: boolean;
   /** Standard deviation of the new rows (default 0.02, HF `_get_resized_embeddings`). */
   readonly std?: number;
+  /**
+   * The name of the trainable rows in {@link TiedEmbedding.trainables} and of their seed stream (default
+   * {@link ADDED_ROWS_PARAMETER}): a model with two tables (an untied head) names each its own.
+   */
+  readonly parameterName?: string;
 }
 
 /**
@@ -135,12 +140,13 @@ export class TiedEmbedding {
     }
     const first = this.vocabSize;
     const d = this.hiddenSize;
-    const values = normal(options.std ?? 0.02)([count, d], Rng.forParameter(options.seed ?? 0, `wte.added_rows.${first}`));
+    const name = options.parameterName ?? ADDED_ROWS_PARAMETER;
+    const values = normal(options.std ?? 0.02)([count, d], Rng.forParameter(options.seed ?? 0, `${name}.${first}`));
     const rows = tf.tensor2d(values, [count, d], 'float32');
     if (options.trainable) {
-      this.added = tf.variable(rows, true, `${ADDED_ROWS_PARAMETER}#${variableCounter++}`);
+      this.added = tf.variable(rows, true, `${name}#${variableCounter++}`);
       rows.dispose();
-      this.trainableSet.addVariable(ADDED_ROWS_PARAMETER, this.added);
+      this.trainableSet.addVariable(name, this.added);
     } else {
       const next = tf.concat([this.table, rows], 0) as tf.Tensor2D;
       rows.dispose();

@@ -215,11 +215,14 @@ export function repeatKeyValueHeads<T extends tf.Tensor>(t: T, numHeads: number)
   if (kvHeads === numHeads) return t;
   const groups = numHeads / kvHeads;
   return tf.tidy(() => {
-    const expanded = tf.expandDims(t, kvAxis + 1); // [..., H_kv, 1, m, p]
-    const reps = expanded.shape.map((_, i) => (i === kvAxis + 1 ? groups : 1));
+    // [..., H_kv, 1, m·p] tiled to [..., H_kv, groups, m·p]: rank ≤ 4 (tfjs has no gradient of a rank-5 tile)
+    const lead = t.shape.slice(0, kvAxis);
+    const [m, p] = t.shape.slice(kvAxis + 1) as [number, number];
+    const flat = tf.reshape(t, [...lead, kvHeads, 1, m * p]);
+    const reps = [...lead.map(() => 1), 1, groups, 1];
     const shape = [...t.shape];
     shape[kvAxis] = numHeads;
-    return tf.reshape(tf.tile(expanded, reps), shape) as T;
+    return tf.reshape(tf.tile(flat, reps), shape) as T;
   });
 }
 

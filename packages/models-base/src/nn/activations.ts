@@ -73,6 +73,22 @@ export function geluErfValue(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
 
+/**
+ * SiLU (swish, Llama's `hidden_act: silu`): x·σ(x), under a custom gradient that keeps only x and recomputes
+ *   d/dx = σ(x)·(1 + x·(1 − σ(x))).
+ */
+export const silu = customOp(([x], save) => {
+  save([x!]);
+  return {
+    value: tf.mul(x!, tf.sigmoid(x!)),
+    gradFunc: (dy, [xs]) =>
+      tf.tidy(() => {
+        const s = tf.sigmoid(xs!);
+        return tf.mul(dy, tf.mul(s, tf.add(tf.mul(xs!, tf.sub(1, s)), 1)));
+      }),
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
+
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
 /** The activations a Hugging Face config may name that this package implements. */
@@ -80,4 +96,5 @@ export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   gelu_new: geluTanh,
   gelu_pytorch_tanh: geluTanh,
   gelu: geluErf,
+  silu,
 };
