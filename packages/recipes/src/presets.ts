@@ -8,6 +8,8 @@ export interface Preset {
   build(): PeftMethod;
   readonly family: 'nlg' | 'nlu';
   readonly description?: string;
+  /** false: not one of the paper's configurations (a sweep's default grid, the paper's rows, leaves it out). */
+  readonly paper?: false;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface Preset {
 const RECIPE_PRESETS: Readonly<Record<string, Preset>> = Object.freeze({
   lora: {
     family: 'nlg',
+    paper: false,
     build: () => lora({ sites: ['attn.q', 'attn.v'], rank: 8, alpha: 16, dropout: 0.05, flavour: 'loralib' }),
   },
 });

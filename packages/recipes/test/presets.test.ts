@@ -13,7 +13,7 @@ describe('presets', () => {
 
   it("`lora` is PEFT's LoRA (loralib flavour) on the sites it names, W_q and W_v, r 8, α 16, dropout 0.05", () => {
     const m = getPreset('lora').build();
-    expect(getPreset('lora').family).toBe('nlg');
+    expect(getPreset('lora')).toMatchObject({ family: 'nlg', paper: false }); // not in a sweep's default grid
     expect(m.type).toBe('lora');
     expect(m.config).toMatchObject({ sites: ['attn.q', 'attn.v'], rank: 8, alpha: 16, dropout: 0.05, flavour: 'loralib' });
     // on GPT-2 small: 12 layers × 2 sites × (8·768 + 768·8)
