@@ -21,6 +21,9 @@
 //   decode   greedy decoding with a key/value cache, @peft vs PyTorch's cached decoding (and vs recomputing)
 //   roberta  RoBERTa-base MNLI step (B 32 × T 128) with and without block checkpointing, vs PyTorch
 //   webnlg   scoring the full WebNLG test set (BLEU, METEOR, TER on three splits)
+//   llama    SmolLM2-135M-shaped Llama step (30 × 576, 9 heads, 3 key/value heads, vocab 49,152, random weights; LoRA r 8
+//            on all seven projections; B 8 × T 256) against transformers' LlamaForCausalLM + PEFT 0.21's LoRA in the
+//            bench venv (PyTorch 2.x), interleaved; one round unless --only llama (then --rounds)
 // Options: --quick (2 layers, fewer steps, a shorter scaling table), --rounds N, --steps N, --skip-torch, --json,
 //          --skip-baseline (= --skip baseline), --gemm-step (the step also with @peft/blas forced to its own GEMM,
 //          PEFT_BLAS_GEMM=own, interleaved), --checkpoint-blocks K (the step's second @peft row: K blocks rematerialised,
@@ -30,7 +33,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stepFlops } from './bench/step-flops.mjs';
-import { stepSettings } from './bench/step-settings.mjs';
+import { llamaStepSettings, stepSettings } from './bench/step-settings.mjs';
 
 // ---- WebGPU (its own set of figures) ----
 if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'webgpu') {
@@ -45,7 +48,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (f) => argv.includes(f);
 const opt = (f, d) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : d);
-const PARTS = ['matmul', 'gemm', 'threads', 'step', 'ablation', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg'];
+const PARTS = ['matmul', 'gemm', 'threads', 'step', 'ablation', 'baseline', 'scaling', 'medium', 'decode', 'roberta', 'webnlg', 'llama'];
 const only = opt('--only', null)?.split(',');
 const skip = [...opt('--skip', '').split(',').filter(Boolean), ...(flag('--skip-baseline') ? ['baseline'] : [])];
 for (const p of [...(only ?? []), ...skip]) if (!PARTS.includes(p)) throw new Error(`unknown part '${p}' (parts: ${PARTS.join(', ')})`);
@@ -115,6 +118,20 @@ function ensureTorch2() {
   spawnSync(`${VENV}/bin/pip`, ['install', '-q', 'torch>=2,<3'], { stdio: 'ignore', timeout: 15 * 60_000 });
   return /^2\./.test(torchVersion(py) ?? '') ? py : null;
 }
+/**
+ * transformers and PEFT 0.21 beside PyTorch 2.x in the bench venv (the Llama step's PyTorch side), installed once from
+ * the configured local index (`pip config list`: the public one is not reachable here). True when they import.
+ */
+function ensureHfStack(py) {
+  const ready = () => spawnSync(py, ['-c', 'import transformers, peft, safetensors'], { stdio: 'ignore' }).status === 0;
+  if (ready()) return true;
+  const cfg = spawnSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
+  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1].replace(/'/g, '').split(/\s+/)).filter(Boolean);
+  const idx = urls.length ? ['--index-url', urls[0], ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])] : [];
+  log('· installing transformers and peft 0.21 into test-output/bench-venv from the pip index (once)');
+  spawnSync(`${VENV}/bin/pip`, ['install', '-q', ...idx, 'transformers', 'peft==0.21.*', 'safetensors'], { stdio: 'ignore', timeout: 15 * 60_000 });
+  return ready();
+}
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const k = Math.floor(s.length / 2);
@@ -127,7 +144,7 @@ const pooledCpu = (runs) => median(runs.flatMap((r) => (r.cpu_s.length > 1 ? r.c
 const summary = (runs) => (runs.length ? { median_s: pooled(runs), peak_rss_mb: Math.max(...runs.map((r) => r.peak_rss_mb)), runs } : null);
 const goal = (ok) => (ok ? 'met' : 'NOT met');
 const mb = (x) => `${x.toFixed(0)} MB`;
-const wantTorch = !flag('--skip-torch') && (want('step') || want('scaling') || want('medium') || want('decode') || want('roberta'));
+const wantTorch = !flag('--skip-torch') && (want('step') || want('scaling') || want('medium') || want('decode') || want('roberta') || want('llama'));
 /** The PyTorch sides this machine has: 2.x from the pip index, Debian's 1.13; the first is the one of record. */
 const torchSides = [];
 if (wantTorch) {
@@ -260,6 +277,29 @@ if (want('webnlg')) {
   // a real system's output (metric-check set 5: DART's BART-large on the 1,862 test entries), so TER and METEOR search
   const systemOutput = `${process.env.PEFT_DATA || `${root}/../shared/data`}/metric-check/webnlg/set5_dart_bart-large_output/hyp.raw.txt`;
   results.webnlg = existsSync(`${root}/${scoreScript}`) ? node(scoreScript, existsSync(systemOutput) ? ['--hyp', systemOutput] : [], 'scoring the WebNLG test set') : null;
+}
+
+// 8. the SmolLM2-135M-shaped Llama step, interleaved with transformers + PEFT on PyTorch 2.x
+if (want('llama')) {
+  const { smolLm2Fixture } = await import('./bench/llama-fixture.mjs');
+  const llamaLayers = quick ? 2 : 30;
+  const shape = { batch: quick ? 2 : 8, seq: quick ? 64 : 256, layers: llamaLayers };
+  const dir = await smolLm2Fixture(llamaLayers);
+  const ls = await llamaStepSettings(shape);
+  const extra = [`layers=${llamaLayers}`, `batch=${shape.batch}`, `seq=${shape.seq}`, `steps=${quick ? 2 : 3}`];
+  const torch2 = torchSides.find((t) => t.key === 'torch2');
+  const hf = torch2 && ensureHfStack(torch2.py) ? torch2 : null;
+  const llamaRounds = only?.includes('llama') ? rounds : 1;
+  const peftRuns = [], torchRuns = [];
+  for (let r = 0; r < llamaRounds; r++) {
+    const p = node('scripts/bench/llama-step.mjs', [`backend=${ls.backend}`, `remat=${ls.remat}`, ...extra], `@peft Llama-shaped step (${ls.backend} + @peft/blas, ${ls.remat} blocks rematerialised; round ${r + 1}/${llamaRounds})`);
+    if (p) peftRuns.push(p);
+    if (hf) {
+      const t = python('scripts/bench/pytorch_llama_step.py', [`dir=${dir}`, `batch=${shape.batch}`, `seq=${shape.seq}`, `steps=${quick ? 2 : 3}`, 'threads=2'], `transformers + PEFT Llama-shaped step (PyTorch ${hf.version}; round ${r + 1}/${llamaRounds})`, hf);
+      if (t) torchRuns.push(t);
+    }
+  }
+  results.llama = { ...shape, settings: ls, peft: summary(peftRuns), torch: summary(torchRuns), torchMissing: hf ? null : torch2 ? 'transformers/peft not installable in the bench venv' : 'no PyTorch 2.x on this machine' };
 }
 
 // summary
@@ -449,9 +489,20 @@ if (results.roberta) {
 }
 if (results.webnlg) lines.push(`\nWebNLG test set (1,862 lines; BLEU, METEOR, TER on seen/unseen/all): ${results.webnlg.wall_s.toFixed(1)} s wall, ${results.webnlg.cpu_s.toFixed(1)} s CPU (goal < 30 s: ${goal(results.webnlg.wall_s < 30)})`);
 if (!results.scaling) goals.push("T 128 → 1024 growth ≤ PyTorch's: not measured (the scaling part was not run)");
-// the Llama-shaped step of the "models describe themselves" issue: no such model in this repository yet
-goals.push('Llama-shaped step ≤ 0.6× PyTorch\'s: not measured: model absent');
-if (results.step || results.scaling) {
+// the Llama-shaped step of the "models describe themselves" issue
+if (results.llama) {
+  const l = results.llama;
+  lines.push(`\nLlama-shaped training step (SmolLM2-135M shape: ${l.layers} layers × 576, 9 heads, 3 key/value heads, FFN 1,536, vocab 49,152, tied; random weights), B ${l.batch} × T ${l.seq}, LoRA r 8 on q, k, v, o, gate, up, down:`);
+  const p = l.peft?.runs[0], t = l.torch?.runs[0];
+  lines.push(p ? `  @peft  ${p.backend} + @peft/blas, ${p.remat} blocks rematerialised   median ${l.peft.median_s.toFixed(2)} s/step   peak RSS ${mb(l.peft.peak_rss_mb)}   (${p.trainable.toLocaleString('en-US')} trained; loss ${p.loss.toFixed(3)})` : '  @peft: FAILED (see above)');
+  lines.push(t ? `  PyTorch ${t.torch}, transformers ${t.transformers} LlamaForCausalLM (${t.attn}) + PEFT ${t.peft} LoRA, ${t.threads} threads   median ${l.torch.median_s.toFixed(2)} s/step   peak RSS ${mb(l.torch.peak_rss_mb)}   (${t.trainable.toLocaleString('en-US')} trained; loss ${t.loss.toFixed(3)})` : `  PyTorch side: not run (${l.torchMissing ?? 'FAILED, see above'})`);
+  if (l.peft && l.torch) {
+    const ratio = l.peft.median_s / l.torch.median_s;
+    lines.push(`  ratio @peft / PyTorch: step time ${ratio.toFixed(2)}×, step CPU time ${(pooledCpu(l.peft.runs) / pooledCpu(l.torch.runs)).toFixed(2)}×, peak RSS ${(l.peft.peak_rss_mb / l.torch.peak_rss_mb).toFixed(2)}× (${l.peft.runs.length} run${l.peft.runs.length > 1 ? 's' : ''} each, interleaved)`);
+    goals.push(`Llama-shaped step ≤ 0.6× PyTorch's: ${ratio.toFixed(2)}× (${t.torch}, B ${l.batch} × T ${l.seq}, ${l.layers} layers) — ${goal(ratio <= 0.6)}`);
+  } else goals.push(`Llama-shaped step ≤ 0.6× PyTorch's: not measured (${l.peft ? l.torchMissing ?? 'the PyTorch side failed' : 'the @peft side failed'})`);
+} else goals.push("Llama-shaped step ≤ 0.6× PyTorch's: not measured (the llama part was not run)");
+if (results.step || results.scaling || results.llama) {
   lines.push(`\ngoals of performance round 4 (against PyTorch 2.x where the machine has it):`);
   for (const g of goals) lines.push(`  ${g}`);
 }

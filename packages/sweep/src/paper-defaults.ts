@@ -38,6 +38,6 @@ export function paperSeeds(task: TaskName): readonly number[] {
 export function paperPresets(task: TaskName): readonly string[] {
   const family = RECIPES[task].family;
   return Object.entries(presetRegistry())
-    .filter(([, p]) => p.family === family)
+    .filter(([, p]) => p.family === family && p.paper !== false)
     .map(([name]) => name);
 }

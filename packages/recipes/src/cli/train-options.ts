@@ -15,7 +15,7 @@ import type { Option } from 'commander';
  * and the mapping from the parsed command line to the settings ({@link trainSettings}).
  */
 export const TRAIN_OPTIONS_SCHEMA = z.strictObject({
-  modelDir: withDoc(textField('dir'), { flag: 'model', placeholder: 'dir', required: true, description: 'Hugging Face checkpoint folder (GPT-2 for webnlg/coqa, RoBERTa for sst2/mnli)' }),
+  modelDir: withDoc(textField('dir'), { flag: 'model', placeholder: 'dir', required: true, description: 'Hugging Face checkpoint folder (a causal LM for webnlg/coqa: GPT-2 or a Llama-family model; RoBERTa for sst2/mnli)' }),
   preset: withDoc(z.optional(textField('name')), { placeholder: 'name', description: 'method preset (peft presets lists them)', defaultText: byTask((t) => RECIPES[t].defaultPreset) }),
   dataDir: withDoc(z.optional(textField('dir')), { flag: 'data', placeholder: 'dir', description: 'data folder', defaultText: '$PEFT_DATA, else the cache of peft data get' }),
   out: withDoc(z.optional(textField('dir')), { placeholder: 'dir', description: 'run folder to write', defaultText: 'runs/<task>-<time>' }),
