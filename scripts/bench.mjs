@@ -110,12 +110,21 @@ function ensureTorch() {
  * PyTorch 2.x as `pip install torch` gives it from this machine's pip index, in a venv made once under test-output/
  * (reused after). The python interpreter, or null where the index has no 2.x (or pip cannot reach one).
  */
+/**
+ * pip's index options from `pip config list`: the configured index only, as --index-url (these machines' config lists
+ * it as an extra index, and the public one is not reachable: pip would wait on retries of it first).
+ */
+function pipIndexOptions() {
+  const cfg = spawnSync(PY, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
+  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1].replace(/'/g, '').split(/\s+/)).filter(Boolean);
+  return urls.length ? ['--index-url', urls[0], ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])] : [];
+}
 function ensureTorch2() {
   const py = `${VENV}/bin/python`;
   if (existsSync(py) && /^2\./.test(torchVersion(py) ?? '')) return py;
   log('· making test-output/bench-venv with `pip install torch` (PyTorch 2.x) from the pip index (once)');
   if (!existsSync(py) && spawnSync(PY, ['-m', 'venv', VENV], { stdio: 'ignore' }).status !== 0) return null;
-  spawnSync(`${VENV}/bin/pip`, ['install', '-q', 'torch>=2,<3'], { stdio: 'ignore', timeout: 15 * 60_000 });
+  spawnSync(`${VENV}/bin/pip`, ['install', '-q', ...pipIndexOptions(), 'torch>=2,<3'], { stdio: 'ignore', timeout: 15 * 60_000 });
   return /^2\./.test(torchVersion(py) ?? '') ? py : null;
 }
 /**
@@ -125,9 +134,7 @@ function ensureTorch2() {
 function ensureHfStack(py) {
   const ready = () => spawnSync(py, ['-c', 'import transformers, peft, safetensors'], { stdio: 'ignore' }).status === 0;
   if (ready()) return true;
-  const cfg = spawnSync(py, ['-m', 'pip', 'config', 'list'], { encoding: 'utf8' });
-  const urls = (cfg.stdout ?? '').split('\n').filter((l) => /index-url=/.test(l)).flatMap((l) => l.split('=')[1].replace(/'/g, '').split(/\s+/)).filter(Boolean);
-  const idx = urls.length ? ['--index-url', urls[0], ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])] : [];
+  const idx = pipIndexOptions();
   log('· installing transformers and peft 0.21 into test-output/bench-venv from the pip index (once)');
   spawnSync(`${VENV}/bin/pip`, ['install', '-q', ...idx, 'transformers', 'peft==0.21.*', 'safetensors'], { stdio: 'ignore', timeout: 15 * 60_000 });
   return ready();
