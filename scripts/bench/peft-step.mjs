@@ -26,7 +26,7 @@
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendFeatures, FusedKernelNames, attach, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
+import { BackendFeatures, FusedKernelNames, attach, leanVariableGrads, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
@@ -127,7 +127,7 @@ for (let step = 0; step < STEPS; step++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);
