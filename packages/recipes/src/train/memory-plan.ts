@@ -5,14 +5,16 @@
  * (scripts/bench/tape-memory.mjs for the tape, peak RSS for the rest; docs/performance.md):
  * - the frozen weights, 4 bytes a parameter — three times over without native kernels (transposed copies, and
  *   XNNPACK's packed copies on wasm);
- * - per block whose activations the tape keeps (with the tiled attention, GPT-2 small at B 8 × T 128 measured 1,307
- *   MB of peak RSS with every block rematerialised and 2,651 MB with none: 112 MB a kept block, against 110 estimated): 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
+ * - per block whose activations the tape keeps: 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
  *   dropout masks), the FFN's [N, inner] input and, on the dense attention path (no native kernels), two [B, H, T, T]
  *   (probabilities, dropout mask; three for RoBERTa, whose λ keeps the unpadded probabilities too) — N = B·T. With
  *   @peft/blas's tiled attention nothing of [B, H, T, T] is kept: f, the rows' log-sum-exps and 10 int32 per row
- *   (13 floats a row of [B, H, T]) instead. All of it times
- *   2.3 for the allocator's fragmentation and the backward pass's transients (peak RSS rose 128 MB per kept block of
- *   GPT-2 small at B 8 × T 128, whose tape holds 60 MB);
+ *   (13 floats a row of [B, H, T]) instead. All of it times 0.6: the count is an upper bound (masks redrawn in the
+ *   backward, tensors a block shares with the next), and since each block runs in its own scope and the backward
+ *   frees each gradient as it goes (@peft/core's leanVariableGrads) nothing else grows with the blocks kept. GPT-2
+ *   small at B 8 × T 128, wasm + @peft/blas, tiled attention: peak RSS 1,523 MB with no block rematerialised and
+ *   1,190 MB with all 12, 28 MB a kept block (29 estimated); before those two changes 112 MB a kept block (the
+ *   blocks' unkept intermediates lived until the forward ended, every gradient until the backward ended);
  * - one block's worth again as the working set of a rematerialised block's backward;
  * - GPT-2's LM head: the kept [N, V] logit gradient (at most 256 MiB, lm-loss.ts) and a few [128, V] chunks;
  * - the runtime itself (Node, tfjs, the wasm module), ~0.5 GB.
@@ -40,6 +42,8 @@ export interface MemoryEstimate {
 }
 
 const MiB = 2 ** 20;
+/** A kept block's peak memory per byte the tape count of {@link estimateTrainingMemory} gives (measured, see there). */
+const PER_BLOCK_FACTOR = 0.6;
 const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
@@ -51,7 +55,7 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
   const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
   const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
-  return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
+  return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: PER_BLOCK_FACTOR * tape };
 }
 
 /** Peak bytes with `kept` blocks keeping their activations (the rest rematerialised). */
