@@ -1,8 +1,10 @@
 // Where a training step's wasm heap peak comes from: one GPT-2-shaped step (forward + backward, as peft-step.mjs),
-// sampling after every kernel the bytes of live tensors (the engine's count) and the wasm heap's size. Prints the
+// sampling after every kernel the bytes of live tensors (what the wasm heap's malloc handed out and not taken back)
+// and the wasm heap's size. Prints the
 // peak of live bytes (and the kernel it followed, forward or backward), the heap's final size, and the live bytes
 // at the forward's end (the tape) — heap − peak live = the allocator's fragmentation and overhead.
-// Usage: node scripts/bench/heap-trace.mjs [layers=12] [batch=8] [seq=128] [remat=0] [steps=2]
+// Usage: node scripts/bench/heap-trace.mjs [layers=12] [batch=8] [seq=128] [remat=0] [steps=2] [grads=tfjs]
+//          [timeline=k: live MB every k kernels, f = forward, b = backward]
 import * as tf from '@tensorflow/tfjs-core';
 import { attach, leanVariableGrads, selectBackend, trainingContext } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';

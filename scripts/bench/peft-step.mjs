@@ -12,6 +12,8 @@
 // tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3), adamw (PeftAdamW: AdamW
 // composed from tfjs ops), reduce-total (PeftReduceTotal: norms and finiteness as Square/Mul + Sum).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
+// grads=tfjs takes tf.variableGrads instead of @peft/core's leanVariableGrads (which `peft train` uses: its backward
+// frees each gradient as it goes), to measure what that saves.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
