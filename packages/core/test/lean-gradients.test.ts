@@ -57,7 +57,7 @@ describe('leanGradients: tf.variableGrads with a backward pass that frees as it 
       };
       try {
         const { value, grads: g } = grads(chain, [w]);
-        const sum = g['lean-chain']!.dataSync().reduce((s, v) => s + v, 0);
+        const sum = Array.from(g['lean-chain']!.dataSync() as Float32Array).reduce((s: number, v: number) => s + v, 0);
         tf.dispose([value, ...Object.values(g)]);
         return { peak, sum };
       } finally {

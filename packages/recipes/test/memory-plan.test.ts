@@ -27,6 +27,12 @@ describe('the training memory plan', () => {
     expect(trainingBytes(tiled, 0, 12) / 2 ** 20).toBeLessThan(1330);
     expect(trainingBytes(tiled, 12, 12) / 2 ** 20).toBeGreaterThan(1480);
     expect(trainingBytes(tiled, 12, 12) / 2 ** 20).toBeLessThan(1650);
+    // RoBERTa-base at MNLI's B 32 × T 128 (tiled attention): 2,987 MB with none rematerialised, 1,767 MB with all 12
+    const mnli = estimateTrainingMemory({ ...small, family: 'nlu', vocab: 50265, parameters: 124_645_632, batch: 32 }, { nativeKernels: true });
+    expect(trainingBytes(mnli, 12, 12) / 2 ** 20).toBeGreaterThan(2800);
+    expect(trainingBytes(mnli, 12, 12) / 2 ** 20).toBeLessThan(3200);
+    expect(trainingBytes(mnli, 0, 12) / 2 ** 20).toBeGreaterThan(1600);
+    expect(trainingBytes(mnli, 0, 12) / 2 ** 20).toBeLessThan(1900);
     const nlu = estimateTrainingMemory({ ...small, family: 'nlu' }, { nativeKernels: true, tiledAttention: false });
     expect(nlu.perBlock - e.perBlock).toBeCloseTo(0.6 * 4 * 8 * 12 * 128 * 128, 0);
     // without native kernels the frozen weights count three times (transposed and packed copies)
@@ -48,14 +54,14 @@ describe('the training memory plan', () => {
     const big = planTrainingBackend({ ...medium, batch: 32 }, both);
     expect(big.backend).toBe('cpu');
     expect(big.rematerialised).toBe(0);
-    expect(big.reason).toMatch(/on wasm it would need .* 1\d of 24 blocks rematerialised, more work than cpu's/);
+    expect(big.reason).toMatch(/on wasm it would need .* 2\d of 24 blocks rematerialised, more work than cpu's/);
     // a budget barely above the wasm heap: cpu would keep only a few more blocks, at its 1.15× cost: wasm
     const tight = planTrainingBackend({ ...medium, batch: 24 }, { ...both, budget: 4 * GiB });
     expect(tight.backend).toBe('wasm');
-    expect(tight.rematerialised).toBe(12);
+    expect(tight.rematerialised).toBe(17);
     expect(tight.estimate).toBeLessThanOrEqual(WASM_USABLE_BYTES);
     // a budget under the heap caps wasm too
-    expect(planTrainingBackend(small, { ...both, budget: 1.4 * GiB }).rematerialised).toBeGreaterThan(5);
+    expect(planTrainingBackend(small, { ...both, budget: 1.4 * GiB }).rematerialised).toBeGreaterThan(2);
   });
 
   it('a step over the wasm heap even fully rematerialised goes to cpu; without wasm, cpu; with tfjs-node, tfjs-node', () => {
