@@ -12,6 +12,8 @@
 // tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3), adamw (PeftAdamW: AdamW
 // composed from tfjs ops), reduce-total (PeftReduceTotal: norms and finiteness as Square/Mul + Sum).
 // remat=k rematerialises the first k blocks in the backward pass (gradient checkpointing), to fit the wasm heap.
+// grads=tfjs takes tf.variableGrads instead of @peft/core's leanVariableGrads (which `peft train` uses: its backward
+// frees each gradient as it goes), to measure what that saves.
 // backend=webgpu takes whatever adapter Dawn finds, software ones included, and reports it (fused=0: without
 // @peft/webgpu's fused kernels, the models composing GELU and the LM loss from tfjs ops); embd/heads shrink the model
 // (a software adapter binds at most 128 MiB per buffer: GPT-2 small's 154 MB token table does not fit).
@@ -26,7 +28,7 @@
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendFeatures, FusedKernelNames, attach, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
+import { BackendFeatures, FusedKernelNames, attach, leanVariableGrads, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
@@ -127,7 +129,7 @@ for (let step = 0; step < STEPS; step++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
     const { hidden } = model.forward({ inputIds: ids, ctx, checkpointBlocks: REMAT });
     return lmLoss(model, hidden, ids, { labelSmoothing: 0.1 });
   }, vars);

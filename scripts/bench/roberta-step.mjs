@@ -4,7 +4,7 @@
 // Usage: node scripts/bench/roberta-step.mjs [backend=wasm] [blas=1] [batch=32] [seq=128] [steps=3] [remat=k]
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, remat, loss, … }.
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, selectBackend, trainingContext } from '@peft/core';
+import { attach, leanVariableGrads, selectBackend, trainingContext } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
 import { classificationLoss, loadRoberta } from '@peft/models-gpt2-roberta';
@@ -35,7 +35,7 @@ for (let step = 0; step < STEPS; step++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
     const { hidden } = model.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks: REMAT });
     return classificationLoss(model.classify(hidden, ctx), labels);
   }, vars);

@@ -19,5 +19,6 @@ export * from './kernel-registration.js';
 export * from './config-schema.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
+export * from './lean-gradients.js';
 export { valuesAtHand } from './host-values.js';
 export { writeFileAtomic, makeDirectory, removeStaleTempFiles, processAlive } from './io.js';

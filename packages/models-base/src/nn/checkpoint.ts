@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { multiplyByMask, valuesAtHand, type DropoutDraw, type ForwardContext } from '@peft/core';
+import { leanGradients, multiplyByMask, valuesAtHand, type DropoutDraw, type ForwardContext } from '@peft/core';
 import { customOp } from './tidy.js';
 
 /**
@@ -87,7 +87,7 @@ class ReplayContext implements ForwardContext {
  * `constants` are other tensors the block reads (the padding mask): they are kept for the recomputation and handed to
  * `block` in its third argument, since the originals are gone by the time the backward runs.
  *
- * tfjs-core's `engine.gradients` resets the global tape when it ends at depth 0, which a nested call inside a backward
+ * tfjs-core's `engine.gradients` (and @peft/core's `leanGradients`) resets the global tape when it ends at depth 0, which a nested call inside a backward
  * pass would do to the outer tape; the outer tape is therefore saved and restored around it (tfjs-core 4.22 internals,
  * guarded by the checkpointing tests).
  */
@@ -113,13 +113,11 @@ export function checkpointed(
         const xs = saved[0] as tf.Tensor3D;
         const kept = saved.slice(1, 1 + constants.length);
         const replay = new ReplayContext(ctx.training, recording.masks, saved.slice(1 + constants.length), recording.drewSeeds());
-        const engine = tf.engine() as unknown as {
-          state: { activeTape: unknown };
-          gradients: (f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor, allowNoGradients: boolean) => { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-        };
+        const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
         const outerTape = engine.state.activeTape;
         try {
-          const { value: recomputed, grads } = engine.gradients(() => block(xs, replay, kept), [xs, ...variables], dy, true);
+          // (its backward frees each gradient and saved tensor of the recomputed block as it goes)
+          const { value: recomputed, grads } = leanGradients(() => block(xs, replay, kept), [xs, ...variables], dy, true);
           recomputed.dispose();
           return grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? xs : variables[i - 1]!));
         } finally {

@@ -158,7 +158,7 @@ export class RobertaModel implements TunableModel, TunableClassifier {
           });
         h = checkpointsLayer(input.checkpointBlocks, i)
           ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.instance?.params.variables() ?? [], mask ? [mask] : [])
-          : run(h, ctx, mask);
+          : tf.tidy(() => run(h, ctx, mask)); // what the tape does not keep is freed at the layer's end
       }
       if (input.outputHiddenStates) states.push(h);
       return input.outputHiddenStates ? { hidden: h, hiddenStates: states } : { hidden: h };

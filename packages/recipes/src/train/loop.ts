@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, trainingContext, type ForwardContext } from '@peft/core';
+import { ConfigError, leanVariableGrads, trainingContext, type ForwardContext } from '@peft/core';
 import { AdamW, type AdamWConfig } from './adamw.js';
 import { NonFiniteError } from '../errors.js';
 import { readCheckpoint, writeCheckpoint, type LoopState } from './checkpoint.js';
@@ -200,7 +200,8 @@ export async function trainLoop<B>(o: TrainLoopOptions<B>): Promise<TrainResult>
           const batch = o.data.batch(indices);
           tokens += o.data.tokens?.(batch) ?? 0;
           const ctx = trainingContext(o.seed, state.step * accum + j);
-          const { value, grads } = tf.variableGrads(() => o.trainable.loss(batch, ctx), vars);
+          // (its backward frees each activation's gradient as it goes: the step's peak memory is the tape plus about one block's)
+          const { value, grads } = leanVariableGrads(() => o.trainable.loss(batch, ctx), vars);
           if (deviceStep) {
             const prev: tf.Scalar | null = lossOnDevice;
             lossOnDevice = (prev ? tf.tidy(() => tf.add(prev, value)) : value) as tf.Scalar;

@@ -5,17 +5,24 @@
  * (scripts/bench/tape-memory.mjs for the tape, peak RSS for the rest; docs/performance.md):
  * - the frozen weights, 4 bytes a parameter — three times over without native kernels (transposed copies, and
  *   XNNPACK's packed copies on wasm);
- * - per block whose activations the tape keeps (with the tiled attention, GPT-2 small at B 8 × T 128 measured 1,307
- *   MB of peak RSS with every block rematerialised and 2,651 MB with none: 112 MB a kept block, against 110 estimated): 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
+ * - per block whose activations the tape keeps: 11 [N, d] tensors (layer-norm outputs, q/k/v and the inducer's keys,
  *   dropout masks), the FFN's [N, inner] input and, on the dense attention path (no native kernels), two [B, H, T, T]
  *   (probabilities, dropout mask; three for RoBERTa, whose λ keeps the unpadded probabilities too) — N = B·T. With
  *   @peft/blas's tiled attention nothing of [B, H, T, T] is kept: f, the rows' log-sum-exps and 10 int32 per row
- *   (13 floats a row of [B, H, T]) instead. All of it times
- *   2.3 for the allocator's fragmentation and the backward pass's transients (peak RSS rose 128 MB per kept block of
- *   GPT-2 small at B 8 × T 128, whose tape holds 60 MB);
- * - one block's worth again as the working set of a rematerialised block's backward;
+ *   (13 floats a row of [B, H, T]) instead. All of it times 0.6: the count is an upper bound (masks redrawn in the
+ *   backward, tensors a block shares with the next). Since each block runs in its own scope and the backward frees
+ *   each gradient as it goes (@peft/core's leanVariableGrads), nothing else grows with the blocks kept;
+ * - one block's transients, kept or not (its forward's intermediates, the gradients in flight in its backward): 5.5×
+ *   that count;
  * - GPT-2's LM head: the kept [N, V] logit gradient (at most 256 MiB, lm-loss.ts) and a few [128, V] chunks;
- * - the runtime itself (Node, tfjs, the wasm module), ~0.5 GB.
+ * - the runtime itself (Node, tfjs, the wasm module's own memory), ~0.2 GB.
+ * Measured (peak RSS, wasm + @peft/blas, 2026-12-07; estimate in brackets): GPT-2 small B 8 × T 128, none / all 12
+ * rematerialised, 1,523 / 1,190 MB (1,527 / 1,199) — 2,651 MB with none before the blocks' own scopes and
+ * leanVariableGrads, when a kept block cost 112 MB (its unkept intermediates lived until the forward ended, every
+ * gradient until the backward ended); the same without the tiled attention 1,642 / 1,216 MB (1,672 / 1,261);
+ * RoBERTa-base B 32 × T 128, none / all 12, 2,987 / 1,767 MB (2,997 / 1,684); GPT-2 medium B 8 × T 128, none / all
+ * 24, 3,457 / 2,999 MB (3,037 / 2,161: loading it peaks at 2,987 MB, the checkpoint's file buffer beside the heap's
+ * copy, and that garbage outlives the load).
  */
 export interface TrainingShape {
   readonly family: 'nlg' | 'nlu';
@@ -35,11 +42,17 @@ export interface MemoryEstimate {
   readonly runtime: number;
   readonly weights: number;
   readonly head: number;
-  /** One kept block's activations, fragmentation included. */
+  /** One kept block's activations. */
   readonly perBlock: number;
+  /** One block's transients (forward intermediates, gradients in flight), whatever is kept. */
+  readonly working: number;
 }
 
 const MiB = 2 ** 20;
+/** A kept block's peak memory per byte the tape count of {@link estimateTrainingMemory} gives (measured, see there). */
+const PER_BLOCK_FACTOR = 0.6;
+/** One block's transients per byte of that count (measured, see there). */
+const WORKING_FACTOR = 5.5;
 const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
@@ -51,13 +64,12 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
   const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
   const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
-  return { runtime: 0.5 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: 2.3 * tape };
+  return { runtime: 0.2 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: PER_BLOCK_FACTOR * tape, working: WORKING_FACTOR * tape };
 }
 
 /** Peak bytes with `kept` blocks keeping their activations (the rest rematerialised). */
 export function trainingBytes(e: MemoryEstimate, kept: number, layers: number): number {
-  const working = kept < layers ? e.perBlock : 0;
-  return e.runtime + e.weights + e.head + e.perBlock * kept + working;
+  return e.runtime + e.weights + e.head + e.perBlock * Math.min(kept, layers) + e.working;
 }
 
 /**
