@@ -232,9 +232,13 @@ export class LlamaModel implements TunableCausalLm {
             constants,
           );
         } else {
-          const out = run(h, ctx, mask, angles);
+          // each layer in its own scope: what its tape does not keep is freed at the layer's end, not the model's
+          const out = tidyObject((): { h: tf.Tensor3D; present?: LayerCache } => {
+            const r = run(h, ctx, mask, angles);
+            return wantCache ? r : { h: r.h };
+          });
           h = out.h;
-          presents.push(out.present);
+          if (out.present) presents.push(out.present);
         }
       }
       if (input.outputHiddenStates) states.push(h);
