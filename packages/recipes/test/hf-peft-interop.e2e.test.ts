@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { LINEAR_SITES, attach, entryToTypedArray, readSafetensorsFile, type TunableModel } from '@peft/core';
+import { attach, modelLinearSites, entryToTypedArray, readSafetensorsFile, type TunableModel } from '@peft/core';
 import { importHuggingFaceLora, lora, type LoraInstance, type LoraOptions } from '@peft/lora';
 import { importHuggingFacePrefix, prefix } from '@peft/prefix';
 import { loadGpt2, loadRoberta, type Gpt2Model, type RobertaModel } from '@peft/models-gpt2-roberta';
@@ -53,12 +53,12 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / m;
 }
 
-/** Every linear site's kernel [in, out] against the merged weights PEFT wrote: the worst relative difference. */
+/** Every linear site of the model: its kernel [in, out] against the merged weights PEFT wrote, the worst relative difference. */
 async function mergedDiff(model: TunableModel, file: string): Promise<number> {
   const want = await readSafetensorsFile(file);
   let worst = 0;
   for (let layer = 0; layer < model.spec.numLayers; layer++) {
-    for (const site of LINEAR_SITES) {
+    for (const site of modelLinearSites(model.spec)) {
       const k = model.getLinearKernel(layer, site);
       worst = Math.max(worst, relDiff(k.dataSync(), entryToTypedArray(want.tensors.get(`layers.${layer}.${site}`)!)));
       k.dispose();
