@@ -92,7 +92,7 @@ export function leanGradients(
   }
   const topLevel = engine.state.gradientDepth === 0;
   return engine.tidy('backward', () => {
-    const grad = new Map<number, tf.Tensor>([[y.id, dy ?? tf.onesLike(y)]]);
+    const grad = new Map<number, tf.Tensor>([[y.id, dy ?? tf.ones(y.shape) /* as tfjs's engine: a constant, not an op on y */]]);
     const held = new Set<tf.Tensor>(grad.values()); // the tensors the map holds (a gradient may pass one through)
     const wanted = new Set(xs.map((x) => x.id));
     for (let i = filtered.length - 1; i >= 0; i--) {
