@@ -11,12 +11,6 @@ export interface LmLossOptions {
   readonly labelSmoothing?: number;
   /** Rows of the [rows, V] logits block computed at a time (default 128). */
   readonly chunkRows?: number;
-  /**
-   * The forward keeps the [N, V] logit gradient for the backward when it takes at most this many bytes (default
-   * 256 MiB: B 8 × T 128 with GPT-2's vocabulary is 204 MB), saving one [N, d]·[d, V] matmul and a softmax pass;
-   * above it the backward recomputes the logits chunk by chunk. 0 always recomputes.
-   */
-  readonly saveGradientBytes?: number;
 }
 
 /**
@@ -26,13 +20,15 @@ export interface LmLossOptions {
  * their values are at hand (`valuesAtHand`).
  *
  * hidden [B, n, d] (the model's `hidden`), labels [B, n] int32. Computed in row chunks under a custom gradient, so the
- * [N, V] logits never exist at once and no gather needs a gradient (the backward recomputes each chunk's logits:
- * dlogits = softmax − (1 − ε)·onehot − ε/V, then dh = dlogits·wte and, for trainable added rows,
- * dA = dlogits[:, V₀:]ᵀ·h). Differentiable with respect to `hidden` and the model's trainable added rows.
+ * [N, V] logits never exist at once and no gather needs a gradient. The loss is the last op of a step, so its
+ * gradient is known up to the scalar dy the backward brings: when a tape records, the forward finishes each chunk's
+ * backward on the spot — dlogits = (softmax − (1 − ε)·onehot − ε/V)·w, then dh = dlogits·wte and, for trainable
+ * added rows, dA = dlogits[:, V₀:]ᵀ·h — and keeps only dh [N, d] (and dA [k, d]); the backward multiplies them by dy.
+ * Neither the [N, V] logit gradient (401 MB at SmolLM2's B 8 × T 256) nor a second logits product is needed.
+ * Differentiable with respect to `hidden` and the model's trainable added rows.
  */
 export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
-  const saveBudget = options.saveGradientBytes ?? 256 * 2 ** 20;
   if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);
   const chunkRows = options.chunkRows ?? 128;
   if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
@@ -100,60 +96,48 @@ export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D
 
   const lossOf = ([x, aIn]: tf.Tensor[], save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: GradFunc } => {
     const a = (aIn as tf.Tensor2D | undefined) ?? null;
-    // When the [N, V] logit gradient fits the budget, the forward keeps it (per chunk, without dy) and the backward is
-    // one matmul per chunk; otherwise the backward recomputes each chunk's logits (one more [r, d]·[d, V] matmul).
     // (only when a tape records: otherwise tfjs saves nothing and no backward follows; tfjs-core 4.22's engine state)
     const recording = ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth ?? 0) > 0;
-    const keepGrads = recording && rows * vocab * 4 <= saveBudget;
-    const unitGrads: tf.Tensor2D[] = [];
+    const dxParts: tf.Tensor2D[] = []; // per chunk, ∂loss/∂h per unit dy [r, d]
+    let da: tf.Tensor2D | null = null; // ∂loss/∂A per unit dy [k, d]
     let total: tf.Scalar = tf.scalar(0);
     for (const [start, r] of chunks) {
-      const [next, g] = tidyObject(() => {
-        const z = chunkLogits(tf.slice(x as tf.Tensor2D, [start, 0], [r, d]), a); // [r, V]
+      const [next, dxc, dac] = tidyObject(() => {
+        const h = tf.slice(x as tf.Tensor2D, [start, 0], [r, d]); // [r, d]
+        const z = chunkLogits(h, a); // [r, V]
         const y = tf.slice(safeTargets, [start], [r]);
         const w = tf.slice(weights, [start], [r]);
         const { lse, rowLoss } = rowStats(z, y); // [r] each
         const sum = tf.add(total, tf.sum(tf.mul(rowLoss, w))) as tf.Scalar;
-        return [sum, keepGrads ? unitGradient(z, lse, y, w) : null] as const;
+        if (!recording) return [sum, null, null] as const;
+        const dz = unitGradient(z, lse, y, w); // [r, V]
+        if (!a) return [sum, tf.matMul(dz, table), null] as const;
+        const dzFrozen = tf.slice(dz, [0, 0], [r, v0]) as tf.Tensor2D;
+        const dzAdded = tf.slice(dz, [0, v0], [r, -1]) as tf.Tensor2D;
+        const dac = tf.matMul(dzAdded, h, true, false); // [k, d]
+        return [sum, tf.add(tf.matMul(dzFrozen, table), tf.matMul(dzAdded, a)) as tf.Tensor2D, da ? tf.add(da, dac) : dac] as const;
       });
       total.dispose();
       total = next;
-      if (g) unitGrads.push(g);
+      if (dxc) dxParts.push(dxc);
+      if (dac) {
+        da?.dispose();
+        da = dac as tf.Tensor2D;
+      }
     }
-    // the backward needs the targets too: `save` keeps copies past this call (the originals are disposed at its end)
-    save([x!, safeTargets, weights, ...(a ? [a] : []), ...unitGrads]);
-    unitGrads.forEach((g) => g.dispose());
+    if (!recording) return { value: total, gradFunc: () => [] };
+    const dxUnit = dxParts.length === 1 ? dxParts[0]! : (tf.concat(dxParts, 0) as tf.Tensor2D); // [N, d]
+    // `save` keeps copies past this call (the originals are disposed at its end)
+    save([dxUnit, ...(da ? [da] : [])]);
+    dxParts.forEach((p) => p.dispose());
+    if (dxParts.length > 1) dxUnit.dispose();
+    (da as tf.Tensor2D | null)?.dispose();
     const hasAdded = a !== null;
     return {
       value: total,
       gradFunc: (dy, saved) => {
-        const [xs, ys, ws] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-        const as = hasAdded ? (saved[3] as tf.Tensor2D) : undefined;
-        const kept = saved.slice(hasAdded ? 4 : 3) as tf.Tensor2D[];
-        const dxParts: tf.Tensor[] = [];
-        let da: tf.Tensor | undefined = as ? tf.zerosLike(as) : undefined;
-        for (const [c, [start, r]] of chunks.entries()) {
-          const [dxc, dac] = tf.tidy(() => {
-            const h = tf.slice(xs, [start, 0], [r, d]);
-            const unit = keepGrads
-              ? kept[c]!
-              : unitGradient(chunkLogits(h, as ?? null), null, tf.slice(ys, [start], [r]), tf.slice(ws, [start], [r]));
-            const dz = tf.mul(unit, dy) as tf.Tensor2D; // [r, V]
-            if (!as) return [tf.matMul(dz, table), undefined] as const;
-            const dzFrozen = tf.slice(dz, [0, 0], [r, v0]) as tf.Tensor2D;
-            const dzAdded = tf.slice(dz, [0, v0], [r, -1]) as tf.Tensor2D;
-            return [tf.add(tf.matMul(dzFrozen, table), tf.matMul(dzAdded, as)), tf.matMul(dzAdded, h, true, false)] as const;
-          });
-          dxParts.push(dxc);
-          if (da && dac) {
-            const next = tf.add(da, dac);
-            da.dispose();
-            dac.dispose();
-            da = next;
-          }
-        }
-        const dx = dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0);
-        return da ? [dx, da] : [dx];
+        const dx = tf.mul(saved[0]!, dy);
+        return hasAdded ? [dx, tf.mul(saved[1]!, dy)] : [dx];
       },
     };
   };
