@@ -7,7 +7,7 @@ export type { CausalLm, CausalLmForwardInput, CausalLmForwardOutput } from './ca
 export { FrozenLinear } from './nn/linear.js';
 export { LayerNorm } from './nn/layer-norm.js';
 export { RmsNorm } from './nn/rms-norm.js';
-export { ACTIVATIONS, geluTanh, geluErf, geluTanhValue, geluErfValue, silu } from './nn/activations.js';
+export { ACTIVATIONS, gatedProduct, geluTanh, geluErf, geluTanhValue, geluErfValue, silu, swiGlu } from './nn/activations.js';
 export type { Activation } from './nn/activations.js';
 export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
 export { customOp, tidyObject } from './nn/tidy.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
 import { leanAdd, ShapeError, type AttentionSupports, type ForwardContext, type LayerHooks, type LinearBase } from '@peft/core';
 import type { LayerCache } from '../cache.js';
-import type { Activation } from '../nn/activations.js';
+import { gatedProduct, type Activation } from '../nn/activations.js';
 import type { FrozenLinear } from '../nn/linear.js';
 
 /** A frozen normalisation over the last axis, x [..., d] → [..., d] ({@link LayerNorm}; RMSNorm for Llama). */
@@ -154,7 +154,7 @@ export function runLayer(w: LayerWeights, shape: LayerShape, hooks: LayerHooks, 
     gate = lin['ffn.gate']?.(x2, gate, ctx, w.ffn.gate.base()) ?? gate;
     let up = w.ffn.in.apply(x2);
     up = lin['ffn.in']?.(x2, up, ctx, w.ffn.in.base()) ?? up;
-    g = tf.mul(shape.activation(gate), up);
+    g = gatedProduct(shape.activation, gate, up);
   } else {
     let u = w.ffn.in.apply(x2);
     u = lin['ffn.in']?.(x2, u, ctx, w.ffn.in.base()) ?? u;
@@ -214,16 +214,21 @@ export function repeatKeyValueHeads<T extends tf.Tensor>(t: T, numHeads: number)
   const kvHeads = t.shape[kvAxis]!;
   if (kvHeads === numHeads) return t;
   const groups = numHeads / kvHeads;
-  return tf.tidy(() => {
-    // [..., H_kv, 1, m·p] tiled to [..., H_kv, groups, m·p]: rank ≤ 4 (tfjs has no gradient of a rank-5 tile)
-    const lead = t.shape.slice(0, kvAxis);
-    const [m, p] = t.shape.slice(kvAxis + 1) as [number, number];
-    const flat = tf.reshape(t, [...lead, kvHeads, 1, m * p]);
-    const reps = [...lead.map(() => 1), 1, groups, 1];
-    const shape = [...t.shape];
-    shape[kvAxis] = numHeads;
-    return tf.reshape(tf.tile(flat, reps), shape) as T;
-  });
+  const lead = t.shape.slice(0, kvAxis);
+  const [m, p] = t.shape.slice(kvAxis + 1) as [number, number];
+  const shape = [...t.shape];
+  shape[kvAxis] = numHeads;
+  // under a custom gradient that keeps nothing (tfjs's Tile and Reshape keep their inputs for their shapes): the
+  // gradient of a repeat is the sum over each group's heads
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.tidy(() => {
+      // [..., H_kv, 1, m·p] tiled to [..., H_kv, groups, m·p]: rank ≤ 4
+      const flat = tf.reshape(args[0] as tf.Tensor, [...lead, kvHeads, 1, m * p]);
+      return tf.reshape(tf.tile(flat, [...lead.map(() => 1), 1, groups, 1]), shape);
+    }),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.reshape(tf.sum(tf.reshape(dy, [...lead, kvHeads, groups, m * p]), kvAxis + 1), t.shape)),
+  }));
+  return op(t) as T;
 }
 
 /** Shared supports given with H_kv heads (prefix keys/values of a grouped-query model) repeated to H heads. */
