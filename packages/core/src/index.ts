@@ -20,5 +20,6 @@ export * from './config-schema.js';
 export * from './backend-features.js';
 export * from './lean-ops.js';
 export * from './lean-gradients.js';
+export { droppedMatMulT } from './dropped-product.js';
 export { valuesAtHand } from './host-values.js';
 export { writeFileAtomic, makeDirectory, removeStaleTempFiles, processAlive } from './io.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { leanAdd, leanReshape, type ForwardContext } from '@peft/core';
+import { droppedMatMulT, leanAdd, leanReshape, type ForwardContext } from '@peft/core';
 
 /** One site's low-rank update, in Hugging Face's layout. */
 export interface LoraFactors {
@@ -18,11 +18,9 @@ export interface LoraFactors {
  */
 export function loraDelta(x: tf.Tensor, f: LoraFactors, ctx: ForwardContext, dropout: number): tf.Tensor {
   return tf.tidy(() => {
-    const dIn = x.shape[x.rank - 1]!;
     const dOut = f.b.shape[0]!;
-    const xd = dropout > 0 ? ctx.dropout(x, dropout) : x;
-    const x2 = tf.reshape(xd, [-1, dIn]); // [N, d_in]
-    const h = tf.mul(tf.matMul(x2, f.a as tf.Tensor2D, false, true), f.scaling); // [N, r]
+    // dropout(x)·Aᵀ, keeping x (shared by sibling sites) rather than the dropped x where the backend redraws masks
+    const h = tf.mul(droppedMatMulT(x, f.a as tf.Tensor2D, ctx, dropout), f.scaling); // [N, r]
     let out = tf.matMul(h, f.b as tf.Tensor2D, false, true); // [N, d_out]
     if (f.bias) out = leanAdd(out, tf.mul(f.bias, f.scaling));
     return leanReshape(out, [...x.shape.slice(0, -1), dOut]); // (keeps nothing on the tape, unlike tfjs's Add and Reshape)
