@@ -8,7 +8,7 @@
 // Usage: node scripts/bench/llama-step.mjs [backend=cpu|wasm] [remat=k] [batch=8] [seq=256] [layers=30] [steps=3]
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, remat, trainable, loss, … }.
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, modelLinearSites, selectBackend, trainingContext } from '@peft/core';
+import { attach, leanVariableGrads, modelLinearSites, selectBackend, trainingContext } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { lora } from '@peft/lora';
 import { lmLoss } from '@peft/models-base';
@@ -39,7 +39,7 @@ for (let step = 0; step < STEPS; step++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
     const { hidden } = model.forward({ inputIds: ids, ctx, ...(REMAT ? { checkpointBlocks: REMAT } : {}) });
     return lmLoss(model, hidden, ids);
   }, vars);

@@ -21,7 +21,7 @@ export function stepSettings({ model, batch, seq, layers, tiled }) {
 export async function llamaStepSettings({ batch, seq, layers }) {
   const { SMOLLM2_135M_CONFIG, llamaParameterCount, parseLlamaConfig } = await import('@peft/models-llama');
   const c = parseLlamaConfig({ ...SMOLLM2_135M_CONFIG, ...(layers ? { num_hidden_layers: layers } : {}) });
-  const shape = { family: 'nlg', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, inner: c.intermediateSize, vocab: c.vocabSize, parameters: llamaParameterCount(c), batch, seq };
+  const shape = { family: 'nlg', layers: c.numLayers, hidden: c.hiddenSize, heads: c.numHeads, inner: c.intermediateSize, vocab: c.vocabSize, parameters: llamaParameterCount(c), batch, seq, gatedFfn: true };
   const budget = Number(process.env.PEFT_MEMORY_BUDGET_GB) > 0 ? Number(process.env.PEFT_MEMORY_BUDGET_GB) * 2 ** 30 : totalmem() / 2;
   const plan = planTrainingBackend(shape, { installed: ['wasm', 'cpu'], nativeKernels: true, budget });
   return { backend: plan.backend, remat: plan.rematerialised, reason: plan.reason };

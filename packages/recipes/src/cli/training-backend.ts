@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { totalmem } from 'node:os';
-import { BACKEND_CANDIDATES } from '@peft/core';
+import { BACKEND_CANDIDATES, siteShape } from '@peft/core';
 import { describeModelFolder } from '../models.js';
 import { RECIPES } from '../recipes.js';
 import { planTrainingBackend, type BackendPlan, type TrainingShape } from '../train/memory-plan.js';
@@ -12,7 +12,8 @@ export async function trainingShape(s: Pick<TrainSettings, 'task' | 'modelDir' |
   const recipe = RECIPES[s.task];
   const batch = s.batchSize ?? recipe.batchSize;
   const { spec, baseParameterCount: parameters } = m;
-  const shape = { layers: spec.numLayers, hidden: spec.hiddenSize, heads: spec.numHeads, inner: spec.intermediateSize, vocab: spec.vocabSize ?? 0, parameters, batch };
+  const gatedFfn = siteShape(spec, 'ffn.gate') !== undefined;
+  const shape = { layers: spec.numLayers, hidden: spec.hiddenSize, heads: spec.numHeads, inner: spec.intermediateSize, vocab: spec.vocabSize ?? 0, parameters, batch, gatedFfn };
   if (m.kind === 'classifier') {
     // NLU rows are padded to the length limit ('global' padding, as the reference)
     return { family: 'nlu', ...shape, seq: Math.min(512, m.positionLimit.tokens, s.maxLength ?? Infinity) };

@@ -14,10 +14,20 @@
  *   each gradient as it goes (@peft/core's leanVariableGrads), nothing else grows with the blocks kept;
  * - one block's transients, kept or not (its forward's intermediates, the gradients in flight in its backward): 5.5×
  *   that count;
- * - GPT-2's LM head: the kept [N, V] logit gradient (at most 256 MiB, lm-loss.ts) and a few [128, V] chunks;
+ * - a gated FFN's block (Llama family: SwiGLU, rotary, grouped-query heads) counts three [N, inner] (gate, up and the
+ *   down projection's input) and keeps 1.0× the count, not 0.6×: measured with LoRA (dropout) on all seven projections,
+ *   the heaviest common method — each trained site keeps its input (q, k, v share theirs where @peft/blas redraws the
+ *   dropout masks) —, SmolLM2-135M's shape at B 8 × T 256: 92.5 MB a kept block (2 → 30 layers, weights apart)
+ *   against a count of 90.6 MB; its transients and head ~75 MB, so 1.0× the count for them (the dense factor, 5.5×,
+ *   was fitted where GPT-2's head and loss dominated);
+ * - the LM head: the hidden states' gradient the loss's forward already computed ([N, d], lm-loss.ts) and the
+ *   transients of a few [128, V] chunks (logits, softmax, their gradient: 10 chunk-sized buffers);
  * - the runtime itself (Node, tfjs, the wasm module's own memory), ~0.2 GB.
  * Measured (peak RSS, wasm + @peft/blas, 2026-12-07; estimate in brackets): GPT-2 small B 8 × T 128, none / all 12
- * rematerialised, 1,523 / 1,190 MB (1,527 / 1,199) — 2,651 MB with none before the blocks' own scopes and
+ * rematerialised, 1,328 / 1,189 MB (1,507 / 1,179) since the loss keeps [N, d] instead of the [N, V] logit gradient
+ * (1,523 / 1,190 MB before); SmolLM2-135M-shaped (30 × 576, FFN 1,536, vocab 49,152; LoRA r 8 with dropout on all seven
+ * projections) B 8 × T 256, none / 4 of 30 rematerialised, 3,593 / 3,255 MB (3,771 / 3,408), 2 and 10 layers kept
+ * 605 / 1,465 MB (852 / 1,686); GPT-2 small before the blocks' own scopes and
  * leanVariableGrads, when a kept block cost 112 MB (its unkept intermediates lived until the forward ended, every
  * gradient until the backward ended); the same without the tiled attention 1,642 / 1,216 MB (1,672 / 1,261);
  * RoBERTa-base B 32 × T 128, none / all 12, 2,987 / 1,767 MB (2,997 / 1,684); GPT-2 medium B 8 × T 128, none / all
@@ -36,6 +46,8 @@ export interface TrainingShape {
   readonly batch: number;
   /** Tokens per row. */
   readonly seq: number;
+  /** A gated FFN (act(gate)·up, Llama's SwiGLU) rather than a dense one. Default false. */
+  readonly gatedFfn?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -48,11 +60,11 @@ export interface MemoryEstimate {
   readonly working: number;
 }
 
-const MiB = 2 ** 20;
-/** A kept block's peak memory per byte the tape count of {@link estimateTrainingMemory} gives (measured, see there). */
-const PER_BLOCK_FACTOR = 0.6;
-/** One block's transients per byte of that count (measured, see there). */
-const WORKING_FACTOR = 5.5;
+/**
+ * Per byte of the tape count of {@link estimateTrainingMemory}: a kept block's peak memory, and one block's transients
+ * (measured, see there) — for dense FFN blocks (GPT-2, RoBERTa) and gated ones (the Llama family).
+ */
+const FACTORS = { dense: { perBlock: 0.6, working: 5.5 }, gated: { perBlock: 1.05, working: 1.0 } } as const;
 const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
@@ -62,9 +74,10 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   // dense path: RoBERTa's λ over unpadded keys (the reference's quirk) keeps a third [B, H, T, T], its unpadded
   // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
   const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
-  const tape = 4 * (11 * n * s.hidden + n * s.inner + attention);
-  const head = s.family === 'nlg' ? Math.min(s.batch * (s.seq - 1) * s.vocab * 4, 256 * MiB) + 3 * 128 * s.vocab * 4 : 0;
-  return { runtime: 0.2 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: PER_BLOCK_FACTOR * tape, working: WORKING_FACTOR * tape };
+  const tape = 4 * (11 * n * s.hidden + (s.gatedFfn ? 3 : 1) * n * s.inner + attention);
+  const head = s.family === 'nlg' ? 4 * s.batch * (s.seq - 1) * s.hidden + 10 * 128 * s.vocab * 4 : 0;
+  const f = FACTORS[s.gatedFfn ? 'gated' : 'dense'];
+  return { runtime: 0.2 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: f.perBlock * tape, working: f.working * tape };
 }
 
 /** Peak bytes with `kept` blocks keeping their activations (the rest rematerialised). */
