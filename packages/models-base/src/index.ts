@@ -13,6 +13,9 @@ export { additivePaddingMask, MASKED_ADDEND } from './nn/masks.js';
 export { customOp, tidyObject } from './nn/tidy.js';
 export type { GradFunc } from './nn/tidy.js';
 export { checkpointed, checkpointsLayer } from './nn/checkpoint.js';
+export { LinearSiteTable } from './sites/linear-site-table.js';
+export type { ColumnBlock, LinearSiteSource, LayerLinearSites } from './sites/linear-site-table.js';
+export { TunableModelBase } from './sites/tunable-model-base.js';
 export {
   readCheckpointConfig,
   readCheckpointTensors,

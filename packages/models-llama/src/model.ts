@@ -4,14 +4,14 @@ import {
   EVAL_CONTEXT,
   ShapeError,
   type ForwardContext,
-  type LinearSite,
-  type MethodInstance,
   type ModelSpec,
   ParameterSet,
 } from '@peft/core';
 import {
   EMPTY_LOAD_REPORT,
+  LinearSiteTable,
   TiedEmbedding,
+  TunableModelBase,
   additivePaddingMask,
   checkIds,
   checkpointed,
@@ -75,11 +75,10 @@ export interface LlamaForwardOutput extends CausalLmForwardOutput {
  * layers, rotary positions on queries and keys (rotate_half convention), grouped-query attention, a SwiGLU FFN, an
  * optional sliding window, a tied or untied LM head. Frozen weights; the trainable parts are the attached method's.
  */
-export class LlamaModel implements TunableCausalLm {
+export class LlamaModel extends TunableModelBase implements TunableCausalLm {
   readonly kind = 'causal-lm' as const;
   /** Llama-family models embed no token types: the recipes feed them none. */
   readonly takesTokenTypeIds = false;
-  private instance: MethodInstance | null = null;
   /** The LM head's table [V, d]: the input embedding when tied, `lm_head.weight` otherwise. */
   readonly embedding: TiedEmbedding;
   /** The input embedding table (the same object as {@link embedding} when the head is tied). */
@@ -94,6 +93,8 @@ export class LlamaModel implements TunableCausalLm {
     readonly config: LlamaConfig,
     private readonly weights: LlamaWeights,
   ) {
+    const sites = weights.layers.map((l) => ({ 'attn.q': l.q, 'attn.k': l.k, 'attn.v': l.v, 'attn.o': l.o, 'ffn.gate': l.gate, 'ffn.in': l.up, 'ffn.out': l.down }));
+    super(new LinearSiteTable(config.modelType, sites));
     if (config.tieWordEmbeddings && weights.lmHead) throw new ConfigError('lmHead', 'a tied model has no separate lm_head weight');
     if (!config.tieWordEmbeddings && !weights.lmHead) throw new ConfigError('lmHead', 'an untied model needs lm_head.weight');
     this.tokens = new TiedEmbedding(weights.embedTokens);
@@ -138,14 +139,6 @@ export class LlamaModel implements TunableCausalLm {
     return this.embedding.vocabSize;
   }
 
-  get method(): MethodInstance | null {
-    return this.instance;
-  }
-
-  useMethod(instance: MethodInstance | null): void {
-    this.instance = instance;
-  }
-
   /** The HF parameter count of the loaded checkpoint (a tied head counted once; added token rows excluded). */
   baseParameterCount(): number {
     return llamaParameterCount(this.config);
@@ -180,7 +173,7 @@ export class LlamaModel implements TunableCausalLm {
     const [b, n] = input.inputIds.shape;
     checkIds(input.inputIds, 'inputIds', this.tokens.vocabSize);
     if (input.tokenTypeIds) throw new ConfigError('tokenTypeIds', `a ${c.modelType} model has no token types`);
-    const offset = this.instance?.positionOffset ?? 0;
+    const offset = this.method?.positionOffset ?? 0;
     if (input.positionIds) checkIds(input.positionIds, 'positionIds', Number.MAX_SAFE_INTEGER, [b, n]);
     if (input.attentionMask && (input.attentionMask.shape[0] !== b || input.attentionMask.shape[1] !== past + n)) {
       throw new ShapeError('attentionMask', [b, past + n], input.attentionMask.shape, 'the mask covers cached and new positions');
@@ -190,7 +183,7 @@ export class LlamaModel implements TunableCausalLm {
     }
     const wantCache = input.useCache === true || input.cache !== undefined;
     if (input.checkpointBlocks && wantCache) throw new ConfigError('checkpointBlocks', 'cannot be combined with a key/value cache');
-    const trainable = input.checkpointBlocks ? (this.instance?.params.variables() ?? []) : [];
+    const trainable = input.checkpointBlocks ? (this.method?.params.variables() ?? []) : [];
     return tidyObject((): LlamaForwardOutput => {
       const positions = (
         input.positionIds
@@ -216,7 +209,7 @@ export class LlamaModel implements TunableCausalLm {
         const mask = maskOf(c.slidingWindows[i] ?? null);
         // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
         const run = (x: tf.Tensor3D, layerCtx: ForwardContext, layerMask: tf.Tensor4D | undefined, a: RotaryAngles) =>
-          runLayer(this.layerWeights(i), this.shape, this.instance?.hooks(i) ?? {}, x, {
+          runLayer(this.layerWeights(i), this.shape, this.method?.hooks(i) ?? {}, x, {
             ctx: layerCtx,
             rotate: (queries, keys) => ({ queries: applyRotary(queries, a), keys: applyRotary(keys, a) }),
             ...(layerMask ? { mask: layerMask } : {}),
@@ -265,47 +258,6 @@ export class LlamaModel implements TunableCausalLm {
   private layerWeights(i: number): LayerWeights {
     const l = this.weights.layers[i]!;
     return { attnNorm: l.inputNorm, qkv: { q: l.q, k: l.k, v: l.v }, o: l.o, ffnNorm: l.postNorm, ffn: { gate: l.gate, in: l.up, out: l.down } };
-  }
-
-  private linear(layer: number, site: LinearSite): FrozenLinear {
-    const l = this.weights.layers[layer];
-    if (!l || !Number.isInteger(layer)) throw new ConfigError('layer', `must be in [0, ${this.config.numLayers}), got ${layer}`);
-    switch (site) {
-      case 'attn.q':
-        return l.q;
-      case 'attn.k':
-        return l.k;
-      case 'attn.v':
-        return l.v;
-      case 'attn.o':
-        return l.o;
-      case 'ffn.gate':
-        return l.gate;
-      case 'ffn.in':
-        return l.up;
-      case 'ffn.out':
-        return l.down;
-      default:
-        throw new ConfigError('site', `a ${this.config.modelType} model has no '${String(site)}' site`);
-    }
-  }
-
-  /** W [in, out] of a linear site (the transpose of HF's [out, in] weight). A copy the caller disposes. */
-  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
-    return this.linear(layer, site).getKernel();
-  }
-
-  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
-    this.linear(layer, site).setKernel(kernel);
-  }
-
-  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
-    return this.linear(layer, site).getBias();
-  }
-
-  /** Replaces b; a site loaded without a bias (Llama's q_proj, any o_proj of Qwen2) gets one. */
-  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
-    this.linear(layer, site).setBias(bias);
   }
 
   /** Frees every weight (and the added rows). The attached method is not disposed. */

@@ -6,58 +6,18 @@ Reads a JSON list of jobs (argv[1]), writes a JSON list of results (argv[2]). Jo
 - save: a fresh PEFT IA3 model (IA3Config from the job), its ia3_l vectors set to 1 + scale * N(0, 1) (seeded),
         save_pretrained(dir): its logits and merged logits, for @peft to import.
 """
-import contextlib
-import io
-import json
-import logging
 import sys
-import warnings
+from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
-from peft import IA3Config, PeftModel, TaskType, get_peft_model
+from peft import IA3Config, TaskType, get_peft_model
 
-torch.set_grad_enabled(False)
-
-
-def base_model(job):
-    if job.get("arch", "gpt2") == "gpt2":
-        return AutoModelForCausalLM.from_pretrained(job["base"], dtype=torch.float32)
-    return AutoModelForSequenceClassification.from_pretrained(job["base"], num_labels=job["num_labels"], dtype=torch.float32)
-
-
-def logits_of(model, job):
-    ids = torch.tensor([job["input_ids"]], dtype=torch.long)
-    return model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0].reshape(-1).tolist()
-
-
-@contextlib.contextmanager
-def captured():
-    """Every warning, log record (WARNING+) and line printed while the block runs."""
-    seen = []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = lambda record: seen.append(f"log {record.name}: {record.getMessage()}")
-    loggers = [logging.getLogger(), logging.getLogger("transformers"), logging.getLogger("peft")]
-    for lg in loggers:
-        lg.addHandler(handler)
-    buf_out, buf_err = io.StringIO(), io.StringIO()
-    with warnings.catch_warnings(record=True) as ws, contextlib.redirect_stdout(buf_out), contextlib.redirect_stderr(buf_err):
-        warnings.simplefilter("always")
-        try:
-            yield seen
-        finally:
-            seen.extend(f"warning {w.category.__name__}: {w.message}" for w in ws)
-    for lg in loggers:
-        lg.removeHandler(handler)
-    seen.extend(f"printed: {line}" for line in (buf_out.getvalue() + buf_err.getvalue()).splitlines() if line.strip())
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "test"))  # the repository's test/: hf_jobs
+from hf_jobs import base_model, load_adapter, logits_of, run_jobs  # noqa: E402
 
 
 def load_job(job):
-    base = base_model(job)
-    with captured() as seen:
-        model = PeftModel.from_pretrained(base, job["adapter_dir"])
-    model.eval()
-    res = {"logits": logits_of(model, job), "warnings": list(seen)}
+    model, res = load_adapter(job)
     res["merged_logits"] = merged_logits(model, job)
     return res
 
@@ -84,17 +44,5 @@ def save_job(job):
     return res
 
 
-def main():
-    jobs = json.load(open(sys.argv[1]))
-    results = []
-    for job in jobs:
-        try:
-            results.append({"name": job["name"], **(load_job(job) if job["kind"] == "load" else save_job(job))})
-        except Exception as e:  # reported per job, so one failure does not hide the others
-            import traceback
-            results.append({"name": job["name"], "error": f"{type(e).__name__}: {e}", "trace": traceback.format_exc()})
-    json.dump(results, open(sys.argv[2], "w"))
-
-
 if __name__ == "__main__":
-    main()
+    run_jobs(load_job, save_job)

@@ -4,8 +4,6 @@ import {
   EVAL_CONTEXT,
   ShapeError,
   type ForwardContext,
-  type LinearSite,
-  type MethodInstance,
   type ModelSpec,
   type ParameterSet,
   type TunableModel,
@@ -13,7 +11,7 @@ import {
 import type { KeyValueCache, LayerCache } from '@peft/models-base';
 import { checkIds } from '@peft/models-base';
 import { ACTIVATIONS } from '@peft/models-base';
-import type { FrozenLinear } from '@peft/models-base';
+import { LinearSiteTable, TunableModelBase, type LayerLinearSites } from '@peft/models-base';
 import type { LayerNorm } from '@peft/models-base';
 import { additivePaddingMask } from '@peft/models-base';
 import { tidyObject } from '@peft/models-base';
@@ -74,12 +72,11 @@ export interface Gpt2ForwardOutput {
  * dropout through `ctx.dropout`, causal masking by replacement with −1e4. Frozen weights; the trainable parts are
  * the attached method's and, optionally, added token rows ({@link addSpecialTokens}).
  */
-export class Gpt2Model implements TunableModel, TunableCausalLm {
+export class Gpt2Model extends TunableModelBase implements TunableModel, TunableCausalLm {
   readonly architecture = 'gpt2' as const;
   readonly kind = 'causal-lm' as const;
   /** GPT-2 embeds token-type ids through its token table (the KA recipes' task tokens). */
   readonly takesTokenTypeIds = true;
-  private instance: MethodInstance | null = null;
   readonly embedding: TiedEmbedding;
   private readonly activation;
   private disposed = false;
@@ -90,6 +87,7 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
     readonly config: Gpt2Config,
     private readonly weights: Gpt2Weights,
   ) {
+    super(new LinearSiteTable('gpt2', weights.blocks.map((b) => gpt2LinearSites(b, config.nEmbd)), 'h'));
     this.embedding = new TiedEmbedding(weights.wte);
     const act = ACTIVATIONS[config.activation];
     if (!act) throw new ConfigError('activation_function', `'${config.activation}' is not supported`);
@@ -107,15 +105,6 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
   /** Current vocabulary size, added tokens included. */
   get vocabSize(): number {
     return this.embedding.vocabSize;
-  }
-
-  /** The attached method instance, if any. */
-  get method(): MethodInstance | null {
-    return this.instance;
-  }
-
-  useMethod(instance: MethodInstance | null): void {
-    this.instance = instance;
   }
 
   /** The HF count of the loaded checkpoint (added token rows excluded, as spec §5): 124,439,808 for gpt2. */
@@ -144,7 +133,7 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
     const [b, n] = input.inputIds.shape;
     checkIds(input.inputIds, 'inputIds', this.vocabSize);
     if (input.tokenTypeIds) checkIds(input.tokenTypeIds, 'tokenTypeIds', this.vocabSize, [b, n]);
-    const offset = this.instance?.positionOffset ?? 0;
+    const offset = this.method?.positionOffset ?? 0;
     if (input.positionIds) checkIds(input.positionIds, 'positionIds', c.nPositions - offset, [b, n]);
     else if (offset + past + n > c.nPositions) {
       throw new ConfigError('inputIds', `positions up to ${offset + past + n - 1} exceed n_positions ${c.nPositions}`);
@@ -157,7 +146,7 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
     }
     const wantCache = input.useCache === true || input.cache !== undefined;
     if (input.checkpointBlocks && wantCache) throw new ConfigError('checkpointBlocks', 'cannot be combined with a key/value cache');
-    const trainable = input.checkpointBlocks ? (this.instance?.params.variables() ?? []) : [];
+    const trainable = input.checkpointBlocks ? (this.method?.params.variables() ?? []) : [];
     return tidyObject((): Gpt2ForwardOutput => {
       const positions = input.positionIds
         ? tf.add(input.positionIds, tf.scalar(offset, 'int32'))
@@ -173,7 +162,7 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
         const past_i = input.cache?.layers[i];
         // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
         const run = (x: tf.Tensor3D, blockCtx: ForwardContext, blockMask: tf.Tensor4D | undefined) =>
-          gpt2Block(this.weights.blocks[i]!, this.instance?.hooks(i) ?? {}, x, {
+          gpt2Block(this.weights.blocks[i]!, this.method?.hooks(i) ?? {}, x, {
             numHeads: c.nHead,
             activation: this.activation,
             attnPdrop: c.attnPdrop,
@@ -216,71 +205,6 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
     });
   }
 
-  private linear(layer: number, site: LinearSite): { lin: FrozenLinear; column?: number } {
-    const b = this.weights.blocks[layer];
-    if (!b) throw new ConfigError('layer', `must be in [0, ${this.config.nLayer}), got ${layer}`);
-    switch (site) {
-      case 'attn.q':
-        return { lin: b.cAttn, column: 0 };
-      case 'attn.k':
-        return { lin: b.cAttn, column: 1 };
-      case 'attn.v':
-        return { lin: b.cAttn, column: 2 };
-      case 'attn.o':
-        return { lin: b.cProj };
-      case 'ffn.in':
-        return { lin: b.cFc };
-      case 'ffn.out':
-        return { lin: b.mlpProj };
-      default:
-        throw new ConfigError('site', `a gpt2 model has no '${site}' site`);
-    }
-  }
-
-  /** W [in, out] of a linear site; q, k, v are column blocks of the fused c_attn. A copy the caller disposes. */
-  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
-    const { lin, column } = this.linear(layer, site);
-    if (column === undefined) return lin.getKernel();
-    const d = this.config.nEmbd;
-    return tf.tidy(() => tf.slice(lin.getKernel(), [0, column * d], [d, d]));
-  }
-
-  /** Replaces W of a site (a copy of `kernel` is stored; the caller keeps its tensor). */
-  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
-    const { lin, column } = this.linear(layer, site);
-    if (column === undefined) return lin.setKernel(kernel);
-    const d = this.config.nEmbd;
-    if (kernel.shape[0] !== d || kernel.shape[1] !== d) throw new ShapeError(`h.${layer}.${site}`, [d, d], kernel.shape, 'setLinearKernel');
-    const fused = tf.tidy(() => {
-      const parts = tf.split(lin.getKernel(), 3, 1);
-      parts[column] = kernel;
-      return tf.concat(parts, 1) as tf.Tensor2D;
-    });
-    lin.setKernel(fused);
-    fused.dispose();
-  }
-
-  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
-    const { lin, column } = this.linear(layer, site);
-    if (column === undefined) return lin.getBias();
-    const d = this.config.nEmbd;
-    return tf.tidy(() => tf.slice(lin.getBias()!, [column * d], [d]));
-  }
-
-  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
-    const { lin, column } = this.linear(layer, site);
-    if (column === undefined) return lin.setBias(bias);
-    const d = this.config.nEmbd;
-    if (bias.rank !== 1 || bias.shape[0] !== d) throw new ShapeError(`h.${layer}.${site}.bias`, [d], bias.shape, 'setLinearBias');
-    const fused = tf.tidy(() => {
-      const parts = tf.split(lin.getBias()!, 3, 0);
-      parts[column] = bias;
-      return tf.concat(parts, 0) as tf.Tensor1D;
-    });
-    lin.setBias(fused);
-    fused.dispose();
-  }
-
   /** Frees every weight (and the added rows). The attached method is not disposed. */
   dispose(): void {
     if (this.disposed) return;
@@ -301,4 +225,10 @@ export class Gpt2Model implements TunableModel, TunableCausalLm {
   private checkAlive(): void {
     if (this.disposed) throw new ConfigError('model', 'this GPT-2 model was disposed');
   }
+}
+
+/** A block's linear sites: q, k and v are column blocks of the fused c_attn [d, 3d]. */
+function gpt2LinearSites(b: Gpt2BlockWeights, d: number): LayerLinearSites {
+  const qkv = (i: number) => ({ linear: b.cAttn, columns: { start: i * d, size: d } });
+  return { 'attn.q': qkv(0), 'attn.k': qkv(1), 'attn.v': qkv(2), 'attn.o': b.cProj, 'ffn.in': b.cFc, 'ffn.out': b.mlpProj };
 }

@@ -4,8 +4,6 @@ import {
   EVAL_CONTEXT,
   ShapeError,
   type ForwardContext,
-  type LinearSite,
-  type MethodInstance,
   type ModelSpec,
   type TaskHead,
   type TunableModel,
@@ -13,7 +11,7 @@ import {
 import { checkIds, type PositionLimit, type TunableClassifier } from '@peft/models-base';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { ACTIVATIONS } from '@peft/models-base';
-import type { FrozenLinear } from '@peft/models-base';
+import { LinearSiteTable, TunableModelBase } from '@peft/models-base';
 import type { LayerNorm } from '@peft/models-base';
 import { additivePaddingMask } from '@peft/models-base';
 import { tidyObject } from '@peft/models-base';
@@ -62,10 +60,9 @@ export interface RobertaForwardOutput {
  * RoBERTa (HF `RobertaForSequenceClassification` numerics): post-LN layers, exact GELU, position ids from the
  * padding index, additive padding mask, and the frozen `<s>` classification head.
  */
-export class RobertaModel implements TunableModel, TunableClassifier {
+export class RobertaModel extends TunableModelBase implements TunableModel, TunableClassifier {
   readonly architecture = 'roberta' as const;
   readonly kind = 'classifier' as const;
-  private instance: MethodInstance | null = null;
   private readonly activation;
   private disposed = false;
   /** What loading found: unused tensors, and the head's tensors when it was initialised rather than loaded. */
@@ -75,6 +72,15 @@ export class RobertaModel implements TunableModel, TunableClassifier {
     readonly config: RobertaConfig,
     private readonly weights: RobertaWeights,
   ) {
+    const sites = weights.layers.map((l) => ({
+      'attn.q': l.query,
+      'attn.k': l.key,
+      'attn.v': l.value,
+      'attn.o': l.attnOut,
+      'ffn.in': l.intermediate,
+      'ffn.out': l.output,
+    }));
+    super(new LinearSiteTable('roberta', sites));
     const act = ACTIVATIONS[config.activation];
     if (!act) throw new ConfigError('hidden_act', `'${config.activation}' is not supported`);
     this.taskHead = robertaTaskHead(
@@ -105,14 +111,6 @@ export class RobertaModel implements TunableModel, TunableClassifier {
 
   get numLabels(): number {
     return this.weights.classifier.outProj.outSize;
-  }
-
-  get method(): MethodInstance | null {
-    return this.instance;
-  }
-
-  useMethod(instance: MethodInstance | null): void {
-    this.instance = instance;
   }
 
   /** HF count without pooler and head: 124,055,040 for roberta-base (spec §5). */
@@ -148,7 +146,7 @@ export class RobertaModel implements TunableModel, TunableClassifier {
         if (input.outputHiddenStates) states.push(h);
         // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
         const run = (x: tf.Tensor3D, layerCtx: ForwardContext, layerMask: tf.Tensor4D | undefined) =>
-          robertaLayer(w.layers[i]!, this.instance?.hooks(i) ?? {}, x, {
+          robertaLayer(w.layers[i]!, this.method?.hooks(i) ?? {}, x, {
             numHeads: c.numHeads,
             activation: this.activation,
             attentionDropout: c.attentionDropout,
@@ -157,7 +155,7 @@ export class RobertaModel implements TunableModel, TunableClassifier {
             ...(layerMask ? { mask: layerMask } : {}),
           });
         h = checkpointsLayer(input.checkpointBlocks, i)
-          ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.instance?.params.variables() ?? [], mask ? [mask] : [])
+          ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.method?.params.variables() ?? [], mask ? [mask] : [])
           : tf.tidy(() => run(h, ctx, mask)); // what the tape does not keep is freed at the layer's end
       }
       if (input.outputHiddenStates) states.push(h);
@@ -169,41 +167,6 @@ export class RobertaModel implements TunableModel, TunableClassifier {
   classify(hidden: tf.Tensor3D, ctx: ForwardContext = EVAL_CONTEXT): tf.Tensor2D {
     this.checkAlive();
     return classifyFirstToken(this.weights.classifier, hidden, this.config.classifierDropout, ctx);
-  }
-
-  private linear(layer: number, site: LinearSite): FrozenLinear {
-    const l = this.weights.layers[layer];
-    if (!l) throw new ConfigError('layer', `must be in [0, ${this.config.numLayers}), got ${layer}`);
-    switch (site) {
-      case 'attn.q':
-        return l.query;
-      case 'attn.k':
-        return l.key;
-      case 'attn.v':
-        return l.value;
-      case 'attn.o':
-        return l.attnOut;
-      case 'ffn.in':
-        return l.intermediate;
-      case 'ffn.out':
-        return l.output;
-      default:
-        throw new ConfigError('site', `a roberta model has no '${site}' site`);
-    }
-  }
-
-  /** W [in, out] (the transpose of HF's nn.Linear weight); a copy the caller disposes. */
-  getLinearKernel(layer: number, site: LinearSite): tf.Tensor2D {
-    return this.linear(layer, site).getKernel();
-  }
-  setLinearKernel(layer: number, site: LinearSite, kernel: tf.Tensor2D): void {
-    this.linear(layer, site).setKernel(kernel);
-  }
-  getLinearBias(layer: number, site: LinearSite): tf.Tensor1D | undefined {
-    return this.linear(layer, site).getBias();
-  }
-  setLinearBias(layer: number, site: LinearSite, bias: tf.Tensor1D): void {
-    this.linear(layer, site).setBias(bias);
   }
 
   dispose(): void {
