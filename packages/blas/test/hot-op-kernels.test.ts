@@ -229,6 +229,31 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
     }
   });
 
+  it('GatherV2 on wasm copies exactly what tfjs-wasm gathers (an embedding lookup, other axes, int32)', async () => {
+    await tf.setBackend('wasm');
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = rand([7, 4, 6, 5], 15, dtype);
+      const table = rand([50, 33], 16, dtype);
+      const cases: [string, () => tf.Tensor][] = [
+        ['lookup', () => tf.gather(table, tf.tensor2d([[49, 0, 7], [7, 7, 1]], [2, 3], 'int32'), 0)],
+        ['gather 0', () => tf.gather(x, tf.tensor1d([2, 0, 6, 2], 'int32'), 0)],
+        ['gather 2, 2-D indices', () => tf.gather(x, tf.tensor2d([[5, 1], [0, 0]], [2, 2], 'int32'), 2)],
+        ['gather last', () => tf.gather(x, tf.tensor1d([4, 0], 'int32'), 3)],
+      ];
+      for (const [name, f] of cases) {
+        const { want, got } = both('wasm', f);
+        expect(got.shape, name).toEqual(want.shape);
+        expect(got.dtype, name).toBe(dtype);
+        expect(Array.from(got.dataSync()), name).toEqual(Array.from(want.dataSync()));
+        tf.dispose([want, got]);
+      }
+      tf.dispose([x, table]);
+    }
+    registerBlasKernels({ backends: ['wasm'] });
+    expect(tf.getKernel('GatherV2', 'wasm')).toBeDefined();
+    unregisterBlasKernels();
+  });
+
   for (const backend of ['cpu', 'wasm'] as const) {
     it(`PeftSoftmaxCrossEntropy and its gradient equal the float64 formula on ${backend}`, async () => {
       await tf.setBackend(backend);
