@@ -109,4 +109,47 @@ static inline void alea_from_int(alea_state *a, alea_u128 y) {
 #define ALEA_CAN_JUMP 0
 #endif
 
+// The same stream in integers. Every double above holds an integer multiple of 2^-32 and every sum is below 2^53, so
+// the double arithmetic is exact: t·2^32 = a·x0 + c, c' = its top bits, s2' = its low 32 bits·2^-32. Kept as three
+// 64-bit words — t3 = x0, t2 = x1, t1 = c·2^32 + x2, the last three values of t·2^32 — a step is
+//   t = a·(t3 mod 2^32) + (t1 >> 32);  (t3, t2, t1) = (t2, t1, t)
+// and the value drawn is (t mod 2^32)·2^-32: the carry chain is one add and one shift (the double form: a multiply,
+// an add, a floor and a subtract), and a·x0 is off it. Lanes of such states run side by side in vector registers.
+typedef struct {
+  uint64_t t3, t2, t1;
+} alea_lane;
+
+#define ALEA_A 2091639u
+
+static inline alea_lane alea_lane_of(const alea_state *a) {
+  const double b = 4294967296.0;
+  alea_lane l = {(uint64_t)(a->s0 * b), (uint64_t)(a->s1 * b), ((uint64_t)a->c << 32) | (uint64_t)(a->s2 * b)};
+  return l;
+}
+
+static inline void alea_state_of(alea_state *a, const alea_lane *l) {
+  const double inv = 2.3283064365386963e-10;
+  a->s0 = (double)(uint32_t)l->t3 * inv;
+  a->s1 = (double)(uint32_t)l->t2 * inv;
+  a->s2 = (double)(uint32_t)l->t1 * inv;
+  a->c = (double)(l->t1 >> 32);
+}
+
+// The next value as a float32, (float)alea_next: x·2^-32 is exact in double, and rounding it to float is rounding x to
+// float (one rounding, to nearest even) scaled by a power of two.
+static inline float alea_lane_next_f32(alea_lane *l) {
+  const uint64_t t = ALEA_A * (l->t3 & 0xffffffffu) + (l->t1 >> 32);
+  l->t3 = l->t2;
+  l->t2 = l->t1;
+  l->t1 = t;
+  return (float)(uint32_t)t * 0x1p-32f;
+}
+
+#ifdef __SIZEOF_INT128__
+static inline alea_lane alea_lane_from_int(alea_u128 y) {
+  alea_lane l = {(uint64_t)(y & 0xffffffffu), (uint64_t)((y >> 32) & 0xffffffffu), (uint64_t)(y >> 64)};
+  return l;
+}
+#endif
+
 #endif
