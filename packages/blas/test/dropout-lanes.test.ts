@@ -5,16 +5,17 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { loadAddon } from '../src/addon.js';
 import { describeWithAddon } from './addon-gate.js';
 
-// The dropout masks' lanes (src/native/random.c): each thread's run split into 8 sub-runs drawn side by side, each
-// lane's Alea generator jumped to its start. The masks must stay bit for bit tfjs's seeded randomUniform + floor +
-// scale on every vector path this CPU has, at every edge of the split: fewer values than lanes, the one-lane limit
-// (16 Ki), runs whose last lane is full, one short, or holds a single value (no block in common), and masks over the
-// line where the vector paths split between two threads (2 Mi).
-const LANES_MIN = 1 << 14;
+// The dropout masks' lanes (src/native/random.c, alea-lanes.c): each thread's run split into 8 sub-runs of `chunk`
+// values (a multiple of 8; the last sub-run up to 63 shorter) drawn side by side, each lane's Alea generator jumped
+// to its start. The masks must stay bit for bit tfjs's seeded randomUniform + floor + scale on every vector path this
+// CPU has, at every edge of the split: fewer values than lanes, the one-lane limit (4 Ki), sub-runs all full (then
+// no lane has a rest), the last one short by 1 or by 63 (every lane has a rest past the blocks in common), and masks
+// over the line where the vector paths split between two threads (2 Mi).
+const LANES_MIN = 1 << 12;
 const sizes = [
   1, 7, 8, 9, 17, 1000,
-  LANES_MIN - 1, LANES_MIN, LANES_MIN + 1,
-  8 * 2056 - 1, 8 * 2056, 8 * 2056 + 1, // chunk 2056: last lane 2055 / full; 2057 → chunk 2064, the last lane 1 value
+  LANES_MIN - 1, LANES_MIN, LANES_MIN + 1, // 4096: chunk 512, all full; 4097: chunk 520, the last lane 457
+  8 * 2056 - 1, 8 * 2056, 8 * 2056 - 63,
   100_003,
   2048 * 576,
   (1 << 21) + 1, // two threads, each a lane split of its own
@@ -67,7 +68,7 @@ describeWithAddon('PeftDropoutMask lanes on every vector path', () => {
       addon.selectKernels('own', isa);
       for (const threads of [1, 2]) {
         addon.setThreads(threads);
-        for (const [n, offset] of [[5, 3], [LANES_MIN + 13, 1], [8 * 2056 + 1, 7], [(1 << 21) + 99, 5]] as const) {
+        for (const [n, offset] of [[5, 3], [LANES_MIN + 13, 1], [8 * 2056 - 1, 7], [(1 << 21) + 99, 5]] as const) {
           const got = new Float32Array(n + offset + 9).fill(-7), want = new Float32Array(n + offset + 9).fill(-7);
           addon.dropoutMask('offsets', keep, inv, got, offset, n);
           addon.dropoutMaskScalar('offsets', keep, inv, want, offset, n);
