@@ -8,13 +8,14 @@ import { describeWithAddon } from './addon-gate.js';
 // The dropout masks' lanes (src/native/random.c, alea-lanes.c): each thread's run split into 8 sub-runs of `chunk`
 // values (a multiple of 8; the last sub-run up to 63 shorter) drawn side by side, each lane's Alea generator jumped
 // to its start. The masks must stay bit for bit tfjs's seeded randomUniform + floor + scale on every vector path this
-// CPU has, at every edge of the split: fewer values than lanes, the one-lane limit (4 Ki), sub-runs all full (then
+// CPU has, at every edge of the split: fewer values than lanes, the one-lane limit (1 Ki), sub-runs all full (then
 // no lane has a rest), the last one short by 1 or by 63 (every lane has a rest past the blocks in common), and masks
 // over the line where the vector paths split between two threads (2 Mi).
-const LANES_MIN = 1 << 12;
+const LANES_MIN = 1 << 10;
 const sizes = [
   1, 7, 8, 9, 17, 1000,
-  LANES_MIN - 1, LANES_MIN, LANES_MIN + 1, // 4096: chunk 512, all full; 4097: chunk 520, the last lane 457
+  LANES_MIN - 1, LANES_MIN, LANES_MIN + 1, // 1024: chunk 128, all full; 1025: chunk 136, the last lane 73
+  4095, 4097, // chunk 512, the last lane 511; chunk 520, the last lane 457
   8 * 2056 - 1, 8 * 2056, 8 * 2056 - 63,
   100_003,
   2048 * 576,

@@ -15,9 +15,10 @@
 #include "alea.h"
 #include "alea-lanes.h"
 
-// Below this many values a run draws on one lane: the lanes' jumps (a 128-bit modular power and one product a lane,
-// about a microsecond) would cost more than they save.
-#define DROPOUT_LANES_MIN ((int64_t)1 << 12)
+// Below this many values a run draws on one lane (~1.5 ns a value): the lanes' jumps (a 128-bit modular power and
+// one product a lane, about a microsecond) would cost more than they save (measured: 1 Ki values 1.9 µs on one lane,
+// 4 Ki 1.4 µs on the AVX-512 lanes).
+#define DROPOUT_LANES_MIN ((int64_t)1 << 10)
 // Values above which the vector paths split a mask between the threads: at ~0.2–0.3 ns a value one thread draws 2 Mi
 // in about half a millisecond, and below that a parallel region's wake-up (a scheduler slice on a loaded machine)
 // costs more than a second core saves (bench/dropout.mjs). The baseline path, ~2 ns a value, splits from 64 Ki.
