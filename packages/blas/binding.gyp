@@ -24,6 +24,7 @@
         "src/native/allocator.c",
         "src/native/attention.c",
         "src/native/random.c",
+        "src/native/alea-lanes.c",
         "src/native/gemv.c",
         "src/native/fma-probe.c"
       ],

@@ -85,6 +85,8 @@ export interface BlasAddon {
   attentionTiledGrad(buffers: (Float32Array | null)[], offsets: number[], dims: number[], maskStrides: number[] | null, params: number[], seed: string): void;
   /** y[i] = floor(fround(u_i) + keep)·invKeep in float32, u_i the i-th value of tfjs's seeded Alea generator. */
   dropoutMask(seed: string, keep: number, invKeep: number, y: Float32Array, yOffset: number, n: number): void;
+  /** The same masks by the plain one-value-at-a-time loop in doubles: the reference for tests and bench/dropout.mjs. */
+  dropoutMaskScalar(seed: string, keep: number, invKeep: number, y: Float32Array, yOffset: number, n: number): void;
   /** y [m, n] = x [m, k]·W (W [k, n]) or x·Wᵀ (W [n, k]) for 1 ≤ m ≤ 8: W streamed once, split over the threads. */
   gemv(x: Float32Array, xOffset: number, w: Float32Array, wOffset: number, y: Float32Array, yOffset: number, m: number, n: number, k: number, transposeW: boolean): void;
   setThreads(n: number): void;

@@ -248,6 +248,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"configureAllocator", NULL, configure_allocator, NULL, NULL, NULL, METHOD, NULL},
       {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, METHOD, NULL},
       {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, METHOD, NULL},
+      {"dropoutMaskScalar", NULL, dropout_mask_scalar, NULL, NULL, NULL, METHOD, NULL},
       {"gemv", NULL, gemv, NULL, NULL, NULL, METHOD, NULL},
       {"maskedSoftmaxGrad", NULL, masked_softmax_grad, NULL, NULL, NULL, METHOD, NULL},
       {"attentionTiled", NULL, attention_tiled, NULL, NULL, NULL, METHOD, NULL},

@@ -69,17 +69,29 @@ static inline double alea_next(alea_state *a) {
 typedef unsigned __int128 alea_u128;
 static const alea_u128 ALEA_MODULUS = ((alea_u128)2091639 << 96) - 1;
 
+// x·y mod m for x, y < m. With D = a·2^96 = m + 1 ≡ 1, the 234-bit product P = Q·D + R gives P ≡ Q + R: Q is
+// (P >> 96) / a, R is P's low 96 bits plus ((P >> 96) mod a)·2^96. P >> 96 is divided by a in 32-bit limbs (each
+// step's dividend under 2^53, a division by a constant: a multiply), so a product costs tens of nanoseconds — the
+// bit-serial double-and-add it replaces took ~3 µs, which the tiled attention paid once per query row, serially.
 static inline alea_u128 alea_mulmod(alea_u128 x, alea_u128 y) {
-  alea_u128 r = 0;
-  for (int bit = 117; bit >= 0; bit--) {
-    r <<= 1;
-    if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
-    if ((y >> bit) & 1) {
-      r += x;
-      if (r >= ALEA_MODULUS) r -= ALEA_MODULUS;
-    }
+  const uint64_t x0 = (uint64_t)x, x1 = (uint64_t)(x >> 64), y0 = (uint64_t)y, y1 = (uint64_t)(y >> 64);
+  // P = hi·2^128 + lo (x1, y1 < 2^53: the middle sum and hi do not overflow)
+  const alea_u128 p00 = (alea_u128)x0 * y0, mid = (alea_u128)x0 * y1 + (alea_u128)x1 * y0;
+  const alea_u128 lo = p00 + (mid << 64);
+  const alea_u128 hi = (alea_u128)x1 * y1 + (mid >> 64) + (lo < p00);
+  // P >> 96 = hi·2^32 + (lo >> 96): limbs of 32 bits, the top one (hi >> 96, under 2^10) below a
+  const uint64_t limb[4] = {(uint64_t)(lo >> 96), (uint64_t)hi & 0xffffffffu, (uint64_t)(hi >> 32) & 0xffffffffu,
+                            (uint64_t)(hi >> 64) & 0xffffffffu};
+  uint64_t r = (uint64_t)(hi >> 96), q[4];
+  for (int i = 3; i >= 0; i--) {
+    const uint64_t cur = (r << 32) | limb[i];
+    q[i] = cur / 2091639u;
+    r = cur % 2091639u;
   }
-  return r;
+  alea_u128 res = (((alea_u128)q[3] << 96) | ((alea_u128)q[2] << 64) | ((alea_u128)q[1] << 32) | q[0]) +
+                  (lo & (((alea_u128)1 << 96) - 1)) + ((alea_u128)r << 96);
+  while (res >= ALEA_MODULUS) res -= ALEA_MODULUS;
+  return res;
 }
 
 // (a·b²)^k mod m: the multiplier that moves a state k draws on.
@@ -107,6 +119,49 @@ static inline void alea_from_int(alea_state *a, alea_u128 y) {
 }
 #else
 #define ALEA_CAN_JUMP 0
+#endif
+
+// The same stream in integers. Every double above holds an integer multiple of 2^-32 and every sum is below 2^53, so
+// the double arithmetic is exact: t·2^32 = a·x0 + c, c' = its top bits, s2' = its low 32 bits·2^-32. Kept as three
+// 64-bit words — t3 = x0, t2 = x1, t1 = c·2^32 + x2, the last three values of t·2^32 — a step is
+//   t = a·(t3 mod 2^32) + (t1 >> 32);  (t3, t2, t1) = (t2, t1, t)
+// and the value drawn is (t mod 2^32)·2^-32: the carry chain is one add and one shift (the double form: a multiply,
+// an add, a floor and a subtract), and a·x0 is off it. Lanes of such states run side by side in vector registers.
+typedef struct {
+  uint64_t t3, t2, t1;
+} alea_lane;
+
+#define ALEA_A 2091639u
+
+static inline alea_lane alea_lane_of(const alea_state *a) {
+  const double b = 4294967296.0;
+  alea_lane l = {(uint64_t)(a->s0 * b), (uint64_t)(a->s1 * b), ((uint64_t)a->c << 32) | (uint64_t)(a->s2 * b)};
+  return l;
+}
+
+static inline void alea_state_of(alea_state *a, const alea_lane *l) {
+  const double inv = 2.3283064365386963e-10;
+  a->s0 = (double)(uint32_t)l->t3 * inv;
+  a->s1 = (double)(uint32_t)l->t2 * inv;
+  a->s2 = (double)(uint32_t)l->t1 * inv;
+  a->c = (double)(l->t1 >> 32);
+}
+
+// The next value as a float32, (float)alea_next: x·2^-32 is exact in double, and rounding it to float is rounding x to
+// float (one rounding, to nearest even) scaled by a power of two.
+static inline float alea_lane_next_f32(alea_lane *l) {
+  const uint64_t t = ALEA_A * (l->t3 & 0xffffffffu) + (l->t1 >> 32);
+  l->t3 = l->t2;
+  l->t2 = l->t1;
+  l->t1 = t;
+  return (float)(uint32_t)t * 0x1p-32f;
+}
+
+#ifdef __SIZEOF_INT128__
+static inline alea_lane alea_lane_from_int(alea_u128 y) {
+  alea_lane l = {(uint64_t)(y & 0xffffffffu), (uint64_t)((y >> 32) & 0xffffffffu), (uint64_t)(y >> 64)};
+  return l;
+}
 #endif
 
 #endif

@@ -114,41 +114,33 @@ FA_ATTR static inline float FA(score)(const fa_pair *x, int64_t i, int64_t t, fl
 }
 
 // The dropout factor of the row's next key (0 or 1/keep), advancing the row's generator; 1 without dropout.
-static inline float FA(drop)(const fa_pair *x, alea_state *rng) {
+static inline float FA(drop)(const fa_pair *x, alea_lane *rng) {
   if (!x->dropout) return 1.0f;
-  const float u = (float)alea_next(rng);
-  return floorf(u + x->keep) * x->inv_keep;
+  return floorf(alea_lane_next_f32(rng) + x->keep) * x->inv_keep;
 }
 
 // The dropout factors of keys t0 .. t0 + min(tc, lim_r − t0) for R rows (their generators and key counts given),
-// into out [R][BC]: four rows' generators advance side by side (each draw waits on the last of its own row only).
-FA_ATTR static void FA(draw_block)(const fa_pair *x, alea_state *rng, const int64_t *lim, int64_t R, int64_t t0, int64_t tc, float *restrict out) {
+// into out [R][BC]: eight rows' generators advance side by side as Alea's lanes (alea-lanes.h: one vector register on
+// AVX-512) for the keys all eight take, then each row's rest on its own.
+FA_ATTR static void FA(draw_block)(const fa_pair *x, alea_lane *rng, const int64_t *lim, int64_t R, int64_t t0, int64_t tc, float *restrict out) {
   const float k = x->keep, s = x->inv_keep;
+  const alea_mask_lanes_fn lanes = alea_mask_lanes();
   int64_t r = 0;
-  for (; r + 3 < R; r += 4) {
-    int64_t cnt[4], lo = BC;
-    for (int u = 0; u < 4; u++) {
+  for (; r + ALEA_LANES <= R; r += ALEA_LANES) {
+    int64_t cnt[ALEA_LANES], lo = BC;
+    for (int u = 0; u < ALEA_LANES; u++) {
       const int64_t c = lim[r + u] - t0 < tc ? lim[r + u] - t0 : tc;
       cnt[u] = c > 0 ? c : 0;
       lo = cnt[u] < lo ? cnt[u] : lo;
     }
-    alea_state a0 = rng[r], a1 = rng[r + 1], a2 = rng[r + 2], a3 = rng[r + 3];
-    float *o0 = out + r * BC, *o1 = o0 + BC, *o2 = o1 + BC, *o3 = o2 + BC;
-    for (int64_t c = 0; c < lo; c++) {
-      o0[c] = floorf((float)alea_next(&a0) + k) * s;
-      o1[c] = floorf((float)alea_next(&a1) + k) * s;
-      o2[c] = floorf((float)alea_next(&a2) + k) * s;
-      o3[c] = floorf((float)alea_next(&a3) + k) * s;
-    }
-    for (int64_t c = lo; c < cnt[0]; c++) o0[c] = floorf((float)alea_next(&a0) + k) * s;
-    for (int64_t c = lo; c < cnt[1]; c++) o1[c] = floorf((float)alea_next(&a1) + k) * s;
-    for (int64_t c = lo; c < cnt[2]; c++) o2[c] = floorf((float)alea_next(&a2) + k) * s;
-    for (int64_t c = lo; c < cnt[3]; c++) o3[c] = floorf((float)alea_next(&a3) + k) * s;
-    rng[r] = a0, rng[r + 1] = a1, rng[r + 2] = a2, rng[r + 3] = a3;
+    lo &= ~(int64_t)7;
+    if (lo > 0) lanes(rng + r, out + r * BC, BC, lo, k, s);
+    for (int u = 0; u < ALEA_LANES; u++)
+      for (int64_t c = lo; c < cnt[u]; c++) out[(r + u) * BC + c] = floorf(alea_lane_next_f32(&rng[r + u]) + k) * s;
   }
   for (; r < R; r++) {
     const int64_t c = lim[r] - t0 < tc ? lim[r] - t0 : tc;
-    for (int64_t j = 0; j < c; j++) out[r * BC + j] = floorf((float)alea_next(&rng[r]) + k) * s;
+    for (int64_t j = 0; j < c; j++) out[r * BC + j] = floorf(alea_lane_next_f32(&rng[r]) + k) * s;
   }
 }
 
@@ -209,7 +201,7 @@ FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, 
     w->sumu[ii] = 0.0f;
     w->mxs[ii] = -INFINITY;
     w->sums[ii] = 0.0f;
-    if (x->dropout) memcpy(&w->rng[ii], x->info + i * FA_INFO, sizeof(alea_state));
+    if (x->dropout) w->rng[ii] = fa_row_generator(x, i);
   }
   const float *q = x->q + i0 * p;
   for (int64_t t0 = 0; t0 < tmax; t0 += BC) {
@@ -309,7 +301,7 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
     const float *df = x->df + i * p, *f = x->f + i * p;
     _Pragma("omp simd reduction(+ : dot)") for (int64_t d = 0; d < p; d++) dot += df[d] * f[d];
     w->dot[i] = dot;
-    if (x->dropout) memcpy(&w->rng[i], x->info + i * FA_INFO, sizeof(alea_state));
+    if (x->dropout) w->rng[i] = fa_row_generator(x, i);
   }
   for (int64_t k = 0; k < n * p; k++) x->dq[k] = 0.0f;
   for (int64_t t0 = 0; t0 < lmax; t0 += BC) {

@@ -198,6 +198,7 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info) {
 #include <stdlib.h>
 #include <string.h>
 #include "alea.h"
+#include "alea-lanes.h"
 
 #define BR 32
 #define BC 64
@@ -216,8 +217,15 @@ typedef struct {
 typedef struct {
   float *acc, *kt, *vt, *krows, *s, *s2, *drop, *dk, *dv, *mx, *sum, *mxu, *sumu, *mxs, *sums, *dot;
   int64_t *lim;
-  alea_state *rng;
+  alea_lane *rng;  // each row's dropout generator, in integer form
 } fa_scratch;
+
+// Query row i's dropout generator at the row's start (info holds it as Alea's doubles), in integer form.
+static inline alea_lane fa_row_generator(const fa_pair *x, int64_t i) {
+  alea_state a;
+  memcpy(&a, x->info + i * FA_INFO, sizeof a);
+  return alea_lane_of(&a);
+}
 
 // 8 floats as one value (GCC's and clang's vector extension): fa_v8u for unaligned loads and stores
 typedef float fa_v8 __attribute__((vector_size(32)));
@@ -255,7 +263,7 @@ static int fa_scratch_new(fa_scratch *w, int64_t n, int64_t p) {
   w->mx = rowf, w->sum = rowf + rows, w->mxu = rowf + 2 * rows, w->sumu = rowf + 3 * rows, w->mxs = rowf + 4 * rows;
   w->sums = rowf + 5 * rows, w->dot = rowf + 6 * rows;
   w->lim = (int64_t *)calloc((size_t)rows, sizeof(int64_t));
-  w->rng = (alea_state *)calloc((size_t)rows, sizeof(alea_state));
+  w->rng = (alea_lane *)calloc((size_t)rows, sizeof(alea_lane));
   return w->acc && w->kt && w->vt && w->krows && w->s && w->s2 && w->drop && w->dk && w->dv && rowf && w->lim && w->rng;
 }
 

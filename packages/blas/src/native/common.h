@@ -74,6 +74,7 @@ napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info);
 napi_value configure_allocator(napi_env env, napi_callback_info info);
 napi_value masked_softmax(napi_env env, napi_callback_info info);
 napi_value dropout_mask(napi_env env, napi_callback_info info);
+napi_value dropout_mask_scalar(napi_env env, napi_callback_info info);
 napi_value gemv(napi_env env, napi_callback_info info);
 napi_value masked_softmax_grad(napi_env env, napi_callback_info info);
 napi_value attention_tiled(napi_env env, napi_callback_info info);
