@@ -9,8 +9,22 @@ export const IGNORE_INDEX = -100;
 export interface LmLossOptions {
   /** ε of `CrossEntropyLoss(label_smoothing=ε)`: (1 − ε)·NLL + ε·mean_k(−log p_k) over all V classes. Default 0. */
   readonly labelSmoothing?: number;
-  /** Rows of the [rows, V] logits block computed at a time (default 128). */
+  /** Rows of the [rows, V] logits block computed at a time (default {@link lmLossChunkRows} of the vocabulary). */
   readonly chunkRows?: number;
+}
+
+/** The bytes of one [rows, V] float32 logits chunk the default chunk size aims at. */
+const CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * The default rows of a loss chunk for a vocabulary of V: a 64 MiB [rows, V] block, 128 to 1,024 rows (GPT-2's and
+ * SmolLM2's vocabularies: 333 and 341 rows). Each chunk's two products read the whole [V, d] table, whose packing the
+ * GEMM repeats per call: GPT-2's head runs at ~373 GFLOP/s in 128-row chunks, ~437 in 333-row ones, ~445 in 512
+ * (scripts/bench/head-chunks.mjs, wasm + @peft/blas, 2 threads); the step's transients are about three chunks (logits,
+ * their gradient, a product's packing).
+ */
+export function lmLossChunkRows(vocab: number): number {
+  return Math.max(128, Math.min(1024, Math.floor(CHUNK_BYTES / (4 * Math.max(1, vocab)))));
 }
 
 /**
@@ -30,7 +44,7 @@ export interface LmLossOptions {
 export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);
-  const chunkRows = options.chunkRows ?? 128;
+  const chunkRows = options.chunkRows ?? lmLossChunkRows(model.vocabSize);
   if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
   const [b, n, d] = hidden.shape;
   if (labels.shape[0] !== b || labels.shape[1] !== n) throw new ShapeError('labels', [b, n], labels.shape);

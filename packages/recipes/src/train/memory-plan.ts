@@ -1,3 +1,5 @@
+import { lmLossChunkRows } from '@peft/models-base';
+
 /**
  * Which backend a training run fits, and how many of its blocks to rematerialise, from the model's shape alone.
  *
@@ -21,18 +23,20 @@
  *   against a count of 90.6 MB; its transients and head ~75 MB, so 1.0× the count for them (the dense factor, 5.5×,
  *   was fitted where GPT-2's head and loss dominated);
  * - the LM head: the hidden states' gradient the loss's forward already computed ([N, d], lm-loss.ts) and the
- *   transients of a few [128, V] chunks (logits, softmax, their gradient: 10 chunk-sized buffers);
+ *   transients of its [rows, V] chunks (logits, their gradient, the products' packing: four chunk-sized buffers,
+ *   rows = @peft/models-base's lmLossChunkRows);
  * - the runtime itself (Node, tfjs, the wasm module's own memory), ~0.2 GB.
  * Measured (peak RSS, wasm + @peft/blas, 2026-12-07; estimate in brackets): GPT-2 small B 8 × T 128, none / all 12
- * rematerialised, 1,328 / 1,189 MB (1,507 / 1,179) since the loss keeps [N, d] instead of the [N, V] logit gradient
- * (1,523 / 1,190 MB before); SmolLM2-135M-shaped (30 × 576, FFN 1,536, vocab 49,152; LoRA r 8 with dropout on all seven
- * projections) B 8 × T 256, none / 4 of 30 rematerialised, 3,593 / 3,255 MB (3,771 / 3,408), 2 and 10 layers kept
- * 605 / 1,465 MB (852 / 1,686); GPT-2 small before the blocks' own scopes and
+ * rematerialised, 1,483 / 1,199 MB (1,517 / 1,189) since the loss keeps [N, d] instead of the [N, V] logit gradient,
+ * in 333-row chunks (1,523 / 1,190 MB before); SmolLM2-135M-shaped (30 × 576, FFN 1,536, vocab 49,152; LoRA r 8 with
+ * dropout on all seven projections) B 8 × T 256, none / 2 / 4 of 30 rematerialised, 3,687 / 3,544 / 3,357 MB (3,787 /
+ * 3,597 / 3,424), 2 and 10 layers kept 685 / 1,579 MB (868 / 1,702); GPT-2 small before the blocks' own scopes and
  * leanVariableGrads, when a kept block cost 112 MB (its unkept intermediates lived until the forward ended, every
  * gradient until the backward ended); the same without the tiled attention 1,642 / 1,216 MB (1,672 / 1,261);
  * RoBERTa-base B 32 × T 128, none / all 12, 2,987 / 1,767 MB (2,997 / 1,684); GPT-2 medium B 8 × T 128, none / all
- * 24, 3,457 / 2,999 MB (3,037 / 2,161: loading it peaks at 2,987 MB, the checkpoint's file buffer beside the heap's
- * copy, and that garbage outlives the load).
+ * 24, 3,362 / 3,018 MB (3,028 / 2,152: loading it peaks at ~2,990 MB, the checkpoint's file buffer beside the heap's
+ * copy, garbage that outlives the load by as long as the collector leaves it — the estimate does not count it; 3,042
+ * to 3,457 MB with none rematerialised over this round's runs).
  */
 export interface TrainingShape {
   readonly family: 'nlg' | 'nlu';
@@ -75,7 +79,7 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
   const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
   const tape = 4 * (11 * n * s.hidden + (s.gatedFfn ? 3 : 1) * n * s.inner + attention);
-  const head = s.family === 'nlg' ? 4 * s.batch * (s.seq - 1) * s.hidden + 10 * 128 * s.vocab * 4 : 0;
+  const head = s.family === 'nlg' ? 4 * s.batch * (s.seq - 1) * s.hidden + 4 * lmLossChunkRows(s.vocab) * s.vocab * 4 : 0;
   const f = FACTORS[s.gatedFfn ? 'gated' : 'dense'];
   return { runtime: 0.2 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: f.perBlock * tape, working: f.working * tape };
 }
