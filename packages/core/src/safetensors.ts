@@ -36,26 +36,32 @@ export interface SafetensorsFile {
   readonly metadata: Record<string, string>;
 }
 
-/** Parses and validates a safetensors buffer. `file` names it in errors. */
-export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): SafetensorsFile {
-  if (bytes.length < 8) {
-    throw new SafetensorsTruncatedError(file, undefined, `file has ${bytes.length} bytes, fewer than the 8-byte header length`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) throw new SafetensorsHeaderTooLongError(file, Number(n64), bytes.length);
-  const n = Number(n64);
+/** One tensor of a safetensors file as its header places it: dtype, shape and bytes [begin, end) of the data section. */
+export interface SafetensorsSpan {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * Validates a safetensors header (the JSON bytes after the 8-byte length) against a data section of `dataLength`
+ * bytes: every entry's dtype, shape and offsets, and byte ranges that tile the data exactly. `file` names it in errors.
+ */
+export function parseSafetensorsHeader(
+  json: Uint8Array,
+  dataLength: number,
+  file = '<buffer>',
+): { spans: Map<string, SafetensorsSpan>; metadata: Record<string, string> } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     throw new SafetensorsHeaderError(file, undefined, `header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new SafetensorsHeaderError(file, undefined, 'header is not a JSON object');
   }
-  const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const spans: { name: string; begin: number; end: number; dtype: SafetensorsDtype; shape: number[] }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -104,10 +110,22 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
   if (cursor < dataLength) {
     throw new SafetensorsGapError(file, undefined, `${dataLength - cursor} trailing bytes after the last tensor belong to no tensor`);
   }
-  const tensors = new Map<string, SafetensorsEntry>();
-  for (const s of spans) {
-    tensors.set(s.name, { dtype: s.dtype, shape: s.shape, data: bytes.subarray(dataStart + s.begin, dataStart + s.end) });
+  return { spans: new Map(spans.map(({ name, ...span }) => [name, span])), metadata };
+}
+
+/** Parses and validates a safetensors buffer. `file` names it in errors. */
+export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): SafetensorsFile {
+  if (bytes.length < 8) {
+    throw new SafetensorsTruncatedError(file, undefined, `file has ${bytes.length} bytes, fewer than the 8-byte header length`);
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n64 = view.getBigUint64(0, true);
+  if (n64 > BigInt(bytes.length - 8)) throw new SafetensorsHeaderTooLongError(file, Number(n64), bytes.length);
+  const n = Number(n64);
+  const dataStart = 8 + n;
+  const { spans, metadata } = parseSafetensorsHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, file);
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [name, s] of spans) tensors.set(name, { dtype: s.dtype, shape: s.shape, data: bytes.subarray(dataStart + s.begin, dataStart + s.end) });
   return { tensors, metadata };
 }
 
@@ -287,6 +305,46 @@ export async function readSafetensorsFile(path: string): Promise<SafetensorsFile
     throw toFileSystemError(e, path, 'read');
   }
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+}
+
+/** A safetensors file's layout: its tensors' dtypes, shapes and byte ranges in the file, and its metadata. */
+export interface SafetensorsLayout {
+  readonly path: string;
+  /** Each tensor's span, with `begin`/`end` as absolute byte offsets in the file. */
+  readonly tensors: Map<string, SafetensorsSpan>;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Reads and validates a safetensors file's header only (Node): the data stay on disk, to be read tensor by tensor
+ * (a checkpoint is then never held whole beside the tensors made from it, and files over Node's 2 GiB readFile limit
+ * load). The same checks as {@link readSafetensorsFile}, against the file's size.
+ */
+export async function readSafetensorsLayout(path: string): Promise<SafetensorsLayout> {
+  const { open } = await import('node:fs/promises');
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    throw toFileSystemError(e, path, 'read');
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (size < 8) throw new SafetensorsTruncatedError(path, undefined, `file has ${size} bytes, fewer than the 8-byte header length`);
+    const head = new Uint8Array(8);
+    await handle.read(head, 0, 8, 0);
+    const n64 = new DataView(head.buffer).getBigUint64(0, true);
+    if (n64 > BigInt(size - 8)) throw new SafetensorsHeaderTooLongError(path, Number(n64), size);
+    const n = Number(n64);
+    const json = new Uint8Array(n);
+    if (n > 0) await handle.read(json, 0, n, 8);
+    const { spans, metadata } = parseSafetensorsHeader(json, size - 8 - n, path);
+    const tensors = new Map<string, SafetensorsSpan>();
+    for (const [name, s] of spans) tensors.set(name, { ...s, begin: 8 + n + s.begin, end: 8 + n + s.end });
+    return { path, tensors, metadata };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes a safetensors file atomically (temp file, fsync, rename) (Node). */

@@ -2,11 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   CheckpointError,
   MissingTensorError,
+  SafetensorsTruncatedError,
   TensorShapeMismatchError,
   finiteEntryToTensor,
-  readSafetensorsFile,
+  readSafetensorsLayout,
   sameShape,
+  toFileSystemError,
   type SafetensorsEntry,
+  type SafetensorsSpan,
 } from '@peft/core';
 import { MissingCheckpointFileError, TensorDtypeError, UnusedLayerTensorsError } from '../errors.js';
 
@@ -45,14 +48,34 @@ export async function readCheckpointConfig(dir: string): Promise<CheckpointConfi
   return { path, json: json as Record<string, unknown> };
 }
 
-/** The tensors of a checkpoint by name, each with the file it is in. Nothing is decoded until asked. */
+/** Reads bytes [begin, end) of a file. */
+export type ReadFileRange = (file: string, begin: number, end: number) => Uint8Array;
+
+/** One tensor of a checkpoint: where it lies (its bytes are read when the tensor is). */
+interface CheckpointSpan {
+  readonly span: SafetensorsSpan;
+  readonly file: string;
+}
+
+/**
+ * The tensors of a checkpoint by name, each with the file it is in. Nothing is read or decoded until asked: each
+ * tensor's bytes are read from its file when it is (so a checkpoint is never held whole in memory beside the tensors
+ * made from it).
+ */
 export class CheckpointTensors {
   private readonly used = new Set<string>();
 
   constructor(
     readonly dir: string,
-    private readonly entries: Map<string, { entry: SafetensorsEntry; file: string }>,
+    private readonly entries: Map<string, CheckpointSpan>,
+    private readonly readRange: ReadFileRange,
   ) {}
+
+  /** A tensor's entry, its bytes read now. */
+  private load(name: string): { entry: SafetensorsEntry; file: string } {
+    const { span, file } = this.entries.get(name)!;
+    return { entry: { dtype: span.dtype, shape: span.shape, data: this.readRange(file, span.begin, span.end) }, file };
+  }
 
   names(): string[] {
     return [...this.entries.keys()];
@@ -74,11 +97,11 @@ export class CheckpointTensors {
   float(candidates: readonly string[], shape: readonly number[]): tf.Tensor {
     const name = this.resolve(candidates);
     if (name === undefined) throw new MissingTensorError(this.describe(), candidates[0]!);
-    const { entry, file } = this.entries.get(name)!;
-    if (!FLOAT_DTYPES.has(entry.dtype)) throw new TensorDtypeError(file, name, 'a float (F32, F16, BF16 or F64)', entry.dtype);
-    if (!sameShape(entry.shape, shape)) throw new TensorShapeMismatchError(file, name, shape, entry.shape);
+    const { span, file } = this.entries.get(name)!;
+    if (!FLOAT_DTYPES.has(span.dtype)) throw new TensorDtypeError(file, name, 'a float (F32, F16, BF16 or F64)', span.dtype);
+    if (!sameShape(span.shape, shape)) throw new TensorShapeMismatchError(file, name, shape, span.shape);
     this.used.add(name);
-    return finiteEntryToTensor(entry, name, file);
+    return finiteEntryToTensor(this.load(name).entry, name, file);
   }
 
   /** Marks tensors as deliberately ignored (buffers, tied heads), so they are not reported as unused. */
@@ -86,9 +109,9 @@ export class CheckpointTensors {
     if (this.entries.has(name)) this.used.add(name);
   }
 
-  /** The entry of a tensor, for checks of buffers. */
+  /** The entry of a tensor (its bytes read now), for checks of buffers. */
   entry(name: string): SafetensorsEntry | undefined {
-    return this.entries.get(name)?.entry;
+    return this.entries.has(name) ? this.load(name).entry : undefined;
   }
 
   /** Names never read or ignored: what the checkpoint holds that the model does not use. */
@@ -125,7 +148,7 @@ export class CheckpointTensors {
 export async function readCheckpointTensors(dir: string): Promise<CheckpointTensors> {
   const { join } = await import('node:path');
   const { readFile, readdir } = await import('node:fs/promises');
-  const entries = new Map<string, { entry: SafetensorsEntry; file: string }>();
+  const entries = new Map<string, CheckpointSpan>();
   const single = join(dir, WEIGHTS_FILE);
   const indexPath = join(dir, WEIGHTS_INDEX_FILE);
   const listing = await readdir(dir).catch(() => [] as string[]);
@@ -164,8 +187,31 @@ export async function readCheckpointTensors(dir: string): Promise<CheckpointTens
     if (!existsSync(file)) {
       throw new MissingCheckpointFileError('E_NO_WEIGHTS', file, `is missing: ${WEIGHTS_INDEX_FILE} lists it as a shard of the weights`);
     }
-    const parsed = await readSafetensorsFile(file);
-    for (const [name, entry] of parsed.tensors) entries.set(name, { entry, file });
+    const layout = await readSafetensorsLayout(file);
+    for (const [name, span] of layout.tensors) entries.set(name, { span, file });
   }
-  return new CheckpointTensors(dir, entries);
+  const { openSync, readSync, closeSync } = await import('node:fs');
+  const readRange: ReadFileRange = (file, begin, end) => {
+    const bytes = new Uint8Array(end - begin);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      throw toFileSystemError(e, file, 'read');
+    }
+    try {
+      for (let at = 0; at < bytes.length; ) {
+        const got = readSync(fd, bytes, at, bytes.length - at, begin + at);
+        // the header was checked against the file's size when the checkpoint was opened: it shrank since
+        if (got === 0) throw new SafetensorsTruncatedError(file, undefined, `ends at byte ${begin + at}, inside bytes [${begin}, ${end}) of a tensor: was it changed while loading?`);
+        at += got;
+      }
+    } catch (e) {
+      throw e instanceof SafetensorsTruncatedError ? e : toFileSystemError(e, file, 'read');
+    } finally {
+      closeSync(fd);
+    }
+    return bytes;
+  };
+  return new CheckpointTensors(dir, entries, readRange);
 }
