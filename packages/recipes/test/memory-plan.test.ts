@@ -10,38 +10,36 @@ const medium: TrainingShape = { ...small, layers: 24, hidden: 1024, heads: 16, i
 const both = { installed: ['wasm', 'cpu'], nativeKernels: true, budget: 12 * GiB };
 
 describe('the training memory plan', () => {
-  it('estimates what was measured: GPT-2 small at B 8 × T 128 with every block rematerialised, and per kept block', () => {
+  it('estimates at or above what was measured, within ~20%: GPT-2 small and medium, RoBERTa-base, dense and tiled attention', () => {
+    // peak RSS, wasm + @peft/blas, each block in its own scope, leanVariableGrads, the loss keeping [N, d] in 333-row
+    // chunks, checkpoints read tensor by tensor (2026-12-07, 04:20 UTC): [shape, blocks kept, measured MB]
     const e = estimateTrainingMemory(small, { nativeKernels: true, tiledAttention: false });
     // the tape of one block on the dense attention path: 11 [N, d] + [N, inner] + 2 [B, H, T, T] floats (N = 1,024)
-    expect(e.perBlock).toBeCloseTo(0.6 * 4 * (11 * 1024 * 768 + 1024 * 3072 + 2 * 8 * 12 * 128 * 128), 0);
-    // peak RSS measured 1,216 MB with all 12 rematerialised, 1,642 MB with none (wasm + @peft/blas without its tiled
-    // attention; each block in its own scope, leanVariableGrads; 2026-12-07)
-    expect(trainingBytes(e, 0, 12) / 2 ** 20).toBeGreaterThan(1200);
-    expect(trainingBytes(e, 0, 12) / 2 ** 20).toBeLessThan(1350);
-    expect(trainingBytes(e, 12, 12) / 2 ** 20).toBeGreaterThan(1600);
-    expect(trainingBytes(e, 12, 12) / 2 ** 20).toBeLessThan(1750);
-    // RoBERTa's blocks keep a third [B, H, T, T] (λ's unpadded probabilities): the same shape as NLU costs that more
-    // the tiled attention (what @peft/blas runs): no [B, H, T, T]; peak RSS measured 1,189 MB with all 12
-    // rematerialised, 1,483 MB with none (wasm + @peft/blas, as above; the loss keeps [N, d] rather than the [N, V]
-    // logit gradient, in 333-row chunks: 1,328 MB in 128-row ones, 1,523 MB before the loss kept [N, d]; 2,651 MB
-    // before the blocks' own scopes and leanVariableGrads)
+    expect(e.perBlock).toBeCloseTo(0.72 * 4 * (11 * 1024 * 768 + 1024 * 3072 + 2 * 8 * 12 * 128 * 128), 0);
+    const mnliShape: TrainingShape = { ...small, family: 'nlu', vocab: 50265, parameters: 124_645_632, batch: 32 };
+    const cases: [string, TrainingShape, boolean, number, number][] = [
+      ['GPT-2 small, dense attention', small, false, 12, 1563],
+      ['GPT-2 small, dense attention', small, false, 0, 1155],
+      ['GPT-2 small', small, true, 12, 1464],
+      ['GPT-2 small', small, true, 0, 1074],
+      ['GPT-2 medium', medium, true, 24, 3361],
+      ['GPT-2 medium', medium, true, 0, 2322],
+      ['RoBERTa-base, MNLI B 32', mnliShape, true, 12, 2834],
+      ['RoBERTa-base, MNLI B 32', mnliShape, true, 0, 1636],
+    ];
+    for (const [what, shape, tiled, kept, mb] of cases) {
+      const est = trainingBytes(estimateTrainingMemory(shape, { nativeKernels: true, tiledAttention: tiled }), kept, shape.layers) / 2 ** 20;
+      expect(est, `${what}, ${kept} kept`).toBeGreaterThanOrEqual(mb);
+      expect(est, `${what}, ${kept} kept`).toBeLessThan(mb * 1.2);
+    }
     const tiled = estimateTrainingMemory(small, { nativeKernels: true });
-    expect(trainingBytes(tiled, 0, 12) / 2 ** 20).toBeGreaterThan(1150);
-    expect(trainingBytes(tiled, 0, 12) / 2 ** 20).toBeLessThan(1330);
-    expect(trainingBytes(tiled, 12, 12) / 2 ** 20).toBeGreaterThan(1483);
-    expect(trainingBytes(tiled, 12, 12) / 2 ** 20).toBeLessThan(1550);
     // the LM head keeps the hidden states' gradient [N, d], not the [N, V] logit gradient: the head's term is V-sized
     // chunks' transients only
     expect(lmLossChunkRows(50257)).toBe(333);
     expect(tiled.head / 2 ** 20).toBeCloseTo((4 * 8 * 127 * 768 + 4 * 333 * 50257 * 4) / 2 ** 20, 6);
-    // RoBERTa-base at MNLI's B 32 × T 128 (tiled attention): 2,987 MB with none rematerialised, 1,767 MB with all 12
-    const mnli = estimateTrainingMemory({ ...small, family: 'nlu', vocab: 50265, parameters: 124_645_632, batch: 32 }, { nativeKernels: true });
-    expect(trainingBytes(mnli, 12, 12) / 2 ** 20).toBeGreaterThan(2800);
-    expect(trainingBytes(mnli, 12, 12) / 2 ** 20).toBeLessThan(3200);
-    expect(trainingBytes(mnli, 0, 12) / 2 ** 20).toBeGreaterThan(1600);
-    expect(trainingBytes(mnli, 0, 12) / 2 ** 20).toBeLessThan(1900);
+    // RoBERTa's blocks keep a third [B, H, T, T] (λ's unpadded probabilities) on the dense path
     const nlu = estimateTrainingMemory({ ...small, family: 'nlu' }, { nativeKernels: true, tiledAttention: false });
-    expect(nlu.perBlock - e.perBlock).toBeCloseTo(0.6 * 4 * 8 * 12 * 128 * 128, 0);
+    expect(nlu.perBlock - e.perBlock).toBeCloseTo(0.72 * 4 * 8 * 12 * 128 * 128, 0);
     // without native kernels the frozen weights count three times (transposed and packed copies)
     expect(estimateTrainingMemory(small, { nativeKernels: false }).weights).toBe(3 * e.weights);
   });
@@ -76,7 +74,7 @@ describe('the training memory plan', () => {
     expect(s.reason).toMatch(/fits the wasm heap/);
     // cpu would keep every block too: the reason names the configuration once, not cpu's again
     expect(s.reason.match(/with no block rematerialised/g)).toHaveLength(1);
-    // medium at B 8 × T 128: peak RSS measured 3,457 MB on wasm with none rematerialised, 2,999 MB with all 24
+    // medium at B 8 × T 128: peak RSS measured 3,361 MB on wasm with none rematerialised, 2,322 MB with all 24
     // (2026-12-07; before the blocks' own scopes and leanVariableGrads it went to cpu)
     const m = planTrainingBackend(medium, both);
     expect(m.backend).toBe('wasm');
@@ -88,7 +86,7 @@ describe('the training memory plan', () => {
     // a budget barely above the wasm heap: cpu would keep only a few more blocks, at its 1.15× cost: wasm
     const tight = planTrainingBackend({ ...medium, batch: 24 }, { ...both, budget: 4 * GiB });
     expect(tight.backend).toBe('wasm');
-    expect(tight.rematerialised).toBe(17);
+    expect(tight.rematerialised).toBe(19);
     expect(tight.estimate).toBeLessThanOrEqual(WASM_USABLE_BYTES);
     // a budget under the heap caps wasm too
     expect(planTrainingBackend(small, { ...both, budget: 1.4 * GiB }).rematerialised).toBeGreaterThan(2);
@@ -113,7 +111,7 @@ describe('the training memory plan', () => {
     // nothing of [B, H, T, T]: the estimate is the T 128 one up to the per-row terms
     const short = estimateTrainingMemory(small, { nativeKernels: true });
     expect(estimateTrainingMemory(long, { nativeKernels: true }).perBlock).toBe(short.perBlock);
-    expect(short.perBlock).toBeCloseTo(0.6 * 4 * (11 * 1024 * 768 + 1024 * 3072 + 13 * 1024 * 12), 0);
+    expect(short.perBlock).toBeCloseTo(0.72 * 4 * (11 * 1024 * 768 + 1024 * 3072 + 13 * 1024 * 12), 0);
     // the dense path keeps two [B, H, T, T] a block: at T 1,024 that is 60 MB a kept block more
     const dense = estimateTrainingMemory(long, { nativeKernels: true, tiledAttention: false });
     expect(dense.perBlock - short.perBlock).toBeGreaterThan(55 * 2 ** 20);

@@ -11,13 +11,13 @@ import { lmLossChunkRows } from '@peft/models-base';
  *   dropout masks), the FFN's [N, inner] input and, on the dense attention path (no native kernels), two [B, H, T, T]
  *   (probabilities, dropout mask; three for RoBERTa, whose λ keeps the unpadded probabilities too) — N = B·T. With
  *   @peft/blas's tiled attention nothing of [B, H, T, T] is kept: f, the rows' log-sum-exps and 10 int32 per row
- *   (13 floats a row of [B, H, T]) instead. All of it times 0.6: the count is an upper bound (masks redrawn in the
+ *   (13 floats a row of [B, H, T]) instead. All of it times 0.72: the count is an upper bound (masks redrawn in the
  *   backward, tensors a block shares with the next). Since each block runs in its own scope and the backward frees
  *   each gradient as it goes (@peft/core's leanVariableGrads), nothing else grows with the blocks kept;
  * - one block's transients, kept or not (its forward's intermediates, the gradients in flight in its backward): 5.5×
  *   that count;
  * - a gated FFN's block (Llama family: SwiGLU, rotary, grouped-query heads) counts three [N, inner] (gate, up and the
- *   down projection's input) and keeps 1.0× the count, not 0.6×: measured with LoRA (dropout) on all seven projections,
+ *   down projection's input) and keeps 1.05× the count, not 0.72×: measured with LoRA (dropout) on all seven projections,
  *   the heaviest common method — each trained site keeps its input (q, k, v share theirs where @peft/blas redraws the
  *   dropout masks) —, SmolLM2-135M's shape at B 8 × T 256: 92.5 MB a kept block (2 → 30 layers, weights apart)
  *   against a count of 90.6 MB; its transients and head ~75 MB, so 1.0× the count for them (the dense factor, 5.5×,
@@ -25,18 +25,17 @@ import { lmLossChunkRows } from '@peft/models-base';
  * - the LM head: the hidden states' gradient the loss's forward already computed ([N, d], lm-loss.ts) and the
  *   transients of its [rows, V] chunks (logits, their gradient, the products' packing: four chunk-sized buffers,
  *   rows = @peft/models-base's lmLossChunkRows);
+ * - transients that grow with the model (GEMM packing scratch, the head's table copy): 0.13× the weights;
  * - the runtime itself (Node, tfjs, the wasm module's own memory), ~0.2 GB.
- * Measured (peak RSS, wasm + @peft/blas, 2026-12-07; estimate in brackets): GPT-2 small B 8 × T 128, none / all 12
- * rematerialised, 1,483 / 1,199 MB (1,517 / 1,189) since the loss keeps [N, d] instead of the [N, V] logit gradient,
- * in 333-row chunks (1,523 / 1,190 MB before); SmolLM2-135M-shaped (30 × 576, FFN 1,536, vocab 49,152; LoRA r 8 with
- * dropout on all seven projections) B 8 × T 256, none / 2 / 4 of 30 rematerialised, 3,687 / 3,544 / 3,357 MB (3,787 /
- * 3,597 / 3,424), 2 and 10 layers kept 685 / 1,579 MB (868 / 1,702); GPT-2 small before the blocks' own scopes and
- * leanVariableGrads, when a kept block cost 112 MB (its unkept intermediates lived until the forward ended, every
- * gradient until the backward ended); the same without the tiled attention 1,642 / 1,216 MB (1,672 / 1,261);
- * RoBERTa-base B 32 × T 128, none / all 12, 2,987 / 1,767 MB (2,997 / 1,684); GPT-2 medium B 8 × T 128, none / all
- * 24, 3,362 / 3,018 MB (3,028 / 2,152: loading it peaks at ~2,990 MB, the checkpoint's file buffer beside the heap's
- * copy, garbage that outlives the load by as long as the collector leaves it — the estimate does not count it; 3,042
- * to 3,457 MB with none rematerialised over this round's runs).
+ * Measured (peak RSS, wasm + @peft/blas, 2026-12-07 04:20 UTC, checkpoints read tensor by tensor; estimate in
+ * brackets): GPT-2 small B 8 × T 128, none / all 12 rematerialised, 1,464 / 1,074 MB (1,644 / 1,250); the same on the
+ * dense attention path 1,563 / 1,155 (1,806 / 1,313); GPT-2 medium, none / all 24, 3,361 / 2,322 (3,379 / 2,328);
+ * RoBERTa-base B 32 × T 128, none / all 12, 2,834 / 1,636 (3,322 / 1,746); SmolLM2-135M-shaped (30 × 576, FFN 1,536,
+ * vocab 49,152; LoRA r 8 with dropout on all seven projections) B 8 × T 256, none / 2 / 4 of 30 rematerialised,
+ * 3,687 / 3,544 / 3,357 MB (3,853 / 3,672 / 3,490), 2 and 10 layers kept 685 / 1,579 (885 / 1,733). Before round 4's
+ * second pass (the loss kept the [N, V] logit gradient; checkpoint files read whole: GPT-2 medium's load alone peaked at
+ * 2,987 MB) GPT-2 small was 1,523 / 1,190 MB; before the blocks' own scopes and leanVariableGrads a kept block cost
+ * 112 MB (its unkept intermediates lived until the forward ended, every gradient until the backward ended).
  */
 export interface TrainingShape {
   readonly family: 'nlg' | 'nlu';
@@ -68,7 +67,9 @@ export interface MemoryEstimate {
  * Per byte of the tape count of {@link estimateTrainingMemory}: a kept block's peak memory, and one block's transients
  * (measured, see there) — for dense FFN blocks (GPT-2, RoBERTa) and gated ones (the Llama family).
  */
-const FACTORS = { dense: { perBlock: 0.6, working: 5.5 }, gated: { perBlock: 1.05, working: 1.0 } } as const;
+const FACTORS = { dense: { perBlock: 0.72, working: 5.5 }, gated: { perBlock: 1.05, working: 1.0 } } as const;
+/** Transients that grow with the model rather than the batch (packing scratch, the head's table copy), per weight byte. */
+const WEIGHTS_WORKING = 0.13;
 const GiB = 2 ** 30;
 /** What the wasm backend's 4 GiB heap holds in practice, with Node's own memory beside it (peak RSS). */
 export const WASM_USABLE_BYTES = 3.6 * GiB;
@@ -81,7 +82,8 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   const tape = 4 * (11 * n * s.hidden + (s.gatedFfn ? 3 : 1) * n * s.inner + attention);
   const head = s.family === 'nlg' ? 4 * s.batch * (s.seq - 1) * s.hidden + 4 * lmLossChunkRows(s.vocab) * s.vocab * 4 : 0;
   const f = FACTORS[s.gatedFfn ? 'gated' : 'dense'];
-  return { runtime: 0.2 * GiB, weights: s.parameters * 4 * (options.nativeKernels ? 1 : 3), head, perBlock: f.perBlock * tape, working: f.working * tape };
+  const weights = s.parameters * 4 * (options.nativeKernels ? 1 : 3);
+  return { runtime: 0.2 * GiB, weights, head, perBlock: f.perBlock * tape, working: f.working * tape + WEIGHTS_WORKING * s.parameters * 4 };
 }
 
 /** Peak bytes with `kept` blocks keeping their activations (the rest rematerialised). */
