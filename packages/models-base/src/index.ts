@@ -19,6 +19,7 @@ export { TunableModelBase } from './sites/tunable-model-base.js';
 export {
   readCheckpointConfig,
   readCheckpointTensors,
+  checkpointTensorsFromBytes,
   CheckpointTensors,
   CONFIG_FILE,
   WEIGHTS_FILE,
@@ -37,6 +38,7 @@ export type { GreedyOptions, GreedyResult, TokenChooser } from './decode/greedy.
 export { generateSampled, sampleTopP } from './decode/sample.js';
 export type { SamplingOptions } from './decode/sample.js';
 export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
+export { runLayerStack, type LayerStackOptions, type LayerStackResult, type StackLayer } from './layer/stack.js';
 export type {
   Norm,
   QkvProjections,

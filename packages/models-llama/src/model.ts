@@ -14,8 +14,6 @@ import {
   TunableModelBase,
   additivePaddingMask,
   checkIds,
-  checkpointed,
-  checkpointsLayer,
   silu,
   tidyObject,
   type AddTokensOptions,
@@ -23,12 +21,12 @@ import {
   type CausalLmForwardOutput,
   type FrozenLinear,
   type KeyValueCache,
-  type LayerCache,
   type LoadReport,
   type RmsNorm,
   type PositionLimit,
   type TunableCausalLm,
   runLayer,
+  runLayerStack,
   type LayerShape,
   type LayerWeights,
 } from '@peft/models-base';
@@ -201,44 +199,30 @@ export class LlamaModel extends TunableModelBase implements TunableCausalLm {
         }
         return masks.get(window);
       };
-      const presents: LayerCache[] = [];
-      const states: tf.Tensor3D[] = [];
-      for (let i = 0; i < c.numLayers; i++) {
-        if (input.outputHiddenStates) states.push(h);
-        const past_i = input.cache?.layers[i];
-        const mask = maskOf(c.slidingWindows[i] ?? null);
-        // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
-        const run = (x: tf.Tensor3D, layerCtx: ForwardContext, layerMask: tf.Tensor4D | undefined, a: RotaryAngles) =>
-          runLayer(this.layerWeights(i), this.shape, this.method?.hooks(i) ?? {}, x, {
+      const stack = runLayerStack(
+        h,
+        c.numLayers,
+        (i) => (x, layerCtx, [cos, sin, mask]) => {
+          const past_i = input.cache?.layers[i];
+          const a: RotaryAngles = { cos: cos as tf.Tensor4D, sin: sin as tf.Tensor4D };
+          return runLayer(this.layerWeights(i), this.shape, this.method?.hooks(i) ?? {}, x, {
             ctx: layerCtx,
             rotate: (queries, keys) => ({ queries: applyRotary(queries, a), keys: applyRotary(keys, a) }),
-            ...(layerMask ? { mask: layerMask } : {}),
+            ...(mask ? { mask: mask as tf.Tensor4D } : {}),
             ...(past_i ? { past: past_i } : {}),
           });
-        if (checkpointsLayer(input.checkpointBlocks, i)) {
-          const constants = [angles.cos, angles.sin, ...(mask ? [mask] : [])];
-          h = checkpointed(
-            (x, layerCtx, [cos, sin, m]) => run(x, layerCtx, m as tf.Tensor4D | undefined, { cos: cos as tf.Tensor4D, sin: sin as tf.Tensor4D }).h,
-            h,
-            ctx,
-            trainable,
-            constants,
-          );
-        } else {
-          // each layer in its own scope: what its tape does not keep is freed at the layer's end, not the model's
-          const out = tidyObject((): { h: tf.Tensor3D; present?: LayerCache } => {
-            const r = run(h, ctx, mask, angles);
-            return wantCache ? r : { h: r.h };
-          });
-          h = out.h;
-          if (out.present) presents.push(out.present);
-        }
-      }
-      if (input.outputHiddenStates) states.push(h);
+        },
+        (i) => {
+          const mask = maskOf(c.slidingWindows[i] ?? null);
+          return [angles.cos, angles.sin, ...(mask ? [mask] : [])];
+        },
+        { ctx, ...(input.checkpointBlocks !== undefined ? { checkpointBlocks: input.checkpointBlocks } : {}), trainable, keepPresents: wantCache, ...(input.outputHiddenStates ? { outputHiddenStates: true } : {}) },
+      );
+      h = stack.h;
       const hidden = this.weights.norm.apply(h) as tf.Tensor3D;
       const result: { hidden: tf.Tensor3D; cache?: KeyValueCache; hiddenStates?: tf.Tensor3D[] } = { hidden };
-      if (wantCache) result.cache = { length: past + n, layers: presents };
-      if (input.outputHiddenStates) result.hiddenStates = states;
+      if (wantCache) result.cache = { length: past + n, layers: stack.presents };
+      if (input.outputHiddenStates) result.hiddenStates = stack.states;
       return result;
     });
   }

@@ -8,14 +8,14 @@ import {
   type ParameterSet,
   type TunableModel,
 } from '@peft/core';
-import type { KeyValueCache, LayerCache } from '@peft/models-base';
+import type { KeyValueCache } from '@peft/models-base';
 import { checkIds } from '@peft/models-base';
 import { ACTIVATIONS } from '@peft/models-base';
 import { LinearSiteTable, TunableModelBase, type LayerLinearSites } from '@peft/models-base';
 import type { LayerNorm } from '@peft/models-base';
 import { additivePaddingMask } from '@peft/models-base';
 import { tidyObject } from '@peft/models-base';
-import { checkpointed, checkpointsLayer } from '@peft/models-base';
+import { runLayerStack } from '@peft/models-base';
 import { EMPTY_LOAD_REPORT, type LoadReport } from '@peft/models-base';
 import { gpt2Block, type Gpt2BlockWeights } from './block.js';
 import { gpt2Spec } from './spec.js';
@@ -155,40 +155,29 @@ export class Gpt2Model extends TunableModelBase implements TunableModel, Tunable
       if (input.tokenTypeIds) h = tf.add(h, this.embedding.lookup(input.tokenTypeIds));
       h = ctx.dropout(h, c.embdPdrop);
       const mask = input.attentionMask ? additivePaddingMask(input.attentionMask) : undefined; // [B, 1, 1, m]
-      const presents: LayerCache[] = [];
-      const states: tf.Tensor3D[] = [];
-      for (let i = 0; i < c.nLayer; i++) {
-        if (input.outputHiddenStates) states.push(h);
-        const past_i = input.cache?.layers[i];
-        // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
-        const run = (x: tf.Tensor3D, blockCtx: ForwardContext, blockMask: tf.Tensor4D | undefined) =>
-          gpt2Block(this.weights.blocks[i]!, this.method?.hooks(i) ?? {}, x, {
+      const stack = runLayerStack(
+        h,
+        c.nLayer,
+        (i) => (x, blockCtx, [m]) => {
+          const past_i = input.cache?.layers[i];
+          return gpt2Block(this.weights.blocks[i]!, this.method?.hooks(i) ?? {}, x, {
             numHeads: c.nHead,
             activation: this.activation,
             attnPdrop: c.attnPdrop,
             residPdrop: c.residPdrop,
             ctx: blockCtx,
-            ...(blockMask ? { mask: blockMask } : {}),
+            ...(m ? { mask: m as tf.Tensor4D } : {}),
             ...(past_i ? { past: past_i } : {}),
           });
-        if (checkpointsLayer(input.checkpointBlocks, i)) {
-          h = checkpointed((x, blockCtx, [m]) => run(x, blockCtx, m as tf.Tensor4D | undefined).h, h, ctx, trainable, mask ? [mask] : []);
-        } else {
-          // each block in its own scope: what its tape does not keep is freed at the block's end, not the model's
-          // (GPT-2 small at B 8 × T 128: ~65 MB a block that would otherwise live until the forward ends)
-          const out = tidyObject((): { h: tf.Tensor3D; present?: LayerCache } => {
-            const r = run(h, ctx, mask);
-            return wantCache ? r : { h: r.h };
-          });
-          h = out.h;
-          if (out.present) presents.push(out.present);
-        }
-      }
-      if (input.outputHiddenStates) states.push(h);
+        },
+        () => (mask ? [mask] : []),
+        { ctx, ...(input.checkpointBlocks !== undefined ? { checkpointBlocks: input.checkpointBlocks } : {}), trainable, keepPresents: wantCache, ...(input.outputHiddenStates ? { outputHiddenStates: true } : {}) },
+      );
+      h = stack.h;
       const hidden = this.weights.lnF.apply(h) as tf.Tensor3D;
       const result: { hidden: tf.Tensor3D; cache?: KeyValueCache; hiddenStates?: tf.Tensor3D[] } = { hidden };
-      if (wantCache) result.cache = { length: past + n, layers: presents };
-      if (input.outputHiddenStates) result.hiddenStates = states;
+      if (wantCache) result.cache = { length: past + n, layers: stack.presents };
+      if (input.outputHiddenStates) result.hiddenStates = stack.states;
       return result;
     });
   }

@@ -15,7 +15,7 @@ import { LinearSiteTable, TunableModelBase } from '@peft/models-base';
 import type { LayerNorm } from '@peft/models-base';
 import { additivePaddingMask } from '@peft/models-base';
 import { tidyObject } from '@peft/models-base';
-import { checkpointed, checkpointsLayer } from '@peft/models-base';
+import { runLayerStack } from '@peft/models-base';
 import { classifyFirstToken, type RobertaClassifierWeights } from './classifier.js';
 import { robertaParameterCount, type RobertaConfig } from './config.js';
 import { robertaLayer, type RobertaLayerWeights } from './layer.js';
@@ -139,27 +139,25 @@ export class RobertaModel extends TunableModelBase implements TunableModel, Tuna
         tf.gather(w.positionEmbeddings, positions),
         tf.gather(w.tokenTypeEmbeddings, types),
       ]); // [B, n, d]
-      let h = ctx.dropout(w.embeddingsLn.apply(summed), c.hiddenDropout) as tf.Tensor3D;
+      const h = ctx.dropout(w.embeddingsLn.apply(summed), c.hiddenDropout) as tf.Tensor3D;
       const mask = input.attentionMask ? additivePaddingMask(input.attentionMask) : undefined; // [B, 1, 1, n]
-      const states: tf.Tensor3D[] = [];
-      for (let i = 0; i < c.numLayers; i++) {
-        if (input.outputHiddenStates) states.push(h);
-        // hooks are asked for inside `run`, so a checkpointed recomputation gets fresh ones
-        const run = (x: tf.Tensor3D, layerCtx: ForwardContext, layerMask: tf.Tensor4D | undefined) =>
-          robertaLayer(w.layers[i]!, this.method?.hooks(i) ?? {}, x, {
+      const stack = runLayerStack(
+        h,
+        c.numLayers,
+        (i) => (x, layerCtx, [m]) => ({
+          h: robertaLayer(w.layers[i]!, this.method?.hooks(i) ?? {}, x, {
             numHeads: c.numHeads,
             activation: this.activation,
             attentionDropout: c.attentionDropout,
             hiddenDropout: c.hiddenDropout,
             ctx: layerCtx,
-            ...(layerMask ? { mask: layerMask } : {}),
-          });
-        h = checkpointsLayer(input.checkpointBlocks, i)
-          ? checkpointed((x, layerCtx, [m]) => run(x, layerCtx, m as tf.Tensor4D | undefined), h, ctx, this.method?.params.variables() ?? [], mask ? [mask] : [])
-          : tf.tidy(() => run(h, ctx, mask)); // what the tape does not keep is freed at the layer's end
-      }
-      if (input.outputHiddenStates) states.push(h);
-      return input.outputHiddenStates ? { hidden: h, hiddenStates: states } : { hidden: h };
+            ...(m ? { mask: m as tf.Tensor4D } : {}),
+          }),
+        }),
+        () => (mask ? [mask] : []),
+        { ctx, ...(input.checkpointBlocks !== undefined ? { checkpointBlocks: input.checkpointBlocks } : {}), trainable: this.method?.params.variables() ?? [], keepPresents: false, ...(input.outputHiddenStates ? { outputHiddenStates: true } : {}) },
+      );
+      return input.outputHiddenStates ? { hidden: stack.h, hiddenStates: stack.states } : { hidden: stack.h };
     });
   }
 
