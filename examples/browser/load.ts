@@ -5,13 +5,11 @@ import {
   ADAPTER_METADATA_FILE,
   ADAPTER_WEIGHTS_FILE,
   adapterFromBytes,
-  parseSafetensors,
-  type SafetensorsEntry,
   type TunedModel,
 } from '@peft/core';
 import {
-  CheckpointTensors,
   Gpt2Model,
+  checkpointTensorsFromBytes,
   gpt2WeightsFrom,
   parseGpt2Config,
   tokenizerFromFiles,
@@ -35,10 +33,8 @@ export async function fetchGpt2(base: string): Promise<Gpt2Model> {
   const configPath = `${base}/config.json`;
   const config = parseGpt2Config(JSON.parse((await fetchText(configPath)) ?? 'null'), configPath);
   const file = `${base}/model.safetensors`;
-  const parsed = parseSafetensors(await fetchBytes(file), file);
-  const entries = new Map<string, { entry: SafetensorsEntry; file: string }>();
-  for (const [name, entry] of parsed.tensors) entries.set(name, { entry, file });
-  return new Gpt2Model(config, gpt2WeightsFrom(new CheckpointTensors(base, entries), config));
+  const tensors = checkpointTensorsFromBytes(base, new Map([[file, await fetchBytes(file)]]));
+  return new Gpt2Model(config, gpt2WeightsFrom(tensors, config));
 }
 
 /** The checkpoint's tokenizer from whichever tokenizer files the server has. */

@@ -15,6 +15,7 @@ export {
   MASKED_ADDEND,
   readCheckpointConfig,
   readCheckpointTensors,
+  checkpointTensorsFromBytes,
   CheckpointTensors,
   CONFIG_FILE,
   WEIGHTS_FILE,

@@ -5,6 +5,7 @@ import {
   SafetensorsTruncatedError,
   TensorShapeMismatchError,
   finiteEntryToTensor,
+  parseSafetensors,
   readSafetensorsLayout,
   sameShape,
   toFileSystemError,
@@ -139,6 +140,22 @@ export class CheckpointTensors {
     const files = [...new Set([...this.entries.values()].map((e) => e.file))];
     return files.length === 1 ? files[0]! : `${this.dir} (${files.length} safetensors shards)`;
   }
+}
+
+/**
+ * The tensors of a checkpoint whose safetensors files are already in memory (a browser's fetched bytes): the
+ * counterpart of {@link readCheckpointTensors}, with the same checks. `files` maps each file's name (for errors) to
+ * its bytes.
+ */
+export function checkpointTensorsFromBytes(dir: string, files: ReadonlyMap<string, Uint8Array>): CheckpointTensors {
+  const entries = new Map<string, CheckpointSpan>();
+  for (const [file, bytes] of files) {
+    for (const [name, e] of parseSafetensors(bytes, file).tensors) {
+      const begin = e.data.byteOffset - bytes.byteOffset;
+      entries.set(name, { span: { dtype: e.dtype, shape: e.shape, begin, end: begin + e.data.byteLength }, file });
+    }
+  }
+  return new CheckpointTensors(dir, entries, (file, begin, end) => files.get(file)!.subarray(begin, end));
 }
 
 /**
