@@ -15,6 +15,21 @@ import { describeWithAddon } from '../packages/blas/test/addon-gate.js';
 const TINY_GPT2 = new URL('../test-fixtures/tiny-gpt2', import.meta.url).pathname;
 const TINY_LLAMA = new URL('../test-fixtures/tiny-llama', import.meta.url).pathname;
 
+type Step = { value: tf.Scalar; grads: tf.NamedTensorMap };
+
+/** The same loss (1e-5) and every gradient within 1e-4 of its largest entry, which must not be 0. */
+function expectSameStep(plain: Step, fast: Step, vars: readonly tf.Variable[], label: string): void {
+  expect(Math.abs(fast.value.dataSync()[0]! - plain.value.dataSync()[0]!)).toBeLessThan(1e-5);
+  for (const v of vars) {
+    const a = plain.grads[v.name]!;
+    const b = fast.grads[v.name]!;
+    const scale = tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]!);
+    expect(scale, `${v.name} has a gradient${label}`).toBeGreaterThan(0);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+    expect(diff, `${v.name}${label}`).toBeLessThanOrEqual(1e-4 * scale + 1e-7);
+  }
+}
+
 describeWithAddon('a training step with @peft/blas equals one without', () => {
   afterAll(async () => {
     unregisterBlasKernels();
@@ -43,15 +58,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     step(1); // warm-up, then count tensors around a second step
     const before = tf.memory().numTensors;
     const fast = step(1);
-    expect(Math.abs(fast.value.dataSync()[0]! - plain.value.dataSync()[0]!)).toBeLessThan(1e-5);
-    for (const v of vars) {
-      const a = plain.grads[v.name]!;
-      const b = fast.grads[v.name]!;
-      const scale = tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]!);
-      expect(scale, `${v.name} has a gradient`).toBeGreaterThan(0);
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-      expect(diff, v.name).toBeLessThanOrEqual(1e-4 * scale + 1e-7);
-    }
+    expectSameStep(plain, fast, vars, '');
     tf.dispose([fast.value, ...Object.values(fast.grads)]);
     expect(tf.memory().numTensors).toBe(before);
     unregisterBlasKernels();
@@ -81,15 +88,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
       step(remat); // warm-up, then count tensors around a second step
       const before = tf.memory().numTensors;
       const fast = step(remat);
-      expect(Math.abs(fast.value.dataSync()[0]! - plain.value.dataSync()[0]!)).toBeLessThan(1e-5);
-      for (const v of vars) {
-        const a = plain.grads[v.name]!;
-        const b = fast.grads[v.name]!;
-        const scale = tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]!);
-        expect(scale, `${v.name} has a gradient`).toBeGreaterThan(0);
-        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
-        expect(diff, `${v.name} (remat ${remat})`).toBeLessThanOrEqual(1e-4 * scale + 1e-7);
-      }
+      expectSameStep(plain, fast, vars, ` (remat ${remat})`);
       tf.dispose([fast.value, ...Object.values(fast.grads)]);
       expect(tf.memory().numTensors).toBe(before);
     }
