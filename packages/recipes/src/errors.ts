@@ -41,6 +41,21 @@ export class UsageError extends PeftError {
   }
 }
 
+/**
+ * Another live `peft` process on this machine holds a run's folder (its pid in the folder's lock file): kind
+ * `environment` — nothing about this run's inputs is wrong, and the same command succeeds once the holder has ended
+ * (a sweep retries it; an orphaned run of a killed worker holds the folder for a moment).
+ */
+export class RunFolderBusyError extends PeftError {
+  readonly path: string;
+  readonly pid: number;
+  constructor(path: string, pid: number) {
+    super('E_RUN_BUSY', `${path} is in use by a running peft (pid ${pid}); wait for it to end or stop it (Ctrl-C), then resume`, { kind: 'environment' });
+    this.path = path;
+    this.pid = pid;
+  }
+}
+
 /** A training checkpoint does not fit the run it should resume. */
 export class ResumeError extends PeftError {
   readonly path: string;

@@ -62,7 +62,7 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
     expectSameRun(out, reference, 'rerun over a folder with no checkpoint');
   }, 120_000);
 
-  it('a folder a live run holds: a second run and a --resume are refused (exit 2, the pid named); the first run ends identical', async () => {
+  it('a folder a live run holds: a second run and a --resume are refused (exit 1, an environment error: a sweep retries it; the pid named); the first run ends identical', async () => {
     const out = join(root, 'busy');
     const first = spawn(process.execPath, [cli, ...runArgs(data, out)], { env: ENV, stdio: 'ignore' });
     const ended = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
@@ -70,7 +70,7 @@ describe('run faults (fast part): every interrupted run resumes byte-identical; 
       while (!existsSync(join(`${out}.partial`, '.peft-run.pid'))) await new Promise((r) => setTimeout(r, 5));
       first.kill('SIGSTOP'); // alive, but still: a second run meets it however slow the machine is
       for (const extra of [[], ['--resume']]) {
-        expectCleanError(peft(runArgs(data, out, extra)), 2, `${out}.partial is in use by a running peft (pid ${first.pid})`);
+        expectCleanError(peft(runArgs(data, out, extra)), 1, `${out}.partial is in use by a running peft (pid ${first.pid})`);
       }
     } finally {
       first.kill('SIGCONT');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FileSystemError, makeDirectory, processAlive, removeStaleTempFiles, toFileSystemError } from '@peft/core';
-import { UsageError } from '../errors.js';
+import { RunFolderBusyError, UsageError } from '../errors.js';
 import { hasCheckpoint } from '../train/checkpoint.js';
 
 /**
@@ -83,7 +83,7 @@ export class OutputDir {
     const pid = Number(pidText);
     // a pid of another machine (a shared folder) cannot be probed from here: such a folder is taken over as before
     if (host === hostname() && Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new UsageError(`${this.partial} is in use by a running peft (pid ${pid}); wait for it to end or stop it (Ctrl-C), then resume`);
+      throw new RunFolderBusyError(this.partial, pid);
     }
   }
   /** Removes the partial folder if this run created it (bad input found before any training). */
