@@ -115,6 +115,9 @@ export async function runSweepJob(o: RunJobOptions): Promise<JobResult> {
     const done = finished as Extract<TrainEvent, { type: 'finished' }> | null;
     const fail = failed as Extract<TrainEvent, { type: 'failed' }> | null;
     if (code === 0 && done) return { run: job.run, out, steps: done.steps, metrics: { ...done.metrics }, resumedFrom, alreadyFinished: false };
+    // another attempt of this job finished the run while this one ran (a lost lock let two overlap, e.g. across a Redis
+    // restart): this one then fails on the final folder ('already exists'), and the finished run's result stands
+    if (existsSync(out)) return finishedResult(job.run, out, resumedFrom, true);
     if (fail) {
       // the inputs are wrong (options, config, data, model): the same again fails the same; the machine, a service or
       // a signal (environment), or a bug that may not recur: retried, resuming from the last checkpoint

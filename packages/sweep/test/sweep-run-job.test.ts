@@ -37,6 +37,12 @@ switch (process.env.FAKE) {
     emit({ type: 'finished', out, steps: 4, metrics: { accuracy: 0.75 }, first_loss: 0.7, last_loss: 0.5 });
     console.log(JSON.stringify({ out, steps: 4 }));
     break;
+  case 'overlapped':
+    // another attempt of the job finishes the run meanwhile; this one then meets the final folder
+    mkdirSync(out, { recursive: true });
+    writeFileSync(out + '/metrics.json', JSON.stringify({ accuracy: 0.5 }));
+    emit({ type: 'failed', kind: 'input', code: 'E_USAGE', message: out + ' already exists; choose another --out or remove it' });
+    process.exit(2);
   case 'usage': process.exit(2);
   case 'typed': emit({ type: 'failed', kind: 'data', code: 'E_DATA_FILE', message: '/data/mnli/train.tsv: mnli training file not found' }); process.exit(1);
   case 'input': emit({ type: 'failed', kind: 'input', code: 'E_CONFIG', message: 'lora.rank: must be a positive integer, got 0' }); process.exit(2);
@@ -54,6 +60,12 @@ function run(behaviour: string, root = job.root) {
 }
 
 describe('one sweep job as a peft train child', () => {
+  it("takes the run another attempt of the same job finished meanwhile (two overlapped after a lost lock) instead of failing on 'already exists'", async () => {
+    const root = join(work, 'overlap');
+    const r = await run('overlapped', root).p;
+    expect(r).toMatchObject({ run: 'sst2-p-s1', out: join(root, 'sst2-p-s1'), alreadyFinished: true, metrics: { accuracy: 0.5 } });
+  });
+
   it('exit 2 (usage) and an input or data failure are permanent; an environment or internal failure or a signal is a crash (retried)', async () => {
     await expect(run('usage').p).rejects.toThrow(JobPermanentError);
     await expect(run('usage').p).rejects.toThrow(/rejected its options \(exit 2\)/);
