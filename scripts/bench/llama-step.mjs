@@ -8,13 +8,14 @@
 // Usage: node scripts/bench/llama-step.mjs [backend=cpu|wasm] [remat=k] [batch=8] [seq=256] [layers=30] [steps=3]
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, remat, trainable, loss, … }.
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, leanVariableGrads, modelLinearSites, selectBackend, trainingContext } from '@peft/core';
+import { attach, modelLinearSites, selectBackend } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { lora } from '@peft/lora';
 import { lmLoss } from '@peft/models-base';
 import { loadLlama } from '@peft/models-llama';
-import { AdamW, clipByGlobalNorm, tensorsFinite } from '@peft/recipes';
+import { AdamW } from '@peft/recipes';
 import { smolLm2Fixture } from './llama-fixture.mjs';
+import { timedSteps } from './timed-steps.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const B = +(args.batch ?? 8), T = +(args.seq ?? 256), STEPS = +(args.steps ?? 3), REMAT = +(args.remat ?? 0);
@@ -32,30 +33,17 @@ let seed = 1;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % model.vocabSize;
 const ids = tf.tensor2d(Array.from({ length: B }, () => Array.from({ length: T }, rnd)), [B, T], 'int32');
 
-const times = [];
-const cpu = [];
-let loss = NaN;
-for (let step = 0; step < STEPS; step++) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const ctx = trainingContext(0, step);
-  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
-    const { hidden } = model.forward({ inputIds: ids, ctx, ...(REMAT ? { checkpointBlocks: REMAT } : {}) });
-    return lmLoss(model, hidden, ids);
-  }, vars);
-  loss = (await value.data())[0];
-  const clipped = await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
-  opt.apply(clipped.grads, 1e-4);
-  tf.dispose(clipped.grads);
-  if (!(await tensorsFinite(vars))) throw new Error(`step ${step}: a weight is not finite after the update`);
-  tf.dispose([value, ...Object.values(grads)]);
-  times.push((performance.now() - t0) / 1000);
-  const c = process.cpuUsage(c0);
-  cpu.push((c.user + c.system) / 1e6);
-}
-const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
+const { times, cpu, loss, median } = await timedSteps({
+  steps: STEPS,
+  vars,
+  opt,
+  lr: 1e-4,
+  grads: args.grads,
+  checkFinite: true,
+  loss: (ctx) => lmLoss(model, model.forward({ inputIds: ids, ctx, ...(REMAT ? { checkpointBlocks: REMAT } : {}) }).hidden, ids),
+});
 console.log(JSON.stringify({
-  median_s: steady[Math.floor(steady.length / 2)],
+  median_s: median,
   steps_s: times,
   cpu_s: cpu,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,

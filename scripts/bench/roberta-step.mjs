@@ -4,12 +4,13 @@
 // Usage: node scripts/bench/roberta-step.mjs [backend=wasm] [blas=1] [batch=32] [seq=128] [steps=3] [remat=k]
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, remat, loss, … }.
 import * as tf from '@tensorflow/tfjs-core';
-import { attach, leanVariableGrads, selectBackend, trainingContext } from '@peft/core';
+import { attach, selectBackend } from '@peft/core';
 import { registerBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
 import { classificationLoss, loadRoberta } from '@peft/models-gpt2-roberta';
-import { AdamW, NLU_ADAMW, clipByGlobalNorm } from '@peft/recipes';
+import { AdamW, NLU_ADAMW } from '@peft/recipes';
 import { robertaFixture } from './fixtures.mjs';
+import { timedSteps } from './timed-steps.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const B = +(args.batch ?? 32), T = +(args.seq ?? 128), STEPS = +(args.steps ?? 3), REMAT = +(args.remat ?? 0);
@@ -29,27 +30,16 @@ const ids = tf.tensor2d(lengths.map((l) => Array.from({ length: T }, (_, j) => (
 const mask = tf.tensor2d(lengths.map((l) => Array.from({ length: T }, (_, j) => (j < l ? 1 : 0))), [B, T], 'int32');
 const labels = tf.tensor1d(Array.from({ length: B }, () => rnd(3)), 'int32');
 
-const times = [], cpu = [];
-let loss = NaN;
-for (let step = 0; step < STEPS; step++) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const ctx = trainingContext(0, step);
-  const { value, grads } = (args.grads === 'tfjs' ? tf.variableGrads : leanVariableGrads)(() => {
-    const { hidden } = model.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks: REMAT });
-    return classificationLoss(model.classify(hidden, ctx), labels);
-  }, vars);
-  const clipped = await clipByGlobalNorm(vars.map((v) => grads[v.name]), 1.0);
-  opt.apply(clipped.grads, 2e-4);
-  loss = (await value.data())[0];
-  tf.dispose([value, ...Object.values(grads), ...clipped.grads]);
-  times.push((performance.now() - t0) / 1000);
-  const c = process.cpuUsage(c0);
-  cpu.push((c.user + c.system) / 1e6);
-}
-const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
+const { times, cpu, loss, median } = await timedSteps({
+  steps: STEPS,
+  vars,
+  opt,
+  lr: 2e-4,
+  grads: args.grads,
+  loss: (ctx) => classificationLoss(model.classify(model.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks: REMAT }).hidden, ctx), labels),
+});
 console.log(JSON.stringify({
-  median_s: steady[Math.floor(steady.length / 2)],
+  median_s: median,
   steps_s: times,
   cpu_s: cpu,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
