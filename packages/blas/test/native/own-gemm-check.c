@@ -52,8 +52,8 @@ int main(void) {
   paths[count++] = &own_gemm_neon;
 #endif
   const int odd[] = {1, 7, 17, 63, 65, 127, 129};
-  // past every cache block and in-place threshold of every path (KC ≤ 256, MC ≤ 240, NC ≥ 768, 512)
-  const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}};
+  // past every cache block and in-place threshold of every path (KC ≤ 768, MC ≤ 240, NC ≥ 768, 512)
+  const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}, {100, 70, 1600}};
   int failures = 0, products = 0;
   for (int q = 0; q < count; q++) {
     for (int t = 0; t < 4; t++) {
@@ -62,7 +62,7 @@ int main(void) {
           failures += check(paths[q], t & 1, t >> 1, odd[x], odd[y], odd[(x + 2 * y) % 7] == 129 ? 1 : odd[(x + 2 * y) % 7]);
           products++;
         }
-      for (int z = 0; z < 5; z++) {
+      for (int z = 0; z < 6; z++) {
         failures += check(paths[q], t & 1, t >> 1, big[z][0], big[z][1], big[z][2]);
         products++;
       }

@@ -1,0 +1,74 @@
+// Two builds of the own GEMM's AVX-512 path side by side in one process: `own_gemm_avx512` as the addon builds it, and
+// `own_gemm_avx512_alt`, the same source compiled with other cache blocks or without the C-tile prefetch (see
+// scripts/bench/gemm-blocks.mjs, which compiles and runs this). Each product of a GPT-2-small step is run by both
+// builds alternately (the order flipping rep by rep), split over `threads` as the addon splits it; median GFLOP/s.
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "own-gemm.h"
+
+extern const own_gemm own_gemm_avx512_alt;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+static int by_value(const void *x, const void *y) {
+  const double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+// as src/native/gemm.c splits one large product: rows or columns, whichever are more, one block per thread
+static void split(sgemm_fn g, int threads, int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a,
+                  const float *b, float *c) {
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  const int rows = m >= n;
+  const int64_t extent = rows ? m : n;
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t per = (extent + threads - 1) / threads, lo = omp_get_thread_num() * per;
+    const int64_t hi = lo + per < extent ? lo + per : extent;
+    if (hi > lo) {
+      if (rows) g(ta, tb, hi - lo, n, k, ta ? a + lo : a + lo * lda, lda, b, ldb, c + lo * n, n);
+      else g(ta, tb, m, hi - lo, k, a, lda, tb ? b + lo * ldb : b + lo, ldb, c + lo, n);
+    }
+  }
+}
+
+#define REPS 15
+static void compare(const char *form, int threads, int ta, int tb, int64_t m, int64_t n, int64_t k) {
+  float *a = aligned_alloc(64, (size_t)(m * k * 4 + 64)), *b = aligned_alloc(64, (size_t)(k * n * 4 + 64));
+  float *c = aligned_alloc(64, (size_t)(m * n * 4 + 64));
+  for (int64_t i = 0; i < m * k; i++) a[i] = (float)(i % 7) * 0.1f;
+  for (int64_t i = 0; i < k * n; i++) b[i] = (float)(i % 5) * 0.1f;
+  const sgemm_fn g[2] = {own_gemm_avx512.sgemm, own_gemm_avx512_alt.sgemm};
+  double t[2][REPS];
+  for (int r = 0; r <= REPS; r++)
+    for (int i = 0; i < 2; i++) {
+      const int v = r & 1 ? 1 - i : i;
+      const double t0 = now();
+      split(g[v], threads, ta, tb, m, n, k, a, b, c);
+      if (r > 0) t[v][r - 1] = now() - t0; // rep 0 warms each build's scratch up
+    }
+  qsort(t[0], REPS, sizeof(double), by_value);
+  qsort(t[1], REPS, sizeof(double), by_value);
+  const double flop = 2.0 * m * n * k, built = flop / t[0][REPS / 2] / 1e9, alt = flop / t[1][REPS / 2] / 1e9;
+  printf("{\"form\":\"%s\",\"threads\":%d,\"built_gflops\":%.1f,\"alt_gflops\":%.1f,\"built_over_alt\":%.3f}\n", form,
+         threads, built, alt, built / alt);
+  free(a);
+  free(b);
+  free(c);
+}
+
+int main(int argc, char **argv) {
+  const int threads = argc > 1 ? atoi(argv[1]) : 1;
+  compare("x·W [1024×768]·[768×3072]", threads, 0, 0, 1024, 3072, 768);
+  compare("dy·Wᵀ [1024×3072]·[768×3072]ᵀ", threads, 0, 1, 1024, 768, 3072);
+  compare("x·Wqkv [1024×768]·[768×2304]", threads, 0, 0, 1024, 2304, 768);
+  compare("x·Wo [1024×768]·[768×768]", threads, 0, 0, 1024, 768, 768);
+  compare("head h·Eᵀ [333×768]·[50257×768]ᵀ", threads, 0, 1, 333, 50257, 768);
+  compare("head dz·E [333×50257]·[50257×768]", threads, 0, 0, 333, 768, 50257);
+  return 0;
+}
