@@ -3,6 +3,9 @@
 // small's heads (H 12, p 64), causal, with an inducer's per-query support and dropout 0.1 as in training.
 // Usage: node scripts/bench/attention-tiled.mjs [backend=wasm|cpu] [tokens=1024] [seqs=128,256,512,1024] [reps=3] [dropout=0.1]
 // Prints one JSON line per (T, path): wall and CPU seconds (median of reps), the bytes tfjs held at the peak.
+// isas=avx512,avx2,baseline instead times the tiled kernels alone (PeftAttentionTiled + Grad, tf.profile's kernel
+// time) on each vector path of @peft/blas, the paths interleaved rep by rep; one JSON line per (T, path) with
+// kernel_s (median) and its ratio to the first path's.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedKernelNames, trainingContext } from '@peft/core';
@@ -32,6 +35,28 @@ function step(q, k, v, pk, step) {
     }, [q, k, v]);
     return Object.values(grads).map((g) => g.dataSync()[0]);
   });
+}
+
+if (args.isas) {
+  const isas = args.isas.split(',');
+  for (const T of seqs) {
+    const B = Math.max(1, Math.round(tokens / T));
+    const [q, k, v, pk] = [0, 1, 2, 3].map(() => tf.variable(tf.randomNormal([B, H, T, p], 0, 1, 'float32', 7)));
+    const times = isas.map(() => []);
+    for (let r = 0; r <= reps; r++) {
+      for (const i of r % 2 ? [...isas.keys()].reverse() : [...isas.keys()]) {
+        registerBlasKernels({ backends: [], isa: isas[i] });
+        const prof = await tf.profile(() => step(q, k, v, pk, r));
+        const ms = prof.kernels.filter((kr) => kr.name.startsWith('PeftAttentionTiled')).reduce((a, kr) => a + kr.kernelTimeMs, 0);
+        if (r > 0) times[i].push(ms / 1000); // rep 0 warms each path up
+      }
+    }
+    const med = (x) => [...x].sort((a, b) => a - b)[Math.floor(x.length / 2)];
+    isas.forEach((isa, i) => console.log(JSON.stringify({ backend, B, T, H, p, isa, kernel_s: +med(times[i]).toFixed(4), over_first: +(med(times[i]) / med(times[0])).toFixed(3) })));
+    tf.dispose([q, k, v, pk]);
+  }
+  registerBlasKernels({ backends: [], isa: 'auto' });
+  process.exit(0);
 }
 
 for (const T of seqs) {

@@ -1,5 +1,6 @@
 // The tiled attention's loops (attention.c), included once per vector path: FA_SUFFIX names the functions, FA_ATTR
-// is their target attribute (AVX2+FMA, or nothing for the baseline). Everything here works on one (b, h) pair:
+// is their target attribute (AVX-512, AVX2+FMA, or nothing for the baseline), fa_vec their vector of
+// FA_VW floats. Everything here works on one (b, h) pair:
 //
 //   Q [n, p], the key supports t ∈ [0, L) = the l shared keys SK [l, p] then the m ordinary keys K [m, p] (values
 //   alike), scores z_t = scale·⟨q_i, key_t⟩ (+ mask_ij on ordinary keys; ordinary keys past query i's causal limit
@@ -7,62 +8,68 @@
 //
 // A row never holds more than BC scores: the keys go by in tiles of BC, and each query row keeps its running maximum
 // M and sum S (the online softmax), so a (b, h) pair needs O((n + L)·p) memory, never [n, L].
-#ifndef FA_SUFFIX
-#error "define FA_SUFFIX and FA_ATTR before including attention-tiled.h"
+#if !defined(FA_SUFFIX) || !defined(FA_VW) || !defined(FA_TR)
+#error "define FA_SUFFIX, FA_ATTR, FA_VW, FA_TR, fa_vec, fa_vecu and fa_vsplat before including attention-tiled.h"
 #endif
 #define FA_CAT2(a, b) a##_##b
 #define FA_CAT(a, b) FA_CAT2(a, b)
 #define FA(name) FA_CAT(name, FA_SUFFIX)
 
 // C[i][jj] = ⟨A_i, B_jj⟩ for i < R, jj < BC, with Bt = Bᵀ [p][BC] (keys transposed, zero past the tile): blocks of
-// 4 rows × 16 columns held in eight 8-wide registers (GCC's vector extension: AVX2 registers on that path, SSE pairs on
-// the baseline), one broadcast of A and two loads of Bt per four pairs of FMAs.
+// FA_TR rows × 2·FA_VW columns held in registers (GCC's vector extension, FA_VW floats wide: 8 on the AVX2 path and
+// SSE pairs on the baseline, rows of 4; 16 on AVX-512, rows of 8), one broadcast of A per row and two loads of Bt
+// per k step.
 FA_ATTR static void FA(tile_products)(const float *restrict a, int64_t R, const float *restrict bt, int64_t p, float *restrict c) {
   int64_t i = 0;
-  for (; i + 3 < R; i += 4) {
-    const float *a0 = a + i * p, *a1 = a0 + p, *a2 = a1 + p, *a3 = a2 + p;
-    for (int64_t cb = 0; cb < BC; cb += 16) {
-      fa_v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+  for (; i + FA_TR <= R; i += FA_TR) {
+    for (int64_t cb = 0; cb < BC; cb += 2 * FA_VW) {
+      fa_vec acc[FA_TR][2];
+#pragma GCC unroll 8
+      for (int r = 0; r < FA_TR; r++) acc[r][0] = acc[r][1] = fa_vsplat(0.0f);
       for (int64_t d = 0; d < p; d++) {
-        const fa_v8 b0 = *(const fa_v8u *)(bt + d * BC + cb), b1 = *(const fa_v8u *)(bt + d * BC + cb + 8);
-        const fa_v8 x0 = fa_splat(a0[d]), x1 = fa_splat(a1[d]), x2 = fa_splat(a2[d]), x3 = fa_splat(a3[d]);
-        c00 += x0 * b0, c01 += x0 * b1, c10 += x1 * b0, c11 += x1 * b1;
-        c20 += x2 * b0, c21 += x2 * b1, c30 += x3 * b0, c31 += x3 * b1;
+        const fa_vec b0 = *(const fa_vecu *)(bt + d * BC + cb), b1 = *(const fa_vecu *)(bt + d * BC + cb + FA_VW);
+#pragma GCC unroll 8
+        for (int r = 0; r < FA_TR; r++) {
+          const fa_vec x = fa_vsplat(a[(i + r) * p + d]);
+          acc[r][0] += x * b0, acc[r][1] += x * b1;
+        }
       }
-      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
-      *(fa_v8u *)(c + (i + 1) * BC + cb) = c10, *(fa_v8u *)(c + (i + 1) * BC + cb + 8) = c11;
-      *(fa_v8u *)(c + (i + 2) * BC + cb) = c20, *(fa_v8u *)(c + (i + 2) * BC + cb + 8) = c21;
-      *(fa_v8u *)(c + (i + 3) * BC + cb) = c30, *(fa_v8u *)(c + (i + 3) * BC + cb + 8) = c31;
+#pragma GCC unroll 8
+      for (int r = 0; r < FA_TR; r++) {
+        *(fa_vecu *)(c + (i + r) * BC + cb) = acc[r][0];
+        *(fa_vecu *)(c + (i + r) * BC + cb + FA_VW) = acc[r][1];
+      }
     }
   }
   for (; i < R; i++) {
     const float *a0 = a + i * p;
-    for (int64_t cb = 0; cb < BC; cb += 16) {
-      fa_v8 c00 = {0}, c01 = {0};
+    for (int64_t cb = 0; cb < BC; cb += 2 * FA_VW) {
+      fa_vec c00 = fa_vsplat(0.0f), c01 = fa_vsplat(0.0f);
       for (int64_t d = 0; d < p; d++) {
-        const fa_v8 x0 = fa_splat(a0[d]);
-        c00 += x0 * *(const fa_v8u *)(bt + d * BC + cb), c01 += x0 * *(const fa_v8u *)(bt + d * BC + cb + 8);
+        const fa_vec x0 = fa_vsplat(a0[d]);
+        c00 += x0 * *(const fa_vecu *)(bt + d * BC + cb), c01 += x0 * *(const fa_vecu *)(bt + d * BC + cb + FA_VW);
       }
-      *(fa_v8u *)(c + i * BC + cb) = c00, *(fa_v8u *)(c + i * BC + cb + 8) = c01;
+      *(fa_vecu *)(c + i * BC + cb) = c00, *(fa_vecu *)(c + i * BC + cb + FA_VW) = c01;
     }
   }
 }
 
-// y[0, p) += Σ_k w[k·ws]·rows[k][0, p) for k < cnt (rows of stride p): y in registers where p is 64 or less and a
-// multiple of 8, one broadcast and p/8 loads per p/8 FMAs.
+// y[0, p) += Σ_k w[k·ws]·rows[k][0, p) for k < cnt (rows of stride p): y in registers where p is at most 8 vectors
+// and a multiple of one (p 64: eight on the 8-wide paths, four on AVX-512), one broadcast and p/FA_VW loads per
+// p/FA_VW FMAs.
 FA_ATTR static void FA(accumulate)(float *restrict y, const float *restrict w, int64_t ws, const float *restrict rows, int64_t cnt, int64_t p) {
-  if (p % 8 == 0 && p <= 64) {
-    fa_v8 acc[8];
-    const int64_t nv = p / 8;
-    for (int64_t u = 0; u < nv; u++) acc[u] = *(const fa_v8u *)(y + 8 * u);
+  if (p % FA_VW == 0 && p <= 8 * FA_VW) {
+    fa_vec acc[8];
+    const int64_t nv = p / FA_VW;
+    for (int64_t u = 0; u < nv; u++) acc[u] = *(const fa_vecu *)(y + FA_VW * u);
     for (int64_t k = 0; k < cnt; k++) {
       const float wk = w[k * ws];
       if (wk == 0.0f) continue;
-      const fa_v8 x = fa_splat(wk);
+      const fa_vec x = fa_vsplat(wk);
       const float *r = rows + k * p;
-      for (int64_t u = 0; u < nv; u++) acc[u] += x * *(const fa_v8u *)(r + 8 * u);
+      for (int64_t u = 0; u < nv; u++) acc[u] += x * *(const fa_vecu *)(r + FA_VW * u);
     }
-    for (int64_t u = 0; u < nv; u++) *(fa_v8u *)(y + 8 * u) = acc[u];
+    for (int64_t u = 0; u < nv; u++) *(fa_vecu *)(y + FA_VW * u) = acc[u];
     return;
   }
   for (int64_t k = 0; k < cnt; k++) {

@@ -227,11 +227,33 @@ static inline alea_lane fa_row_generator(const fa_pair *x, int64_t i) {
   return alea_lane_of(&a);
 }
 
-// 8 floats as one value (GCC's and clang's vector extension): fa_v8u for unaligned loads and stores
+// fa_vec: FA_VW floats as one value (GCC's and clang's vector extension), fa_vecu for unaligned loads and stores
+#if defined(__x86_64__)
+typedef float fa_v16 __attribute__((vector_size(64)));
+typedef float fa_v16u __attribute__((vector_size(64), aligned(4)));
+#define fa_vec fa_v16
+#define fa_vecu fa_v16u
+#define fa_vsplat(x) ((fa_v16){0} + (x))
+#define FA_VW 16
+#define FA_TR 8
+#define FA_SUFFIX avx512
+#define FA_ATTR AVX512_VEC
+#include "attention-tiled.h"
+#undef FA_SUFFIX
+#undef FA_ATTR
+#undef fa_vec
+#undef fa_vecu
+#undef fa_vsplat
+#undef FA_VW
+#undef FA_TR
+#endif
 typedef float fa_v8 __attribute__((vector_size(32)));
 typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
-#define fa_splat(x) ((fa_v8){(x), (x), (x), (x), (x), (x), (x), (x)})
-
+#define fa_vec fa_v8
+#define fa_vecu fa_v8u
+#define fa_vsplat(x) ((fa_v8){0} + (x))
+#define FA_VW 8
+#define FA_TR 4
 #define FA_SUFFIX avx2
 #define FA_ATTR AVX2_FMA
 #include "attention-tiled.h"
@@ -428,6 +450,10 @@ napi_value attention_tiled(napi_env env, napi_callback_info info) {
       const int64_t k = tasks - 1 - task, blk = k % blocks, bh = k / blocks;
       const fa_pair x = fa_pair_of(&c, vis, bh / c.H, bh % c.H);
       const int64_t i0 = blk * BR, i1 = i0 + BR < c.n ? i0 + BR : c.n;
+#if defined(__x86_64__)
+      if (use_avx512) forward_block_avx512(&x, i0, i1, &w);
+      else
+#endif
       if (wide) forward_block_avx2(&x, i0, i1, &w);
       else forward_block_base(&x, i0, i1, &w);
     }
@@ -478,6 +504,10 @@ napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
       x.dlse_sh = u[FA_DLSE_SH] && l > 0 ? u[FA_DLSE_SH] + bh * n : NULL;
       x.dq = u[FA_DQ] + bh * n * p, x.dk = u[FA_DK] + bh * m * p, x.dv = u[FA_DV] + bh * m * p;
       x.dsk = u[FA_DSK] ? u[FA_DSK] + bh * l * p : NULL, x.dsv = u[FA_DSV] ? u[FA_DSV] + bh * l * p : NULL;
+#if defined(__x86_64__)
+      if (use_avx512) backward_pair_avx512(&x, &w);
+      else
+#endif
       if (wide) backward_pair_avx2(&x, &w);
       else backward_pair_base(&x, &w);
     }

@@ -33,8 +33,8 @@ static inline int omp_get_max_threads(void) { return 1; }
 extern int max_threads;
 // The vector paths in use, picked at load from the CPU's features and forceable to the baseline (selectKernels):
 // AVX2+FMA on x86-64 (the vectorised loops are compiled for both it and the baseline), AVX-512 on x86-64 (the GEMM,
-// and the exp/tanh/log-bound loops: elementwise, unary, row and loss kernels; use_avx2 stays on beside it for the
-// rest), NEON on arm64 (the GEMM).
+// the tiled attention, and the exp/tanh/log-bound loops: elementwise, unary, row and loss kernels; use_avx2 stays on
+// beside it for the rest), NEON on arm64 (the GEMM).
 extern int use_avx2;
 extern int use_avx512;
 extern int use_neon;
