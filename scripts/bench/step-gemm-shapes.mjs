@@ -1,7 +1,11 @@
 // Every matrix product of one GPT-2-small-shaped training step (as scripts/bench/peft-step.mjs runs it, wasm +
 // @peft/blas), each run by the own GEMM and by the system BLAS one after the other on the same operands (the order
 // alternating call by call for each shape), timed per call and summed by shape: where the own GEMM gains or loses within the step.
-// Usage: node scripts/bench/step-gemm-shapes.mjs [layers=2] [batch=8] [seq=128] [steps=2] [remat=layers] [threads=1] [--json]
+// Usage: node scripts/bench/step-gemm-shapes.mjs [layers=2] [batch=8] [seq=128] [steps=2] [remat=layers] [threads=1]
+//        [against=path/to/another/peft_blas.node] [--json]
+// against= compares the own GEMM of this build with the own GEMM of another build of the addon (a copy of
+// build/Release/peft_blas.node from another commit, loaded beside this one) instead of the system BLAS: the same
+// products, in the step, on the same operands.
 // threads=1 runs every product on one thread and times it in CPU time, which other processes on a busy machine barely
 // disturb; otherwise the addon's threads and the wall clock.
 import { existsSync } from 'node:fs';
@@ -23,7 +27,14 @@ const status = registerBlasKernels({ backends: [choice.backend], ...(THREADS ? {
 const clock = THREADS === 1
   ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
   : () => Number(process.hrtime.bigint()) / 1e9;
-if (!status.available || !status.systemGemm) {
+// the other side: the system BLAS of this build, or another build's own GEMM
+const other = args.against ? createRequire(import.meta.url)(new URL(args.against, `file://${process.cwd()}/`).pathname) : null;
+if (other) {
+  other.setThreads(+(status.config?.match(/threads=(\d+)/)?.[1] ?? THREADS ?? 1));
+  other.selectKernels('own', 'auto'); // a build loaded raw starts on its system BLAS where it has one
+}
+const otherName = other ? `own (${args.against})` : status.systemGemm;
+if (!status.available || (!other && !status.systemGemm)) {
   console.error(`needs @peft/blas built with a system BLAS beside its own GEMM (${status.reason ?? status.config})`);
   process.exit(1);
 }
@@ -39,9 +50,10 @@ addon.sgemmBatched = (...a) => {
   // finds the operands in cache
   const sides = row.calls % 2 ? ['own', 'system'] : ['system', 'own'];
   for (const side of sides) {
-    addon.selectKernels(side, 'auto');
+    if (!other) addon.selectKernels(side, 'auto');
     const t0 = clock();
-    gemm(...a);
+    if (other && side === 'system') other.sgemmBatched(...a);
+    else gemm(...a);
     row[`${side}_s`] += clock() - t0;
   }
   row.calls++;
@@ -69,14 +81,15 @@ const total = rows.reduce((t, r) => ({ own_s: t.own_s + r.own_s, system_s: t.sys
 const table = rows.map((r) => ({
   shape: r.shape,
   calls: r.calls,
-  [`${status.systemGemm} ms`]: +(r.system_s * 1e3).toFixed(1),
+  [`${otherName} ms`]: +(r.system_s * 1e3).toFixed(1),
   'own ms': +(r.own_s * 1e3).toFixed(1),
-  'own/system time': +(r.own_s / r.system_s).toFixed(2),
-  [`${status.systemGemm} GFLOP/s`]: +(r.flops / r.system_s / 1e9).toFixed(1),
+  [other ? 'own/other time' : 'own/system time']: +(r.own_s / r.system_s).toFixed(2),
+  [`${otherName} GFLOP/s`]: +(r.flops / r.system_s / 1e9).toFixed(1),
+  'own GFLOP/s': +(r.flops / r.own_s / 1e9).toFixed(1),
 }));
 const how = THREADS === 1 ? 'one thread, CPU time' : `${status.config?.match(/threads=\d+/)?.[0] ?? ''}, wall clock`;
 if (process.argv.includes('--json')) console.log(JSON.stringify({ layers: LAYERS, steps: STEPS - 1, clock: how, total, rows: table }));
 else {
-  console.log(`products of ${STEPS - 1} step(s), ${LAYERS} layers, B ${B} × T ${T} (${how}): ${status.systemGemm} ${(total.system_s).toFixed(2)} s, own ${(total.own_s).toFixed(2)} s (own/system ${(total.own_s / total.system_s).toFixed(2)}×)`);
+  console.log(`products of ${STEPS - 1} step(s), ${LAYERS} layers, B ${B} × T ${T} (${how}): ${otherName} ${(total.system_s).toFixed(2)} s, own ${(total.own_s).toFixed(2)} s (own/other ${(total.own_s / total.system_s).toFixed(2)}×)`);
   console.table(table);
 }

@@ -30,7 +30,7 @@ export * from './checkpoint/fields.js';
 export { checkIds } from './checkpoint/ids.js';
 export { TiedEmbedding, ADDED_ROWS_PARAMETER } from './embedding/tied-embedding.js';
 export type { AddTokensOptions } from './embedding/tied-embedding.js';
-export { lmLoss, lmLossChunkRows, IGNORE_INDEX } from './loss/lm-loss.js';
+export { lmLoss, lmLossChunkRows, lmLossChunks, IGNORE_INDEX } from './loss/lm-loss.js';
 export type { LmLossOptions } from './loss/lm-loss.js';
 export { classificationLoss } from './loss/classification.js';
 export { generateGreedy, decodeTokens } from './decode/greedy.js';

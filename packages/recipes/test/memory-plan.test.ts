@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateTrainingMemory, planTrainingBackend, relativeStepWork, trainingBytes, WASM_USABLE_BYTES, type TrainingShape } from '../src/index.js';
 import { memoryBudget, trainingShape } from '../src/cli/training-backend.js';
 import { fileURLToPath } from 'node:url';
-import { lmLossChunkRows } from '@peft/models-base';
+import { lmLossChunkRows, lmLossChunks } from '@peft/models-base';
 
 const GiB = 2 ** 30;
 const small: TrainingShape = { family: 'nlg', layers: 12, hidden: 768, heads: 12, inner: 3072, vocab: 50257, parameters: 124_439_808, batch: 8, seq: 128 };
@@ -36,7 +36,8 @@ describe('the training memory plan', () => {
     // the LM head keeps the hidden states' gradient [N, d], not the [N, V] logit gradient: the head's term is V-sized
     // chunks' transients only
     expect(lmLossChunkRows(50257)).toBe(333);
-    expect(tiled.head / 2 ** 20).toBeCloseTo((4 * 8 * 127 * 768 + 4 * 333 * 50257 * 4) / 2 ** 20, 6);
+    expect(lmLossChunks(8 * 127, 50257)).toEqual([[0, 339], [339, 339], [678, 338]]);
+    expect(tiled.head / 2 ** 20).toBeCloseTo((4 * 8 * 127 * 768 + 4 * 339 * 50257 * 4) / 2 ** 20, 6);
     // RoBERTa's blocks keep a third [B, H, T, T] (λ's unpadded probabilities) on the dense path
     const nlu = estimateTrainingMemory({ ...small, family: 'nlu' }, { nativeKernels: true, tiledAttention: false });
     expect(nlu.perBlock - e.perBlock).toBeCloseTo(0.72 * 4 * 8 * 12 * 128 * 128, 0);

@@ -9,7 +9,10 @@ export const IGNORE_INDEX = -100;
 export interface LmLossOptions {
   /** ε of `CrossEntropyLoss(label_smoothing=ε)`: (1 − ε)·NLL + ε·mean_k(−log p_k) over all V classes. Default 0. */
   readonly labelSmoothing?: number;
-  /** Rows of the [rows, V] logits block computed at a time (default {@link lmLossChunkRows} of the vocabulary). */
+  /**
+   * Rows of the [rows, V] logits block computed at a time, at most. Default: {@link lmLossChunks} of the vocabulary's
+   * {@link lmLossChunkRows}.
+   */
   readonly chunkRows?: number;
 }
 
@@ -25,6 +28,18 @@ const CHUNK_BYTES = 64 * 2 ** 20;
  */
 export function lmLossChunkRows(vocab: number): number {
   return Math.max(128, Math.min(1024, Math.floor(CHUNK_BYTES / (4 * Math.max(1, vocab)))));
+}
+
+/**
+ * The row chunks [start, rows] of the default loss over N rows: as few as hold N in chunks of at most 9/8 of
+ * {@link lmLossChunkRows}, evened out. Each chunk's two products read the whole [V, d] table whatever its rows, so a
+ * sliver of a last chunk costs nearly a full one: GPT-2 at B 8 × T 128 (1,016 rows) takes three chunks of 339 rows,
+ * not 333, 333, 333 and 17 (whose products ran at ~65 GFLOP/s against ~440; scripts/bench/profile-step.mjs by=shape).
+ */
+export function lmLossChunks(rows: number, vocab: number): Array<readonly [start: number, rows: number]> {
+  const count = Math.max(1, Math.ceil(rows / Math.floor((lmLossChunkRows(vocab) * 9) / 8)));
+  const base = Math.floor(rows / count), extra = rows % count; // the first `extra` chunks take one row more
+  return Array.from({ length: count }, (_, i) => [i * base + Math.min(i, extra), base + (i < extra ? 1 : 0)] as const);
 }
 
 /**
@@ -44,8 +59,8 @@ export function lmLossChunkRows(vocab: number): number {
 export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D, options: LmLossOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new ConfigError('labelSmoothing', `must be in [0, 1), got ${eps}`);
-  const chunkRows = options.chunkRows ?? lmLossChunkRows(model.vocabSize);
-  if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
+  const chunkRows = options.chunkRows;
+  if (chunkRows !== undefined && (!Number.isInteger(chunkRows) || chunkRows <= 0)) throw new ConfigError('chunkRows', `must be a positive integer, got ${chunkRows}`);
   const [b, n, d] = hidden.shape;
   if (labels.shape[0] !== b || labels.shape[1] !== n) throw new ShapeError('labels', [b, n], labels.shape);
   if (labels.dtype !== 'int32') throw new ConfigError('labels', `must be an int32 tensor, got ${labels.dtype}`);
@@ -106,7 +121,10 @@ export function lmLoss(model: CausalLm, hidden: tf.Tensor3D, labels: tf.Tensor2D
       const target = tf.add(tf.mul(tf.cast(tf.oneHot(y, vocab), 'float32'), 1 - eps), eps / vocab);
       return tf.mul(tf.sub(p, target), tf.reshape(w, [-1, 1])) as tf.Tensor2D;
     });
-  const chunks = Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i) => [i * chunkRows, Math.min(chunkRows, rows - i * chunkRows)] as const);
+  const chunks =
+    chunkRows === undefined
+      ? lmLossChunks(rows, vocab)
+      : Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i) => [i * chunkRows, Math.min(chunkRows, rows - i * chunkRows)] as const);
 
   const lossOf = ([x, aIn]: tf.Tensor[], save: tf.GradSaveFunc): { value: tf.Tensor; gradFunc: GradFunc } => {
     const a = (aIn as tf.Tensor2D | undefined) ?? null;

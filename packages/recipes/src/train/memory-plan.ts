@@ -1,4 +1,4 @@
-import { lmLossChunkRows } from '@peft/models-base';
+import { lmLossChunks } from '@peft/models-base';
 
 /**
  * Which backend a training run fits, and how many of its blocks to rematerialise, from the model's shape alone.
@@ -24,7 +24,7 @@ import { lmLossChunkRows } from '@peft/models-base';
  *   was fitted where GPT-2's head and loss dominated);
  * - the LM head: the hidden states' gradient the loss's forward already computed ([N, d], lm-loss.ts) and the
  *   transients of its [rows, V] chunks (logits, their gradient, the products' packing: four chunk-sized buffers,
- *   rows = @peft/models-base's lmLossChunkRows);
+ *   rows = the largest of @peft/models-base's lmLossChunks);
  * - transients that grow with the model (GEMM packing scratch, the head's table copy): 0.13× the weights;
  * - the runtime itself (Node, tfjs, the wasm module's own memory), ~0.2 GB.
  * Measured (peak RSS, wasm + @peft/blas, 2026-12-07 04:20 UTC, checkpoints read tensor by tensor; estimate in
@@ -80,7 +80,9 @@ export function estimateTrainingMemory(s: TrainingShape, options: { nativeKernel
   // probabilities; tiled (native kernels): per query row of each head, lse (and λ's), the kernel's 10 int32
   const attention = (options.tiledAttention ?? options.nativeKernels) ? 13 * n * s.heads : (s.family === 'nlu' ? 3 : 2) * n * s.heads * s.seq;
   const tape = 4 * (11 * n * s.hidden + (s.gatedFfn ? 3 : 1) * n * s.inner + attention);
-  const head = s.family === 'nlg' ? 4 * s.batch * (s.seq - 1) * s.hidden + 4 * lmLossChunkRows(s.vocab) * s.vocab * 4 : 0;
+  const rows = s.batch * (s.seq - 1);
+  const chunkRows = Math.max(0, ...lmLossChunks(rows, s.vocab).map(([, r]) => r));
+  const head = s.family === 'nlg' ? 4 * rows * s.hidden + 4 * chunkRows * s.vocab * 4 : 0;
   const f = FACTORS[s.gatedFfn ? 'gated' : 'dense'];
   const weights = s.parameters * 4 * (options.nativeKernels ? 1 : 3);
   return { runtime: 0.2 * GiB, weights, head, perBlock: f.perBlock * tape, working: f.working * tape + WEIGHTS_WORKING * s.parameters * 4 };
