@@ -2,6 +2,8 @@
 // `own_gemm_avx512_alt`, the same source compiled with other cache blocks or without the C-tile prefetch (see
 // scripts/bench/gemm-blocks.mjs, which compiles and runs this). Each product of a GPT-2-small step is run by both
 // builds alternately (the order flipping rep by rep), split over `threads` as the addon splits it; median GFLOP/s.
+// Batched forms (the inducer's per-head MLP products, 96 = B 8 × H 12 items) run their items one after the other on
+// one thread, as the addon gives each thread whole items.
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +40,10 @@ static void split(sgemm_fn g, int threads, int ta, int tb, int64_t m, int64_t n,
 }
 
 #define REPS 15
-static void compare(const char *form, int threads, int ta, int tb, int64_t m, int64_t n, int64_t k) {
-  float *a = aligned_alloc(64, (size_t)(m * k * 4 + 64)), *b = aligned_alloc(64, (size_t)(k * n * 4 + 64));
-  float *c = aligned_alloc(64, (size_t)(m * n * 4 + 64));
-  for (int64_t i = 0; i < m * k; i++) a[i] = (float)(i % 7) * 0.1f;
+static void compare_batched(const char *form, int threads, int batch, int ta, int tb, int64_t m, int64_t n, int64_t k) {
+  float *a = aligned_alloc(64, (size_t)(batch * m * k * 4 + 64)), *b = aligned_alloc(64, (size_t)(k * n * 4 + 64));
+  float *c = aligned_alloc(64, (size_t)(batch * m * n * 4 + 64));
+  for (int64_t i = 0; i < batch * m * k; i++) a[i] = (float)(i % 7) * 0.1f;
   for (int64_t i = 0; i < k * n; i++) b[i] = (float)(i % 5) * 0.1f;
   const sgemm_fn g[2] = {own_gemm_avx512.sgemm, own_gemm_avx512_alt.sgemm};
   double t[2][REPS];
@@ -49,17 +51,23 @@ static void compare(const char *form, int threads, int ta, int tb, int64_t m, in
     for (int i = 0; i < 2; i++) {
       const int v = r & 1 ? 1 - i : i;
       const double t0 = now();
-      split(g[v], threads, ta, tb, m, n, k, a, b, c);
+      if (batch == 1) split(g[v], threads, ta, tb, m, n, k, a, b, c);
+      else
+        for (int i = 0; i < batch; i++) g[v](ta, tb, m, n, k, a + i * m * k, ta ? m : k, b, tb ? k : n, c + i * m * n, n);
       if (r > 0) t[v][r - 1] = now() - t0; // rep 0 warms each build's scratch up
     }
   qsort(t[0], REPS, sizeof(double), by_value);
   qsort(t[1], REPS, sizeof(double), by_value);
-  const double flop = 2.0 * m * n * k, built = flop / t[0][REPS / 2] / 1e9, alt = flop / t[1][REPS / 2] / 1e9;
+  const double flop = 2.0 * batch * m * n * k, built = flop / t[0][REPS / 2] / 1e9, alt = flop / t[1][REPS / 2] / 1e9;
   printf("{\"form\":\"%s\",\"threads\":%d,\"built_gflops\":%.1f,\"alt_gflops\":%.1f,\"built_over_alt\":%.3f}\n", form,
          threads, built, alt, built / alt);
   free(a);
   free(b);
   free(c);
+}
+
+static void compare(const char *form, int threads, int ta, int tb, int64_t m, int64_t n, int64_t k) {
+  compare_batched(form, threads, 1, ta, tb, m, n, k);
 }
 
 int main(int argc, char **argv) {
@@ -70,5 +78,11 @@ int main(int argc, char **argv) {
   compare("x·Wo [1024×768]·[768×768]", threads, 0, 0, 1024, 768, 768);
   compare("head h·Eᵀ [333×768]·[50257×768]ᵀ", threads, 0, 1, 333, 50257, 768);
   compare("head dz·E [333×50257]·[50257×768]", threads, 0, 0, 333, 768, 50257);
+  compare("LoRA x·A [1024×768]·[768×24]", threads, 0, 0, 1024, 24, 768);
+  compare_batched("inducer 96× Q·A [128×64]·[64×5]", threads, 96, 0, 0, 128, 5, 64);
+  compare_batched("inducer 96× dH·Aᵀ [128×64]·[5×64]ᵀ", threads, 96, 0, 1, 128, 5, 64);
+  compare_batched("inducer 96× Qᵀ·dH [128×64]ᵀ·[128×5]", threads, 96, 1, 0, 64, 5, 128);
+  compare_batched("inducer 96× Q·A [128×64]·[64×12]", threads, 96, 0, 0, 128, 12, 64);
+  compare_batched("inducer 96× Qᵀ·dH [128×64]ᵀ·[128×12]", threads, 96, 1, 0, 64, 12, 128);
   return 0;
 }

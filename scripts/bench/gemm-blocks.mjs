@@ -2,7 +2,8 @@
 // the addon builds it beside the same source built with `alt` settings (default: the blocks before round 4's second
 // pass, KC 192 · MC 240 · NC 768, no C prefetch) and runs each GPT-2-small product with both, alternately, on 1 and
 // 2 threads. Prints one JSON line per product; built_over_alt > 1 means the built settings are faster.
-// Usage: node scripts/bench/gemm-blocks.mjs [kc=192] [mc=240] [nc=768] [prefetch=0] [threads=1,2]
+// Usage: node scripts/bench/gemm-blocks.mjs [kc=192] [mc=240] [nc=768] [prefetch=0] [narrow=1] [threads=1,2]
+// narrow=0 builds alt without the transposed path for narrow products (n ≤ NR/2: the inducer's ranks 5 and 12).
 // Results move by up to ~10 % from one link order to the other on the in-place paths (the split head product dz·E
 // on 2 threads reads A in place): compare a setting with itself (alt = the built settings) before trusting a gain.
 // Needs an x86-64 CPU with AVX-512F and a C compiler with OpenMP (cc, or $CC).
@@ -20,8 +21,8 @@ const flags = ['-O3', '-std=gnu11', '-fno-math-errno', '-fno-trapping-math', '-f
 const avx512 = `${native}own-gemm-avx512.c`;
 execFileSync(cc, [...flags, '-c', avx512, '-o', join(dir, 'built.o')]);
 execFileSync(cc, [...flags, '-c', avx512, '-o', join(dir, 'alt.o'), '-Down_gemm_avx512=own_gemm_avx512_alt',
-  `-DOG_KC=${args.kc ?? 192}`, `-DOG_MC=${args.mc ?? 240}`, `-DOG_NC=${args.nc ?? 768}`, `-DOG_PREFETCH_C=${args.prefetch ?? 0}`]);
+  `-DOG_KC=${args.kc ?? 192}`, `-DOG_MC=${args.mc ?? 240}`, `-DOG_NC=${args.nc ?? 768}`, `-DOG_PREFETCH_C=${args.prefetch ?? 0}`, `-DOG_NARROW_TRANSPOSED=${args.narrow ?? 1}`]);
 const exe = join(dir, 'gemm-blocks');
 execFileSync(cc, [...flags, `${here}gemm-blocks.c`, join(dir, 'built.o'), join(dir, 'alt.o'), `${native}own-gemm-scratch.c`, '-o', exe]);
-console.error(`alt: KC ${args.kc ?? 192} · MC ${args.mc ?? 240} · NC ${args.nc ?? 768} · C prefetch ${args.prefetch ?? 0}`);
+console.error(`alt: KC ${args.kc ?? 192} · MC ${args.mc ?? 240} · NC ${args.nc ?? 768} · C prefetch ${args.prefetch ?? 0} · narrow transposed ${args.narrow ?? 1}`);
 for (const t of (args.threads ?? '1,2').split(',')) process.stdout.write(execFileSync(exe, [t], { encoding: 'utf8' }));

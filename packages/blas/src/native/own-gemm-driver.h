@@ -115,6 +115,9 @@ OG_ATTR static void OG_NAME(pack_b)(int tb, const float *restrict b, int64_t ldb
 #ifndef OG_PACK_B_MIN_M
 #define OG_PACK_B_MIN_M 512
 #endif
+#ifndef OG_NARROW_TRANSPOSED
+#define OG_NARROW_TRANSPOSED 1
+#endif
 
 OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                    const float *b, int64_t ldb, float *c, int64_t ldc) {
@@ -122,6 +125,20 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
   if (k <= 0) {
     for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
     return;
+  }
+  if (OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR) {
+    // A product at most half a micro-tile wide (the inducer's MLP ranks 5 and 12 against NR = 32 columns) leaves most
+    // of each tile empty: computed transposed instead, Cᵀ = op(B)ᵀ·op(A)ᵀ [n × m], its n rows fill MR-row tiles, and
+    // written back transposed (n·m floats): 1.5–3.0× on the inducer's products (scripts/bench/gemm-blocks.mjs).
+    // Wider ones (LoRA's rank 24) lose more to the transposed packing than they gain. The inner product is m wide,
+    // so it never comes back here.
+    float *ct = own_gemm_scratch(2, n * m);
+    if (ct) {
+      OG_NAME(sgemm)(!tb, !ta, n, m, k, b, ldb, a, lda, ct, m);
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = ct[j * m + i];
+      return;
+    }
   }
   const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
   const int64_t kcb = og_block_size(k, OG_KC, 1);

@@ -26,7 +26,8 @@ extern const own_gemm own_gemm_avx512; // needs AVX-512F (and the OS saving zmm 
 extern const own_gemm own_gemm_neon;
 #endif
 
-// A 64-byte aligned scratch buffer of this thread (slot 0: packed A, 1: packed B, 2: packed B for small products),
+// A 64-byte aligned scratch buffer of this thread (slot 0: packed A, 1: packed B, 2: the transposed result of a narrow
+// product),
 // grown to hold `floats`; kept for the thread's life. NULL when out of memory.
 float *own_gemm_scratch(int slot, int64_t floats);
 
