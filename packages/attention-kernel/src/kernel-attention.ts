@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendFeatures, backendHasFeature } from '@peft/core';
 import { fusedAttention } from './fused-attention.js';
+import { repeatKeyValueHeads } from './grouped-heads.js';
 import { hasTiledAttention, tiledAttention } from './tiled-attention.js';
 import { logSumExpLast } from './logsumexp.js';
 import { attentionScores, maskScores, perQueryLogits, sharedScores } from './scores.js';
@@ -18,13 +20,18 @@ import type { KernelAttentionInput, KernelAttentionOutput } from './types.js';
  */
 export function kernelAttention(input: KernelAttentionInput): KernelAttentionOutput {
   return tf.tidy(() => {
-    const { q, k, v, supports, dropout } = input;
+    const { q, supports, dropout } = input;
     const p = q.shape[3];
     const scale = input.scale ?? 1 / Math.sqrt(p);
     const maskedValue = input.maskedValue ?? -1e4;
+    const tiled = hasTiledAttention() && (!dropout || input.dropoutDraw);
+    // grouped-query keys/values [B, H_kv, m, p]: read as they are where the tiled kernels take them, else repeated
+    const repeat = input.k.shape[1] !== q.shape[1] && !(tiled && backendHasFeature(BackendFeatures.groupedKeyValueHeads));
+    const k = repeat ? repeatKeyValueHeads(input.k, q.shape[1]) : input.k;
+    const v = repeat ? repeatKeyValueHeads(input.v, q.shape[1]) : input.v;
 
     const pq = supports?.perQuery;
-    if (hasTiledAttention() && (!dropout || input.dropoutDraw)) {
+    if (tiled) {
       // tiles over the keys: nothing of size [B, H, n, l + m] (scores, probabilities, dropout mask) is ever held
       const unpadded = pq?.lambdaIgnoresPaddingMask === true && input.mask !== undefined;
       const draw = dropout ? input.dropoutDraw!() : undefined;

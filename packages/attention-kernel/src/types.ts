@@ -5,9 +5,13 @@ import type { AttentionSupports, DropoutDraw } from '@peft/core';
 export interface KernelAttentionInput {
   /** [B, H, n, p] queries. */
   readonly q: tf.Tensor4D;
-  /** [B, H, m, p] keys (m ≥ n; with a KV cache the queries are the last n positions). */
+  /**
+   * [B, H, m, p] keys (m ≥ n; with a KV cache the queries are the last n positions), or [B, H_kv, m, p] with H_kv
+   * dividing H (grouped-query attention: query head j reads key/value head ⌊j / (H/H_kv)⌋; read in place by tiled
+   * kernels that take them, repeated otherwise).
+   */
   readonly k: tf.Tensor4D;
-  /** [B, H, m, p] values. */
+  /** [B, H, m, p] values, or [B, H_kv, m, p] as k. */
   readonly v: tf.Tensor4D;
   /**
    * Causal masking: query i (at absolute position m − n + i) sees keys j ≤ m − n + i. Masked scores are *replaced*

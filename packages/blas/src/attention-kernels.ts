@@ -74,21 +74,24 @@ function dropoutParams(rate: number): [keep: number, invKeep: number] {
   return [Math.fround(1 - rate), Math.fround(1 / Math.fround(1 - rate))];
 }
 
-/** [B, H, n, m, p, l, sharedKeysBatched] of a tiled attention call, checked. */
+/**
+ * [B, H, n, m, p, l, sharedKeysBatched, H_kv] of a tiled attention call, checked: k and v have H_kv heads dividing H
+ * (grouped-query attention: query head j reads key/value head ⌊j / (H / H_kv)⌋).
+ */
 function tiledDims(q: TensorInfo, k: TensorInfo, v: TensorInfo, sk: TensorInfo | undefined, sv: TensorInfo | undefined, name: string): number[] {
   const [b, h, n, p] = check4(q, `${name} q`);
   const [kb, kh, m, kp] = check4(k, `${name} k`);
   const vs = check4(v, `${name} v`);
-  if (kb !== b || kh !== h || kp !== p || vs.some((s, d) => s !== k.shape[d]) || m < n) {
-    throw new RangeError(`@peft/blas: ${name}: q [${q.shape}], k [${k.shape}], v [${v.shape}] must be [B, H, n, p], [B, H, m, p] with m ≥ n`);
+  if (kb !== b || kh < 1 || h % kh !== 0 || kp !== p || vs.some((s, d) => s !== k.shape[d]) || m < n) {
+    throw new RangeError(`@peft/blas: ${name}: q [${q.shape}], k [${k.shape}], v [${v.shape}] must be [B, H, n, p], [B, H_kv, m, p] with H_kv dividing H and m ≥ n`);
   }
   if (!sk !== !sv) throw new RangeError(`@peft/blas: ${name}: sharedKeys and sharedValues go together`);
-  if (!sk) return [b, h, n, m, p, 0, 0];
+  if (!sk) return [b, h, n, m, p, 0, 0, kh];
   const batched = sk.shape.length === 4;
   const want = batched ? [b, h, sk.shape[2]!, p] : [h, sk.shape[1]!, p];
   const ok = (t: TensorInfo) => t.dtype === 'float32' && t.shape.length === want.length && t.shape.every((s, d) => s === want[d]);
   if (!ok(sk) || !ok(sv!)) throw new RangeError(`@peft/blas: ${name}: shared supports [${sk.shape}], [${sv!.shape}] must be [H, l, p] or [B, H, l, p] with H = ${h}, p = ${p}`);
-  return [b, h, n, m, p, batched ? sk.shape[2]! : sk.shape[1]!, batched ? 1 : 0];
+  return [b, h, n, m, p, batched ? sk.shape[2]! : sk.shape[1]!, batched ? 1 : 0, kh];
 }
 
 /** @peft/core's `PeftAttentionTiled` (see its contract): the scores go by in tiles, never as [B, H, n, L]. */
@@ -136,8 +139,9 @@ export function attentionTiledGradKernel(backendName: string, addon: BlasAddon):
     const [keep, invKeep] = dropout ? dropoutParams(dropoutRate) : [1, 1];
     const io = kernelIo(backendName, args.backend);
     const dQ = io.output([b, h, n, p]);
-    const dK = io.output([b, h, m, p]);
-    const dV = io.output([b, h, m, p]);
+    const kvHeads = dims[7]!;
+    const dK = io.output([b, kvHeads, m, p]);
+    const dV = io.output([b, kvHeads, m, p]);
     const dSK = l > 0 ? io.output([b, h, l, p]) : null;
     const dSV = l > 0 ? io.output([b, h, l, p]) : null;
     const operands = [q, k, v, sharedKeys, sharedValues, mask, f, lse, info, lseU, lseSh, dF, dLse, dLseU, dLseSh, dQ, dK, dV, dSK, dSV];

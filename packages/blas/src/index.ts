@@ -79,7 +79,7 @@ export function registerBlasKernels(options: BlasOptions = {}): BlasStatus {
   const kernels = new Set<string>();
   for (const backendName of options.backends ?? ['wasm', 'cpu']) {
     // every BatchMatMul form is one sgemm; nothing is registered where the backend's package is not imported
-    const names = registry.register(backendName, blasKernelTable(backendName, addon), { features: [BackendFeatures.transposedMatMul, BackendFeatures.redrawnDropoutMasks] });
+    const names = registry.register(backendName, blasKernelTable(backendName, addon), { features: [BackendFeatures.transposedMatMul, BackendFeatures.redrawnDropoutMasks, BackendFeatures.groupedKeyValueHeads] });
     if (names.length === 0) continue;
     registered.push(backendName);
     for (const n of names) kernels.add(n);

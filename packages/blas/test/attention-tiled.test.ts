@@ -23,6 +23,8 @@ interface Case {
   ignorePad?: boolean;
   shared?: 'heads' | 'batch';
   dropout?: number;
+  /** Grouped-query attention: keys and values with this many heads (of H = 3), read in place by the tiled kernels. */
+  kvHeads?: number;
 }
 
 const CASES: Case[] = [
@@ -41,6 +43,8 @@ const CASES: Case[] = [
   { name: 'dropout, causal', n: 70, m: 70, causal: true, dropout: 0.2 },
   { name: 'dropout, padding, inducer', n: 50, m: 50, causal: true, pad: 'left', perQuery: 'residual', pqValues: true, dropout: 0.3 },
   { name: 'dropout, shared supports, quirk', n: 45, m: 45, pad: 'right', shared: 'batch', perQuery: 'residual', ignorePad: true, dropout: 0.1 },
+  { name: 'grouped-query keys (H_kv 1 of 3), causal, inducer, dropout', n: 70, m: 70, causal: true, perQuery: 'residual', pqValues: true, dropout: 0.2, kvHeads: 1 },
+  { name: 'grouped-query keys, causal cache, shared supports, left padding', n: 40, m: 90, causal: true, pad: 'left', shared: 'heads', kvHeads: 1 },
 ];
 
 function run(c: Case, backend: 'cpu' | 'wasm') {
@@ -48,8 +52,8 @@ function run(c: Case, backend: 'cpu' | 'wasm') {
   let seed = 10;
   const r = (shape: number[]) => rand(shape, seed++);
   const q = r([B, H, c.n, p]);
-  const k = r([B, H, c.m, p]);
-  const v = r([B, H, c.m, p]);
+  const k = r([B, c.kvHeads ?? H, c.m, p]);
+  const v = r([B, c.kvHeads ?? H, c.m, p]);
   const pk = r([B, H, c.n, p]);
   const pv = r([B, H, c.n, p]);
   const sk = r(c.shared === 'batch' ? [B, H, l, p] : [H, l, p]);
@@ -101,7 +105,7 @@ describeWithAddon('tiled attention equals the dense kernel-view path', () => {
   });
   for (const backend of ['cpu', 'wasm'] as const) {
     for (const c of CASES) {
-      if (backend === 'wasm' && !/dropout|MAM|left/.test(c.name)) continue; // wasm: the heap-view cases
+      if (backend === 'wasm' && !/dropout|MAM|left|grouped/.test(c.name)) continue; // wasm: the heap-view cases
       it(`${backend}: ${c.name}`, async () => {
         await tf.setBackend(backend);
         const { dense, tiled } = run(c, backend);
@@ -120,6 +124,33 @@ describeWithAddon('tiled attention equals the dense kernel-view path', () => {
       });
     }
   }
+});
+
+describeWithAddon('grouped-query keys go to the tiled kernels as they are', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  it('PeftAttentionTiled and its gradient take k, v [B, H_kv, m, p]: no Tile, dK and dV [B, H_kv, m, p]', async () => {
+    await tf.setBackend('cpu');
+    registerBlasKernels({ backends: ['cpu'] });
+    try {
+      const [q, k, v] = [rand([2, 4, 20, 8], 1), rand([2, 2, 20, 8], 2), rand([2, 2, 20, 8], 3)] as tf.Tensor4D[];
+      let grads: tf.Tensor[] = [];
+      const info = await tf.profile(() => {
+        grads = tf.grads((qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) =>
+          tf.sum(kernelAttention({ q: qq as tf.Tensor4D, k: kk as tf.Tensor4D, v: vv as tf.Tensor4D, causal: true }).output))([q!, k!, v!]);
+      });
+      onTestFinished(() => tf.dispose([q!, k!, v!, ...grads]));
+      const names = info.kernels.map((kr) => kr.name);
+      expect(names).toContain('PeftAttentionTiled');
+      expect(names).toContain('PeftAttentionTiledGrad');
+      expect(names).not.toContain('Tile');
+      expect(info.kernels.find((kr) => kr.name === 'PeftAttentionTiled')!.inputShapes[1]).toEqual([2, 2, 20, 8]);
+      expect(grads.map((g) => g.shape)).toEqual([[2, 4, 20, 8], [2, 2, 20, 8], [2, 2, 20, 8]]);
+    } finally {
+      unregisterBlasKernels();
+    }
+  });
 });
 
 describeWithAddon('tiled attention memory grows linearly in T', () => {

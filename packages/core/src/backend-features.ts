@@ -10,10 +10,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `redrawnDropoutMasks`: the backend's `PeftDropoutMask` draws a mask from its seed in one native pass, cheaper than
  *   keeping the mask on the tape: the backward pass draws it again (@peft/blas on wasm/cpu, where the tape lives in host
  *   memory). Without it (@peft/webgpu draws on the CPU and uploads), the tape keeps the mask.
+ * - `groupedKeyValueHeads`: the backend's `PeftAttentionTiled` and its gradient take keys and values with H_kv heads
+ *   dividing the queries' H (grouped-query attention: query head j reads key/value head ⌊j / (H / H_kv)⌋) and return
+ *   dK, dV with H_kv heads. Without it, attention repeats each key/value head H / H_kv times first.
  */
 export const BackendFeatures = {
   transposedMatMul: 'transposed-matmul',
   redrawnDropoutMasks: 'redrawn-dropout-masks',
+  groupedKeyValueHeads: 'grouped-key-value-heads',
 } as const;
 
 export type BackendFeature = (typeof BackendFeatures)[keyof typeof BackendFeatures];

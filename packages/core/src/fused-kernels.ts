@@ -90,7 +90,8 @@ export const FusedKernelTable = {
   },
   /**
    * Attention without its [B, H, n, L] scores (tiles over the keys with an online softmax). inputs `{ q [B, H, n, p],
-   * k, v [B, H, m, p], mask?, sharedKeys?, sharedValues? }` (mask additive, broadcastable to [B, H, n, m]; shared
+   * k, v [B, H, m, p] (or [B, H_kv, m, p] where the backend declares `groupedKeyValueHeads`), mask?, sharedKeys?,
+   * sharedValues? }` (mask additive, broadcastable to [B, H, n, m]; shared
    * supports [H, l, p] or [B, H, l, p], seen by every query, never masked, ordered before the keys), attrs `{ scale,
    * causal, maskedValue, lse, dropoutSeed, dropoutRate }`. Scores z_t = scale·⟨q, key_t⟩ over the L = l + m supports,
    * with `PeftMaskedSoftmax`'s causal replacement and padding on the m keys; P = softmax(z), and dropout with the
@@ -109,9 +110,9 @@ export const FusedKernelTable = {
   },
   /**
    * The gradient of `attentionTiled`, recomputing its scores tile by tile: inputs its inputs, its outputs `f, lse,
-   * info` (and `lseU`, `lseSh` where their gradients `dLseU`, `dLseSh` are given), `dF` and `dLse?` → `[dQ, dK, dV]`,
-   * then with shared supports `[dSharedKeys, dSharedValues]` as [B, H, l, p] (summed over B by the caller where the
-   * supports were [H, l, p]).
+   * info` (and `lseU`, `lseSh` where their gradients `dLseU`, `dLseSh` are given), `dF` and `dLse?` → `[dQ, dK, dV]`
+   * (dK, dV shaped as k and v), then with shared supports `[dSharedKeys, dSharedValues]` as [B, H, l, p] (summed over B
+   * by the caller where the supports were [H, l, p]).
    */
   attentionTiledGrad: {
     name: 'PeftAttentionTiledGrad',

@@ -37,7 +37,8 @@ export { generateGreedy, decodeTokens } from './decode/greedy.js';
 export type { GreedyOptions, GreedyResult, TokenChooser } from './decode/greedy.js';
 export { generateSampled, sampleTopP } from './decode/sample.js';
 export type { SamplingOptions } from './decode/sample.js';
-export { runLayer, repeatKeyValueHeads } from './layer/runner.js';
+export { runLayer } from './layer/runner.js';
+export { repeatKeyValueHeads } from '@peft/attention-kernel';
 export { runLayerStack, type LayerStackOptions, type LayerStackResult, type StackLayer } from './layer/stack.js';
 export type {
   Norm,

@@ -374,12 +374,19 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
       const int64_t t = t0 + jj;
       float *dk = t < l ? x->dsk + t * p : x->dk + (t - l) * p;
       float *dv = t < l ? x->dsv + t * p : x->dv + (t - l) * p;
+      if (x->add_kv && t >= l) {
+        // a later query head of the key/value head's group: its share adds to the ordinary keys' gradients
+        const float *gk = w->dk + jj * p, *gv = w->dv + jj * p;
+        _Pragma("omp simd") for (int64_t d = 0; d < p; d++) dk[d] += gk[d], dv[d] += gv[d];
+        continue;
+      }
       memcpy(dk, w->dk + jj * p, (size_t)p * sizeof(float));
       memcpy(dv, w->dv + jj * p, (size_t)p * sizeof(float));
     }
   }
-  // keys no row reached (past every row's limit) get zero gradients
+  // keys no row reached (past every row's limit) get zero gradients (written by the group's first head)
   for (int64_t t = lmax; t < l + x->m; t++) {
+    if (x->add_kv && t >= l) break;
     float *dk = t < l ? x->dsk + t * p : x->dk + (t - l) * p;
     float *dv = t < l ? x->dsv + t * p : x->dv + (t - l) * p;
     memset(dk, 0, (size_t)p * sizeof(float));

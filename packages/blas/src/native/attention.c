@@ -212,6 +212,7 @@ typedef struct {
   int64_t ms[4], n, m, p, l;
   float scale, masked, keep, inv_keep;
   int dropout, want_u, want_sh;
+  int add_kv;  // backward: add dK, dV into the key/value head's gradient (a later query head of its group) instead of writing them
 } fa_pair;
 
 typedef struct {
@@ -296,18 +297,19 @@ static void fa_scratch_free(fa_scratch *w) {
 
 typedef struct {
   float *buf[FA_BUFFERS];
-  int64_t B, H, n, m, p, l, sk_batched, ms[4];
+  int64_t B, H, n, m, p, l, sk_batched, Hkv, ms[4];  // Hkv: key/value heads (grouped-query attention), dividing H
   double scale, masked, keep, inv_keep;
   int causal, dropout;
 } fa_call;
 
-// Reads (buffers[], offsets[], dims [B, H, n, m, p, l, skBatched], maskStrides[4], params [scale, causal, maskedValue,
+// Reads (buffers[], offsets[], dims [B, H, n, m, p, l, skBatched, Hkv], maskStrides[4], params [scale, causal, maskedValue,
 // keep, invKeep, dropout]) and checks every present buffer holds its operand; `required` lists the buffers that must be.
 static int fa_read(napi_env env, napi_value *argv, fa_call *c, const char *name, const int *required, int nrequired, int backward) {
-  int64_t dims[7], params_i[6];
+  int64_t dims[8], params_i[6];
   (void)params_i;
-  if (!read_dims(env, argv[2], 7, dims)) return 0;
+  if (!read_dims(env, argv[2], 8, dims)) return 0;
   c->B = dims[0], c->H = dims[1], c->n = dims[2], c->m = dims[3], c->p = dims[4], c->l = dims[5], c->sk_batched = dims[6];
+  c->Hkv = dims[7];
   for (int d = 0; d < 4; d++) c->ms[d] = 0;
   napi_value v;
   bool has_mask_strides = false;
@@ -322,14 +324,14 @@ static int fa_read(napi_env env, napi_value *argv, fa_call *c, const char *name,
   }
   c->scale = params[0], c->causal = params[1] != 0, c->masked = params[2], c->keep = params[3], c->inv_keep = params[4];
   c->dropout = params[5] != 0;
-  const int64_t B = c->B, H = c->H, n = c->n, m = c->m, p = c->p, l = c->l;
+  const int64_t B = c->B, H = c->H, n = c->n, m = c->m, p = c->p, l = c->l, Hkv = c->Hkv;
   const int64_t rows = B * H * n;
   const int64_t sizes[FA_BUFFERS] = {
-      rows * p, B * H * m * p, B * H * m * p, (c->sk_batched ? B : 1) * H * l * p, (c->sk_batched ? B : 1) * H * l * p, 0,
+      rows * p, B * Hkv * m * p, B * Hkv * m * p, (c->sk_batched ? B : 1) * H * l * p, (c->sk_batched ? B : 1) * H * l * p, 0,
       rows * p, rows, rows * FA_INFO, rows, rows, rows * p, rows, rows, rows,
-      rows * p, B * H * m * p, B * H * m * p, B * H * l * p, B * H * l * p};
-  if (B < 0 || H < 0 || n < 1 || m < n || p < 1 || l < 0 || (c->causal && m < 1)) {
-    napi_throw_range_error(env, NULL, "peft_blas: tiled attention dims [B, H, n, m, p, l] must have n ≥ 1, m ≥ n, p ≥ 1");
+      rows * p, B * Hkv * m * p, B * Hkv * m * p, B * H * l * p, B * H * l * p};
+  if (B < 0 || H < 0 || n < 1 || m < n || p < 1 || l < 0 || (c->causal && m < 1) || Hkv < 1 || (H > 0 && H % Hkv != 0)) {
+    napi_throw_range_error(env, NULL, "peft_blas: tiled attention dims [B, H, n, m, p, l, ·, Hkv] must have n ≥ 1, m ≥ n, p ≥ 1, Hkv dividing H");
     return 0;
   }
   for (int b = 0; b < (backward ? FA_BUFFERS : FA_DF); b++) {
@@ -366,13 +368,13 @@ static int fa_read(napi_env env, napi_value *argv, fa_call *c, const char *name,
   return 1;
 }
 
-// The pair (b, h)'s view of a call.
+// The pair (b, h)'s view of a call: query head h reads key/value head h / (H / Hkv).
 static fa_pair fa_pair_of(const fa_call *c, const int64_t *vis, int64_t b, int64_t h) {
-  const int64_t H = c->H, n = c->n, m = c->m, p = c->p, l = c->l, bh = b * H + h;
+  const int64_t H = c->H, n = c->n, m = c->m, p = c->p, l = c->l, bh = b * H + h, bkv = b * c->Hkv + h / (H / c->Hkv);
   const int64_t sh = ((c->sk_batched ? b : 0) * H + h) * l * p;
   float *const *u = c->buf;
   fa_pair x = {0};
-  x.q = u[FA_Q] + bh * n * p, x.k = u[FA_K] + bh * m * p, x.v = u[FA_V] + bh * m * p;
+  x.q = u[FA_Q] + bh * n * p, x.k = u[FA_K] + bkv * m * p, x.v = u[FA_V] + bkv * m * p;
   x.sk = u[FA_SK] ? u[FA_SK] + sh : NULL, x.sv = u[FA_SV] ? u[FA_SV] + sh : NULL;
   x.mask = u[FA_MASK] ? u[FA_MASK] + b * c->ms[0] + h * c->ms[1] : NULL;
   for (int d = 0; d < 4; d++) x.ms[d] = c->ms[d];
@@ -483,9 +485,11 @@ napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "peft_blas: attentionTiledGrad could not allocate");
     return NULL;
   }
-  const int threads = pairs * c.n * (c.l + c.m) * c.p > HEAVY_PARALLEL_MIN && pairs > 1 ? max_threads : 1;
+  const int threads = pairs * c.n * (c.l + c.m) * c.p > HEAVY_PARALLEL_MIN && c.B * c.Hkv > 1 ? max_threads : 1;
   (void)threads;
   const int wide = use_avx2;
+  // one task per (b, key/value head): the query heads of its group add into the same dK, dV one after the other
+  const int64_t groups = c.H / c.Hkv, tasks = c.B * c.Hkv;
   int failed = 0;
 #pragma omp parallel num_threads(threads)
   {
@@ -493,23 +497,28 @@ napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
     const int ok = fa_scratch_new(&w, c.n, c.p);
     if (!ok) failed = 1;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t bh = 0; bh < pairs; bh++) {
+    for (int64_t task = 0; task < tasks; task++) {
       if (!ok) continue;
-      fa_pair x = fa_pair_of(&c, vis, bh / c.H, bh % c.H);
-      float *const *u = c.buf;
-      const int64_t n = c.n, m = c.m, p = c.p, l = c.l;
-      x.df = u[FA_DF] + bh * n * p;
-      x.dlse = u[FA_DLSE] ? u[FA_DLSE] + bh * n : NULL;
-      x.dlse_u = u[FA_DLSE_U] ? u[FA_DLSE_U] + bh * n : NULL;
-      x.dlse_sh = u[FA_DLSE_SH] && l > 0 ? u[FA_DLSE_SH] + bh * n : NULL;
-      x.dq = u[FA_DQ] + bh * n * p, x.dk = u[FA_DK] + bh * m * p, x.dv = u[FA_DV] + bh * m * p;
-      x.dsk = u[FA_DSK] ? u[FA_DSK] + bh * l * p : NULL, x.dsv = u[FA_DSV] ? u[FA_DSV] + bh * l * p : NULL;
+      const int64_t b = task / c.Hkv, bkv = task;
+      for (int64_t g = 0; g < groups; g++) {
+        const int64_t h = (task % c.Hkv) * groups + g, bh = b * c.H + h;
+        fa_pair x = fa_pair_of(&c, vis, b, h);
+        float *const *u = c.buf;
+        const int64_t n = c.n, m = c.m, p = c.p, l = c.l;
+        x.add_kv = g > 0;
+        x.df = u[FA_DF] + bh * n * p;
+        x.dlse = u[FA_DLSE] ? u[FA_DLSE] + bh * n : NULL;
+        x.dlse_u = u[FA_DLSE_U] ? u[FA_DLSE_U] + bh * n : NULL;
+        x.dlse_sh = u[FA_DLSE_SH] && l > 0 ? u[FA_DLSE_SH] + bh * n : NULL;
+        x.dq = u[FA_DQ] + bh * n * p, x.dk = u[FA_DK] + bkv * m * p, x.dv = u[FA_DV] + bkv * m * p;
+        x.dsk = u[FA_DSK] ? u[FA_DSK] + bh * l * p : NULL, x.dsv = u[FA_DSV] ? u[FA_DSV] + bh * l * p : NULL;
 #if defined(__x86_64__)
-      if (use_avx512) backward_pair_avx512(&x, &w);
-      else
+        if (use_avx512) backward_pair_avx512(&x, &w);
+        else
 #endif
-      if (wide) backward_pair_avx2(&x, &w);
-      else backward_pair_base(&x, &w);
+        if (wide) backward_pair_avx2(&x, &w);
+        else backward_pair_base(&x, &w);
+      }
     }
     fa_scratch_free(&w);
   }

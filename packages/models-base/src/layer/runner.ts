@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelAttention, mergeHeads, splitHeads } from '@peft/attention-kernel';
+import { kernelAttention, mergeHeads, repeatKeyValueHeads, splitHeads } from '@peft/attention-kernel';
 import { leanAdd, ShapeError, type AttentionSupports, type ForwardContext, type LayerHooks, type LinearBase } from '@peft/core';
 import type { LayerCache } from '../cache.js';
 import { gatedProduct, type Activation } from '../nn/activations.js';
@@ -118,13 +118,14 @@ export function runLayer(w: LayerWeights, shape: LayerShape, hooks: LayerHooks, 
     keys = tf.concat([o.past.k, keys], 2) as tf.Tensor4D; // [B, H_kv, m, p]
     values = tf.concat([o.past.v, values], 2) as tf.Tensor4D;
   }
-  const allKeys = repeatKeyValueHeads(keys, numHeads); // [B, H, m, p]
-  const allValues = repeatKeyValueHeads(values, numHeads);
-  const sup = expandSharedSupports(hooks.supports?.({ q: queries, k: allKeys, v: allValues, queryOffset, ctx }), numHeads, kvHeads);
+  // the supports hook sees every query head's keys and values [B, H, m, p]; the kernel takes them grouped (H_kv)
+  const sup = hooks.supports
+    ? expandSharedSupports(hooks.supports({ q: queries, k: repeatKeyValueHeads(keys, numHeads), v: repeatKeyValueHeads(values, numHeads), queryOffset, ctx }), numHeads, kvHeads)
+    : undefined;
   const { output, lambda } = kernelAttention({
     q: queries,
-    k: allKeys,
-    v: allValues,
+    k: keys,
+    v: values,
     causal: shape.causal,
     ...(o.mask ? { mask: o.mask } : {}),
     ...(sup ? { supports: sup } : {}),
@@ -203,32 +204,6 @@ function projectQkv(
   k = lin['attn.k']?.(x, k, ctx, bases[1]) ?? k;
   v = lin['attn.v']?.(x, v, ctx, bases[2]) ?? v;
   return [q, k, v];
-}
-
-/**
- * Grouped-query attention: t [..., H_kv, m, p] → [..., H, m, p], query head j reading key/value head ⌊j / (H/H_kv)⌋
- * (transformers' `repeat_kv`). The identity when H_kv = H.
- */
-export function repeatKeyValueHeads<T extends tf.Tensor>(t: T, numHeads: number): T {
-  const kvAxis = t.rank - 3;
-  const kvHeads = t.shape[kvAxis]!;
-  if (kvHeads === numHeads) return t;
-  const groups = numHeads / kvHeads;
-  const lead = t.shape.slice(0, kvAxis);
-  const [m, p] = t.shape.slice(kvAxis + 1) as [number, number];
-  const shape = [...t.shape];
-  shape[kvAxis] = numHeads;
-  // under a custom gradient that keeps nothing (tfjs's Tile and Reshape keep their inputs for their shapes): the
-  // gradient of a repeat is the sum over each group's heads
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.tidy(() => {
-      // [..., H_kv, 1, m·p] tiled to [..., H_kv, groups, m·p]: rank ≤ 4
-      const flat = tf.reshape(args[0] as tf.Tensor, [...lead, kvHeads, 1, m * p]);
-      return tf.reshape(tf.tile(flat, [...lead.map(() => 1), 1, groups, 1]), shape);
-    }),
-    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.reshape(tf.sum(tf.reshape(dy, [...lead, kvHeads, groups, m * p]), kvAxis + 1), t.shape)),
-  }));
-  return op(t) as T;
 }
 
 /** Shared supports given with H_kv heads (prefix keys/values of a grouped-query model) repeated to H heads. */
