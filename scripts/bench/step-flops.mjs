@@ -30,7 +30,9 @@ function blockBackward(shape, inputGradient) {
   const f = blockForward(shape).parts;
   const parts = {
     qkv: inputGradient ? f.qkv : 0,
-    lora: 2 * f.lora - (inputGradient ? 0 : f.lora / 2), // (dropout(x)'s gradient only when x needs one)
+    // both operands' gradients always, block 0's too: LoRA's A product is @peft/core's droppedMatMulT, whose custom
+    // gradient returns dx with dA (2·N·d·r_l that block 0 discards; tfjs's own MatMul would skip it)
+    lora: 2 * f.lora,
     inducerKey: 2 * f.inducerKey,
     attention: 2 * f.attention,
     out: f.out,
