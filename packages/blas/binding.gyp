@@ -21,6 +21,7 @@
         "src/native/unary.c",
         "src/native/rows.c",
         "src/native/loss.c",
+        "src/native/norm.c",
         "src/native/allocator.c",
         "src/native/attention.c",
         "src/native/random.c",

@@ -7,7 +7,8 @@
 // without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
-// Grad), transposed-matmul (the backend feature: the models then keep transposed copies of the frozen weights),
+// Grad), layer-norm (PeftLayerNorm + Grad, round 4: LayerNorm as nine and eight tfjs ops), transposed-matmul (the
+// backend feature: the models then keep transposed copies of the frozen weights),
 // wasm-slice (tfjs-wasm's own Slice instead of @peft/blas's), tiled-attention (PeftAttentionTiled + Grad: attention in
 // tiles of keys, never [B, H, T, T]; without it the step takes the dense path of round 3), adamw (PeftAdamW: AdamW
 // composed from tfjs ops), reduce-total (PeftReduceTotal: norms and finiteness as Square/Mul + Sum).
@@ -58,6 +59,7 @@ const WITHOUT = {
   'cross-entropy': [FusedKernelNames.softmaxCrossEntropy, FusedKernelNames.softmaxCrossEntropyGrad],
   'dropout-mask': [FusedKernelNames.dropoutMask],
   gelu: [FusedKernelNames.geluTanh, FusedKernelNames.geluTanhGrad],
+  'layer-norm': [FusedKernelNames.layerNorm, FusedKernelNames.layerNormGrad],
   adamw: [FusedKernelNames.adamw],
   'reduce-total': [FusedKernelNames.reduceTotal],
   'transposed-matmul': [],

@@ -6,6 +6,7 @@ import { concatKernel, gatherKernel, identityKernel, padKernel, sliceKernel, spl
 import { ElementwiseOp, elementwiseKernel, fusedGeluKernel } from './elementwise-kernels.js';
 import { gemmKernel } from './gemm-kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './loss-kernels.js';
+import { layerNormGradKernel, layerNormKernel } from './norm-kernels.js';
 import { dropoutMaskKernel } from './random-kernels.js';
 import { reduceKernel } from './reduce-kernels.js';
 import { maxKernel, softmaxKernel } from './row-kernels.js';
@@ -32,6 +33,8 @@ export function blasKernelTable(backendName: BlasBackend, addon: BlasAddon): Ker
     fusedKernelRow(FusedKernelNames.geluErfGrad, fusedGeluKernel(b, ElementwiseOp.geluErfGrad, addon)),
     fusedKernelRow(FusedKernelNames.softmaxCrossEntropy, softmaxCrossEntropyKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.softmaxCrossEntropyGrad, softmaxCrossEntropyGradKernel(b, addon)),
+    fusedKernelRow(FusedKernelNames.layerNorm, layerNormKernel(b, addon)),
+    fusedKernelRow(FusedKernelNames.layerNormGrad, layerNormGradKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.maskedSoftmax, maskedSoftmaxKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.maskedSoftmaxGrad, maskedSoftmaxGradKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.dropoutMask, dropoutMaskKernel(b, addon)),

@@ -245,6 +245,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rowwise", NULL, rowwise, NULL, NULL, NULL, METHOD, NULL},
       {"softmaxCrossEntropy", NULL, softmax_cross_entropy, NULL, NULL, NULL, METHOD, NULL},
       {"softmaxCrossEntropyGrad", NULL, softmax_cross_entropy_grad, NULL, NULL, NULL, METHOD, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, METHOD, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, METHOD, NULL},
       {"configureAllocator", NULL, configure_allocator, NULL, NULL, NULL, METHOD, NULL},
       {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, METHOD, NULL},
       {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, METHOD, NULL},

@@ -1,0 +1,131 @@
+// @peft/core's LayerNorm over the last axis of x viewed as [rows, d], in one pass per row each way:
+//   forward:  x̂ = (x − mean)·r, r = 1/√(mean((x − mean)²) + eps) (biased variance, as PyTorch), y = x̂·γ + β;
+//             writes y, x̂ and r (what the backward needs);
+//   backward: g = dy·γ, dx = r·(g − mean(g) − x̂·mean(g·x̂)).
+// Composed from tfjs ops they were nine kernels forward and eight backward, each a pass over [rows, d].
+#include <math.h>
+#include "common.h"
+
+#define DEFINE_NORM(SUFFIX, ATTR)                                                                                 \
+  ATTR static void layer_norm_rows_##SUFFIX(const float *restrict x, const float *restrict gamma,               \
+                                            const float *restrict beta, float *restrict y, float *restrict xh,    \
+                                            float *restrict rstd, int64_t lo, int64_t hi, int64_t d, float eps) { \
+    for (int64_t r = lo; r < hi; r++) {                                                                           \
+      const float *xr = x + r * d;                                                                                \
+      float *yr = y + r * d, *hr = xh + r * d;                                                                    \
+      float s = 0.0f;                                                                                             \
+      _Pragma("omp simd reduction(+ : s)") for (int64_t c = 0; c < d; c++) s += xr[c];                            \
+      const float mean = s / (float)d;                                                                            \
+      float v = 0.0f;                                                                                             \
+      _Pragma("omp simd reduction(+ : v)") for (int64_t c = 0; c < d; c++) {                                      \
+        const float t = xr[c] - mean;                                                                             \
+        v += t * t;                                                                                               \
+      }                                                                                                           \
+      const float rs = 1.0f / sqrtf(v / (float)d + eps);                                                          \
+      rstd[r] = rs;                                                                                               \
+      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) {                                                       \
+        const float h = (xr[c] - mean) * rs;                                                                      \
+        hr[c] = h;                                                                                                \
+        yr[c] = h * gamma[c] + beta[c];                                                                           \
+      }                                                                                                           \
+    }                                                                                                             \
+  }                                                                                                               \
+  ATTR static void layer_norm_grad_rows_##SUFFIX(const float *restrict dy, const float *restrict xh,            \
+                                                 const float *restrict rstd, const float *restrict gamma,         \
+                                                 float *restrict dx, int64_t lo, int64_t hi, int64_t d) {         \
+    for (int64_t r = lo; r < hi; r++) {                                                                           \
+      const float *gr = dy + r * d, *hr = xh + r * d;                                                             \
+      float *dr = dx + r * d;                                                                                     \
+      float sg = 0.0f, sgh = 0.0f;                                                                                \
+      _Pragma("omp simd reduction(+ : sg, sgh)") for (int64_t c = 0; c < d; c++) {                                \
+        const float g = gr[c] * gamma[c];                                                                         \
+        sg += g;                                                                                                  \
+        sgh += g * hr[c];                                                                                         \
+      }                                                                                                           \
+      const float mg = sg / (float)d, mgh = sgh / (float)d, rs = rstd[r];                                         \
+      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) dr[c] = (gr[c] * gamma[c] - mg - hr[c] * mgh) * rs;     \
+    }                                                                                                             \
+  }
+
+DEFINE_NORM(avx512, AVX512_VEC)
+DEFINE_NORM(avx2, AVX2_FMA)
+DEFINE_NORM(base, )
+
+// whole rows per thread
+#define NORM_ROWS(rows, a, b)                                                                                     \
+  const int t_ = omp_get_thread_num(), nt_ = omp_get_num_threads();                                               \
+  const int64_t per_ = ((rows) + nt_ - 1) / nt_, a = t_ * per_ < (rows) ? t_ * per_ : (rows),                      \
+                b = a + per_ < (rows) ? a + per_ : (rows);
+
+// Reads argv[i] as a Float32Array view at argv[i + 1]'s offset holding `count` floats; NULL (thrown) otherwise.
+static float *norm_operand(napi_env env, napi_value *argv, int i, int64_t count, const char *name) {
+  size_t len;
+  float *data = f32_view(env, argv[i], &len);
+  if (!data) return NULL;
+  const int64_t off = get_i64(env, argv[i + 1]);
+  if (off < 0 || (uint64_t)(off + count) > len) {
+    napi_throw_range_error(env, NULL, name);
+    return NULL;
+  }
+  return data + off;
+}
+
+// layerNorm(x, xo, gamma, go, beta, bo, y, yo, xh, xho, rstd, ro, rows, d, eps)
+napi_value layer_norm(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  if (!get_args(env, info, 15, argv, "layerNorm")) return NULL;
+  const int64_t rows = get_i64(env, argv[12]), d = get_i64(env, argv[13]);
+  double eps = 0;
+  napi_get_value_double(env, argv[14], &eps);
+  if (rows < 0 || d < 1) {
+    napi_throw_range_error(env, NULL, "peft_blas: layerNorm needs rows ≥ 0 and d ≥ 1");
+    return NULL;
+  }
+  const char *oob = "peft_blas: layerNorm operand out of bounds";
+  float *x = norm_operand(env, argv, 0, rows * d, oob), *gamma = x ? norm_operand(env, argv, 2, d, oob) : NULL;
+  float *beta = gamma ? norm_operand(env, argv, 4, d, oob) : NULL, *y = beta ? norm_operand(env, argv, 6, rows * d, oob) : NULL;
+  float *xh = y ? norm_operand(env, argv, 8, rows * d, oob) : NULL, *rstd = xh ? norm_operand(env, argv, 10, rows, oob) : NULL;
+  if (!rstd) return NULL;
+  const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads; // unused where the compiler has no OpenMP
+  const int wide = use_avx512 ? 2 : use_avx2;
+#pragma omp parallel num_threads(threads)
+  {
+    NORM_ROWS(rows, a, b)
+    if (b > a) {
+      if (wide == 2) layer_norm_rows_avx512(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps);
+      else if (wide) layer_norm_rows_avx2(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps);
+      else layer_norm_rows_base(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps);
+    }
+  }
+  return NULL;
+}
+
+// layerNormGrad(dy, dyo, xh, xho, rstd, ro, gamma, go, dx, dxo, rows, d)
+napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!get_args(env, info, 12, argv, "layerNormGrad")) return NULL;
+  const int64_t rows = get_i64(env, argv[10]), d = get_i64(env, argv[11]);
+  if (rows < 0 || d < 1) {
+    napi_throw_range_error(env, NULL, "peft_blas: layerNormGrad needs rows ≥ 0 and d ≥ 1");
+    return NULL;
+  }
+  const char *oob = "peft_blas: layerNormGrad operand out of bounds";
+  float *dy = norm_operand(env, argv, 0, rows * d, oob), *xh = dy ? norm_operand(env, argv, 2, rows * d, oob) : NULL;
+  float *rstd = xh ? norm_operand(env, argv, 4, rows, oob) : NULL, *gamma = rstd ? norm_operand(env, argv, 6, d, oob) : NULL;
+  float *dx = gamma ? norm_operand(env, argv, 8, rows * d, oob) : NULL;
+  if (!dx) return NULL;
+  const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
+  (void)threads;
+  const int wide = use_avx512 ? 2 : use_avx2;
+#pragma omp parallel num_threads(threads)
+  {
+    NORM_ROWS(rows, a, b)
+    if (b > a) {
+      if (wide == 2) layer_norm_grad_rows_avx512(dy, xh, rstd, gamma, dx, a, b, d);
+      else if (wide) layer_norm_grad_rows_avx2(dy, xh, rstd, gamma, dx, a, b, d);
+      else layer_norm_grad_rows_base(dy, xh, rstd, gamma, dx, a, b, d);
+    }
+  }
+  return NULL;
+}
