@@ -62,16 +62,19 @@ export interface BlasAddon {
     z: Float32Array, zOffset: number, lse: Float32Array, lseOffset: number, labels: Float32Array, labelsOffset: number,
     weights: Float32Array, weightsOffset: number, g: Float32Array, gOffset: number, rows: number, cols: number, labelSmoothing: number,
   ): void;
-  /** LayerNorm over the last axis of x [rows, d]: y = x̂·γ + β, x̂ = (x − mean)·rstd, rstd = 1/√(var + eps) [rows]. */
+  /**
+   * LayerNorm over the last axis of x [rows, d]: y = x̂·γ (+ β), x̂ = (x − mean)·rstd, rstd = 1/√(var + eps) [rows];
+   * without `centre` (RMSNorm) the mean is 0.
+   */
   layerNorm(
-    x: Float32Array, xOffset: number, gamma: Float32Array, gammaOffset: number, beta: Float32Array, betaOffset: number,
+    x: Float32Array, xOffset: number, gamma: Float32Array, gammaOffset: number, beta: Float32Array | null, betaOffset: number,
     y: Float32Array, yOffset: number, normed: Float32Array, normedOffset: number, rstd: Float32Array, rstdOffset: number,
-    rows: number, d: number, eps: number,
+    rows: number, d: number, eps: number, centre: boolean,
   ): void;
-  /** dx [rows, d] = rstd·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ. */
+  /** dx [rows, d] = rstd·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ (without `centre`, no mean(g) term). */
   layerNormGrad(
     dy: Float32Array, dyOffset: number, normed: Float32Array, normedOffset: number, rstd: Float32Array, rstdOffset: number,
-    gamma: Float32Array, gammaOffset: number, dx: Float32Array, dxOffset: number, rows: number, d: number,
+    gamma: Float32Array, gammaOffset: number, dx: Float32Array, dxOffset: number, rows: number, d: number, centre: boolean,
   ): void;
   /** glibc: blocks under 32 MiB from the heap, and up to trimBytes of free heap top kept; whether it took effect. */
   configureAllocator(trimBytes: number): boolean;

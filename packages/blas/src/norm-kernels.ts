@@ -15,17 +15,18 @@ function normRows(x: TensorInfo, vectors: Record<string, TensorInfo>, kernel: st
   return [size(x) / d, d];
 }
 
-/** @peft/core's `PeftLayerNorm`: y, normed and rstd in one native pass per row. */
+/** @peft/core's `PeftLayerNorm` (and RMSNorm, without centring): y, normed and rstd in one native pass per row. */
 export function layerNormKernel(backendName: string, addon: BlasAddon): FusedKernelFunc<'PeftLayerNorm'> {
   return (args) => {
     const { x, gamma, beta } = args.inputs;
-    const [rows, d] = normRows(x, { gamma, beta }, 'PeftLayerNorm');
+    const [rows, d] = normRows(x, { gamma, ...(beta ? { beta } : {}) }, 'PeftLayerNorm');
     const io = kernelIo(backendName, args.backend);
     const y = io.output(x.shape);
     const normed = io.output(x.shape);
     const rstd = io.output([...x.shape.slice(0, -1), 1]);
-    const [vx, vg, vb, vy, vn, vr] = [x, gamma, beta, y, normed, rstd].map((t) => io.view(t));
-    if (rows > 0) addon.layerNorm(vx!.array, vx!.offset, vg!.array, vg!.offset, vb!.array, vb!.offset, vy!.array, vy!.offset, vn!.array, vn!.offset, vr!.array, vr!.offset, rows, d, args.attrs.eps);
+    const [vx, vg, vy, vn, vr] = [x, gamma, y, normed, rstd].map((t) => io.view(t));
+    const vb = beta ? io.view(beta) : null;
+    if (rows > 0) addon.layerNorm(vx!.array, vx!.offset, vg!.array, vg!.offset, vb?.array ?? null, vb?.offset ?? 0, vy!.array, vy!.offset, vn!.array, vn!.offset, vr!.array, vr!.offset, rows, d, args.attrs.eps, args.attrs.centre);
     return [y, normed, rstd];
   };
 }
@@ -41,7 +42,7 @@ export function layerNormGradKernel(backendName: string, addon: BlasAddon): Fuse
     const io = kernelIo(backendName, args.backend);
     const dx = io.output(dy.shape);
     const [vdy, vn, vr, vg, vdx] = [dy, normed, rstd, gamma, dx].map((t) => io.view(t));
-    if (rows > 0) addon.layerNormGrad(vdy!.array, vdy!.offset, vn!.array, vn!.offset, vr!.array, vr!.offset, vg!.array, vg!.offset, vdx!.array, vdx!.offset, rows, d);
+    if (rows > 0) addon.layerNormGrad(vdy!.array, vdy!.offset, vn!.array, vn!.offset, vr!.array, vr!.offset, vg!.array, vg!.offset, vdx!.array, vdx!.offset, rows, d, args.attrs.centre);
     return dx;
   };
 }

@@ -268,35 +268,38 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
       expect(() => runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: z, labels: tf.tensor1d([0, 0, 0, 0, cols], 'int32') }, { labelSmoothing: eps })).toThrow(/label/);
     });
 
-    it(`PeftLayerNorm and its gradient equal the float64 formula on ${backend} (d not a multiple of any vector width)`, async () => {
+    it(`PeftLayerNorm and its gradient equal the float64 formula on ${backend}, centred (LayerNorm) and not (RMSNorm), d not a multiple of any vector width`, async () => {
       await tf.setBackend(backend);
       registerBlasKernels({ backends: [backend] });
       const [rows, d, eps] = [6, 771, 1e-5];
       // rows offset and scaled (mean ~3, spread ~2) so that centring matters
       const x = tf.tidy(() => tf.reshape(tf.add(tf.mul(rand([rows, d], 21), 2), 3), [2, 3, d]));
       const [gamma, beta, dy] = [rand([d], 22), rand([d], 23), rand([2, 3, d], 24)];
-      const [y, normed, rstd] = runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma, beta }, { eps });
-      expect([y!.shape, normed!.shape, rstd!.shape]).toEqual([[2, 3, d], [2, 3, d], [2, 3, 1]]);
-      const dx = runFusedKernel(FusedKernelNames.layerNormGrad, { dy, normed: normed!, rstd: rstd!, gamma });
       const [xv, gv, bv, dyv] = [x, gamma, beta, dy].map((t) => Array.from(t.dataSync()));
-      const [yv, nv, rv, dxv] = [y!, normed!, rstd!, dx].map((t) => t.dataSync());
-      for (let r = 0; r < rows; r++) {
-        const row = xv.slice(r * d, (r + 1) * d);
-        const mean = row.reduce((a, v) => a + v, 0) / d;
-        const rs = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + eps);
-        expect(Math.abs(rv[r]! - rs) / rs, `rstd row ${r}`).toBeLessThan(1e-6);
-        const h = row.map((v) => (v - mean) * rs);
-        const g = dyv.slice(r * d, (r + 1) * d).map((v, c) => v * gv[c]!);
-        const mg = g.reduce((a, v) => a + v, 0) / d;
-        const mgh = g.reduce((a, v, c) => a + v * h[c]!, 0) / d;
-        for (let c = 0; c < d; c++) {
-          expect(Math.abs(nv[r * d + c]! - h[c]!), `normed ${r}, ${c}`).toBeLessThan(2e-6);
-          expect(Math.abs(yv[r * d + c]! - (h[c]! * gv[c]! + bv[c]!)), `y ${r}, ${c}`).toBeLessThan(1e-5);
-          expect(Math.abs(dxv[r * d + c]! - (g[c]! - mg - h[c]! * mgh) * rs), `dx ${r}, ${c}`).toBeLessThan(1e-5);
+      for (const centre of [true, false]) {
+        const [y, normed, rstd] = runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma, ...(centre ? { beta } : {}) }, { eps, centre });
+        expect([y!.shape, normed!.shape, rstd!.shape]).toEqual([[2, 3, d], [2, 3, d], [2, 3, 1]]);
+        const dx = runFusedKernel(FusedKernelNames.layerNormGrad, { dy, normed: normed!, rstd: rstd!, gamma }, { centre });
+        const [yv, nv, rv, dxv] = [y!, normed!, rstd!, dx].map((t) => t.dataSync());
+        for (let r = 0; r < rows; r++) {
+          const row = xv.slice(r * d, (r + 1) * d);
+          const mean = centre ? row.reduce((a, v) => a + v, 0) / d : 0;
+          const rs = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + eps);
+          expect(Math.abs(rv[r]! - rs) / rs, `rstd row ${r} (centre ${centre})`).toBeLessThan(1e-6);
+          const h = row.map((v) => (v - mean) * rs);
+          const g = dyv.slice(r * d, (r + 1) * d).map((v, c) => v * gv[c]!);
+          const mg = centre ? g.reduce((a, v) => a + v, 0) / d : 0;
+          const mgh = g.reduce((a, v, c) => a + v * h[c]!, 0) / d;
+          for (let c = 0; c < d; c++) {
+            expect(Math.abs(nv[r * d + c]! - h[c]!), `normed ${r}, ${c} (centre ${centre})`).toBeLessThan(2e-6);
+            expect(Math.abs(yv[r * d + c]! - (h[c]! * gv[c]! + (centre ? bv[c]! : 0))), `y ${r}, ${c} (centre ${centre})`).toBeLessThan(1e-5);
+            expect(Math.abs(dxv[r * d + c]! - (g[c]! - mg - h[c]! * mgh) * rs), `dx ${r}, ${c} (centre ${centre})`).toBeLessThan(1e-5);
+          }
         }
+        tf.dispose([y!, normed!, rstd!, dx]);
       }
-      expect(() => runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma: rand([d - 1], 25), beta }, { eps })).toThrow(/gamma/);
-      tf.dispose([x, gamma, beta, dy, y!, normed!, rstd!, dx]);
+      expect(() => runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma: rand([d - 1], 25), beta }, { eps, centre: true })).toThrow(/gamma/);
+      tf.dispose([x, gamma, beta, dy]);
     });
 
     it(`PeftMaskedSoftmax and its gradient equal the composed formula on ${backend} (causal, padding, λ's unpadded rows)`, async () => {

@@ -59,26 +59,27 @@ export const FusedKernelTable = {
     outputs: 'one',
   },
   /**
-   * LayerNorm over the last axis: inputs `{ x [..., d], gamma [d], beta [d] }`, attrs `{ eps }` → `[y, normed [..., d],
-   * rstd [..., 1]]` with rstd = 1/√(mean((x − mean)²) + eps) (biased variance, as PyTorch), normed = (x − mean)·rstd,
-   * y = normed·γ + β.
+   * LayerNorm over the last axis: inputs `{ x [..., d], gamma [d], beta? [d] }`, attrs `{ eps, centre }` → `[y,
+   * normed [..., d], rstd [..., 1]]` with μ = mean(x) (0 without `centre`: RMSNorm), rstd = 1/√(mean((x − μ)²) + eps)
+   * (biased variance, as PyTorch), normed = (x − μ)·rstd, y = normed·γ (+ β).
    */
   layerNorm: {
     name: 'PeftLayerNorm',
-    inputs: { x: 'float32', gamma: 'float32', beta: 'float32' },
-    optionalInputs: none,
-    attrs: { eps: 'number' },
+    inputs: { x: 'float32', gamma: 'float32' },
+    optionalInputs: { beta: 'float32' },
+    attrs: { eps: 'number', centre: 'boolean' },
     outputs: 'many',
   },
   /**
-   * inputs `{ dy [..., d], normed [..., d], rstd [..., 1], gamma [d] }` → dx = rstd·(g − mean(g) − normed·mean(g·normed)),
-   * g = dy·γ: the gradient of `layerNorm`'s y with respect to x (γ and β frozen).
+   * inputs `{ dy [..., d], normed [..., d], rstd [..., 1], gamma [d] }`, attrs `{ centre }` → dx = rstd·(g − mean(g) −
+   * normed·mean(g·normed)), g = dy·γ (without `centre`, no mean(g) term): the gradient of `layerNorm`'s y with respect
+   * to x (γ and β frozen).
    */
   layerNormGrad: {
     name: 'PeftLayerNormGrad',
     inputs: { dy: 'float32', normed: 'float32', rstd: 'float32', gamma: 'float32' },
     optionalInputs: none,
-    attrs: none,
+    attrs: { centre: 'boolean' },
     outputs: 'one',
   },
   /** As `geluTanh`, for the exact GELU 0.5·x·(1 + erf(x/√2)) (RoBERTa's `gelu`). */

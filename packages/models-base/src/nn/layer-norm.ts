@@ -26,7 +26,7 @@ export class LayerNorm {
         value: y,
         gradFunc: (dy, [xh, r]) =>
           tf.tidy(() => {
-            if (fused) return runFusedKernel(FusedKernelNames.layerNormGrad, { dy, normed: xh!, rstd: r!, gamma: this.weight });
+            if (fused) return runFusedKernel(FusedKernelNames.layerNormGrad, { dy, normed: xh!, rstd: r!, gamma: this.weight }, { centre: true });
             const g = tf.mul(dy, this.weight); // [..., d]
             const meanG = tf.mean(g, -1, true); // [..., 1]
             const meanGx = tf.mean(tf.mul(g, xh!), -1, true); // [..., 1]
@@ -53,7 +53,7 @@ export class LayerNorm {
 
   /** The same in one fused kernel. */
   private fusedForward(x: tf.Tensor): { y: tf.Tensor; normed: tf.Tensor; rstd: tf.Tensor } {
-    const [y, normed, rstd] = runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma: this.weight, beta: this.bias }, { eps: this.eps });
+    const [y, normed, rstd] = runFusedKernelOutputs(FusedKernelNames.layerNorm, { x, gamma: this.weight, beta: this.bias }, { eps: this.eps, centre: true });
     return { y: y!, normed: normed!, rstd: rstd! };
   }
 
