@@ -21,7 +21,8 @@ import { lmLossChunks } from '@peft/models-base';
  *   the heaviest common method — each trained site keeps its input (q, k, v share theirs where @peft/blas redraws the
  *   dropout masks) —, SmolLM2-135M's shape at B 8 × T 256: 92.5 MB a kept block (2 → 30 layers, weights apart)
  *   against a count of 90.6 MB; its transients and head ~75 MB, so 1.0× the count for them (the dense factor, 5.5×,
- *   was fitted where GPT-2's head and loss dominated);
+ *   was fitted where GPT-2's head and loss dominated). Since the tiled attention reads grouped-query keys in place
+ *   (round 4's third pass) a kept block measures ~76 MB: the factor is kept, ~11 % above the measured peaks;
  * - the LM head: the hidden states' gradient the loss's forward already computed ([N, d], lm-loss.ts) and the
  *   transients of its [rows, V] chunks (logits, their gradient, the products' packing: four chunk-sized buffers,
  *   rows = the largest of @peft/models-base's lmLossChunks);
@@ -32,7 +33,8 @@ import { lmLossChunks } from '@peft/models-base';
  * dense attention path 1,563 / 1,155 (1,806 / 1,313); GPT-2 medium, none / all 24, 3,361 / 2,322 (3,379 / 2,328);
  * RoBERTa-base B 32 × T 128, none / all 12, 2,834 / 1,636 (3,322 / 1,746); SmolLM2-135M-shaped (30 × 576, FFN 1,536,
  * vocab 49,152; LoRA r 8 with dropout on all seven projections) B 8 × T 256, none / 2 / 4 of 30 rematerialised,
- * 3,687 / 3,544 / 3,357 MB (3,853 / 3,672 / 3,490), 2 and 10 layers kept 685 / 1,579 (885 / 1,733). Before round 4's
+ * 3,466 / 3,316 / 3,161 MB (3,853 / 3,671 / 3,490), 2 and 10 layers kept 668 / 1,487 (885 / 1,733) (07:14 UTC, with
+ * grouped-query keys read in place; 3,687 / 3,544 / 3,357 and 685 / 1,579 at 04:20 UTC, repeated first). Before round 4's
  * second pass (the loss kept the [N, V] logit gradient; checkpoint files read whole: GPT-2 medium's load alone peaked at
  * 2,987 MB) GPT-2 small was 1,523 / 1,190 MB; before the blocks' own scopes and leanVariableGrads a kept block cost
  * 112 MB (its unkept intermediates lived until the forward ended, every gradient until the backward ended).
