@@ -52,6 +52,13 @@ void thread_block(int64_t n, int64_t *lo, int64_t *hi) {
   *hi = *lo + per < n ? *lo + per : n;
 }
 
+void thread_rows(int64_t rows, int64_t *lo, int64_t *hi) {
+  const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  const int64_t per = (rows + nt - 1) / nt;
+  *lo = (int64_t)t * per < rows ? (int64_t)t * per : rows;
+  *hi = *lo + per < rows ? *lo + per : rows;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv, "setThreads")) return NULL;

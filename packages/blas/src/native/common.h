@@ -61,6 +61,24 @@ extern int use_neon;
 
 // This thread's block of [0, n) inside an OpenMP parallel region: equal blocks, a multiple of 16 long.
 void thread_block(int64_t n, int64_t *lo, int64_t *hi);
+// This thread's whole rows [lo, hi) of `rows` inside an OpenMP parallel region (a row is the unit of row-wise kernels).
+void thread_rows(int64_t rows, int64_t *lo, int64_t *hi);
+// A row-wise kernel over `rows` rows on `threads` threads: each thread calls FN_avx512, FN_avx2 or FN_base (the vector
+// path in use) as FN_x(lo, hi, ...) on its whole rows [lo, hi).
+#define PARALLEL_ROWS(threads, rows, FN, ...)                                                                      \
+  do {                                                                                                             \
+    const int path_ = use_avx512 ? 2 : use_avx2, threads_ = (threads);                                             \
+    (void)threads_; /* unused where the compiler has no OpenMP */                                                  \
+    _Pragma("omp parallel num_threads(threads_)") {                                                                \
+      int64_t lo_, hi_;                                                                                            \
+      thread_rows((rows), &lo_, &hi_);                                                                             \
+      if (hi_ > lo_) {                                                                                             \
+        if (path_ == 2) FN##_avx512(lo_, hi_, __VA_ARGS__);                                                        \
+        else if (path_) FN##_avx2(lo_, hi_, __VA_ARGS__);                                                          \
+        else FN##_base(lo_, hi_, __VA_ARGS__);                                                                     \
+      }                                                                                                            \
+    }                                                                                                              \
+  } while (0)
 
 napi_value sgemm_batched(napi_env env, napi_callback_info info);
 napi_value elementwise(napi_env env, napi_callback_info info);

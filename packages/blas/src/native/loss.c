@@ -6,33 +6,33 @@
 #include "common.h"
 #include "fastmath.h"
 
-#define DEFINE_XENT(SUFFIX, ATTR)                                                                                  \
-  ATTR static void stats_rows_##SUFFIX(const float *restrict z, const int32_t *restrict y, float *restrict out,     \
-                                       int64_t lo, int64_t hi, int64_t cols, float eps) {                          \
-    for (int64_t r = lo; r < hi; r++) {                                                                            \
-      const float *zr = z + r * cols;                                                                              \
-      float m = zr[0];                                                                                             \
-      for (int64_t c = 1; c < cols; c++) m = zr[c] > m ? zr[c] : m;                                                \
-      float s = 0.0f, sz = 0.0f;                                                                                   \
-      _Pragma("omp simd reduction(+ : s, sz)") for (int64_t c = 0; c < cols; c++) {                               \
-        s += exp_f(zr[c] - m);                                                                                     \
-        sz += zr[c];                                                                                               \
-      }                                                                                                            \
-      const float lse = m + log_f(s);                                                                              \
-      out[2 * r] = lse;                                                                                            \
-      out[2 * r + 1] = lse - (1.0f - eps) * zr[y[r]] - eps * sz / (float)cols;                                    \
-    }                                                                                                              \
-  }                                                                                                                \
-  ATTR static void grad_rows_##SUFFIX(const float *restrict z, const float *restrict lse, const int32_t *restrict y, \
-                                      const float *restrict w, float *restrict g, int64_t lo, int64_t hi,          \
-                                      int64_t cols, float eps) {                                                   \
-    for (int64_t r = lo; r < hi; r++) {                                                                            \
-      const float *zr = z + r * cols;                                                                              \
-      float *gr = g + r * cols;                                                                                    \
-      const float l = lse[r], off = eps / (float)cols, wr = w[r];                                                  \
-      _Pragma("omp simd") for (int64_t c = 0; c < cols; c++) gr[c] = (exp_f(zr[c] - l) - off) * wr;               \
-      gr[y[r]] -= (1.0f - eps) * wr;                                                                               \
-    }                                                                                                              \
+#define DEFINE_XENT(SUFFIX, ATTR)                                                                                     \
+  ATTR static void stats_rows_##SUFFIX(int64_t lo, int64_t hi, const float *restrict z, const int32_t *restrict y,    \
+                                       float *restrict out, int64_t cols, float eps) {                                \
+    for (int64_t r = lo; r < hi; r++) {                                                                               \
+      const float *zr = z + r * cols;                                                                                 \
+      float m = zr[0];                                                                                                \
+      for (int64_t c = 1; c < cols; c++) m = zr[c] > m ? zr[c] : m;                                                   \
+      float s = 0.0f, sz = 0.0f;                                                                                      \
+      _Pragma("omp simd reduction(+ : s, sz)") for (int64_t c = 0; c < cols; c++) {                                   \
+        s += exp_f(zr[c] - m);                                                                                        \
+        sz += zr[c];                                                                                                  \
+      }                                                                                                               \
+      const float lse = m + log_f(s);                                                                                 \
+      out[2 * r] = lse;                                                                                               \
+      out[2 * r + 1] = lse - (1.0f - eps) * zr[y[r]] - eps * sz / (float)cols;                                        \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  ATTR static void grad_rows_##SUFFIX(int64_t lo, int64_t hi, const float *restrict z, const float *restrict lse,     \
+                                      const int32_t *restrict y, const float *restrict w, float *restrict g,          \
+                                      int64_t cols, float eps) {                                                      \
+    for (int64_t r = lo; r < hi; r++) {                                                                               \
+      const float *zr = z + r * cols;                                                                                 \
+      float *gr = g + r * cols;                                                                                       \
+      const float l = lse[r], off = eps / (float)cols, wr = w[r];                                                     \
+      _Pragma("omp simd") for (int64_t c = 0; c < cols; c++) gr[c] = (exp_f(zr[c] - l) - off) * wr;                   \
+      gr[y[r]] -= (1.0f - eps) * wr;                                                                                  \
+    }                                                                                                                 \
   }
 
 DEFINE_XENT(avx512, AVX512_VEC)
@@ -48,12 +48,6 @@ static int labels_in_range(napi_env env, const int32_t *y, int64_t rows, int64_t
   }
   return 1;
 }
-
-// whole rows per thread
-#define ROW_RANGE(rows, a, b)                                                                                      \
-  const int t_ = omp_get_thread_num(), nt_ = omp_get_num_threads();                                               \
-  const int64_t per_ = ((rows) + nt_ - 1) / nt_, a = t_ * per_ < (rows) ? t_ * per_ : (rows),                        \
-                b = a + per_ < (rows) ? a + per_ : (rows);
 
 // softmaxCrossEntropy(z, zOffset, labels, labelsOffset, out, outOffset, rows, cols, eps): out [rows, 2] = (lse, loss)
 // per row; labels are int32 data seen through a Float32Array.
@@ -79,17 +73,7 @@ napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
   const int32_t *y = (const int32_t *)(yf + yo);
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
-  (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx512 ? 2 : use_avx2;
-#pragma omp parallel num_threads(threads)
-  {
-    ROW_RANGE(rows, a, b)
-    if (b > a) {
-      if (wide == 2) stats_rows_avx512(z + zo, y, out + oo, a, b, cols, (float)eps);
-      else if (wide) stats_rows_avx2(z + zo, y, out + oo, a, b, cols, (float)eps);
-      else stats_rows_base(z + zo, y, out + oo, a, b, cols, (float)eps);
-    }
-  }
+  PARALLEL_ROWS(threads, rows, stats_rows, z + zo, y, out + oo, cols, (float)eps);
   return NULL;
 }
 
@@ -121,16 +105,6 @@ napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info) {
   const int32_t *y = (const int32_t *)(yf + yo);
   if (!labels_in_range(env, y, rows, cols)) return NULL;
   const int threads = rows * cols > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
-  (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx512 ? 2 : use_avx2;
-#pragma omp parallel num_threads(threads)
-  {
-    ROW_RANGE(rows, a, b)
-    if (b > a) {
-      if (wide == 2) grad_rows_avx512(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
-      else if (wide) grad_rows_avx2(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
-      else grad_rows_base(z + zo, lse + lso, y, w + wo, g + go, a, b, cols, (float)eps);
-    }
-  }
+  PARALLEL_ROWS(threads, rows, grad_rows, z + zo, lse + lso, y, w + wo, g + go, cols, (float)eps);
   return NULL;
 }

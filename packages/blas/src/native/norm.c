@@ -7,57 +7,50 @@
 #include <math.h>
 #include "common.h"
 
-#define DEFINE_NORM(SUFFIX, ATTR)                                                                                 \
-  ATTR static void layer_norm_rows_##SUFFIX(const float *restrict x, const float *restrict gamma,               \
-                                            const float *restrict beta, float *restrict y, float *restrict xh,    \
-                                            float *restrict rstd, int64_t lo, int64_t hi, int64_t d, float eps,   \
-                                            int centre) {                                                         \
-    for (int64_t r = lo; r < hi; r++) {                                                                           \
-      const float *xr = x + r * d;                                                                                \
-      float *yr = y + r * d, *hr = xh + r * d;                                                                    \
-      float s = 0.0f;                                                                                             \
-      _Pragma("omp simd reduction(+ : s)") for (int64_t c = 0; c < d; c++) s += xr[c];                            \
-      const float mean = centre ? s / (float)d : 0.0f;                                                            \
-      float v = 0.0f;                                                                                             \
-      _Pragma("omp simd reduction(+ : v)") for (int64_t c = 0; c < d; c++) {                                      \
-        const float t = xr[c] - mean;                                                                             \
-        v += t * t;                                                                                               \
-      }                                                                                                           \
-      const float rs = 1.0f / sqrtf(v / (float)d + eps);                                                          \
-      rstd[r] = rs;                                                                                               \
-      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) {                                                       \
-        const float h = (xr[c] - mean) * rs;                                                                      \
-        hr[c] = h;                                                                                                \
-        yr[c] = beta ? h * gamma[c] + beta[c] : h * gamma[c];                                                     \
-      }                                                                                                           \
-    }                                                                                                             \
-  }                                                                                                               \
-  ATTR static void layer_norm_grad_rows_##SUFFIX(const float *restrict dy, const float *restrict xh,            \
-                                                 const float *restrict rstd, const float *restrict gamma,         \
-                                                 float *restrict dx, int64_t lo, int64_t hi, int64_t d, int centre) { \
-    for (int64_t r = lo; r < hi; r++) {                                                                           \
-      const float *gr = dy + r * d, *hr = xh + r * d;                                                             \
-      float *dr = dx + r * d;                                                                                     \
-      float sg = 0.0f, sgh = 0.0f;                                                                                \
-      _Pragma("omp simd reduction(+ : sg, sgh)") for (int64_t c = 0; c < d; c++) {                                \
-        const float g = gr[c] * gamma[c];                                                                         \
-        sg += g;                                                                                                  \
-        sgh += g * hr[c];                                                                                         \
-      }                                                                                                           \
-      const float mg = centre ? sg / (float)d : 0.0f, mgh = sgh / (float)d, rs = rstd[r];                         \
-      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) dr[c] = (gr[c] * gamma[c] - mg - hr[c] * mgh) * rs;     \
-    }                                                                                                             \
+#define DEFINE_NORM(SUFFIX, ATTR)                                                                                     \
+  ATTR static void layer_norm_rows_##SUFFIX(int64_t lo, int64_t hi, const float *restrict x, const float *restrict gamma, \
+                                            const float *restrict beta, float *restrict y, float *restrict xh,        \
+                                            float *restrict rstd, int64_t d, float eps, int centre) {                 \
+    for (int64_t r = lo; r < hi; r++) {                                                                               \
+      const float *xr = x + r * d;                                                                                    \
+      float *yr = y + r * d, *hr = xh + r * d;                                                                        \
+      float s = 0.0f;                                                                                                 \
+      _Pragma("omp simd reduction(+ : s)") for (int64_t c = 0; c < d; c++) s += xr[c];                                \
+      const float mean = centre ? s / (float)d : 0.0f;                                                                \
+      float v = 0.0f;                                                                                                 \
+      _Pragma("omp simd reduction(+ : v)") for (int64_t c = 0; c < d; c++) {                                          \
+        const float t = xr[c] - mean;                                                                                 \
+        v += t * t;                                                                                                   \
+      }                                                                                                               \
+      const float rs = 1.0f / sqrtf(v / (float)d + eps);                                                              \
+      rstd[r] = rs;                                                                                                   \
+      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) {                                                           \
+        const float h = (xr[c] - mean) * rs;                                                                          \
+        hr[c] = h;                                                                                                    \
+        yr[c] = beta ? h * gamma[c] + beta[c] : h * gamma[c];                                                         \
+      }                                                                                                               \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  ATTR static void layer_norm_grad_rows_##SUFFIX(int64_t lo, int64_t hi, const float *restrict dy,                    \
+                                                 const float *restrict xh, const float *restrict rstd,                \
+                                                 const float *restrict gamma, float *restrict dx, int64_t d, int centre) { \
+    for (int64_t r = lo; r < hi; r++) {                                                                               \
+      const float *gr = dy + r * d, *hr = xh + r * d;                                                                 \
+      float *dr = dx + r * d;                                                                                         \
+      float sg = 0.0f, sgh = 0.0f;                                                                                    \
+      _Pragma("omp simd reduction(+ : sg, sgh)") for (int64_t c = 0; c < d; c++) {                                    \
+        const float g = gr[c] * gamma[c];                                                                             \
+        sg += g;                                                                                                      \
+        sgh += g * hr[c];                                                                                             \
+      }                                                                                                               \
+      const float mg = centre ? sg / (float)d : 0.0f, mgh = sgh / (float)d, rs = rstd[r];                             \
+      _Pragma("omp simd") for (int64_t c = 0; c < d; c++) dr[c] = (gr[c] * gamma[c] - mg - hr[c] * mgh) * rs;         \
+    }                                                                                                                 \
   }
 
 DEFINE_NORM(avx512, AVX512_VEC)
 DEFINE_NORM(avx2, AVX2_FMA)
 DEFINE_NORM(base, )
-
-// whole rows per thread
-#define NORM_ROWS(rows, a, b)                                                                                     \
-  const int t_ = omp_get_thread_num(), nt_ = omp_get_num_threads();                                               \
-  const int64_t per_ = ((rows) + nt_ - 1) / nt_, a = t_ * per_ < (rows) ? t_ * per_ : (rows),                      \
-                b = a + per_ < (rows) ? a + per_ : (rows);
 
 // Reads argv[i] as a Float32Array view at argv[i + 1]'s offset holding `count` floats; NULL (thrown) otherwise.
 static float *norm_operand(napi_env env, napi_value *argv, int i, int64_t count, const char *name) {
@@ -96,17 +89,7 @@ napi_value layer_norm(napi_env env, napi_callback_info info) {
   float *xh = y ? norm_operand(env, argv, 8, rows * d, oob) : NULL, *rstd = xh ? norm_operand(env, argv, 10, rows, oob) : NULL;
   if (!rstd) return NULL;
   const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
-  (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx512 ? 2 : use_avx2;
-#pragma omp parallel num_threads(threads)
-  {
-    NORM_ROWS(rows, a, b)
-    if (b > a) {
-      if (wide == 2) layer_norm_rows_avx512(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps, centre);
-      else if (wide) layer_norm_rows_avx2(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps, centre);
-      else layer_norm_rows_base(x, gamma, beta, y, xh, rstd, a, b, d, (float)eps, centre);
-    }
-  }
+  PARALLEL_ROWS(threads, rows, layer_norm_rows, x, gamma, beta, y, xh, rstd, d, (float)eps, centre);
   return NULL;
 }
 
@@ -127,16 +110,6 @@ napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
   float *dx = gamma ? norm_operand(env, argv, 8, rows * d, oob) : NULL;
   if (!dx) return NULL;
   const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
-  (void)threads;
-  const int wide = use_avx512 ? 2 : use_avx2;
-#pragma omp parallel num_threads(threads)
-  {
-    NORM_ROWS(rows, a, b)
-    if (b > a) {
-      if (wide == 2) layer_norm_grad_rows_avx512(dy, xh, rstd, gamma, dx, a, b, d, centre);
-      else if (wide) layer_norm_grad_rows_avx2(dy, xh, rstd, gamma, dx, a, b, d, centre);
-      else layer_norm_grad_rows_base(dy, xh, rstd, gamma, dx, a, b, d, centre);
-    }
-  }
+  PARALLEL_ROWS(threads, rows, layer_norm_grad_rows, dy, xh, rstd, gamma, dx, d, centre);
   return NULL;
 }

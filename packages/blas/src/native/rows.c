@@ -6,36 +6,36 @@
 enum { R_MAX = 0, R_SOFTMAX = 1, R_LOGSUMEXP = 2, R_COUNT = 3 };
 
 // max: as tfjs's kernels compare: a NaN anywhere in the row is its max (x != x only for NaN)
-#define DEFINE_ROWS(SUFFIX, ATTR)                                                                                 \
-  ATTR static float row_max_##SUFFIX(const float *restrict x, int64_t n) {                                        \
-    float m = x[0];                                                                                               \
-    for (int64_t i = 1; i < n; i++) m = (x[i] > m || x[i] != x[i]) ? x[i] : m;                                    \
-    return m;                                                                                                     \
-  }                                                                                                               \
-  ATTR static void rows_##SUFFIX(int op, const float *restrict x, float *restrict y, int64_t lo, int64_t hi,     \
-                                 int64_t cols) {                                                                  \
-    for (int64_t r = lo; r < hi; r++) {                                                                           \
-      const float *xr = x + r * cols;                                                                             \
-      const float m = row_max_##SUFFIX(xr, cols);                                                                 \
-      if (op == R_MAX) {                                                                                          \
-        y[r] = m;                                                                                                 \
-        continue;                                                                                                 \
-      }                                                                                                           \
-      float s = 0.0f;                                                                                             \
-      if (op == R_SOFTMAX) {                                                                                      \
-        float *yr = y + r * cols;                                                                                 \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < cols; i++) {                                 \
-          const float e = exp_f(xr[i] - m);                                                                       \
-          yr[i] = e;                                                                                              \
-          s += e;                                                                                                 \
-        }                                                                                                         \
-        const float inv = 1.0f / s;                                                                               \
-        _Pragma("omp simd") for (int64_t i = 0; i < cols; i++) yr[i] *= inv;                                      \
-      } else {                                                                                                    \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < cols; i++) s += exp_f(xr[i] - m);            \
-        y[r] = m + log_f(s);                                                                                      \
-      }                                                                                                           \
-    }                                                                                                             \
+#define DEFINE_ROWS(SUFFIX, ATTR)                                                                                     \
+  ATTR static float row_max_##SUFFIX(const float *restrict x, int64_t n) {                                            \
+    float m = x[0];                                                                                                   \
+    for (int64_t i = 1; i < n; i++) m = (x[i] > m || x[i] != x[i]) ? x[i] : m;                                        \
+    return m;                                                                                                         \
+  }                                                                                                                   \
+  ATTR static void rows_##SUFFIX(int64_t lo, int64_t hi, int op, const float *restrict x, float *restrict y,          \
+                                 int64_t cols) {                                                                      \
+    for (int64_t r = lo; r < hi; r++) {                                                                               \
+      const float *xr = x + r * cols;                                                                                 \
+      const float m = row_max_##SUFFIX(xr, cols);                                                                     \
+      if (op == R_MAX) {                                                                                              \
+        y[r] = m;                                                                                                     \
+        continue;                                                                                                     \
+      }                                                                                                               \
+      float s = 0.0f;                                                                                                 \
+      if (op == R_SOFTMAX) {                                                                                          \
+        float *yr = y + r * cols;                                                                                     \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < cols; i++) {                                     \
+          const float e = exp_f(xr[i] - m);                                                                           \
+          yr[i] = e;                                                                                                  \
+          s += e;                                                                                                     \
+        }                                                                                                             \
+        const float inv = 1.0f / s;                                                                                   \
+        _Pragma("omp simd") for (int64_t i = 0; i < cols; i++) yr[i] *= inv;                                          \
+      } else {                                                                                                        \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < cols; i++) s += exp_f(xr[i] - m);                \
+        y[r] = m + log_f(s);                                                                                          \
+      }                                                                                                               \
+    }                                                                                                                 \
   }
 
 DEFINE_ROWS(avx512, AVX512_VEC)
@@ -64,18 +64,6 @@ napi_value rowwise(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const int threads = rows * cols > (op == R_MAX ? LIGHT_PARALLEL_MIN : HEAVY_PARALLEL_MIN) && rows > 1 ? max_threads : 1;
-  (void)threads; // unused where the compiler has no OpenMP
-  const int wide = use_avx512 ? 2 : use_avx2;
-#pragma omp parallel num_threads(threads)
-  {
-    // whole rows per thread (not thread_block's multiples of 16: a row is the unit here)
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t per = (rows + nt - 1) / nt, lo = t * per < rows ? t * per : rows, hi = lo + per < rows ? lo + per : rows;
-    if (hi > lo) {
-      if (wide == 2) rows_avx512((int)op, x + xo, y + yo, lo, hi, cols);
-      else if (wide) rows_avx2((int)op, x + xo, y + yo, lo, hi, cols);
-      else rows_base((int)op, x + xo, y + yo, lo, hi, cols);
-    }
-  }
+  PARALLEL_ROWS(threads, rows, rows, (int)op, x + xo, y + yo, cols);
   return NULL;
 }
