@@ -5,7 +5,7 @@ import { lora } from '@peft/lora';
 import { loadLlama } from '@peft/models-llama';
 import { registerBlasKernels, unregisterBlasKernels } from '@peft/blas';
 import { getPreset } from '@peft/mam';
-import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
+import { classificationLoss, lmLoss, loadGpt2, loadRoberta } from '@peft/models-gpt2-roberta';
 import { afterAll, expect, it } from 'vitest';
 import { describeWithAddon } from '../packages/blas/test/addon-gate.js';
 
@@ -14,6 +14,7 @@ import { describeWithAddon } from '../packages/blas/test/addon-gate.js';
 // SplitV/Tile) the loss and every gradient equal those of tfjs's own kernels, and the step leaks nothing.
 const TINY_GPT2 = new URL('../test-fixtures/tiny-gpt2', import.meta.url).pathname;
 const TINY_LLAMA = new URL('../test-fixtures/tiny-llama', import.meta.url).pathname;
+const TINY_ROBERTA = new URL('../test-fixtures/tiny-roberta', import.meta.url).pathname;
 
 type Step = { value: tf.Scalar; grads: tf.NamedTensorMap };
 
@@ -67,7 +68,44 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     model.dispose();
   });
 
-  // Llama's layer: rotary, grouped-query heads repeated under a lean gradient, the fused SwiGLU, and LoRA with dropout
+  // RoBERTa's post-norm layer (LayerNorm after each residual: the fused PeftLayerNorm), the exact GELU, padding masks
+  // and the paper's NLU MAM preset: prefix supports, the inducer with λ over unpadded keys (the reference's quirk) and
+  // a parallel adapter, dropout on
+  it('the same on the tiny RoBERTa with the NLU inducer-MAM preset, padded, blocks kept or rematerialised', async () => {
+    await tf.setBackend('wasm');
+    const model = await loadRoberta(TINY_ROBERTA, { numLabels: 3 });
+    const tuned = attach(model, getPreset('nlu-inducer-mam').build(), { seed: 0 });
+    const vars = tuned.trainableVariables();
+    vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+    const ids = tf.tensor2d([[0, 31, 400, 77, 9, 2], [0, 88, 2, 1, 1, 1]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]], undefined, 'int32');
+    const y = tf.tensor1d([2, 0], 'int32');
+    const step = (checkpointBlocks: number) =>
+      tf.variableGrads(() => {
+        const ctx = trainingContext(5, 9);
+        const logits = model.classify(model.forward({ inputIds: ids, attentionMask: mask, ctx, checkpointBlocks }).hidden, ctx);
+        return classificationLoss(tf.mul(logits, 50) as tf.Tensor2D, y);
+      }, vars);
+    const plain = step(0);
+    expect(hasFusedKernel(FusedKernelNames.layerNorm)).toBe(false);
+    registerBlasKernels({ backends: ['wasm'] });
+    expect(hasFusedKernel(FusedKernelNames.layerNorm)).toBe(true);
+    for (const remat of [0, 1]) {
+      step(remat); // warm-up, then count tensors around a second step
+      const before = tf.memory().numTensors;
+      const fast = step(remat);
+      expectSameStep(plain, fast, vars, ` (remat ${remat})`);
+      tf.dispose([fast.value, ...Object.values(fast.grads)]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    unregisterBlasKernels();
+    tf.dispose([plain.value, ...Object.values(plain.grads), ids, mask, y]);
+    tuned.dispose?.();
+    model.dispose();
+  });
+
+  // Llama's layer: rotary, grouped-query heads (read in place by @peft/blas's tiled attention, repeated without it), the
+  // fused SwiGLU, RMSNorm (fused with @peft/blas), and LoRA with dropout
   // on all seven projections — with @peft/blas the A products keep x and redraw the mask in the backward
   it('the same on the tiny Llama with LoRA (dropout) on every projection, blocks kept or rematerialised', async () => {
     await tf.setBackend('wasm');
@@ -84,6 +122,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     const plain = step(0);
     registerBlasKernels({ backends: ['wasm'] });
     expect(backendHasFeature(BackendFeatures.redrawnDropoutMasks)).toBe(true);
+    expect(backendHasFeature(BackendFeatures.groupedKeyValueHeads)).toBe(true); // k, v [B, 2, n, p] go to the kernel as they are
     for (const remat of [0, 1]) {
       step(remat); // warm-up, then count tensors around a second step
       const before = tf.memory().numTensors;
