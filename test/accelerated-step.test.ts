@@ -31,6 +31,26 @@ function expectSameStep(plain: Step, fast: Step, vars: readonly tf.Variable[], l
   }
 }
 
+/**
+ * With @peft/blas registered, `step` at each rematerialisation count equals `plain` (expectSameStep) and leaks nothing:
+ * a warm-up step, then tensors counted around a second one.
+ */
+function expectSameStepsLeakFree(plain: Step, step: (checkpointBlocks: number) => Step, vars: readonly tf.Variable[], remats: readonly number[]): void {
+  for (const remat of remats) {
+    step(remat);
+    const before = tf.memory().numTensors;
+    const fast = step(remat);
+    expectSameStep(plain, fast, vars, ` (remat ${remat})`);
+    tf.dispose([fast.value, ...Object.values(fast.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+  }
+}
+
+/** Non-zero trained weights (LoRA's B starts at 0), so that every path carries gradient. */
+function spreadWeights(vars: readonly tf.Variable[]): void {
+  vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+}
+
 describeWithAddon('a training step with @peft/blas equals one without', () => {
   afterAll(async () => {
     unregisterBlasKernels();
@@ -42,8 +62,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     const model = await loadGpt2(TINY_GPT2);
     const tuned = attach(model, getPreset('inducer-lora').build(), { seed: 0 });
     const vars = tuned.trainableVariables();
-    // non-zero LoRA B and inducer weights, so that every path carries gradient
-    vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+    spreadWeights(vars);
     const ids = tf.tensor2d([[5, 9, 2, 7, 1, 3, 8, 4], [6, 6, 1, 0, 2, 9, 3, 5]], [2, 8], 'int32');
     const step = (checkpointBlocks: number) =>
       tf.variableGrads(() => {
@@ -56,12 +75,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     const status = registerBlasKernels({ backends: ['wasm'] });
     expect(status.kernels).toEqual(expect.arrayContaining(['BatchMatMul', 'PeftGeluTanh', 'PeftGeluTanhGrad', 'Identity', 'SplitV', 'Sum']));
     expect(hasFusedKernel(FusedKernelNames.geluTanh)).toBe(true);
-    step(1); // warm-up, then count tensors around a second step
-    const before = tf.memory().numTensors;
-    const fast = step(1);
-    expectSameStep(plain, fast, vars, '');
-    tf.dispose([fast.value, ...Object.values(fast.grads)]);
-    expect(tf.memory().numTensors).toBe(before);
+    expectSameStepsLeakFree(plain, step, vars, [1]);
     unregisterBlasKernels();
     tf.dispose([plain.value, ...Object.values(plain.grads), ids]);
     tuned.dispose?.();
@@ -76,7 +90,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     const model = await loadRoberta(TINY_ROBERTA, { numLabels: 3 });
     const tuned = attach(model, getPreset('nlu-inducer-mam').build(), { seed: 0 });
     const vars = tuned.trainableVariables();
-    vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+    spreadWeights(vars);
     const ids = tf.tensor2d([[0, 31, 400, 77, 9, 2], [0, 88, 2, 1, 1, 1]], undefined, 'int32');
     const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]], undefined, 'int32');
     const y = tf.tensor1d([2, 0], 'int32');
@@ -90,14 +104,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     expect(hasFusedKernel(FusedKernelNames.layerNorm)).toBe(false);
     registerBlasKernels({ backends: ['wasm'] });
     expect(hasFusedKernel(FusedKernelNames.layerNorm)).toBe(true);
-    for (const remat of [0, 1]) {
-      step(remat); // warm-up, then count tensors around a second step
-      const before = tf.memory().numTensors;
-      const fast = step(remat);
-      expectSameStep(plain, fast, vars, ` (remat ${remat})`);
-      tf.dispose([fast.value, ...Object.values(fast.grads)]);
-      expect(tf.memory().numTensors).toBe(before);
-    }
+    expectSameStepsLeakFree(plain, step, vars, [0, 1]);
     unregisterBlasKernels();
     tf.dispose([plain.value, ...Object.values(plain.grads), ids, mask, y]);
     tuned.dispose?.();
@@ -112,7 +119,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     const model = await loadLlama(TINY_LLAMA);
     const tuned = attach(model, lora({ sites: modelLinearSites(model.spec), rank: 4, alpha: 8, dropout: 0.2 }), { seed: 0 });
     const vars = tuned.trainableVariables();
-    vars.forEach((v, i) => v.assign(tf.tidy(() => tf.reshape(tf.mul(tf.sin(tf.add(tf.range(0, v.size, 1, 'float32'), i)), 0.05), v.shape))));
+    spreadWeights(vars);
     const ids = tf.tensor2d([[5, 9, 2, 7, 1, 3, 8, 4], [6, 6, 1, 0, 2, 9, 3, 5]], [2, 8], 'int32');
     const step = (checkpointBlocks: number) =>
       tf.variableGrads(() => {
@@ -123,14 +130,7 @@ describeWithAddon('a training step with @peft/blas equals one without', () => {
     registerBlasKernels({ backends: ['wasm'] });
     expect(backendHasFeature(BackendFeatures.redrawnDropoutMasks)).toBe(true);
     expect(backendHasFeature(BackendFeatures.groupedKeyValueHeads)).toBe(true); // k, v [B, 2, n, p] go to the kernel as they are
-    for (const remat of [0, 1]) {
-      step(remat); // warm-up, then count tensors around a second step
-      const before = tf.memory().numTensors;
-      const fast = step(remat);
-      expectSameStep(plain, fast, vars, ` (remat ${remat})`);
-      tf.dispose([fast.value, ...Object.values(fast.grads)]);
-      expect(tf.memory().numTensors).toBe(before);
-    }
+    expectSameStepsLeakFree(plain, step, vars, [0, 1]);
     unregisterBlasKernels();
     tf.dispose([plain.value, ...Object.values(plain.grads), ids]);
     model.dispose();
