@@ -266,6 +266,28 @@ typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
 #undef FA_SUFFIX
 #undef FA_ATTR
 
+// The tiled loops of the vector path in use.
+static void forward_block(const fa_pair *x, int64_t i0, int64_t i1, fa_scratch *w) {
+#if defined(__x86_64__)
+  if (use_avx512) {
+    forward_block_avx512(x, i0, i1, w);
+    return;
+  }
+#endif
+  if (use_avx2) forward_block_avx2(x, i0, i1, w);
+  else forward_block_base(x, i0, i1, w);
+}
+static void backward_pair(const fa_pair *x, fa_scratch *w) {
+#if defined(__x86_64__)
+  if (use_avx512) {
+    backward_pair_avx512(x, w);
+    return;
+  }
+#endif
+  if (use_avx2) backward_pair_avx2(x, w);
+  else backward_pair_base(x, w);
+}
+
 enum { FA_Q, FA_K, FA_V, FA_SK, FA_SV, FA_MASK, FA_F, FA_LSE, FA_INFO_BUF, FA_LSE_U, FA_LSE_SH, FA_DF, FA_DLSE, FA_DLSE_U, FA_DLSE_SH,
        FA_DQ, FA_DK, FA_DV, FA_DSK, FA_DSV, FA_BUFFERS };
 
@@ -438,7 +460,6 @@ napi_value attention_tiled(napi_env env, napi_callback_info info) {
   const int64_t blocks = (c.n + BR - 1) / BR, tasks = c.B * c.H * blocks;
   const int threads = rows * L * c.p > HEAVY_PARALLEL_MIN && tasks > 1 ? max_threads : 1;
   (void)threads;
-  const int wide = use_avx2;
   int failed = 0;
 #pragma omp parallel num_threads(threads)
   {
@@ -452,12 +473,7 @@ napi_value attention_tiled(napi_env env, napi_callback_info info) {
       const int64_t k = tasks - 1 - task, blk = k % blocks, bh = k / blocks;
       const fa_pair x = fa_pair_of(&c, vis, bh / c.H, bh % c.H);
       const int64_t i0 = blk * BR, i1 = i0 + BR < c.n ? i0 + BR : c.n;
-#if defined(__x86_64__)
-      if (use_avx512) forward_block_avx512(&x, i0, i1, &w);
-      else
-#endif
-      if (wide) forward_block_avx2(&x, i0, i1, &w);
-      else forward_block_base(&x, i0, i1, &w);
+      forward_block(&x, i0, i1, &w);
     }
     fa_scratch_free(&w);
   }
@@ -487,7 +503,6 @@ napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
   }
   const int threads = pairs * c.n * (c.l + c.m) * c.p > HEAVY_PARALLEL_MIN && c.B * c.Hkv > 1 ? max_threads : 1;
   (void)threads;
-  const int wide = use_avx2;
   // one task per (b, key/value head): the query heads of its group add into the same dK, dV one after the other
   const int64_t groups = c.H / c.Hkv, tasks = c.B * c.Hkv;
   int failed = 0;
@@ -512,12 +527,7 @@ napi_value attention_tiled_grad(napi_env env, napi_callback_info info) {
         x.dlse_sh = u[FA_DLSE_SH] && l > 0 ? u[FA_DLSE_SH] + bh * n : NULL;
         x.dq = u[FA_DQ] + bh * n * p, x.dk = u[FA_DK] + bkv * m * p, x.dv = u[FA_DV] + bkv * m * p;
         x.dsk = u[FA_DSK] ? u[FA_DSK] + bh * l * p : NULL, x.dsv = u[FA_DSV] ? u[FA_DSV] + bh * l * p : NULL;
-#if defined(__x86_64__)
-        if (use_avx512) backward_pair_avx512(&x, &w);
-        else
-#endif
-        if (wide) backward_pair_avx2(&x, &w);
-        else backward_pair_base(&x, &w);
+        backward_pair(&x, &w);
       }
     }
     fa_scratch_free(&w);
