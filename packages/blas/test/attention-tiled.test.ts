@@ -25,6 +25,8 @@ interface Case {
   dropout?: number;
   /** Grouped-query attention: keys and values with this many heads (of H = 3), read in place by the tiled kernels. */
   kvHeads?: number;
+  /** Head width (16 unless given): 64 takes the AVX-512 path's register-blocked products (four vectors a row). */
+  p?: number;
 }
 
 const CASES: Case[] = [
@@ -45,10 +47,13 @@ const CASES: Case[] = [
   { name: 'dropout, shared supports, quirk', n: 45, m: 45, pad: 'right', shared: 'batch', perQuery: 'residual', ignorePad: true, dropout: 0.1 },
   { name: 'grouped-query keys (H_kv 1 of 3), causal, inducer, dropout', n: 70, m: 70, causal: true, perQuery: 'residual', pqValues: true, dropout: 0.2, kvHeads: 1 },
   { name: 'grouped-query keys, causal cache, shared supports, left padding', n: 40, m: 90, causal: true, pad: 'left', shared: 'heads', kvHeads: 1 },
+  { name: 'p 64: causal, inducer, dropout', n: 70, m: 70, causal: true, perQuery: 'residual', pqValues: true, dropout: 0.2, p: 64 },
+  { name: 'p 64: MAM shared + gated λ + quirk, causal cache, left padding', n: 33, m: 80, causal: true, pad: 'left', shared: 'heads', perQuery: 'absolute', pqValues: true, ignorePad: true, p: 64 },
+  { name: 'p 64: grouped-query keys, plain, several tiles each way', n: 70, m: 70, kvHeads: 1, dropout: 0.1, p: 64 },
 ];
 
 function run(c: Case, backend: 'cpu' | 'wasm') {
-  const [B, H, p, l] = [2, 3, 16, 5];
+  const [B, H, p, l] = [2, 3, c.p ?? 16, 5];
   let seed = 10;
   const r = (shape: number[]) => rand(shape, seed++);
   const q = r([B, H, c.n, p]);
@@ -105,14 +110,14 @@ describeWithAddon('tiled attention equals the dense kernel-view path', () => {
   });
   for (const backend of ['cpu', 'wasm'] as const) {
     for (const c of CASES) {
-      if (backend === 'wasm' && !/dropout|MAM|left|grouped/.test(c.name)) continue; // wasm: the heap-view cases
+      if (backend === 'wasm' && !/dropout|MAM|left|grouped|p 64/.test(c.name)) continue; // wasm: the heap-view cases
       it(`${backend}: ${c.name}`, async () => {
         await tf.setBackend(backend);
         const { dense, tiled } = run(c, backend);
         onTestFinished(() => tf.dispose([dense.value, ...dense.grads, tiled.value, ...tiled.grads]));
         // the loss sums B·H·n·p products of order 1: float32 summation in another order moves it by ~1e-6 per 100 terms
         const want = dense.value.dataSync()[0]!;
-        expect(Math.abs(tiled.value.dataSync()[0]! - want)).toBeLessThan(1e-8 * 2 * 3 * c.n * 16 * Math.max(1, Math.abs(want)));
+        expect(Math.abs(tiled.value.dataSync()[0]! - want)).toBeLessThan(1e-8 * 2 * 3 * c.n * (c.p ?? 16) * Math.max(1, Math.abs(want)));
         expect(tiled.grads.length).toBe(dense.grads.length);
         dense.grads.forEach((g, i) => {
           const size = tf.max(tf.abs(g)).dataSync()[0]!;

@@ -79,14 +79,40 @@ FA_ATTR static void FA(accumulate)(float *restrict y, const float *restrict w, i
   }
 }
 
-// y[0, p) += Σ_{jj < tc} w[jj]·rows[jj][0, p) (rows with stride p)
-FA_ATTR static inline void FA(accumulate_rows)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t tc, int64_t p) {
-  FA(accumulate)(y, w, 1, rows, tc, p);
-}
-
-// y[0, p) += Σ_{i < R} w[i·BC]·rows[i][0, p): a column of a tile (stride BC) against R rows of stride p
-FA_ATTR static inline void FA(accumulate_column)(float *restrict y, const float *restrict w, const float *restrict rows, int64_t R, int64_t p) {
-  FA(accumulate)(y, w, BC, rows, R, p);
+// Y[r][0, p) += Σ_{k < cnt} w[r·wrs + k·wks]·rows[k][0, p) for r < nr (Y and rows of stride p): a small product
+// Y += W·Rows. With p four vectors wide (p 64 on AVX-512), FA_AR rows of Y at a time stay in registers (FA_AR·4
+// accumulators, independent chains that keep both FMA pipes busy) and each row of Rows is loaded once for all of them;
+// otherwise row by row. Every term is added, zero weights too (as a product does: 0·inf is NaN here as in the dense
+// path). P·V (w = P's rows, wrs BC, wks 1), dS·K alike, and dSᵀ·Q, P̃ᵀ·dF (w = a tile's columns: wrs 1, wks BC).
+FA_ATTR static void FA(accumulate_block)(float *restrict y, int64_t nr, const float *restrict w, int64_t wrs, int64_t wks,
+                                         const float *restrict rows, int64_t cnt, int64_t p) {
+  int64_t r = 0;
+#if FA_AR > 1
+  if (p == 4 * FA_VW) {
+    for (; r + FA_AR <= nr; r += FA_AR) {
+      fa_vec acc[FA_AR][4];
+      float *yr = y + r * p;
+#pragma GCC unroll 8
+      for (int a = 0; a < FA_AR; a++)
+        for (int u = 0; u < 4; u++) acc[a][u] = *(const fa_vecu *)(yr + a * p + u * FA_VW);
+      const float *wr = w + r * wrs;
+      for (int64_t k = 0; k < cnt; k++) {
+        const float *row = rows + k * p;
+        const fa_vec v0 = *(const fa_vecu *)row, v1 = *(const fa_vecu *)(row + FA_VW), v2 = *(const fa_vecu *)(row + 2 * FA_VW),
+                     v3 = *(const fa_vecu *)(row + 3 * FA_VW);
+#pragma GCC unroll 8
+        for (int a = 0; a < FA_AR; a++) {
+          const fa_vec x = fa_vsplat(wr[a * wrs + k * wks]);
+          acc[a][0] += x * v0, acc[a][1] += x * v1, acc[a][2] += x * v2, acc[a][3] += x * v3;
+        }
+      }
+#pragma GCC unroll 8
+      for (int a = 0; a < FA_AR; a++)
+        for (int u = 0; u < 4; u++) *(fa_vecu *)(yr + a * p + u * FA_VW) = acc[a][u];
+    }
+  }
+#endif
+  for (; r < nr; r++) FA(accumulate)(y + r * p, w + r * wrs, wks, rows, cnt, p);
 }
 
 // Keys t0 .. t0 + tc of the (b, h) pair: transposed into kt [p][BC] (zero past tc) and, when rows is given, copied
@@ -220,7 +246,10 @@ FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, 
       const int64_t i = i0 + ii, lim = w->lim[ii];
       float *sr = w->s + ii * BC;
       const int64_t cnt = lim - t0 < tc ? lim - t0 : tc;
-      if (cnt <= 0) continue;
+      if (cnt <= 0) {
+        for (int64_t jj = 0; jj < tc; jj++) sr[jj] = 0.0f;
+        continue;
+      }
       float *zur = w->s2 + ii * BC;  // the scores without the padding mask, for λ's quirk
       float tile_max = -INFINITY;
       if (FA(all_visible)(x, i, t0, cnt)) {
@@ -249,13 +278,15 @@ FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, 
         sr[jj] = e;
       }
       if (x->dropout) _Pragma("omp simd") for (int64_t jj = 0; jj < cnt; jj++) sr[jj] *= w->drop[ii * BC + jj];
+      for (int64_t jj = cnt; jj < tc; jj++) sr[jj] = 0.0f;  // keys past the row's limit weigh nothing below
       w->sum[ii] = s;
       w->mx[ii] = mnew;
-      // values of the tile's keys: shared ones from sv, ordinary ones from v (contiguous rows either side)
-      const int64_t split = l - t0 > 0 ? (l - t0 < cnt ? l - t0 : cnt) : 0;
-      if (split > 0) FA(accumulate_rows)(orow, sr, x->sv + t0 * p, split, p);
-      if (cnt > split) FA(accumulate_rows)(orow, sr + split, x->v + (t0 + split - l) * p, cnt - split, p);
     }
+    // O += P̃·V over the tile's keys, all rows at once: shared ones from sv, ordinary ones from v (contiguous rows
+    // either side)
+    const int64_t split = l - t0 > 0 ? (l - t0 < tc ? l - t0 : tc) : 0;
+    if (split > 0) FA(accumulate_block)(o, R, w->s, BC, 1, x->sv + t0 * p, split, p);
+    if (tc > split) FA(accumulate_block)(o, R, w->s + split, BC, 1, x->v + (t0 + split - l) * p, tc - split, p);
   }
   for (int64_t ii = 0; ii < R; ii++) {
     const int64_t i = i0 + ii;
@@ -361,14 +392,12 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
           dpr[jj] = pr * drop;                  // the dropped probability, for dV
         }
         for (; jj < BC; jj++) sr[jj] = dpr[jj] = 0.0f;
-        // dQ_i += Σ_jj dS_ij·K_jj
-        FA(accumulate_rows)(x->dq + i * p, sr, w->krows, cnt > 0 ? cnt : 0, p);
       }
+      // dQ_i += Σ_jj dS_ij·K_jj (rows past a row's count weigh 0)
+      FA(accumulate_block)(x->dq + i0 * p, R, w->s, BC, 1, w->krows, tc, p);
       // dK_jj += Σ_i dS_ij·Q_i, dV_jj += Σ_i P̃_ij·dF_i
-      for (int64_t jj = 0; jj < tc; jj++) {
-        FA(accumulate_column)(w->dk + jj * p, w->s + jj, x->q + i0 * p, R, p);
-        FA(accumulate_column)(w->dv + jj * p, w->s2 + jj, x->df + i0 * p, R, p);
-      }
+      FA(accumulate_block)(w->dk, tc, w->s, 1, BC, x->q + i0 * p, R, p);
+      FA(accumulate_block)(w->dv, tc, w->s2, 1, BC, x->df + i0 * p, R, p);
     }
     for (int64_t jj = 0; jj < tc; jj++) {
       const int64_t t = t0 + jj;

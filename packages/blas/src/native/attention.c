@@ -237,6 +237,7 @@ typedef float fa_v16u __attribute__((vector_size(64), aligned(4)));
 #define fa_vsplat(x) ((fa_v16){0} + (x))
 #define FA_VW 16
 #define FA_TR 8
+#define FA_AR 4
 #define FA_SUFFIX avx512
 #define FA_ATTR AVX512_VEC
 #include "attention-tiled.h"
@@ -247,6 +248,7 @@ typedef float fa_v16u __attribute__((vector_size(64), aligned(4)));
 #undef fa_vsplat
 #undef FA_VW
 #undef FA_TR
+#undef FA_AR
 #endif
 typedef float fa_v8 __attribute__((vector_size(32)));
 typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
@@ -255,6 +257,7 @@ typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
 #define fa_vsplat(x) ((fa_v8){0} + (x))
 #define FA_VW 8
 #define FA_TR 4
+#define FA_AR 1  // 8 vectors a row of p 64: one row's accumulators fill the 16 registers
 #define FA_SUFFIX avx2
 #define FA_ATTR AVX2_FMA
 #include "attention-tiled.h"
