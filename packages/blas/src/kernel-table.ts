@@ -55,11 +55,13 @@ export function blasKernelTable(backendName: BlasBackend, addon: BlasAddon): Ker
     // tfjs-wasm's GatherV2 walks one element at a time (25 ms for an embedding lookup of 2,048 rows of 576: 1–2% of a
     // step); rows are contiguous runs here
     { kernelName: 'GatherV2', wrap: (original) => gatherKernel(b, original) },
-    // tfjs-wasm has these natively already
+    // tfjs-wasm's Concat copies in JavaScript: the backward of GPT-2's q/k/v split ([8, 128, 768] × 3 along the last
+    // axis) took 1.5 ms a call there, 0.7 ms here (scripts/bench/profile-step.mjs, by kernel)
+    { kernelName: 'Concat', wrap: (original) => concatKernel(b, original, addon) },
+    // tfjs-wasm has these natively already, as fast in the step
     ...(b === 'cpu'
       ? [
           { kernelName: 'Transpose', wrap: (original) => transposeKernel(b, original, addon) },
-          { kernelName: 'Concat', wrap: (original) => concatKernel(b, original, addon) },
           { kernelName: 'PadV2', wrap: (original) => padKernel(b, original, addon) },
         ] satisfies KernelTableRow[]
       : []),
