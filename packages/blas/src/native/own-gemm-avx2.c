@@ -107,5 +107,5 @@ OG_ATTR static void pack_b_trans_avx2(const float *restrict src, int64_t ldb, in
 
 #include "own-gemm-driver.h"
 
-const own_gemm own_gemm_avx2 = {sgemm_avx2, "avx2", "AVX2+FMA 6x16 micro-kernel"};
+const own_gemm own_gemm_avx2 = {sgemm_avx2, sgemm_threads_avx2, "avx2", "AVX2+FMA 6x16 micro-kernel"};
 #endif

@@ -138,5 +138,5 @@ OG_ATTR static void pack_b_trans_avx512(const float *restrict src, int64_t ldb, 
 
 #include "own-gemm-driver.h"
 
-const own_gemm own_gemm_avx512 = {sgemm_avx512, "avx512", "AVX-512 12x32 micro-kernel"};
+const own_gemm own_gemm_avx512 = {sgemm_avx512, sgemm_threads_avx512, "avx512", "AVX-512 12x32 micro-kernel"};
 #endif

@@ -50,4 +50,4 @@ static inline __attribute__((always_inline)) void kernel_baseline(int64_t kc, co
 
 #include "own-gemm-driver.h"
 
-const own_gemm own_gemm_baseline = {sgemm_baseline, "baseline", "baseline 6x8 micro-kernel, 16-byte vectors"};
+const own_gemm own_gemm_baseline = {sgemm_baseline, sgemm_threads_baseline, "baseline", "baseline 6x8 micro-kernel, 16-byte vectors"};

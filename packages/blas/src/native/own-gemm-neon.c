@@ -91,5 +91,5 @@ static inline __attribute__((always_inline)) void kernel_neon(int64_t kc, const 
 
 #include "own-gemm-driver.h"
 
-const own_gemm own_gemm_neon = {sgemm_neon, "neon", "NEON 8x12 micro-kernel"};
+const own_gemm own_gemm_neon = {sgemm_neon, sgemm_threads_neon, "neon", "NEON 8x12 micro-kernel"};
 #endif

@@ -9,9 +9,15 @@
 typedef void (*sgemm_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                          int64_t ldb, float *c, int64_t ldc);
 
+// The same on `threads` OpenMP threads sharing each packed block of B (own-gemm-driver.h); −1, nothing written, where
+// it does not apply (the caller then splits the product itself).
+typedef int (*sgemm_threads_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                const float *b, int64_t ldb, float *c, int64_t ldc, int threads);
+
 // One instruction set's GEMM and how it is described in the addon's config string.
 typedef struct {
   sgemm_fn sgemm;
+  sgemm_threads_fn sgemm_threads;
   const char *name;  // "avx512", "avx2", "baseline", "neon"
   const char *about; // e.g. "AVX2+FMA 6×16 micro-kernel"
 } own_gemm;

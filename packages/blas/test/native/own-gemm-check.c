@@ -3,7 +3,7 @@
 // sizes and sizes past every cache block. Integer-valued inputs, so the result must be exact. Built and run by
 // test/own-gemm-arm64.e2e.test.ts for arm64 under qemu (the NEON path this machine cannot run natively) and by
 // test/own-gemm-native.test.ts for this machine's own paths.
-// Build: cc -O2 -std=gnu11 -I../../src/native own-gemm-check.c ../../src/native/own-gemm-*.c -o check
+// Build: cc -O2 -std=gnu11 [-fopenmp] -I../../src/native own-gemm-check.c ../../src/native/own-gemm-*.c -o check
 #include <stdio.h>
 #include <stdlib.h>
 #include "own-gemm.h"
@@ -14,20 +14,22 @@ static float next_int(void) {
   return (float)((int)(state >> 29) - 3); // -3 .. 4
 }
 
-static int check(const own_gemm *g, int ta, int tb, int m, int n, int k) {
+// threads 0: the single-threaded driver; otherwise the driver whose threads share the packed blocks of B (where it
+// declines, -1, the single-threaded one)
+static int check(const own_gemm *g, int ta, int tb, int m, int n, int k, int threads) {
   float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n), *c = malloc(sizeof(float) * m * n);
   for (int i = 0; i < m * k; i++) a[i] = next_int();
   for (int i = 0; i < k * n; i++) b[i] = next_int();
   const int lda = ta ? m : k, ldb = tb ? k : n;
-  g->sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, n);
+  if (!threads || g->sgemm_threads(ta, tb, m, n, k, a, lda, b, ldb, c, n, threads) != 0) g->sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, n);
   int bad = 0;
   for (int i = 0; i < m && !bad; i++)
     for (int j = 0; j < n && !bad; j++) {
       double s = 0;
       for (int p = 0; p < k; p++) s += (double)(ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
       if ((double)c[i * n + j] != s) {
-        printf("FAIL %s ta=%d tb=%d m=%d n=%d k=%d at (%d, %d): %g, expected %g\n", g->name, ta, tb, m, n, k, i, j,
-               c[i * n + j], s);
+        printf("FAIL %s ta=%d tb=%d m=%d n=%d k=%d threads=%d at (%d, %d): %g, expected %g\n", g->name, ta, tb, m, n, k,
+               threads, i, j, c[i * n + j], s);
         bad = 1;
       }
     }
@@ -54,16 +56,23 @@ int main(void) {
   const int odd[] = {1, 7, 17, 63, 65, 127, 129};
   // past every cache block and in-place threshold of every path (KC ≤ 768, MC ≤ 240, NC ≥ 768, 512)
   const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}, {100, 70, 1600}};
+  const int shared[][3] = {{130, 800, 780}, {600, 1700, 100}, {700, 33, 520}, {20, 40, 900}, {513, 515, 257}, {90, 2000, 31}};
   int failures = 0, products = 0;
   for (int q = 0; q < count; q++) {
     for (int t = 0; t < 4; t++) {
       for (int x = 0; x < 7; x++)
         for (int y = 0; y < 7; y++) {
-          failures += check(paths[q], t & 1, t >> 1, odd[x], odd[y], odd[(x + 2 * y) % 7] == 129 ? 1 : odd[(x + 2 * y) % 7]);
+          failures += check(paths[q], t & 1, t >> 1, odd[x], odd[y], odd[(x + 2 * y) % 7] == 129 ? 1 : odd[(x + 2 * y) % 7], 0);
           products++;
         }
       for (int z = 0; z < 6; z++) {
-        failures += check(paths[q], t & 1, t >> 1, big[z][0], big[z][1], big[z][2]);
+        failures += check(paths[q], t & 1, t >> 1, big[z][0], big[z][1], big[z][2], 0);
+        products++;
+      }
+      // the shared-B driver: 3 threads where built with OpenMP (odd row tiles and slivers per thread), else 1; rows
+      // past MC, columns past NC, k past KC, and m below one tile per thread
+      for (int z = 0; z < 6; z++) {
+        failures += check(paths[q], t & 1, t >> 1, shared[z][0], shared[z][1], shared[z][2], 3);
         products++;
       }
     }
