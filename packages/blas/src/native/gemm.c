@@ -98,8 +98,8 @@ napi_value sgemm_batched(napi_env env, napi_callback_info info) {
   const int64_t ldb = tb ? k : n;
   // Threads by size: waking threads costs more than a small product gains (a model of width 32 ran 1.8x slower with
   // them). Many small batch items: one item per thread. A large product: its rows (or columns, whichever are
-  // more) split in one block per thread, each block one single-threaded GEMM — except rows on the own GEMM, whose
-  // threads share the packed blocks of B (own-gemm-driver.h's sgemm_threads).
+  // more) split in one block per thread, each block one single-threaded GEMM — or, on the own GEMM, its threads
+  // sharing the packed blocks that would otherwise be packed once per thread (own-gemm-driver.h's sgemm_threads).
   const int64_t item = m * n * k;
   const int threads = batch * item >= SMALL_ITEM ? max_threads : 1;
   if (batch >= threads || threads == 1) {
@@ -113,9 +113,9 @@ napi_value sgemm_batched(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; i < batch; i++) {
       const float *ai = a + ao + i * sa, *bi = b + bo + i * sb;
       float *ci = c + co + i * m * n;
-      // rows: the own GEMM's threads share each packed block of B (one whole GEMM per block of rows would pack all of
-      // B once per thread); columns: each thread's own columns of B, packed once in all
-      if (split_rows && gemm == own->sgemm && own->sgemm_threads(ta, tb, m, n, k, ai, lda, bi, ldb, ci, n, threads) == 0) continue;
+      // the own GEMM's threads share the packed blocks that one whole GEMM per thread would pack once per thread (B's
+      // when split by rows, A's when split by columns and each thread's columns are few)
+      if (gemm == own->sgemm && own->sgemm_threads(ta, tb, m, n, k, ai, lda, bi, ldb, ci, n, threads) == 0) continue;
 #pragma omp parallel num_threads(threads)
       {
         int64_t lo, hi;

@@ -126,54 +126,63 @@ OG_ATTR static void OG_NAME(pack_b)(int tb, const float *restrict b, int64_t ldb
 #define OG_NARROW_TRANSPOSED 1
 #endif
 
-// One (jc, pc) block of C: rows [i0, i1) of op(A) (in MC blocks, packed into ap or read in place) against columns
-// jc .. jc + nc of op(B), k from pc for kc — B's block packed at bp (pack_b), or read in place (bp then holds an edge
-// sliver). The first pc block writes C, later ones add to it.
-OG_ATTR static void OG_NAME(rows_of_block)(int ta, int tb, const float *a, int64_t lda, const float *b, int64_t ldb,
-                                           int pack_a, int pack_b, float *ap, float *bp, int64_t i0, int64_t i1,
-                                           int64_t mcb, int64_t jc, int64_t nc, int64_t pc, int64_t kc, float *c,
-                                           int64_t ldc) {
+// The micro-tiles of rows ic .. ic + mc of C (A's block packed at ap, or read in place) by the slivers of B's block
+// in columns [j0, j1) (multiples of NR from the block's first column jc; B's block packed at bp, or read in place, bp
+// then holding an edge sliver), k from pc for kc. The first pc block writes C, later ones add to it.
+OG_ATTR static void OG_NAME(block_tiles)(int ta, const float *a, int64_t lda, int pack_a, float *ap, const float *b,
+                                         int64_t ldb, int pack_b, float *bp, int64_t ic, int64_t mc, int64_t jc,
+                                         int64_t j0, int64_t j1, int64_t pc, int64_t kc, float *c, int64_t ldc) {
   const int accumulate = pc > 0;
   // A[i][p] read in place: element (i, p) of op(A) is at i·rsa + p·csa
   const int64_t rsa = ta ? 1 : lda, csa = ta ? lda : 1;
   _Alignas(64) float tile[OG_MR * OG_NR];
+  for (int64_t jr = j0; jr < j1; jr += OG_NR) {
+    const int64_t nr = og_min(OG_NR, j1 - jr);
+    const float *bs = bp + jr * kc;
+    int64_t rsb = OG_NR;
+    if (!pack_b && nr == OG_NR) {
+      bs = b + pc * ldb + jc + jr;
+      rsb = ldb;
+    } else if (!pack_b) {
+      OG_NAME(pack_b)(0, b, ldb, pc, jc + jr, nr, kc, bp);
+      bs = bp;
+    }
+    for (int64_t ir = 0; ir < mc; ir += OG_MR) {
+      const int64_t mr = og_min(OG_MR, mc - ir);
+      float *cij = c + (ic + ir) * ldc + jc + jr;
+      const int whole = mr == OG_MR && nr == OG_NR;
+      float *out = whole ? cij : tile;
+      const int64_t ldo = whole ? ldc : OG_NR;
+      const int acc = whole && accumulate;
+      if (pack_a && pack_b) {
+        // both packed: constant strides, the fastest form of the kernel
+        OG_NAME(kernel)(kc, ap + ir * kc, 1, OG_MR, bs, OG_NR, out, ldo, acc);
+      } else if (pack_a || mr < OG_MR) {
+        if (!pack_a) OG_NAME(pack_a)(ta, a, lda, ic + ir, pc, mr, kc, ap);
+        OG_NAME(kernel)(kc, pack_a ? ap + ir * kc : ap, 1, OG_MR, bs, rsb, out, ldo, acc);
+      } else {
+        OG_NAME(kernel)(kc, a + (ic + ir) * rsa + pc * csa, rsa, csa, bs, rsb, out, ldo, acc);
+      }
+      if (!whole) {
+        for (int64_t i = 0; i < mr; i++)
+          for (int64_t j = 0; j < nr; j++)
+            cij[i * ldc + j] = accumulate ? cij[i * ldc + j] + tile[i * OG_NR + j] : tile[i * OG_NR + j];
+      }
+    }
+  }
+}
+
+// Rows [i0, i1) of C's (jc, pc) block, A's blocks of mcb rows packed in turn into ap (or read in place), against all
+// nc columns of B's block.
+OG_ATTR static void OG_NAME(rows_of_block)(int ta, int tb, const float *a, int64_t lda, const float *b, int64_t ldb,
+                                           int pack_a, int pack_b, float *ap, float *bp, int64_t i0, int64_t i1,
+                                           int64_t mcb, int64_t jc, int64_t nc, int64_t pc, int64_t kc, float *c,
+                                           int64_t ldc) {
+  (void)tb;
   for (int64_t ic = i0; ic < i1; ic += mcb) {
     const int64_t mc = og_min(mcb, i1 - ic);
     if (pack_a) OG_NAME(pack_a)(ta, a, lda, ic, pc, mc, kc, ap);
-    for (int64_t jr = 0; jr < nc; jr += OG_NR) {
-      const int64_t nr = og_min(OG_NR, nc - jr);
-      const float *bs = bp + jr * kc;
-      int64_t rsb = OG_NR;
-      if (!pack_b && nr == OG_NR) {
-        bs = b + pc * ldb + jc + jr;
-        rsb = ldb;
-      } else if (!pack_b) {
-        OG_NAME(pack_b)(0, b, ldb, pc, jc + jr, nr, kc, bp);
-        bs = bp;
-      }
-      for (int64_t ir = 0; ir < mc; ir += OG_MR) {
-        const int64_t mr = og_min(OG_MR, mc - ir);
-        float *cij = c + (ic + ir) * ldc + jc + jr;
-        const int whole = mr == OG_MR && nr == OG_NR;
-        float *out = whole ? cij : tile;
-        const int64_t ldo = whole ? ldc : OG_NR;
-        const int acc = whole && accumulate;
-        if (pack_a && pack_b) {
-          // both packed: constant strides, the fastest form of the kernel
-          OG_NAME(kernel)(kc, ap + ir * kc, 1, OG_MR, bs, OG_NR, out, ldo, acc);
-        } else if (pack_a || mr < OG_MR) {
-          if (!pack_a) OG_NAME(pack_a)(ta, a, lda, ic + ir, pc, mr, kc, ap);
-          OG_NAME(kernel)(kc, pack_a ? ap + ir * kc : ap, 1, OG_MR, bs, rsb, out, ldo, acc);
-        } else {
-          OG_NAME(kernel)(kc, a + (ic + ir) * rsa + pc * csa, rsa, csa, bs, rsb, out, ldo, acc);
-        }
-        if (!whole) {
-          for (int64_t i = 0; i < mr; i++)
-            for (int64_t j = 0; j < nr; j++)
-              cij[i * ldc + j] = accumulate ? cij[i * ldc + j] + tile[i * OG_NR + j] : tile[i * OG_NR + j];
-        }
-      }
-    }
+    OG_NAME(block_tiles)(ta, a, lda, pack_a, ap, b, ldb, pack_b, bp, ic, mc, jc, 0, nc, pc, kc, c, ldc);
   }
 }
 
@@ -230,16 +239,15 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
   }
 }
 
-// The same product on `threads` threads that share each packed block of B: the threads pack its slivers side by side,
-// then each multiplies its own rows of A (its own packed blocks) by the whole block. Splitting C's rows instead, each
-// thread a whole single-threaded GEMM, packs all of B once per thread: on two threads 3–4 % of the time of x·W_proj
-// [1024 × 3072]·[3072 × 768], and on T threads the packing grows T-fold while each thread's share of the work shrinks.
-// Returns 0 when done, −1 (nothing written) where this driver does not apply (B read in place, a narrow product, no
-// scratch): the caller splits the product as before.
-OG_ATTR static int OG_NAME(sgemm_threads)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                                          const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
+// Split by rows (m ≥ n): the threads share each packed block of B. They pack its slivers side by side, then each
+// multiplies its own rows of A (its own packed blocks) by the whole block. One whole GEMM per block of rows instead
+// packs all of B once per thread: on two threads 3–4 % of the time of x·W_proj [1024 × 3072]·[3072 × 768], and on T
+// threads the packing grows T-fold while each thread's share of the work shrinks. −1 (nothing written) where B is
+// read in place or there is no scratch.
+OG_ATTR static int OG_NAME(threads_rows)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                        const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
   const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
-  if (m <= 0 || n <= 0 || k <= 0 || !pack_b || (OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR)) return -1;
+  if (!pack_b) return -1;
   const int64_t kcb = og_block_size(k, OG_KC, 1);
   const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
   const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
@@ -272,4 +280,63 @@ OG_ATTR static int OG_NAME(sgemm_threads)(int ta, int tb, int64_t m, int64_t n, 
   }
   if (missing) OG_NAME(sgemm)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);  // all of it again, on this thread
   return 0;
+}
+
+// Split by columns (m < n): each thread packs and multiplies its own slivers of each block of B, and the threads share
+// each packed block of A, packing its row slivers side by side. One whole GEMM per block of columns packs all of A once
+// per thread wherever a thread's columns fit fewer blocks of NC than a T-th of the whole (the LM head's dz·E
+// [339 × 50,257]·[50,257 × 768]: 68 MB of A packed by each thread). −1 (nothing written) where that does not happen,
+// where A is read in place, or there is no scratch.
+OG_ATTR static int OG_NAME(threads_cols)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                        const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
+  const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
+  const int64_t kcb = og_block_size(k, OG_KC, 1);
+  const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
+  const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
+  const int64_t share = (n + threads - 1) / threads, own_blocks = (share + OG_NC - 1) / OG_NC;
+  if (!pack_a || own_blocks * threads <= (n + ncb - 1) / ncb) return -1;
+  float *ap = own_gemm_scratch(0, mcb * kcb);  // the calling thread's: shared by all
+  if (!ap) return -1;
+  int missing = 0;  // a thread without scratch for its slivers of B
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float *bp = own_gemm_scratch(1, (pack_b ? ncb : OG_NR) * kcb);
+    if (!bp) {
+#pragma omp atomic write
+      missing = 1;
+    }
+    for (int64_t jc = 0; jc < n; jc += ncb) {
+      const int64_t nc = og_min(ncb, n - jc);
+      // this thread's slivers of the block: columns [j0, j1)
+      const int64_t slivers = (nc + OG_NR - 1) / OG_NR;
+      const int64_t j0 = og_min(nc, slivers * t / nt * OG_NR), j1 = og_min(nc, slivers * (t + 1) / nt * OG_NR);
+      for (int64_t pc = 0; pc < k; pc += kcb) {
+        const int64_t kc = og_min(kcb, k - pc);
+        if (bp && pack_b && j1 > j0) OG_NAME(pack_b)(tb, b, ldb, pc, jc + j0, j1 - j0, kc, bp + j0 * kc);
+        for (int64_t ic = 0; ic < m; ic += mcb) {
+          const int64_t mc = og_min(mcb, m - ic);
+          // this thread's row slivers of A's block
+          const int64_t rs = (mc + OG_MR - 1) / OG_MR;
+          const int64_t r0 = og_min(mc, rs * t / nt * OG_MR), r1 = og_min(mc, rs * (t + 1) / nt * OG_MR);
+          if (r1 > r0) OG_NAME(pack_a)(ta, a, lda, ic + r0, pc, r1 - r0, kc, ap + r0 * kc);
+#pragma omp barrier
+          if (bp && j1 > j0) OG_NAME(block_tiles)(ta, a, lda, 1, ap, b, ldb, pack_b, bp, ic, mc, jc, j0, j1, pc, kc, c, ldc);
+#pragma omp barrier
+        }
+      }
+    }
+  }
+  if (missing) OG_NAME(sgemm)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);  // all of it again, on this thread
+  return 0;
+}
+
+// C = op(A)·op(B) on `threads` threads with nothing packed twice: rows split with B's blocks shared (m ≥ n), columns
+// split with A's blocks shared (m < n). −1, nothing written, where neither applies; the caller then runs one whole
+// GEMM per block of rows or columns.
+OG_ATTR static int OG_NAME(sgemm_threads)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                          const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
+  if (m <= 0 || n <= 0 || k <= 0 || threads < 2 || (OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR)) return -1;
+  return m >= n ? OG_NAME(threads_rows)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads)
+                : OG_NAME(threads_cols)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads);
 }

@@ -9,8 +9,8 @@
 typedef void (*sgemm_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                          int64_t ldb, float *c, int64_t ldc);
 
-// The same on `threads` OpenMP threads sharing each packed block of B (own-gemm-driver.h); −1, nothing written, where
-// it does not apply (the caller then splits the product itself).
+// The same on `threads` OpenMP threads that share the packed blocks one whole GEMM per thread would pack once per
+// thread (own-gemm-driver.h); −1, nothing written, where it does not apply (the caller then splits the product itself).
 typedef int (*sgemm_threads_fn)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                 const float *b, int64_t ldb, float *c, int64_t ldc, int threads);
 

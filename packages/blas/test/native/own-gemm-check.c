@@ -56,7 +56,9 @@ int main(void) {
   const int odd[] = {1, 7, 17, 63, 65, 127, 129};
   // past every cache block and in-place threshold of every path (KC ≤ 768, MC ≤ 240, NC ≥ 768, 512)
   const int big[][3] = {{513, 515, 257}, {1, 3100, 300}, {700, 1, 520}, {145, 600, 1}, {1000, 17, 513}, {100, 70, 1600}};
-  const int shared[][3] = {{130, 800, 780}, {600, 1700, 100}, {700, 33, 520}, {20, 40, 900}, {513, 515, 257}, {90, 2000, 31}};
+  // the threaded driver: B's blocks shared (m ≥ n; A packed, and A read in place), A's blocks shared (m < n, a thread's
+  // columns in fewer blocks than its share; rows fewer than a tile a thread), and one it declines (n too narrow to pack A)
+  const int shared[][3] = {{130, 800, 780}, {1031, 600, 300}, {700, 33, 520}, {20, 40, 900}, {513, 515, 257}, {40, 1100, 50}};
   int failures = 0, products = 0;
   for (int q = 0; q < count; q++) {
     for (int t = 0; t < 4; t++) {
@@ -69,8 +71,7 @@ int main(void) {
         failures += check(paths[q], t & 1, t >> 1, big[z][0], big[z][1], big[z][2], 0);
         products++;
       }
-      // the shared-B driver: 3 threads where built with OpenMP (odd row tiles and slivers per thread), else 1; rows
-      // past MC, columns past NC, k past KC, and m below one tile per thread
+      // the threaded driver: 3 threads where built with OpenMP (odd numbers of row tiles and slivers a thread), else 1
       for (int z = 0; z < 6; z++) {
         failures += check(paths[q], t & 1, t >> 1, shared[z][0], shared[z][1], shared[z][2], 3);
         products++;
