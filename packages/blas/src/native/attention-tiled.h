@@ -80,39 +80,46 @@ FA_ATTR static void FA(accumulate)(float *restrict y, const float *restrict w, i
 }
 
 // Y[r][0, p) += Σ_{k < cnt} w[r·wrs + k·wks]·rows[k][0, p) for r < nr (Y and rows of stride p): a small product
-// Y += W·Rows. With p four vectors wide (p 64 on AVX-512), FA_AR rows of Y at a time stay in registers (FA_AR·4
-// accumulators, independent chains that keep both FMA pipes busy) and each row of Rows is loaded once for all of them;
-// otherwise row by row. Every term is added, zero weights too (as a product does: 0·inf is NaN here as in the dense
-// path). P·V (w = P's rows, wrs BC, wks 1), dS·K alike, and dSᵀ·Q, P̃ᵀ·dF (w = a tile's columns: wrs 1, wks BC).
+// Y += W·Rows. Where p is a multiple of four vectors (p 64: one such panel on AVX-512, two on AVX2), FA_AR rows of Y
+// stay in registers a panel at a time (FA_AR·4 accumulators: independent chains that keep both FMA pipes busy) and
+// each loaded piece of Rows serves all of them; otherwise row by row. Every term is added, zero weights too (as a
+// product does: 0·inf is NaN here as on the dense path). P·V (w = P's rows: wrs BC, wks 1), dS·K alike, and dSᵀ·Q,
+// P̃ᵀ·dF (w = a tile's columns: wrs 1, wks BC). Row by row, row r stops at key lim[r] − t (lim given): its weights are
+// zero past it, and the blocked loop reads them anyway.
 FA_ATTR static void FA(accumulate_block)(float *restrict y, int64_t nr, const float *restrict w, int64_t wrs, int64_t wks,
-                                         const float *restrict rows, int64_t cnt, int64_t p) {
+                                         const float *restrict rows, int64_t cnt, int64_t p, const int64_t *lim, int64_t t) {
   int64_t r = 0;
 #if FA_AR > 1
-  if (p == 4 * FA_VW) {
+  if (p % (4 * FA_VW) == 0) {
     for (; r + FA_AR <= nr; r += FA_AR) {
-      fa_vec acc[FA_AR][4];
-      float *yr = y + r * p;
-#pragma GCC unroll 8
-      for (int a = 0; a < FA_AR; a++)
-        for (int u = 0; u < 4; u++) acc[a][u] = *(const fa_vecu *)(yr + a * p + u * FA_VW);
       const float *wr = w + r * wrs;
-      for (int64_t k = 0; k < cnt; k++) {
-        const float *row = rows + k * p;
-        const fa_vec v0 = *(const fa_vecu *)row, v1 = *(const fa_vecu *)(row + FA_VW), v2 = *(const fa_vecu *)(row + 2 * FA_VW),
-                     v3 = *(const fa_vecu *)(row + 3 * FA_VW);
+      for (int64_t u0 = 0; u0 < p; u0 += 4 * FA_VW) {
+        fa_vec acc[FA_AR][4];
+        float *yr = y + r * p + u0;
 #pragma GCC unroll 8
-        for (int a = 0; a < FA_AR; a++) {
-          const fa_vec x = fa_vsplat(wr[a * wrs + k * wks]);
-          acc[a][0] += x * v0, acc[a][1] += x * v1, acc[a][2] += x * v2, acc[a][3] += x * v3;
+        for (int a = 0; a < FA_AR; a++)
+          for (int u = 0; u < 4; u++) acc[a][u] = *(const fa_vecu *)(yr + a * p + u * FA_VW);
+        for (int64_t k = 0; k < cnt; k++) {
+          const float *row = rows + k * p + u0;
+          const fa_vec v0 = *(const fa_vecu *)row, v1 = *(const fa_vecu *)(row + FA_VW),
+                       v2 = *(const fa_vecu *)(row + 2 * FA_VW), v3 = *(const fa_vecu *)(row + 3 * FA_VW);
+#pragma GCC unroll 8
+          for (int a = 0; a < FA_AR; a++) {
+            const fa_vec x = fa_vsplat(wr[a * wrs + k * wks]);
+            acc[a][0] += x * v0, acc[a][1] += x * v1, acc[a][2] += x * v2, acc[a][3] += x * v3;
+          }
         }
-      }
 #pragma GCC unroll 8
-      for (int a = 0; a < FA_AR; a++)
-        for (int u = 0; u < 4; u++) *(fa_vecu *)(yr + a * p + u * FA_VW) = acc[a][u];
+        for (int a = 0; a < FA_AR; a++)
+          for (int u = 0; u < 4; u++) *(fa_vecu *)(yr + a * p + u * FA_VW) = acc[a][u];
+      }
     }
   }
 #endif
-  for (; r < nr; r++) FA(accumulate)(y + r * p, w + r * wrs, wks, rows, cnt, p);
+  for (; r < nr; r++) {
+    const int64_t c = lim ? (lim[r] - t < 0 ? 0 : lim[r] - t < cnt ? lim[r] - t : cnt) : cnt;
+    FA(accumulate)(y + r * p, w + r * wrs, wks, rows, c, p);
+  }
 }
 
 // Keys t0 .. t0 + tc of the (b, h) pair: transposed into kt [p][BC] (zero past tc) and, when rows is given, copied
@@ -285,8 +292,8 @@ FA_ATTR static void FA(forward_block)(const fa_pair *x, int64_t i0, int64_t i1, 
     // O += P̃·V over the tile's keys, all rows at once: shared ones from sv, ordinary ones from v (contiguous rows
     // either side)
     const int64_t split = l - t0 > 0 ? (l - t0 < tc ? l - t0 : tc) : 0;
-    if (split > 0) FA(accumulate_block)(o, R, w->s, BC, 1, x->sv + t0 * p, split, p);
-    if (tc > split) FA(accumulate_block)(o, R, w->s + split, BC, 1, x->v + (t0 + split - l) * p, tc - split, p);
+    if (split > 0) FA(accumulate_block)(o, R, w->s, BC, 1, x->sv + t0 * p, split, p, w->lim, t0);
+    if (tc > split) FA(accumulate_block)(o, R, w->s + split, BC, 1, x->v + (t0 + split - l) * p, tc - split, p, w->lim, t0 + split);
   }
   for (int64_t ii = 0; ii < R; ii++) {
     const int64_t i = i0 + ii;
@@ -394,10 +401,10 @@ FA_ATTR static void FA(backward_pair)(const fa_pair *x, fa_scratch *w) {
         for (; jj < BC; jj++) sr[jj] = dpr[jj] = 0.0f;
       }
       // dQ_i += Σ_jj dS_ij·K_jj (rows past a row's count weigh 0)
-      FA(accumulate_block)(x->dq + i0 * p, R, w->s, BC, 1, w->krows, tc, p);
+      FA(accumulate_block)(x->dq + i0 * p, R, w->s, BC, 1, w->krows, tc, p, w->lim + i0, t0);
       // dK_jj += Σ_i dS_ij·Q_i, dV_jj += Σ_i P̃_ij·dF_i
-      FA(accumulate_block)(w->dk, tc, w->s, 1, BC, x->q + i0 * p, R, p);
-      FA(accumulate_block)(w->dv, tc, w->s2, 1, BC, x->df + i0 * p, R, p);
+      FA(accumulate_block)(w->dk, tc, w->s, 1, BC, x->q + i0 * p, R, p, NULL, 0);
+      FA(accumulate_block)(w->dv, tc, w->s2, 1, BC, x->df + i0 * p, R, p, NULL, 0);
     }
     for (int64_t jj = 0; jj < tc; jj++) {
       const int64_t t = t0 + jj;

@@ -257,12 +257,14 @@ typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
 #define fa_vsplat(x) ((fa_v8){0} + (x))
 #define FA_VW 8
 #define FA_TR 4
-#define FA_AR 1  // 8 vectors a row of p 64: one row's accumulators fill the 16 registers
+#define FA_AR 2  // two rows of a 4-vector panel: 8 accumulators, 4 loaded vectors and a broadcast in the 16 registers
 #define FA_SUFFIX avx2
 #define FA_ATTR AVX2_FMA
 #include "attention-tiled.h"
 #undef FA_SUFFIX
 #undef FA_ATTR
+#undef FA_AR
+#define FA_AR 1  // 16-byte registers: a panel is 8 of the 16
 #define FA_SUFFIX base
 #define FA_ATTR
 #include "attention-tiled.h"
