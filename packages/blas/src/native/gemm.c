@@ -6,8 +6,11 @@
 #include "own-gemm.h"
 #include "system-gemm.h"
 
-// Products below this many multiply-adds run on one thread.
-#define SMALL_ITEM (int64_t)(4 << 20)
+// Products below this many multiply-adds run on one thread (a batch counts whole). 1 Mi: ~10–20 µs of one thread's
+// work on small shapes. At 4 Mi the inducer's 96 per-head products of rank 5 (96 × 128·64·5 = 3.9 Mi) stayed on one
+// thread: two run them in 0.52–0.58× the time (scripts/bench/step-gemm-shapes.mjs against=), a tiny test model's
+// products (width 32: 64 Ki) stay single-threaded still.
+#define SMALL_ITEM (int64_t)(1 << 20)
 
 static const own_gemm *own = &own_gemm_baseline;
 static int run_system = 0;
