@@ -270,6 +270,24 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
       expect(() => runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: z, labels: tf.tensor1d([0, 0, 0, 0, cols], 'int32') }, { labelSmoothing: eps })).toThrow(/label/);
     });
 
+    it(`PeftSoftmaxCrossEntropy takes each row's true maximum (logits past exp's range stay finite) and keeps NaN and ∞ non-finite, on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      registerBlasKernels({ backends: [backend] });
+      const cols = 1001;
+      // row 0: around 300 and one 400 (exp overflows unless that maximum, at a position no vector lane starts on, is found);
+      // rows 1 and 2: one NaN, one +∞ among ordinary logits
+      const row0 = Array.from({ length: cols }, (_, c) => 300 + Math.sin(c) + (c === 613 ? 100 : 0));
+      const rows = [row0, Array.from({ length: cols }, (_, c) => (c === 400 ? NaN : Math.cos(c))), Array.from({ length: cols }, (_, c) => (c === 7 ? Infinity : Math.cos(c)))];
+      const stats = tf.tidy(() => runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: tf.tensor2d(rows), labels: tf.tensor1d([613, 0, 0], 'int32') }, { labelSmoothing: 0.1 }));
+      const sv = stats.dataSync();
+      const m = Math.max(...row0);
+      const want = m + Math.log(row0.reduce((a, v) => a + Math.exp(v - m), 0));
+      expect(Math.abs(sv[0]! - want) / want).toBeLessThan(1e-6);
+      expect(Number.isFinite(sv[1]!)).toBe(true);
+      for (const r of [1, 2]) expect(Number.isFinite(sv[2 * r]!) || Number.isFinite(sv[2 * r + 1]!), `row ${r}`).toBe(false);
+      stats.dispose();
+    });
+
     it(`PeftLayerNorm and its gradient equal the float64 formula on ${backend}, centred (LayerNorm) and not (RMSNorm), d not a multiple of any vector width`, async () => {
       await tf.setBackend(backend);
       registerBlasKernels({ backends: [backend] });

@@ -12,7 +12,7 @@
     for (int64_t r = lo; r < hi; r++) {                                                                               \
       const float *zr = z + r * cols;                                                                                 \
       float m = zr[0];                                                                                                \
-      for (int64_t c = 1; c < cols; c++) m = zr[c] > m ? zr[c] : m;                                                   \
+      _Pragma("omp simd reduction(max : m)") for (int64_t c = 1; c < cols; c++) m = zr[c] > m ? zr[c] : m;            \
       float s = 0.0f, sz = 0.0f;                                                                                      \
       _Pragma("omp simd reduction(+ : s, sz)") for (int64_t c = 0; c < cols; c++) {                                   \
         s += exp_f(zr[c] - m);                                                                                        \
