@@ -22,6 +22,7 @@
         "src/native/rows.c",
         "src/native/loss.c",
         "src/native/norm.c",
+        "src/native/adamw.c",
         "src/native/allocator.c",
         "src/native/attention.c",
         "src/native/random.c",

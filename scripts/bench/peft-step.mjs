@@ -26,7 +26,9 @@
 // gradient norm (clipByGlobalNorm) and the weights' finiteness back inside the step, three readbacks.
 // tally=1 (webgpu) prints, on stderr, the last step's dispatches by program and uploads by dtype and shape
 // (TALLY_SITES=1: scalar uploads by the @peft call site that made them).
-// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … }.
+// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … };
+// with step=host also phases_ms, the median over the steps after the first of each phase's ms: forward_backward (to
+// the loss read back), clip (clipByGlobalNorm), update (AdamW), finite (the weights' finiteness probe).
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendFeatures, FusedKernelNames, attach, leanVariableGrads, selectBackend, trainingContext, withdrawBackendFeature } from '@peft/core';
@@ -124,6 +126,7 @@ function tallyWebgpu(backend) {
     },
   };
 }
+const phases = []; // host steps: ms in the forward and backward passes, the clipping, the AdamW update, the finiteness probe
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
   const work0 = gpuCounter?.read();
@@ -143,11 +146,15 @@ for (let step = 0; step < STEPS; step++) {
     if (!r.applied || !r.weightsFinite) throw new Error(`step ${step}: not finite (loss ${loss}, norm ${gradNorm})`);
   } else {
     loss = (await value.data())[0]; // waits for the step's work: the GPU runs it asynchronously
+    const t1 = performance.now();
     const clipped = await clipByGlobalNorm(stepGrads, 1.0);
+    const t2 = performance.now();
     gradNorm = clipped.norm;
     opt.apply(clipped.grads, 1.25e-3);
+    const t3 = performance.now();
     tf.dispose(clipped.grads);
     if (!(await tensorsFinite(vars))) throw new Error(`step ${step}: a weight is not finite after the update`);
+    phases.push({ forward_backward: t1 - t0, clip: t2 - t1, update: t3 - t2, finite: performance.now() - t3 });
   }
   tf.dispose([value, ...Object.values(grads)]);
   times.push((performance.now() - t0) / 1000);
@@ -159,10 +166,12 @@ for (let step = 0; step < STEPS; step++) {
 gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
   cpu_s: cpu,
+  ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
   blas: blas.registered.length > 0,

@@ -76,6 +76,16 @@ export interface BlasAddon {
     dy: Float32Array, dyOffset: number, normed: Float32Array, normedOffset: number, rstd: Float32Array, rstdOffset: number,
     gamma: Float32Array, gammaOffset: number, dx: Float32Array, dxOffset: number, rows: number, d: number, centre: boolean,
   ): void;
+  /**
+   * @peft/core's PeftAdamW over n floats: paramOut, mOut, vOut from param, m, v, grad (scale and gate: the optional
+   * scalar inputs' values, with whether each is given), attrs as the kernel's.
+   */
+  adamW(
+    param: Float32Array, paramOffset: number, m: Float32Array, mOffset: number, v: Float32Array, vOffset: number,
+    grad: Float32Array, gradOffset: number, paramOut: Float32Array, paramOutOffset: number, mOut: Float32Array, mOutOffset: number,
+    vOut: Float32Array, vOutOffset: number, n: number, hasScale: boolean, scale: number, hasGate: boolean, gate: number,
+    beta1: number, beta2: number, eps: number, stepSize: number, decay: number,
+  ): void;
   /** glibc: blocks under 32 MiB from the heap, and up to trimBytes of free heap top kept; whether it took effect. */
   configureAllocator(trimBytes: number): boolean;
   /** @peft/core's PeftMaskedSoftmax on [B, H, n, m] scores (dims); mask strides as [B, H, n, m] (0 = repeated). */

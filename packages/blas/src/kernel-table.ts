@@ -7,6 +7,7 @@ import { ElementwiseOp, elementwiseKernel, fusedGeluKernel } from './elementwise
 import { gemmKernel } from './gemm-kernel.js';
 import { softmaxCrossEntropyGradKernel, softmaxCrossEntropyKernel } from './loss-kernels.js';
 import { layerNormGradKernel, layerNormKernel } from './norm-kernels.js';
+import { adamwKernel } from './optim-kernels.js';
 import { dropoutMaskKernel } from './random-kernels.js';
 import { reduceKernel } from './reduce-kernels.js';
 import { maxKernel, softmaxKernel } from './row-kernels.js';
@@ -40,6 +41,7 @@ export function blasKernelTable(backendName: BlasBackend, addon: BlasAddon): Ker
     fusedKernelRow(FusedKernelNames.dropoutMask, dropoutMaskKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.attentionTiled, attentionTiledKernel(b, addon)),
     fusedKernelRow(FusedKernelNames.attentionTiledGrad, attentionTiledGradKernel(b, addon)),
+    fusedKernelRow(FusedKernelNames.adamw, adamwKernel(b, addon)),
     // arithmetic, maps and row ops: tfjs-cpu runs them per element in JavaScript (broadcast ones through index
     // arithmetic), tfjs-wasm on one thread
     ...([['Add', BinaryOp.add], ['Sub', BinaryOp.sub], ['Multiply', BinaryOp.mul], ['RealDiv', BinaryOp.div]] as const).map(

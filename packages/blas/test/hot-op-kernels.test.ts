@@ -270,6 +270,51 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
       expect(() => runFusedKernel(FusedKernelNames.softmaxCrossEntropy, { logits: z, labels: tf.tensor1d([0, 0, 0, 0, cols], 'int32') }, { labelSmoothing: eps })).toThrow(/label/);
     });
 
+    it(`PeftAdamW equals the update composed from tfjs's own ops bit for bit on ${backend}: scale, decay, an open and a closed gate, NaN kept`, async () => {
+      await tf.setBackend(backend);
+      const shape = [37, 29]; // 1,073 floats: not a multiple of any vector width
+      const param = tf.mul(rand(shape, 31), 0.5);
+      const m = tf.mul(rand(shape, 32), 1e-2);
+      const v = tf.abs(tf.mul(rand(shape, 33), 1e-3));
+      const grad = tf.tidy(() => {
+        const values = rand(shape, 34).dataSync().slice();
+        values[0] = NaN; // reaches its weight
+        return tf.tensor(values, shape);
+      });
+      const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.0123456789, decay: 1.25e-3 * 0.01 };
+      // Hugging Face AdamW's update as @peft/recipes' AdamW composes it where there is no fused kernel
+      const composed = (scale: tf.Scalar | undefined, gate: tf.Scalar | undefined, decay: number) =>
+        tf.tidy(() => {
+          const g = scale ? tf.mul(grad, scale) : grad;
+          const m2 = tf.add(tf.mul(m, attrs.beta1), tf.mul(g, 1 - attrs.beta1));
+          const v2 = tf.add(tf.mul(v, attrs.beta2), tf.mul(tf.mul(g, g), 1 - attrs.beta2));
+          let next = tf.sub(param, tf.mul(tf.div(m2, tf.add(tf.sqrt(v2), attrs.eps)), attrs.stepSize));
+          if (decay > 0) next = tf.sub(next, tf.mul(next, decay));
+          const open = gate ? tf.notEqual(gate, 0) : null;
+          return [open ? tf.where(open, m2, m) : m2, open ? tf.where(open, v2, v) : v2, open ? tf.where(open, next, param) : next];
+        });
+      for (const [scale, gate, decay] of [
+        [undefined, undefined, attrs.decay],
+        [tf.scalar(0.37), undefined, 0],
+        [tf.scalar(0.37), tf.scalar(1), attrs.decay],
+        [undefined, tf.scalar(0), attrs.decay],
+      ] as const) {
+        const want = composed(scale, gate, decay);
+        registerBlasKernels({ backends: [backend] });
+        const got = runFusedKernelOutputs(FusedKernelNames.adamw, { param, m, v, grad, ...(scale ? { scale } : {}), ...(gate ? { gate } : {}) }, { ...attrs, decay });
+        unregisterBlasKernels();
+        ['m', 'v', 'param'].forEach((name, i) => {
+          const [w, g] = [want[i]!.dataSync(), got[i]!.dataSync()];
+          expect(g.length, name).toBe(w.length);
+          for (let j = 0; j < w.length; j++) if (!Object.is(g[j], w[j])) expect(`${name}[${j}] ${g[j]}`, `scale ${!!scale}, gate ${gate?.dataSync()[0]}, decay ${decay}`).toBe(`${name}[${j}] ${w[j]}`);
+        });
+        if (!gate?.dataSync()[0] && gate) expect(Array.from(got[2]!.dataSync())).toEqual(Array.from(param.dataSync()));
+        else expect(Number.isNaN(got[2]!.dataSync()[0]!)).toBe(true); // the NaN gradient reaches its weight
+        tf.dispose([...want, ...got, ...(scale ? [scale] : []), ...(gate ? [gate] : [])]);
+      }
+      tf.dispose([param, m, v, grad]);
+    });
+
     it(`PeftSoftmaxCrossEntropy takes each row's true maximum (logits past exp's range stay finite) and keeps NaN and ∞ non-finite, on ${backend}`, async () => {
       await tf.setBackend(backend);
       registerBlasKernels({ backends: [backend] });

@@ -254,6 +254,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropyGrad", NULL, softmax_cross_entropy_grad, NULL, NULL, NULL, METHOD, NULL},
       {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, METHOD, NULL},
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, METHOD, NULL},
+      {"adamW", NULL, adamw, NULL, NULL, NULL, METHOD, NULL},
       {"configureAllocator", NULL, configure_allocator, NULL, NULL, NULL, METHOD, NULL},
       {"maskedSoftmax", NULL, masked_softmax, NULL, NULL, NULL, METHOD, NULL},
       {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, METHOD, NULL},

@@ -91,6 +91,7 @@ napi_value softmax_cross_entropy(napi_env env, napi_callback_info info);
 napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info);
 napi_value layer_norm(napi_env env, napi_callback_info info);
 napi_value layer_norm_grad(napi_env env, napi_callback_info info);
+napi_value adamw(napi_env env, napi_callback_info info);
 napi_value configure_allocator(napi_env env, napi_callback_info info);
 napi_value masked_softmax(napi_env env, napi_callback_info info);
 napi_value dropout_mask(napi_env env, napi_callback_info info);
