@@ -43,6 +43,21 @@ static inline int64_t og_min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int omp_get_thread_num(void) { return 0; }
 static inline int omp_get_num_threads(void) { return 1; }
 #endif
+// Thread t of nt's share of `count` units of `unit` elements each, clipped to `limit`: elements [*lo, *hi).
+static inline void og_share(int64_t count, int64_t t, int64_t nt, int64_t unit, int64_t limit, int64_t *lo, int64_t *hi) {
+  *lo = og_min(limit, count * t / nt * unit);
+  *hi = og_min(limit, count * (t + 1) / nt * unit);
+}
+// Inside a parallel region: this thread's scratch slot, or NULL with *missing raised (the product is then done again
+// on one thread).
+static inline float *og_thread_scratch(int slot, int64_t floats, int *missing) {
+  float *p = own_gemm_scratch(slot, floats);
+  if (!p) {
+#pragma omp atomic write
+    *missing = 1;
+  }
+  return p;
+}
 #endif
 
 // Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into slivers of MR rows: sliver r holds, for each p, rows r·MR .. r·MR+MR−1
@@ -261,20 +276,16 @@ OG_ATTR static int OG_NAME(threads_rows)(int ta, int tb, int64_t m, int64_t n, i
 #pragma omp parallel num_threads(threads)
   {
     const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    // this thread's rows, whole micro-tiles
-    const int64_t i0 = og_min(m, tiles * t / nt * OG_MR), i1 = og_min(m, tiles * (t + 1) / nt * OG_MR);
-    float *ap = own_gemm_scratch(0, (pack_a ? mcb : OG_MR) * kcb);
-    if (!ap) {
-#pragma omp atomic write
-      missing = 1;
-    }
+    int64_t i0, i1;  // this thread's rows, whole micro-tiles
+    og_share(tiles, t, nt, OG_MR, m, &i0, &i1);
+    float *ap = og_thread_scratch(0, (pack_a ? mcb : OG_MR) * kcb, &missing);
     for (int64_t jc = 0; jc < n; jc += ncb) {
       const int64_t nc = og_min(ncb, n - jc);
+      int64_t j0, j1;  // this thread's slivers of the block to pack
+      og_share((nc + OG_NR - 1) / OG_NR, t, nt, OG_NR, nc, &j0, &j1);
       for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = og_min(kcb, k - pc);
-        // this thread's slivers of the block
-        const int64_t slivers = (nc + OG_NR - 1) / OG_NR, s0 = slivers * t / nt, s1 = slivers * (t + 1) / nt;
-        if (s1 > s0) OG_NAME(pack_b)(tb, b, ldb, pc, jc + s0 * OG_NR, og_min(nc - s0 * OG_NR, (s1 - s0) * OG_NR), kc, bp + s0 * OG_NR * kc);
+        if (j1 > j0) OG_NAME(pack_b)(tb, b, ldb, pc, jc + j0, j1 - j0, kc, bp + j0 * kc);
 #pragma omp barrier
         if (ap && i1 > i0) OG_NAME(rows_of_block)(ta, tb, a, lda, b, ldb, pack_a, 1, ap, bp, i0, i1, mcb, jc, nc, pc, kc, c, ldc);
 #pragma omp barrier
@@ -304,24 +315,18 @@ OG_ATTR static int OG_NAME(threads_cols)(int ta, int tb, int64_t m, int64_t n, i
 #pragma omp parallel num_threads(threads)
   {
     const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    float *bp = own_gemm_scratch(1, (pack_b ? ncb : OG_NR) * kcb);
-    if (!bp) {
-#pragma omp atomic write
-      missing = 1;
-    }
+    float *bp = og_thread_scratch(1, (pack_b ? ncb : OG_NR) * kcb, &missing);
     for (int64_t jc = 0; jc < n; jc += ncb) {
       const int64_t nc = og_min(ncb, n - jc);
-      // this thread's slivers of the block: columns [j0, j1)
-      const int64_t slivers = (nc + OG_NR - 1) / OG_NR;
-      const int64_t j0 = og_min(nc, slivers * t / nt * OG_NR), j1 = og_min(nc, slivers * (t + 1) / nt * OG_NR);
+      int64_t j0, j1;  // this thread's slivers of the block: columns [j0, j1)
+      og_share((nc + OG_NR - 1) / OG_NR, t, nt, OG_NR, nc, &j0, &j1);
       for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = og_min(kcb, k - pc);
         if (bp && pack_b && j1 > j0) OG_NAME(pack_b)(tb, b, ldb, pc, jc + j0, j1 - j0, kc, bp + j0 * kc);
         for (int64_t ic = 0; ic < m; ic += mcb) {
           const int64_t mc = og_min(mcb, m - ic);
-          // this thread's row slivers of A's block
-          const int64_t rs = (mc + OG_MR - 1) / OG_MR;
-          const int64_t r0 = og_min(mc, rs * t / nt * OG_MR), r1 = og_min(mc, rs * (t + 1) / nt * OG_MR);
+          int64_t r0, r1;  // this thread's row slivers of A's block
+          og_share((mc + OG_MR - 1) / OG_MR, t, nt, OG_MR, mc, &r0, &r1);
           if (r1 > r0) OG_NAME(pack_a)(ta, a, lda, ic + r0, pc, r1 - r0, kc, ap + r0 * kc);
 #pragma omp barrier
           if (bp && j1 > j0) OG_NAME(block_tiles)(ta, a, lda, 1, ap, b, ldb, pack_b, bp, ic, mc, jc, j0, j1, pc, kc, c, ldc);
