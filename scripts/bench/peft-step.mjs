@@ -3,7 +3,7 @@
 // B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
 // AdamW.
 // Usage: node scripts/bench/peft-step.mjs [backend=wasm|cpu|webgpu] [blas=1] [model=small|medium] [layers=…] [embd=…]
-//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b]
+//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b] [native=1]
 // without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
@@ -27,7 +27,7 @@
 // tally=1 (webgpu) prints, on stderr, the last step's dispatches by program and uploads by dtype and shape
 // (TALLY_SITES=1: scalar uploads by the @peft call site that made them).
 // Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … };
-// with step=host also phases_ms, the median over the steps after the first of each phase's ms: forward_backward (to
+// native=1 adds native_ms (see below); with step=host also phases_ms, the median over the steps after the first of each phase's ms: forward_backward (to
 // the loss read back), clip (clipByGlobalNorm), update (AdamW), finite (the weights' finiteness probe).
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
 import * as tf from '@tensorflow/tfjs-core';
@@ -37,6 +37,7 @@ import { countGpuWork } from '@peft/webgpu';
 import { getPreset } from '@peft/mam';
 import { lmLoss, loadGpt2 } from '@peft/models-gpt2-roberta';
 import { AdamW, DeviceStep, NLG_ADAMW, clipByGlobalNorm, tensorsFinite } from '@peft/recipes';
+import { createRequire } from 'node:module';
 import { gpt2Fixture } from './fixtures.mjs';
 import { countMatmulFlops } from './matmul-count.mjs';
 
@@ -126,11 +127,34 @@ function tallyWebgpu(backend) {
     },
   };
 }
+// native=1 (with @peft/blas): every call into the addon timed, by method, for each step — where a step's time goes
+// without tf.profile, whose per-kernel times are not every kernel's own (it read the LM loss's kernels at 2–5× their
+// time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time.
+const nativeCalls = args.native === '1' && blas.available ? timeAddonCalls() : null;
+function timeAddonCalls() {
+  // the addon @peft/blas loaded (Node keeps one instance per file)
+  const addon = createRequire(import.meta.url)('../../packages/blas/build/Release/peft_blas.node');
+  let step = null;
+  for (const name of Object.getOwnPropertyNames(addon)) {
+    const f = addon[name];
+    if (typeof f !== 'function') continue;
+    addon[name] = (...a) => {
+      const t = performance.now();
+      try {
+        return f.apply(addon, a);
+      } finally {
+        if (step) (step[name] ??= { ms: 0, calls: 0 }).ms += performance.now() - t, step[name].calls++;
+      }
+    };
+  }
+  return { start: () => (step = {}), last: () => step };
+}
 const phases = []; // host steps: ms in the forward and backward passes, the clipping, the AdamW update, the finiteness probe
 for (let step = 0; step < STEPS; step++) {
   const counter = step === 0 && cpuSide ? countMatmulFlops(choice.backend) : null;
   const work0 = gpuCounter?.read();
   tally?.reset();
+  nativeCalls?.start();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -167,10 +191,15 @@ gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const nativeMs = (by) => {
+  const sorted = Object.entries(by).sort((a, b) => b[1].ms - a[1].ms);
+  return { total: +sorted.reduce((t, [, e]) => t + e.ms, 0).toFixed(1), ...Object.fromEntries(sorted.map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) };
+};
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
   cpu_s: cpu,
+  ...(nativeCalls ? { native_ms: nativeMs(nativeCalls.last()) } : {}),
   ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
