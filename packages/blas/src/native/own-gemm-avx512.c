@@ -136,6 +136,27 @@ OG_ATTR static void pack_b_trans_avx512(const float *restrict src, int64_t ldb, 
 }
 #define OG_PACK_B_TRANS
 
+// A full sliver of A as stored (12 rows of kc floats, lda apart) into kc groups of 12, eight k steps at a time: rows
+// 0–7 as one 8×8 register transpose, rows 8–11 as another with four zero rows.
+OG_ATTR static void pack_a_rows_avx512(const float *restrict src, int64_t lda, int64_t kc, float *restrict dst) {
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[8], s[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lda + p);
+    for (int i = 0; i < 4; i++) s[i] = _mm256_loadu_ps(src + (8 + i) * lda + p);
+    for (int i = 4; i < 8; i++) s[i] = _mm256_setzero_ps();
+    transpose8_avx512(r);
+    transpose8_avx512(s);
+    for (int q = 0; q < 8; q++) {
+      _mm256_storeu_ps(dst + (p + q) * OG_MR, r[q]);
+      _mm_storeu_ps(dst + (p + q) * OG_MR + 8, _mm256_castps256_ps128(s[q]));
+    }
+  }
+  for (; p < kc; p++)
+    for (int i = 0; i < OG_MR; i++) dst[p * OG_MR + i] = src[i * lda + p];
+}
+#define OG_PACK_A_ROWS
+
 #include "own-gemm-driver.h"
 
 const own_gemm own_gemm_avx512 = {sgemm_avx512, sgemm_threads_avx512, "avx512", "AVX-512 12x32 micro-kernel"};

@@ -13,7 +13,8 @@
 //   contiguous floats at b + p·rsb. Packed operands are the case rsa = 1, csa = MR, rsb = NR (constants, so the
 //   compiler specialises the inlined kernel); operands read in place pass their own strides.
 //   Optionally OG_PACK_B_TRANS: OG_NAME(pack_b_trans)(src, ldb, kc, dst), a faster full-sliver pack of
-//   transposed B (NR stored rows of kc floats, ldb apart, into kc rows of NR).
+//   transposed B (NR stored rows of kc floats, ldb apart, into kc rows of NR); and OG_PACK_A_ROWS:
+//   OG_NAME(pack_a_rows)(src, lda, kc, dst), the same for a full sliver of A as stored (MR rows into kc groups of MR).
 //
 // Loop nest (outermost first), as in Goto & van de Geijn, "Anatomy of high-performance matrix multiplication"
 // (ACM TOMS 34(3), 2008) and the BLIS framework:
@@ -78,11 +79,15 @@ OG_ATTR static void OG_NAME(pack_a)(int ta, const float *restrict a, int64_t lda
         }
       }
     } else if (mr == OG_MR) {
+#ifdef OG_PACK_A_ROWS
+      OG_NAME(pack_a_rows)(a + (i0 + ir) * lda + p0, lda, kc, dst);
+#else
       const float *rows[OG_MR];
       for (int i = 0; i < OG_MR; i++) rows[i] = a + (i0 + ir + i) * lda + p0;
       for (int64_t p = 0; p < kc; p++) {
         for (int i = 0; i < OG_MR; i++) dst[p * OG_MR + i] = rows[i][p];
       }
+#endif
     } else {
       for (int64_t p = 0; p < kc; p++) {
         for (int i = 0; i < OG_MR; i++) dst[p * OG_MR + i] = i < mr ? a[(i0 + ir + i) * lda + p0 + p] : 0.0f;
