@@ -3,7 +3,7 @@
 // changes to the GEMM's driver and threading that step-gemm-shapes.mjs (the products inside a step) shows only
 // together with everything else the step does.
 // Usage: node scripts/bench/gemm-builds.mjs against=path/to/other/peft_blas.node [threads=2] [reps=60]
-//        [shapes=batch:m:n:k[:T|:TT|:NT],...]
+//        [isa=auto|avx512|avx2|baseline|neon] [shapes=batch:m:n:k[:T|:TT|:NT],...]
 // A shape is batch items of op(A) [m × k] · op(B) [k × n]; a suffix marks transposes (the first letter A's, the second
 // B's: T transposed, N not). Default: the products the threading and narrow-product changes of round 4 touched
 // (the inducer's 96 per-head products of rank 5, the LM head's dz·E, x·W_proj, x·W_o).
@@ -19,7 +19,7 @@ const other = require(new URL(args.against, `file://${process.cwd()}/`).pathname
 const threads = +(args.threads ?? 2), reps = +(args.reps ?? 60);
 for (const x of [built, other]) {
   x.setThreads(threads);
-  x.selectKernels('own', 'auto');
+  x.selectKernels('own', args.isa ?? 'auto');
 }
 const shapes = (args.shapes ?? '96:128:5:64,96:128:64:5,96:64:5:128:TN,96:5:64:128:TN,1:339:768:50257,1:1024:768:3072,1:1024:768:768')
   .split(',')
@@ -54,6 +54,7 @@ for (const { batch, m, n, k, ta, tb } of shapes) {
   console.log(JSON.stringify({
     product: `${batch}× [${m}×${k}]${ta ? 'ᵀ' : ''}·[${k}×${n}]${tb ? 'ᵀ' : ''}`,
     threads,
+    isa: args.isa ?? 'auto',
     built_us: +us.toFixed(1),
     against_us: +usOther.toFixed(1),
     built_over_against: +(us / usOther).toFixed(3),
