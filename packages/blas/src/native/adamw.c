@@ -43,19 +43,6 @@ DEFINE_ADAMW(avx512, AVX512_VEC)
 DEFINE_ADAMW(avx2, AVX2_FMA)
 DEFINE_ADAMW(base, )
 
-// Argument i: a Float32Array, argument i + 1 its offset; `n` floats from there. NULL (thrown) otherwise.
-static float *adamw_operand(napi_env env, napi_value *argv, int i, int64_t n) {
-  size_t len;
-  float *data = f32_view(env, argv[i], &len);
-  if (!data) return NULL;
-  const int64_t off = get_i64(env, argv[i + 1]);
-  if (off < 0 || (uint64_t)(off + n) > len) {
-    napi_throw_range_error(env, NULL, "peft_blas: adamW operand out of the bounds of its Float32Array");
-    return NULL;
-  }
-  return data + off;
-}
-
 // adamW(param, po, m, mo, v, vo, grad, go, paramOut, poo, mOut, moo, vOut, voo, n, hasScale, scale, hasGate, gate,
 //       beta1, beta2, eps, stepSize, decay)
 napi_value adamw(napi_env env, napi_callback_info info) {
@@ -68,7 +55,7 @@ napi_value adamw(napi_env env, napi_callback_info info) {
   }
   float *ops[7];
   for (int j = 0; j < 7; j++)
-    if (!(ops[j] = adamw_operand(env, argv, 2 * j, n))) return NULL;
+    if (!(ops[j] = f32_operand(env, argv, 2 * j, n, "peft_blas: adamW operand out of the bounds of its Float32Array"))) return NULL;
   bool has_scale = false, has_gate = false;
   double scale = 1, gate = 1, beta1 = 0, beta2 = 0, eps = 0, step = 0, decay = 0;
   napi_get_value_bool(env, argv[15], &has_scale);

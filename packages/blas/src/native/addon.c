@@ -39,6 +39,18 @@ float *f32_view(napi_env env, napi_value v, size_t *length) {
   return (float *)data;
 }
 
+float *f32_operand(napi_env env, napi_value *argv, int i, int64_t count, const char *out_of_bounds) {
+  size_t len;
+  float *data = f32_view(env, argv[i], &len);
+  if (!data) return NULL;
+  const int64_t off = get_i64(env, argv[i + 1]);
+  if (off < 0 || count < 0 || (uint64_t)(off + count) > len) {
+    napi_throw_range_error(env, NULL, out_of_bounds);
+    return NULL;
+  }
+  return data + off;
+}
+
 int64_t get_i64(napi_env env, napi_value v) {
   int64_t x = 0;
   napi_get_value_int64(env, v, &x);

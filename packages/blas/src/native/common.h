@@ -18,6 +18,9 @@
 int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *name);
 // The Float32Array's data and length (in floats); NULL after throwing a TypeError for anything else.
 float *f32_view(napi_env env, napi_value v, size_t *length);
+// argv[i] as a Float32Array and argv[i + 1] an offset into it, `count` floats from there: their address; NULL (thrown:
+// a TypeError, or a RangeError saying out_of_bounds) otherwise.
+float *f32_operand(napi_env env, napi_value *argv, int i, int64_t count, const char *out_of_bounds);
 int64_t get_i64(napi_env env, napi_value v);
 
 // OpenMP when the compiler has it (the build probes for it); otherwise one thread and these stand-ins.

@@ -52,19 +52,6 @@ DEFINE_NORM(avx512, AVX512_VEC)
 DEFINE_NORM(avx2, AVX2_FMA)
 DEFINE_NORM(base, )
 
-// Reads argv[i] as a Float32Array view at argv[i + 1]'s offset holding `count` floats; NULL (thrown) otherwise.
-static float *norm_operand(napi_env env, napi_value *argv, int i, int64_t count, const char *name) {
-  size_t len;
-  float *data = f32_view(env, argv[i], &len);
-  if (!data) return NULL;
-  const int64_t off = get_i64(env, argv[i + 1]);
-  if (off < 0 || (uint64_t)(off + count) > len) {
-    napi_throw_range_error(env, NULL, name);
-    return NULL;
-  }
-  return data + off;
-}
-
 // layerNorm(x, xo, gamma, go, beta | null, bo, y, yo, xh, xho, rstd, ro, rows, d, eps, centre)
 napi_value layer_norm(napi_env env, napi_callback_info info) {
   napi_value argv[16];
@@ -82,11 +69,11 @@ napi_value layer_norm(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[4], &bt);
   const int has_beta = bt != napi_null && bt != napi_undefined;
   const char *oob = "peft_blas: layerNorm operand out of bounds";
-  float *x = norm_operand(env, argv, 0, rows * d, oob), *gamma = x ? norm_operand(env, argv, 2, d, oob) : NULL;
+  float *x = f32_operand(env, argv, 0, rows * d, oob), *gamma = x ? f32_operand(env, argv, 2, d, oob) : NULL;
   float *beta = NULL;
-  if (gamma && has_beta && !(beta = norm_operand(env, argv, 4, d, oob))) return NULL;
-  float *y = gamma ? norm_operand(env, argv, 6, rows * d, oob) : NULL;
-  float *xh = y ? norm_operand(env, argv, 8, rows * d, oob) : NULL, *rstd = xh ? norm_operand(env, argv, 10, rows, oob) : NULL;
+  if (gamma && has_beta && !(beta = f32_operand(env, argv, 4, d, oob))) return NULL;
+  float *y = gamma ? f32_operand(env, argv, 6, rows * d, oob) : NULL;
+  float *xh = y ? f32_operand(env, argv, 8, rows * d, oob) : NULL, *rstd = xh ? f32_operand(env, argv, 10, rows, oob) : NULL;
   if (!rstd) return NULL;
   const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   PARALLEL_ROWS(threads, rows, layer_norm_rows, x, gamma, beta, y, xh, rstd, d, (float)eps, centre);
@@ -105,9 +92,9 @@ napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
     return NULL;
   }
   const char *oob = "peft_blas: layerNormGrad operand out of bounds";
-  float *dy = norm_operand(env, argv, 0, rows * d, oob), *xh = dy ? norm_operand(env, argv, 2, rows * d, oob) : NULL;
-  float *rstd = xh ? norm_operand(env, argv, 4, rows, oob) : NULL, *gamma = rstd ? norm_operand(env, argv, 6, d, oob) : NULL;
-  float *dx = gamma ? norm_operand(env, argv, 8, rows * d, oob) : NULL;
+  float *dy = f32_operand(env, argv, 0, rows * d, oob), *xh = dy ? f32_operand(env, argv, 2, rows * d, oob) : NULL;
+  float *rstd = xh ? f32_operand(env, argv, 4, rows, oob) : NULL, *gamma = rstd ? f32_operand(env, argv, 6, d, oob) : NULL;
+  float *dx = gamma ? f32_operand(env, argv, 8, rows * d, oob) : NULL;
   if (!dx) return NULL;
   const int threads = rows * d > HEAVY_PARALLEL_MIN && rows > 1 ? max_threads : 1;
   PARALLEL_ROWS(threads, rows, layer_norm_grad_rows, dy, xh, rstd, gamma, dx, d, centre);
