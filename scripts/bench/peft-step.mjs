@@ -3,7 +3,7 @@
 // B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
 // AdamW.
 // Usage: node scripts/bench/peft-step.mjs [backend=wasm|cpu|webgpu] [blas=1] [model=small|medium] [layers=…] [embd=…]
-//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b] [native=1]
+//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b] [native=1|shapes] [kernels=1]
 // without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
@@ -129,8 +129,10 @@ function tallyWebgpu(backend) {
 }
 // native=1 (with @peft/blas): every call into the addon timed, by method, for each step — where a step's time goes
 // without tf.profile, whose per-kernel times are not every kernel's own (it read the LM loss's kernels at 2–5× their
-// time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time.
-const nativeCalls = args.native === '1' && blas.available ? timeAddonCalls() : null;
+// time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time; native=shapes also
+// times sgemmBatched by product shape (`batch× m×k·k×n`, ᵀ marking a transposed operand) with its GFLOP/s, and binary by
+// operation and shape.
+const nativeCalls = (args.native === '1' || args.native === 'shapes') && blas.available ? timeAddonCalls() : null;
 function timeAddonCalls() {
   // the addon @peft/blas loaded (Node keeps one instance per file)
   const addon = createRequire(import.meta.url)('../../packages/blas/build/Release/peft_blas.node');
@@ -143,9 +145,42 @@ function timeAddonCalls() {
       try {
         return f.apply(addon, a);
       } finally {
-        if (step) (step[name] ??= { ms: 0, calls: 0 }).ms += performance.now() - t, step[name].calls++;
+        const ms = performance.now() - t;
+        if (step) (step[name] ??= { ms: 0, calls: 0 }).ms += ms, step[name].calls++;
+        if (step && name === 'sgemmBatched' && args.native === 'shapes') {
+          const [, , , , , , batch, m, n, k, ta, tb] = a;
+          const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
+          const e = (step.shapes ??= {})[key] ??= { ms: 0, calls: 0, flop: 0 };
+          e.ms += ms, e.calls++, e.flop += 2 * batch * m * n * k;
+        }
+        if (step && name === 'binary' && args.native === 'shapes') {
+          const [op, , , , , , , shape, sa, sb] = a;
+          const key = `${'+-×÷'[op]} [${shape}] a${sa.some((x) => x === 0) ? ' bcast' : ''} b${sb.some((x) => x === 0) ? ' bcast' : ''}`;
+          const e = (step.binaryShapes ??= {})[key] ??= { ms: 0, calls: 0 };
+          e.ms += ms, e.calls++;
+        }
       }
     };
+  }
+  return { start: () => (step = {}), last: () => step };
+}
+// kernels=1: every kernel the backend runs timed by name around its kernel function (wall clock, each call's own work
+// plus its @peft/blas wrapper's or tfjs-wasm's JavaScript), printed as kernel_ms for the last step with their total:
+// the step's wall time less that total is tfjs's engine (tape, bookkeeping, disposal) and the step's own JavaScript.
+const kernelTimes = args.kernels === '1' ? timeKernels(choice.backend) : null;
+function timeKernels(backend) {
+  let step = null;
+  for (const config of tf.getKernelsForBackend(backend)) {
+    const f = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, backend);
+    tf.registerKernel({ ...config, kernelFunc: (a) => {
+      const t = performance.now();
+      try {
+        return f(a);
+      } finally {
+        if (step) (step[config.kernelName] ??= { ms: 0, calls: 0 }).ms += performance.now() - t, step[config.kernelName].calls++;
+      }
+    } });
   }
   return { start: () => (step = {}), last: () => step };
 }
@@ -155,6 +190,7 @@ for (let step = 0; step < STEPS; step++) {
   const work0 = gpuCounter?.read();
   tally?.reset();
   nativeCalls?.start();
+  kernelTimes?.start();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const ctx = trainingContext(0, step);
@@ -191,15 +227,19 @@ gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const nativeMs = (by) => {
+const nativeMs = ({ shapes, binaryShapes, ...by }) => {
   const sorted = Object.entries(by).sort((a, b) => b[1].ms - a[1].ms);
-  return { total: +sorted.reduce((t, [, e]) => t + e.ms, 0).toFixed(1), ...Object.fromEntries(sorted.map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) };
+  const byShape = shapes && Object.fromEntries(Object.entries(shapes).sort((a, b) => b[1].ms - a[1].ms)
+    .map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls, gflops: +(e.flop / e.ms / 1e6).toFixed(1) }]));
+  return { total: +sorted.reduce((t, [, e]) => t + e.ms, 0).toFixed(1), ...Object.fromEntries(sorted.map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])), ...(byShape ? { sgemm_by_shape: byShape } : {}),
+    ...(binaryShapes ? { binary_by_shape: Object.fromEntries(Object.entries(binaryShapes).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) } : {}) };
 };
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
   cpu_s: cpu,
   ...(nativeCalls ? { native_ms: nativeMs(nativeCalls.last()) } : {}),
+  ...(kernelTimes ? { kernel_ms: nativeMs(kernelTimes.last()) } : {}),
   ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   backend: choice.backend,
