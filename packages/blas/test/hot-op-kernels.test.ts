@@ -166,7 +166,7 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
     });
   }
 
-  it('Slice, GatherV2 and Concat on wasm copy exactly what tfjs-wasm copies: strided and contiguous runs, lookups, float32 and int32, nothing leaked', async () => {
+  it('Slice, GatherV2, Concat and Transpose on wasm copy exactly what tfjs-wasm copies: strided and contiguous runs, lookups, float32 and int32, nothing leaked', async () => {
     await tf.setBackend('wasm');
     for (const dtype of ['float32', 'int32'] as const) {
       const x = rand([3, 4, 6, 5], 17, dtype);
@@ -187,6 +187,10 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
         ['concat 1', () => tf.tidy(() => tf.concat([x, tf.slice(x, [0, 1, 0, 0], [-1, 2, -1, -1])], 1))],
         ['concat last, three', () => tf.tidy(() => tf.concat([x, tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 3]), x], 3))],
         ['concat 0, 1-D', () => tf.tidy(() => tf.concat([flat, tf.slice(flat, [5], [7])], 0))],
+        // attention's head split [B, T, H, p] → [B, H, T, p] and merge, and a full reversal
+        ['transpose heads', () => tf.transpose(x, [0, 2, 1, 3])],
+        ['transpose all', () => tf.transpose(x, [3, 1, 0, 2])],
+        ['transpose 2-D', () => tf.transpose(table)],
       ];
       const before = tf.memory().numTensors;
       for (const [name, f] of cases) {
@@ -200,7 +204,7 @@ describeWithAddon('@peft/blas hot-op kernels beside tfjs', () => {
       tf.dispose([x, flat, table, ...ids]);
     }
     const status = registerBlasKernels({ backends: ['wasm'] });
-    expect(status.kernels).toEqual(expect.arrayContaining(['Slice', 'GatherV2', 'Concat'])); // ours on wasm, not tfjs-wasm's
+    expect(status.kernels).toEqual(expect.arrayContaining(['Slice', 'GatherV2', 'Concat', 'Transpose'])); // ours on wasm, not tfjs-wasm's
     unregisterBlasKernels();
   });
 
