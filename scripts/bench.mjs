@@ -189,9 +189,11 @@ if (want('step')) {
   const extra = [`layers=${layers}`, `steps=${steps}`];
   const peftRuns = [], ownGemmRuns = [], leanRuns = [];
   const torchRuns = Object.fromEntries(torchSides.map((t) => [t.key, []]));
+  const pairs = []; // each round's @peft step and the PyTorch of record's (the same round, minutes apart): [peft s, torch s]
   for (let r = 0; r < rounds; r++) {
     const p = peftStep(shape, extra, `@peft step (round ${r + 1}/${rounds})`);
     if (p) peftRuns.push(p);
+    let pairPeft = p?.median_s;
     if (leanBlocks > 0) {
       const l = node('scripts/bench/peft-step.mjs', [`backend=${stepSettings(shape).backend}`, 'model=small', 'batch=8', 'seq=128', ...extra, `remat=${leanBlocks}`], `@peft step, ${leanBlocks} blocks rematerialised (round ${r + 1}/${rounds})`);
       if (l) leanRuns.push(l);
@@ -203,13 +205,14 @@ if (want('step')) {
     for (const side of torchSides) {
       const t = torchStep(shape, extra, `PyTorch step (round ${r + 1}/${rounds})`, side);
       if (t) torchRuns[side.key].push(t);
+      if (side === torchOfRecord && t && pairPeft !== undefined) pairs.push([pairPeft, t.median_s]);
     }
   }
   // once: Debian's 1.13 without this machine's OpenBLAS settings (OpenBLAS then picks its kernels by the CPU)
   const unsetRun = unsetSide ? torchStep(shape, extra, 'PyTorch step, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for this one command', unsetSide) : null;
   const torchBySide = Object.fromEntries(torchSides.map((t) => [t.key, summary(torchRuns[t.key])]));
   if (unsetRun) torchBySide.torch113unset = summary([unsetRun]);
-  results.step = { layers, peft: summary(peftRuns), torch: torchBySide[torchOfRecord?.key] ?? null, torchBySide, ownGemm: summary(ownGemmRuns), lean: summary(leanRuns) };
+  results.step = { layers, peft: summary(peftRuns), torch: torchBySide[torchOfRecord?.key] ?? null, torchBySide, pairs, ownGemm: summary(ownGemmRuns), lean: summary(leanRuns) };
 }
 if (want('ablation')) {
   const shape = { model: 'small', batch: 8, seq: 128, layers };
@@ -395,6 +398,9 @@ if (s) {
     lines.push(`    step time (wall)    ${sides.map(([key, t]) => `${name(key, t)} ${(s.peft.median_s / t.median_s).toFixed(2)}×`).join('   ')}`);
     lines.push(`    step CPU time       ${sides.map(([key, t]) => `${name(key, t)} ${(cpu(s.peft) / cpu(t)).toFixed(2)}×`).join('   ')}   (@peft ${cpu(s.peft).toFixed(2)} CPU-s/step; a loaded machine moves the wall clock more)`);
     lines.push(`    peak RSS            ${sides.map(([key, t]) => `${name(key, t)} ${(s.peft.peak_rss_mb / t.peak_rss_mb).toFixed(2)}×`).join('   ')}`);
+    // the machine's speed drifts over minutes, and moves PyTorch's figure more than @peft's: each round's pair shows
+    // how far the ratio of medians above moves with it
+    if (s.pairs?.length > 1) lines.push(`    step time round by round (@peft s / ${sides[0][1].runs[0].torch} s, the two runs of each round): ${s.pairs.map(([a, b]) => `${a.toFixed(2)}/${b.toFixed(2)} = ${(a / b).toFixed(2)}×`).join(', ')}`);
   }
   const t2 = s.torchBySide?.torch2;
   if (s.peft && t2) {
