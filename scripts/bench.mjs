@@ -193,7 +193,7 @@ if (want('step')) {
   for (let r = 0; r < rounds; r++) {
     const p = peftStep(shape, extra, `@peft step (round ${r + 1}/${rounds})`);
     if (p) peftRuns.push(p);
-    let pairPeft = p?.median_s;
+    const pairPeft = p?.median_s;
     if (leanBlocks > 0) {
       const l = node('scripts/bench/peft-step.mjs', [`backend=${stepSettings(shape).backend}`, 'model=small', 'batch=8', 'seq=128', ...extra, `remat=${leanBlocks}`], `@peft step, ${leanBlocks} blocks rematerialised (round ${r + 1}/${rounds})`);
       if (l) leanRuns.push(l);

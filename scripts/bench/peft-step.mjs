@@ -130,8 +130,8 @@ function tallyWebgpu(backend) {
 // native=1 (with @peft/blas): every call into the addon timed, by method, for each step — where a step's time goes
 // without tf.profile, whose per-kernel times are not every kernel's own (it read the LM loss's kernels at 2–5× their
 // time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time; native=shapes also
-// times sgemmBatched by product shape (`batch× m×k·k×n`, ᵀ marking a transposed operand) with its GFLOP/s, and binary by
-// operation and shape.
+// times sgemmBatched by product shape (`batch× m×k·k×n`, ᵀ marking a transposed operand) with its GFLOP/s, and the
+// binary operations, strided copies and sums by shape (ops_by_shape).
 const nativeCalls = (args.native === '1' || args.native === 'shapes') && blas.available ? timeAddonCalls() : null;
 function timeAddonCalls() {
   // the addon @peft/blas loaded (Node keeps one instance per file)
@@ -153,16 +153,23 @@ function timeAddonCalls() {
           const e = (step.shapes ??= {})[key] ??= { ms: 0, calls: 0, flop: 0 };
           e.ms += ms, e.calls++, e.flop += 2 * batch * m * n * k;
         }
-        if (step && name === 'binary' && args.native === 'shapes') {
-          const [op, , , , , , , shape, sa, sb] = a;
-          const key = `${'+-×÷'[op]} [${shape}] a${sa.some((x) => x === 0) ? ' bcast' : ''} b${sb.some((x) => x === 0) ? ' bcast' : ''}`;
-          const e = (step.binaryShapes ??= {})[key] ??= { ms: 0, calls: 0 };
+        const opKey = step && args.native === 'shapes' ? opShapeKey(name, a) : null;
+        if (opKey) {
+          const e = (step.opShapes ??= {})[opKey] ??= { ms: 0, calls: 0 };
           e.ms += ms, e.calls++;
         }
       }
     };
   }
   return { start: () => (step = {}), last: () => step };
+}
+// native=shapes: the binary operations, strided copies and sums by shape (their arguments as addon.ts declares them)
+function opShapeKey(name, a) {
+  const bcast = (strides) => (strides.some((x) => x === 0) ? ' bcast' : '');
+  if (name === 'binary') return `${'+-×÷'[a[0]]} [${a[7]}] a${bcast(a[8])} b${bcast(a[9])}`;
+  if (name === 'stridedCopy') return `copy [${a[4]}] from strides ${a[5]} to ${a[6]}`;
+  if (name === 'reduceSum') return `sum ${a[4]}×${a[5]} ${a[6] ? 'columns' : 'rows'}`;
+  return null;
 }
 // kernels=1: every kernel the backend runs timed by name around its kernel function (wall clock, each call's own work
 // plus its @peft/blas wrapper's or tfjs-wasm's JavaScript), printed as kernel_ms for the last step with their total:
@@ -227,12 +234,12 @@ gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const nativeMs = ({ shapes, binaryShapes, ...by }) => {
+const nativeMs = ({ shapes, opShapes, ...by }) => {
   const sorted = Object.entries(by).sort((a, b) => b[1].ms - a[1].ms);
   const byShape = shapes && Object.fromEntries(Object.entries(shapes).sort((a, b) => b[1].ms - a[1].ms)
     .map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls, gflops: +(e.flop / e.ms / 1e6).toFixed(1) }]));
   return { total: +sorted.reduce((t, [, e]) => t + e.ms, 0).toFixed(1), ...Object.fromEntries(sorted.map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])), ...(byShape ? { sgemm_by_shape: byShape } : {}),
-    ...(binaryShapes ? { binary_by_shape: Object.fromEntries(Object.entries(binaryShapes).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) } : {}) };
+    ...(opShapes ? { ops_by_shape: Object.fromEntries(Object.entries(opShapes).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) } : {}) };
 };
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],

@@ -60,8 +60,8 @@ export function blasKernelTable(backendName: BlasBackend, addon: BlasAddon): Ker
     // tfjs-wasm's Concat copies in JavaScript: the backward of GPT-2's q/k/v split ([8, 128, 768] × 3 along the last
     // axis) took 1.5 ms a call there, 0.7 ms here (scripts/bench/profile-step.mjs, by kernel)
     { kernelName: 'Concat', wrap: (original) => concatKernel(b, original, addon) },
-    // tfjs-wasm transposes on one thread: the 118 head splits and merges of a GPT-2-small step took 25–31 ms there,
-    // 19 ms here (scripts/bench/peft-step.mjs kernels=1, each kernel timed in the step)
+    // tfjs-wasm transposes on one thread: the 118 head splits and merges of a GPT-2-small step took 24–31 ms there,
+    // 17–19 ms here (scripts/bench/peft-step.mjs kernels=1, each kernel timed in the step)
     { kernelName: 'Transpose', wrap: (original) => transposeKernel(b, original, addon) },
     // tfjs-wasm pads natively already, as fast in the step (25 calls, 3 ms either way)
     ...(b === 'cpu' ? [{ kernelName: 'PadV2', wrap: (original) => padKernel(b, original, addon) }] satisfies KernelTableRow[] : []),
