@@ -146,6 +146,22 @@ OG_ATTR static void OG_NAME(pack_b)(int tb, const float *restrict b, int64_t ldb
 #define OG_NARROW_TRANSPOSED 1
 #endif
 
+// How a product is blocked, for every driver alike: which operands are packed, and the cache blocks (og_block_size).
+#ifndef OG_PLAN_TYPE
+#define OG_PLAN_TYPE
+typedef struct {
+  int pack_a, pack_b;
+  int64_t kcb, mcb, ncb;
+} og_plan;
+#endif
+static inline og_plan OG_NAME(plan)(int tb, int64_t m, int64_t n, int64_t k) {
+  const og_plan p = {n >= OG_PACK_A_MIN_N, tb || m >= OG_PACK_B_MIN_M, og_block_size(k, OG_KC, 1),
+                     og_block_size(m, OG_MC, OG_MR), og_block_size(n, OG_NC, OG_NR)};
+  return p;
+}
+// A product at most half a micro-tile wide with rows for a few tiles: computed transposed (OG_NAME(sgemm))
+static inline int OG_NAME(narrow)(int64_t m, int64_t n) { return OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR; }
+
 // The micro-tiles of rows ic .. ic + mc of C (A's block packed at ap, or read in place) by the slivers of B's block
 // in columns [j0, j1) (multiples of NR from the block's first column jc; B's block packed at bp, or read in place, bp
 // then holding an edge sliver), k from pc for kc. The first pc block writes C, later ones add to it.
@@ -197,11 +213,9 @@ OG_ATTR static void OG_NAME(block_tiles)(int ta, const float *a, int64_t lda, in
 
 // Rows [i0, i1) of C's (jc, pc) block, A's blocks of mcb rows packed in turn into ap (or read in place), against all
 // nc columns of B's block.
-OG_ATTR static void OG_NAME(rows_of_block)(int ta, int tb, const float *a, int64_t lda, const float *b, int64_t ldb,
-                                           int pack_a, int pack_b, float *ap, float *bp, int64_t i0, int64_t i1,
-                                           int64_t mcb, int64_t jc, int64_t nc, int64_t pc, int64_t kc, float *c,
-                                           int64_t ldc) {
-  (void)tb;
+OG_ATTR static void OG_NAME(rows_of_block)(int ta, const float *a, int64_t lda, const float *b, int64_t ldb, int pack_a,
+                                           int pack_b, float *ap, float *bp, int64_t i0, int64_t i1, int64_t mcb,
+                                           int64_t jc, int64_t nc, int64_t pc, int64_t kc, float *c, int64_t ldc) {
   for (int64_t ic = i0; ic < i1; ic += mcb) {
     const int64_t mc = og_min(mcb, i1 - ic);
     if (pack_a) OG_NAME(pack_a)(ta, a, lda, ic, pc, mc, kc, ap);
@@ -227,7 +241,7 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
     for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
     return;
   }
-  if (OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR) {
+  if (OG_NAME(narrow)(m, n)) {
     // A product at most half a micro-tile wide (the inducer's MLP ranks 5 and 12 against NR = 32 columns) leaves most
     // of each tile empty: computed transposed instead, Cᵀ = op(B)ᵀ·op(A)ᵀ [n × m], its n rows fill MR-row tiles, and
     // written back transposed (n·m floats): 1.5–3.0× on the inducer's products (scripts/bench/gemm-blocks.mjs).
@@ -241,10 +255,9 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
       return;
     }
   }
-  const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
-  const int64_t kcb = og_block_size(k, OG_KC, 1);
-  const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
-  const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
+  const og_plan pl = OG_NAME(plan)(tb, m, n, k);
+  const int pack_a = pl.pack_a, pack_b = pl.pack_b;
+  const int64_t kcb = pl.kcb, mcb = pl.mcb, ncb = pl.ncb;
   // scratch: the packed blocks, or one edge sliver of each operand read in place
   float *ap = own_gemm_scratch(0, (pack_a ? mcb : OG_MR) * kcb);
   float *bp = own_gemm_scratch(1, (pack_b ? ncb : OG_NR) * kcb);
@@ -257,7 +270,7 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
     for (int64_t pc = 0; pc < k; pc += kcb) {
       const int64_t kc = og_min(kcb, k - pc);
       if (pack_b) OG_NAME(pack_b)(tb, b, ldb, pc, jc, nc, kc, bp);
-      OG_NAME(rows_of_block)(ta, tb, a, lda, b, ldb, pack_a, pack_b, ap, bp, 0, m, mcb, jc, nc, pc, kc, c, ldc);
+      OG_NAME(rows_of_block)(ta, a, lda, b, ldb, pack_a, pack_b, ap, bp, 0, m, mcb, jc, nc, pc, kc, c, ldc);
     }
   }
 }
@@ -269,11 +282,10 @@ OG_ATTR static void OG_NAME(sgemm)(int ta, int tb, int64_t m, int64_t n, int64_t
 // read in place or there is no scratch.
 OG_ATTR static int OG_NAME(threads_rows)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                         const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
-  const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
-  if (!pack_b) return -1;
-  const int64_t kcb = og_block_size(k, OG_KC, 1);
-  const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
-  const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
+  const og_plan pl = OG_NAME(plan)(tb, m, n, k);
+  if (!pl.pack_b) return -1;
+  const int pack_a = pl.pack_a;
+  const int64_t kcb = pl.kcb, mcb = pl.mcb, ncb = pl.ncb;
   float *bp = own_gemm_scratch(1, ncb * kcb);  // the calling thread's: shared by all
   if (!bp) return -1;
   const int64_t tiles = (m + OG_MR - 1) / OG_MR;
@@ -292,7 +304,7 @@ OG_ATTR static int OG_NAME(threads_rows)(int ta, int tb, int64_t m, int64_t n, i
         const int64_t kc = og_min(kcb, k - pc);
         if (j1 > j0) OG_NAME(pack_b)(tb, b, ldb, pc, jc + j0, j1 - j0, kc, bp + j0 * kc);
 #pragma omp barrier
-        if (ap && i1 > i0) OG_NAME(rows_of_block)(ta, tb, a, lda, b, ldb, pack_a, 1, ap, bp, i0, i1, mcb, jc, nc, pc, kc, c, ldc);
+        if (ap && i1 > i0) OG_NAME(rows_of_block)(ta, a, lda, b, ldb, pack_a, 1, ap, bp, i0, i1, mcb, jc, nc, pc, kc, c, ldc);
 #pragma omp barrier
       }
     }
@@ -308,10 +320,9 @@ OG_ATTR static int OG_NAME(threads_rows)(int ta, int tb, int64_t m, int64_t n, i
 // where A is read in place, or there is no scratch.
 OG_ATTR static int OG_NAME(threads_cols)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                         const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
-  const int pack_a = n >= OG_PACK_A_MIN_N, pack_b = tb || m >= OG_PACK_B_MIN_M;
-  const int64_t kcb = og_block_size(k, OG_KC, 1);
-  const int64_t mcb = og_block_size(m, OG_MC, OG_MR);
-  const int64_t ncb = og_block_size(n, OG_NC, OG_NR);
+  const og_plan pl = OG_NAME(plan)(tb, m, n, k);
+  const int pack_a = pl.pack_a, pack_b = pl.pack_b;
+  const int64_t kcb = pl.kcb, mcb = pl.mcb, ncb = pl.ncb;
   const int64_t share = (n + threads - 1) / threads, own_blocks = (share + OG_NC - 1) / OG_NC;
   if (!pack_a || own_blocks * threads <= (n + ncb - 1) / ncb) return -1;
   float *ap = own_gemm_scratch(0, mcb * kcb);  // the calling thread's: shared by all
@@ -349,7 +360,7 @@ OG_ATTR static int OG_NAME(threads_cols)(int ta, int tb, int64_t m, int64_t n, i
 // GEMM per block of rows or columns.
 OG_ATTR static int OG_NAME(sgemm_threads)(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                           const float *b, int64_t ldb, float *c, int64_t ldc, int threads) {
-  if (m <= 0 || n <= 0 || k <= 0 || threads < 2 || (OG_NARROW_TRANSPOSED && 2 * n <= OG_NR && m >= 2 * OG_NR)) return -1;
+  if (m <= 0 || n <= 0 || k <= 0 || threads < 2 || OG_NAME(narrow)(m, n)) return -1;
   return m >= n ? OG_NAME(threads_rows)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads)
                 : OG_NAME(threads_cols)(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, threads);
 }
