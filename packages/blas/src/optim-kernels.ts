@@ -1,9 +1,9 @@
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { FusedKernelFunc } from '@peft/core';
 import type { BlasAddon } from './addon.js';
 import { kernelIo } from './kernel-io.js';
 
-const size = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+const size = (t: TensorInfo) => util.sizeFromShape(t.shape);
 
 /**
  * @peft/core's `PeftAdamW`: one parameter's update as one native pass (src/native/adamw.c), bit for bit the composed
