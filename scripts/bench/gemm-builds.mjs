@@ -9,18 +9,11 @@
 // (the inducer's 96 per-head products of rank 5, the LM head's dz·E, x·W_proj, x·W_o).
 // Prints one JSON line per shape: median µs of each build, built/against, GFLOP/s, and the largest difference of the
 // two results (0: bit for bit).
-import { createRequire } from 'node:module';
+import { addonBuilds } from './addon-builds.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
-if (!args.against) throw new Error('against=<path to another peft_blas.node> is required');
-const require = createRequire(import.meta.url);
-const built = require('../../packages/blas/build/Release/peft_blas.node');
-const other = require(new URL(args.against, `file://${process.cwd()}/`).pathname);
 const threads = +(args.threads ?? 2), reps = +(args.reps ?? 60);
-for (const x of [built, other]) {
-  x.setThreads(threads);
-  x.selectKernels('own', args.isa ?? 'auto');
-}
+const [built, other] = addonBuilds({ against: args.against, threads, isa: args.isa });
 const shapes = (args.shapes ?? '96:128:5:64,96:128:64:5,96:64:5:128:TN,96:5:64:128:TN,1:339:768:50257,1:1024:768:3072,1:1024:768:768')
   .split(',')
   .map((s) => {

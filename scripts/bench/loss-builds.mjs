@@ -5,17 +5,11 @@
 // Usage: node scripts/bench/loss-builds.mjs against=path/to/other/peft_blas.node [rows=339] [vocab=50257] [threads=2]
 //        [reps=25]
 // Prints one JSON line: median ms of each pass for each build, and the largest differences between the builds.
-import { createRequire } from 'node:module';
+import { addonBuilds } from './addon-builds.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
-if (!args.against) throw new Error('against=<path to another peft_blas.node> is required');
-const require = createRequire(import.meta.url);
-const builds = [require('../../packages/blas/build/Release/peft_blas.node'), require(new URL(args.against, `file://${process.cwd()}/`).pathname)];
+const builds = addonBuilds({ against: args.against, threads: args.threads });
 const rows = +(args.rows ?? 339), cols = +(args.vocab ?? 50257), reps = +(args.reps ?? 25), eps = 0.1;
-for (const x of builds) {
-  x.setThreads(+(args.threads ?? 2));
-  x.selectKernels('own', 'auto');
-}
 const z = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37) * 3);
 const labels = new Float32Array(new Int32Array(rows).map((_, i) => (i * 7919) % cols).buffer); // int32 seen as float32
 const weights = new Float32Array(rows).fill(1 / rows);
