@@ -26,7 +26,8 @@
 // gradient norm (clipByGlobalNorm) and the weights' finiteness back inside the step, three readbacks.
 // tally=1 (webgpu) prints, on stderr, the last step's dispatches by program and uploads by dtype and shape
 // (TALLY_SITES=1: scalar uploads by the @peft call site that made them).
-// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, backend, blas, loss, matmul_flops, adapter, … };
+// Prints one JSON line: { median_s, steps_s, cpu_s, peak_rss_mb, wasm_heap_mb (wasm: the heap, which grows to the
+// step's peak plus what fragmentation costs and never shrinks), backend, blas, loss, matmul_flops, adapter, … };
 // native=1 adds native_ms (see below); with step=host also phases_ms, the median over the steps after the first of each phase's ms: forward_backward (to
 // the loss read back), clip (clipByGlobalNorm), update (AdamW), finite (the weights' finiteness probe).
 // matmul_flops are counted from every BatchMatMul the first step runs (2·batch·m·n·k each, from the input shapes).
@@ -249,6 +250,8 @@ console.log(JSON.stringify({
   ...(kernelTimes ? { kernel_ms: nativeMs(kernelTimes.last()) } : {}),
   ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  // the wasm backend's heap: it grows to the step's peak and never shrinks
+  ...(choice.backend === 'wasm' ? { wasm_heap_mb: tf.backend().wasm.HEAPU8.length / 2 ** 20 } : {}),
   backend: choice.backend,
   blas: blas.registered.length > 0,
   model: size,
