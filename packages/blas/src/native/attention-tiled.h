@@ -8,8 +8,8 @@
 //
 // A row never holds more than BC scores: the keys go by in tiles of BC, and each query row keeps its running maximum
 // M and sum S (the online softmax), so a (b, h) pair needs O((n + L)·p) memory, never [n, L].
-#if !defined(FA_SUFFIX) || !defined(FA_VW) || !defined(FA_TR)
-#error "define FA_SUFFIX, FA_ATTR, FA_VW, FA_TR, fa_vec, fa_vecu and fa_vsplat before including attention-tiled.h"
+#if !defined(FA_SUFFIX) || !defined(FA_VW) || !defined(FA_TR) || !defined(FA_T8)
+#error "define FA_SUFFIX, FA_ATTR, FA_VW, FA_TR, FA_T8, fa_vec, fa_vecu and fa_vsplat before including attention-tiled.h"
 #endif
 #define FA_CAT2(a, b) a##_##b
 #define FA_CAT(a, b) FA_CAT2(a, b)
@@ -123,20 +123,39 @@ FA_ATTR static void FA(accumulate_block)(float *restrict y, int64_t nr, const fl
 }
 
 // Keys t0 .. t0 + tc of the (b, h) pair: transposed into kt [p][BC] (zero past tc) and, when rows is given, copied
-// as rows [tc][p].
+// as rows [tc][p]. On the x86 vector paths, eight keys at a time as 8×8 register transposes: element by element, the
+// transpose's scattered stores were about a quarter of the forward loop (perf), which transposes each tile once per
+// block of query rows.
 FA_ATTR static void FA(gather_tile)(const fa_pair *x, const float *shared, const float *ordinary, int64_t t0, int64_t tc,
                                      float *restrict kt, float *restrict rows) {
   const int64_t p = x->p;
-  for (int64_t jj = 0; jj < BC; jj++) {
+  const float *src[BC];
+  for (int64_t jj = 0; jj < tc; jj++) {
+    const int64_t t = t0 + jj;
+    src[jj] = t < x->l ? shared + t * p : ordinary + (t - x->l) * p;
+  }
+  int64_t jj = 0;
+#if FA_T8
+  if (p % 8 == 0) {
+    for (; jj + 8 <= tc; jj += 8) {
+      for (int64_t d = 0; d < p; d += 8) {
+        __m256 r[8];
+        for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src[jj + i] + d);
+        TRANSPOSE8_PS(r);
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(kt + (d + i) * BC + jj, r[i]);
+      }
+    }
+  }
+#endif
+  for (; jj < BC; jj++) {
     if (jj >= tc) {
       for (int64_t d = 0; d < p; d++) kt[d * BC + jj] = 0.0f;
       continue;
     }
-    const int64_t t = t0 + jj;
-    const float *src = t < x->l ? shared + t * p : ordinary + (t - x->l) * p;
-    for (int64_t d = 0; d < p; d++) kt[d * BC + jj] = src[d];
-    if (rows) memcpy(rows + jj * p, src, (size_t)p * sizeof(float));
+    for (int64_t d = 0; d < p; d++) kt[d * BC + jj] = src[jj][d];
   }
+  if (rows)
+    for (int64_t k = 0; k < tc; k++) memcpy(rows + k * p, src[k], (size_t)p * sizeof(float));
 }
 
 // The score of key t for query i, from its product s (unscaled): z (what P normalises) and, through *zu, the score

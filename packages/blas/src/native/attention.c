@@ -199,6 +199,7 @@ napi_value masked_softmax_grad(napi_env env, napi_callback_info info) {
 #include <string.h>
 #include "alea.h"
 #include "alea-lanes.h"
+#include "transpose8.h"
 
 #define BR 32
 #define BC 64
@@ -238,6 +239,7 @@ typedef float fa_v16u __attribute__((vector_size(64), aligned(4)));
 #define FA_VW 16
 #define FA_TR 8
 #define FA_AR 4
+#define FA_T8 1  // AVX's 8×8 register transpose for the key tiles
 #define FA_SUFFIX avx512
 #define FA_ATTR AVX512_VEC
 #include "attention-tiled.h"
@@ -249,6 +251,7 @@ typedef float fa_v16u __attribute__((vector_size(64), aligned(4)));
 #undef FA_VW
 #undef FA_TR
 #undef FA_AR
+#undef FA_T8
 #endif
 typedef float fa_v8 __attribute__((vector_size(32)));
 typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
@@ -258,6 +261,11 @@ typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
 #define FA_VW 8
 #define FA_TR 4
 #define FA_AR 2  // two rows of a 4-vector panel: 8 accumulators, 4 loaded vectors and a broadcast in the 16 registers
+#if defined(__x86_64__)
+#define FA_T8 1
+#else
+#define FA_T8 0  // (the instantiation is then the baseline's twin: no AVX)
+#endif
 #define FA_SUFFIX avx2
 #define FA_ATTR AVX2_FMA
 #include "attention-tiled.h"
@@ -265,6 +273,8 @@ typedef float fa_v8u __attribute__((vector_size(32), aligned(4)));
 #undef FA_ATTR
 #undef FA_AR
 #define FA_AR 1  // 16-byte registers: a panel is 8 of the 16
+#undef FA_T8
+#define FA_T8 0
 #define FA_SUFFIX base
 #define FA_ATTR
 #include "attention-tiled.h"
