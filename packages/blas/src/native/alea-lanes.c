@@ -10,6 +10,7 @@
 #include "alea-lanes.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "transpose8.h"
 #endif
 
 // the baseline: eight scalar states, one step of each in turn (the carry chains overlap in the CPU)
@@ -27,22 +28,7 @@ static void alea_mask_lanes_base(alea_lane *lanes, float *out, int64_t stride, i
 }
 
 #if defined(__x86_64__)
-// r[0..8) rows of 8 floats (row = step, column = lane) transposed in place (row = lane, column = step)
-#define ALEA_TRANSPOSE8(r)                                                                                      \
-  do {                                                                                                             \
-    const __m256 u0 = _mm256_unpacklo_ps(r[0], r[1]), u1 = _mm256_unpackhi_ps(r[0], r[1]);                         \
-    const __m256 u2 = _mm256_unpacklo_ps(r[2], r[3]), u3 = _mm256_unpackhi_ps(r[2], r[3]);                         \
-    const __m256 u4 = _mm256_unpacklo_ps(r[4], r[5]), u5 = _mm256_unpackhi_ps(r[4], r[5]);                         \
-    const __m256 u6 = _mm256_unpacklo_ps(r[6], r[7]), u7 = _mm256_unpackhi_ps(r[6], r[7]);                         \
-    const __m256 v0 = _mm256_shuffle_ps(u0, u2, 0x44), v1 = _mm256_shuffle_ps(u0, u2, 0xee);                       \
-    const __m256 v2 = _mm256_shuffle_ps(u1, u3, 0x44), v3 = _mm256_shuffle_ps(u1, u3, 0xee);                       \
-    const __m256 v4 = _mm256_shuffle_ps(u4, u6, 0x44), v5 = _mm256_shuffle_ps(u4, u6, 0xee);                       \
-    const __m256 v6 = _mm256_shuffle_ps(u5, u7, 0x44), v7 = _mm256_shuffle_ps(u5, u7, 0xee);                       \
-    r[0] = _mm256_permute2f128_ps(v0, v4, 0x20), r[1] = _mm256_permute2f128_ps(v1, v5, 0x20);                      \
-    r[2] = _mm256_permute2f128_ps(v2, v6, 0x20), r[3] = _mm256_permute2f128_ps(v3, v7, 0x20);                      \
-    r[4] = _mm256_permute2f128_ps(v0, v4, 0x31), r[5] = _mm256_permute2f128_ps(v1, v5, 0x31);                      \
-    r[6] = _mm256_permute2f128_ps(v2, v6, 0x31), r[7] = _mm256_permute2f128_ps(v3, v7, 0x31);                      \
-  } while (0)
+// (TRANSPOSE8_PS, transpose8.h: rows of 8 floats, row = step and column = lane, become rows per lane)
 
 // x·2^-32 from a lane word holding x in its low 32 bits, exactly: the double whose exponent is 2^20 and whose
 // mantissa's low bits are x is 2^20 + x·2^-32; less 2^20 it is x·2^-32 (AVX2 has no unsigned conversion).
@@ -71,7 +57,7 @@ AVX2_FMA static void alea_mask_lanes_avx2(alea_lane *lanes, float *out, int64_t 
       const __m256 f = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(da)), _mm256_cvtpd_ps(db), 1);
       r[u] = _mm256_mul_ps(_mm256_round_ps(_mm256_add_ps(f, vk), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vs);
     }
-    ALEA_TRANSPOSE8(r);
+    TRANSPOSE8_PS(r);
     for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * stride + i, r[j]);
   }
   _mm256_storeu_si256((__m256i *)w[0], t3a), _mm256_storeu_si256((__m256i *)(w[0] + 4), t3b);
@@ -97,7 +83,7 @@ AVX512_VEC static void alea_mask_lanes_avx512(alea_lane *lanes, float *out, int6
       const __m512d d = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_ternarylogic_epi64(t, low, exp20, 0xea)), two20);
       r[u] = _mm256_mul_ps(_mm256_round_ps(_mm256_add_ps(_mm512_cvtpd_ps(d), vk), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vs);
     }
-    ALEA_TRANSPOSE8(r);
+    TRANSPOSE8_PS(r);
     for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * stride + i, r[j]);
   }
   _mm512_storeu_si512(w[0], t3), _mm512_storeu_si512(w[1], t2), _mm512_storeu_si512(w[2], t1);

@@ -4,6 +4,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "own-gemm.h"
+#include "transpose8.h"
 
 #define OG_NAME(x) x##_avx2
 #define OG_ATTR __attribute__((target("avx2,fma")))
@@ -68,26 +69,6 @@ OG_ATTR static inline __attribute__((always_inline)) void kernel_avx2(int64_t kc
 #undef OG_STORE_ROW
 }
 
-// Transposes the 8×8 block r[0..7] (row i = r[i]) in registers: afterwards r[j] holds column j.
-OG_ATTR static inline __attribute__((always_inline)) void transpose8_avx2(__m256 r[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 // A full sliver of transposed B: 16 stored rows of kc floats (ldb apart) into kc rows of 16, eight k steps at a time
 // as two 8×8 register transposes (the scalar gather was ~10 % of a batched attention product).
 OG_ATTR static void pack_b_trans_avx2(const float *restrict src, int64_t ldb, int64_t kc, float *restrict dst) {
@@ -96,7 +77,7 @@ OG_ATTR static void pack_b_trans_avx2(const float *restrict src, int64_t ldb, in
     for (int half = 0; half < 2; half++) {
       __m256 r[8];
       for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + (half * 8 + j) * ldb + p);
-      transpose8_avx2(r);
+      TRANSPOSE8_PS(r);
       for (int q = 0; q < 8; q++) _mm256_store_ps(dst + (p + q) * OG_NR + half * 8, r[q]);
     }
   }
