@@ -28,8 +28,6 @@ static void alea_mask_lanes_base(alea_lane *lanes, float *out, int64_t stride, i
 }
 
 #if defined(__x86_64__)
-// (TRANSPOSE8_PS, transpose8.h: rows of 8 floats, row = step and column = lane, become rows per lane)
-
 // x·2^-32 from a lane word holding x in its low 32 bits, exactly: the double whose exponent is 2^20 and whose
 // mantissa's low bits are x is 2^20 + x·2^-32; less 2^20 it is x·2^-32 (AVX2 has no unsigned conversion).
 #define ALEA_EXP20 0x4130000000000000ll
@@ -57,7 +55,7 @@ AVX2_FMA static void alea_mask_lanes_avx2(alea_lane *lanes, float *out, int64_t 
       const __m256 f = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(da)), _mm256_cvtpd_ps(db), 1);
       r[u] = _mm256_mul_ps(_mm256_round_ps(_mm256_add_ps(f, vk), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vs);
     }
-    TRANSPOSE8_PS(r);
+    TRANSPOSE8_PS(r);  // a row per step, a column per lane → a row per lane
     for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * stride + i, r[j]);
   }
   _mm256_storeu_si256((__m256i *)w[0], t3a), _mm256_storeu_si256((__m256i *)(w[0] + 4), t3b);
@@ -83,7 +81,7 @@ AVX512_VEC static void alea_mask_lanes_avx512(alea_lane *lanes, float *out, int6
       const __m512d d = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_ternarylogic_epi64(t, low, exp20, 0xea)), two20);
       r[u] = _mm256_mul_ps(_mm256_round_ps(_mm256_add_ps(_mm512_cvtpd_ps(d), vk), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vs);
     }
-    TRANSPOSE8_PS(r);
+    TRANSPOSE8_PS(r);  // a row per step, a column per lane → a row per lane
     for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * stride + i, r[j]);
   }
   _mm512_storeu_si512(w[0], t3), _mm512_storeu_si512(w[1], t2), _mm512_storeu_si512(w[2], t1);
