@@ -128,6 +128,12 @@ function tallyWebgpu(backend) {
     },
   };
 }
+// One more call of `ms` into bucket[key] (made on first use), with any further sums (`extra`: name → amount).
+function addCall(bucket, key, ms, extra = {}) {
+  const e = (bucket[key] ??= { ms: 0, calls: 0 });
+  e.ms += ms, e.calls++;
+  for (const [k, v] of Object.entries(extra)) e[k] = (e[k] ?? 0) + v;
+}
 // native=1 (with @peft/blas): every call into the addon timed, by method, for each step — where a step's time goes
 // without tf.profile, whose per-kernel times are not every kernel's own (it read the LM loss's kernels at 2–5× their
 // time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time; native=shapes also
@@ -147,18 +153,14 @@ function timeAddonCalls() {
         return f.apply(addon, a);
       } finally {
         const ms = performance.now() - t;
-        if (step) (step[name] ??= { ms: 0, calls: 0 }).ms += ms, step[name].calls++;
+        if (step) addCall(step, name, ms);
         if (step && name === 'sgemmBatched' && args.native === 'shapes') {
           const [, , , , , , batch, m, n, k, ta, tb] = a;
           const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
-          const e = (step.shapes ??= {})[key] ??= { ms: 0, calls: 0, flop: 0 };
-          e.ms += ms, e.calls++, e.flop += 2 * batch * m * n * k;
+          addCall((step.shapes ??= {}), key, ms, { flop: 2 * batch * m * n * k });
         }
         const opKey = step && args.native === 'shapes' ? opShapeKey(name, a) : null;
-        if (opKey) {
-          const e = (step.opShapes ??= {})[opKey] ??= { ms: 0, calls: 0 };
-          e.ms += ms, e.calls++;
-        }
+        if (opKey) addCall((step.opShapes ??= {}), opKey, ms);
       }
     };
   }
@@ -186,7 +188,7 @@ function timeKernels(backend) {
       try {
         return f(a);
       } finally {
-        if (step) (step[config.kernelName] ??= { ms: 0, calls: 0 }).ms += performance.now() - t, step[config.kernelName].calls++;
+        if (step) addCall(step, config.kernelName, performance.now() - t);
       }
     } });
   }
@@ -235,13 +237,15 @@ gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const nativeMs = ({ shapes, opShapes, ...by }) => {
-  const sorted = Object.entries(by).sort((a, b) => b[1].ms - a[1].ms);
-  const byShape = shapes && Object.fromEntries(Object.entries(shapes).sort((a, b) => b[1].ms - a[1].ms)
-    .map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls, gflops: +(e.flop / e.ms / 1e6).toFixed(1) }]));
-  return { total: +sorted.reduce((t, [, e]) => t + e.ms, 0).toFixed(1), ...Object.fromEntries(sorted.map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])), ...(byShape ? { sgemm_by_shape: byShape } : {}),
-    ...(opShapes ? { ops_by_shape: Object.fromEntries(Object.entries(opShapes).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, { ms: +e.ms.toFixed(1), calls: e.calls }])) } : {}) };
-};
+// a bucket's entries (addCall), the slowest first, each as `row` makes it
+const byMs = (bucket, row) => Object.fromEntries(Object.entries(bucket).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, row(e)]));
+const calls = (e) => ({ ms: +e.ms.toFixed(1), calls: e.calls });
+const nativeMs = ({ shapes, opShapes, ...by }) => ({
+  total: +Object.values(by).reduce((t, e) => t + e.ms, 0).toFixed(1),
+  ...byMs(by, calls),
+  ...(shapes ? { sgemm_by_shape: byMs(shapes, (e) => ({ ...calls(e), gflops: +(e.flop / e.ms / 1e6).toFixed(1) })) } : {}),
+  ...(opShapes ? { ops_by_shape: byMs(opShapes, calls) } : {}),
+});
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
