@@ -3,7 +3,7 @@
 // B × T, the NLG "inducer-lora" preset trainable, dropout 0.1 as in training, label smoothing 0.1, clipping at 1.0,
 // AdamW.
 // Usage: node scripts/bench/peft-step.mjs [backend=wasm|cpu|webgpu] [blas=1] [model=small|medium] [layers=…] [embd=…]
-//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b] [native=1|shapes] [kernels=1]
+//          [heads=…] [batch=8] [seq=128] [steps=4] [remat=k] [dir=…] [without=a,b] [native=1|shapes|calls] [kernels=1]
 // without= leaves out some of @peft/blas's round-3 kernels to measure each one (the step then takes tfjs's kernels or the
 // models' composed ops): masked-softmax (PeftMaskedSoftmax + Grad: attention's scores → probabilities and back),
 // cross-entropy (PeftSoftmaxCrossEntropy + Grad: the LM loss), dropout-mask (PeftDropoutMask), gelu (PeftGeluTanh +
@@ -138,12 +138,18 @@ function addCall(bucket, key, ms, extra = {}) {
 // without tf.profile, whose per-kernel times are not every kernel's own (it read the LM loss's kernels at 2–5× their
 // time). Prints native_ms (the last step's, by method, and their total) beside the step's wall time; native=shapes also
 // times sgemmBatched by product shape (`batch× m×k·k×n`, ᵀ marking a transposed operand) with its GFLOP/s, and the
-// binary operations, strided copies and sums by shape (ops_by_shape).
-const nativeCalls = (args.native === '1' || args.native === 'shapes') && blas.available ? timeAddonCalls() : null;
+// binary operations, strided copies and sums by shape (ops_by_shape). native=calls also keeps the rate of every call of
+// each product shape over all the steps after the first (sgemm_calls): a shape's median rate, its slowest call, how
+// many calls ran below 0.85× that median, and what the products would take a step at their shapes' median rates
+// against what they took — whether a step's products are slow throughout or some of their calls are.
+const byShape = args.native === 'shapes' || args.native === 'calls';
+const nativeCalls = (args.native === '1' || byShape) && blas.available ? timeAddonCalls() : null;
 function timeAddonCalls() {
   // the addon @peft/blas loaded (Node keeps one instance per file)
   const addon = createRequire(import.meta.url)('../../packages/blas/build/Release/peft_blas.node');
   let step = null;
+  let steps = 0;
+  const calls = {}; // native=calls: product shape → [{ flop, ms }] over the steps after the first
   for (const name of Object.getOwnPropertyNames(addon)) {
     const f = addon[name];
     if (typeof f !== 'function') continue;
@@ -154,17 +160,38 @@ function timeAddonCalls() {
       } finally {
         const ms = performance.now() - t;
         if (step) addCall(step, name, ms);
-        if (step && name === 'sgemmBatched' && args.native === 'shapes') {
+        if (step && name === 'sgemmBatched' && byShape) {
           const [, , , , , , batch, m, n, k, ta, tb] = a;
           const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
-          addCall((step.shapes ??= {}), key, ms, { flop: 2 * batch * m * n * k });
+          const flop = 2 * batch * m * n * k;
+          addCall((step.shapes ??= {}), key, ms, { flop });
+          if (args.native === 'calls' && steps > 1) (calls[key] ??= []).push({ flop, ms });
         }
-        const opKey = step && args.native === 'shapes' ? opShapeKey(name, a) : null;
+        const opKey = step && byShape ? opShapeKey(name, a) : null;
         if (opKey) addCall((step.opShapes ??= {}), opKey, ms);
       }
     };
   }
-  return { start: () => (step = {}), last: () => step };
+  return { start: () => ((steps += 1), (step = {})), last: () => step, calls: () => (args.native === 'calls' && steps > 1 ? callSpread(calls, steps - 1) : null) };
+}
+// native=calls: each product shape's spread of rates over its calls, and the products' time a step, as measured and at
+// each shape's median rate
+function callSpread(calls, steps) {
+  const gflops = ({ flop, ms }) => flop / ms / 1e6;
+  const shapes = Object.entries(calls).map(([key, list]) => {
+    const rates = list.map(gflops);
+    const mid = median(rates);
+    const ms = list.reduce((t, c) => t + c.ms, 0);
+    const flop = list.reduce((t, c) => t + c.flop, 0);
+    return { key, ms, atMedianMs: flop / mid / 1e6, row: { calls: list.length, median_gflops: +mid.toFixed(1), slowest_gflops: +Math.min(...rates).toFixed(1), below_085_median: rates.filter((r) => r < 0.85 * mid).length } };
+  });
+  shapes.sort((x, y) => y.ms - x.ms);
+  const sum = (f) => shapes.reduce((t, x) => t + f(x), 0) / steps;
+  return {
+    products_ms_per_step: +sum((x) => x.ms).toFixed(1),
+    at_median_rates_ms_per_step: +sum((x) => x.atMedianMs).toFixed(1),
+    by_shape: Object.fromEntries(shapes.map((x) => [x.key, x.row])),
+  };
 }
 // native=shapes: the binary operations, strided copies and sums by shape (their arguments as addon.ts declares them)
 function opShapeKey(name, a) {
@@ -251,6 +278,7 @@ console.log(JSON.stringify({
   steps_s: times,
   cpu_s: cpu,
   ...(nativeCalls ? { native_ms: nativeMs(nativeCalls.last()) } : {}),
+  ...(nativeCalls?.calls() ? { sgemm_calls: nativeCalls.calls() } : {}),
   ...(kernelTimes ? { kernel_ms: nativeMs(kernelTimes.last()) } : {}),
   ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
