@@ -149,7 +149,7 @@ function timeAddonCalls() {
   const addon = createRequire(import.meta.url)('../../packages/blas/build/Release/peft_blas.node');
   let step = null;
   let steps = 0;
-  const calls = {}; // native=calls: product shape → [{ flop, ms }] over the steps after the first
+  const perCall = {}; // native=calls: product shape → [{ flop, ms }] over the steps after the first
   for (const name of Object.getOwnPropertyNames(addon)) {
     const f = addon[name];
     if (typeof f !== 'function') continue;
@@ -165,20 +165,20 @@ function timeAddonCalls() {
           const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
           const flop = 2 * batch * m * n * k;
           addCall((step.shapes ??= {}), key, ms, { flop });
-          if (args.native === 'calls' && steps > 1) (calls[key] ??= []).push({ flop, ms });
+          if (args.native === 'calls' && steps > 1) (perCall[key] ??= []).push({ flop, ms });
         }
         const opKey = step && byShape ? opShapeKey(name, a) : null;
         if (opKey) addCall((step.opShapes ??= {}), opKey, ms);
       }
     };
   }
-  return { start: () => ((steps += 1), (step = {})), last: () => step, calls: () => (args.native === 'calls' && steps > 1 ? callSpread(calls, steps - 1) : null) };
+  return { start: () => ((steps += 1), (step = {})), last: () => step, spread: () => (args.native === 'calls' && steps > 1 ? callSpread(perCall, steps - 1) : null) };
 }
 // native=calls: each product shape's spread of rates over its calls, and the products' time a step, as measured and at
 // each shape's median rate
-function callSpread(calls, steps) {
+function callSpread(perCall, steadySteps) {
   const gflops = ({ flop, ms }) => flop / ms / 1e6;
-  const shapes = Object.entries(calls).map(([key, list]) => {
+  const shapes = Object.entries(perCall).map(([key, list]) => {
     const rates = list.map(gflops);
     const mid = median(rates);
     const ms = list.reduce((t, c) => t + c.ms, 0);
@@ -186,7 +186,7 @@ function callSpread(calls, steps) {
     return { key, ms, atMedianMs: flop / mid / 1e6, row: { calls: list.length, median_gflops: +mid.toFixed(1), slowest_gflops: +Math.min(...rates).toFixed(1), below_085_median: rates.filter((r) => r < 0.85 * mid).length } };
   });
   shapes.sort((x, y) => y.ms - x.ms);
-  const sum = (f) => shapes.reduce((t, x) => t + f(x), 0) / steps;
+  const sum = (f) => shapes.reduce((t, x) => t + f(x), 0) / steadySteps;
   return {
     products_ms_per_step: +sum((x) => x.ms).toFixed(1),
     at_median_rates_ms_per_step: +sum((x) => x.atMedianMs).toFixed(1),
@@ -273,12 +273,13 @@ const nativeMs = ({ shapes, opShapes, ...by }) => ({
   ...(shapes ? { sgemm_by_shape: byMs(shapes, (e) => ({ ...calls(e), gflops: +(e.flop / e.ms / 1e6).toFixed(1) })) } : {}),
   ...(opShapes ? { ops_by_shape: byMs(opShapes, calls) } : {}),
 });
+const callRates = nativeCalls?.spread();
 console.log(JSON.stringify({
   median_s: steady[Math.floor(steady.length / 2)],
   steps_s: times,
   cpu_s: cpu,
   ...(nativeCalls ? { native_ms: nativeMs(nativeCalls.last()) } : {}),
-  ...(nativeCalls?.calls() ? { sgemm_calls: nativeCalls.calls() } : {}),
+  ...(callRates ? { sgemm_calls: callRates } : {}),
   ...(kernelTimes ? { kernel_ms: nativeMs(kernelTimes.last()) } : {}),
   ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
