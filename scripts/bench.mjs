@@ -34,6 +34,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stepFlops } from './bench/step-flops.mjs';
 import { llamaStepSettings, stepSettings } from './bench/step-settings.mjs';
+import { median } from './bench/medians.mjs';
 
 // ---- WebGPU (its own set of figures) ----
 if (process.argv.includes('--backend') && process.argv[process.argv.indexOf('--backend') + 1] === 'webgpu') {
@@ -139,11 +140,6 @@ function ensureHfStack(py) {
   spawnSync(`${VENV}/bin/pip`, ['install', '-q', ...idx, 'transformers', 'peft==0.21.*', 'safetensors'], { stdio: 'ignore', timeout: 15 * 60_000 });
   return ready();
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const k = Math.floor(s.length / 2);
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
-};
 /** The median over every steady-state step (the first step of each run is warm-up) of all runs of one side. */
 const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.steps_s.slice(1) : r.steps_s)));
 /** The same over the CPU seconds of each step (all threads of the process). */

@@ -10,6 +10,7 @@
 // Prints one JSON line per shape: median µs of each build, built/against, GFLOP/s, and the largest difference of the
 // two results (0: bit for bit).
 import { addonBuilds } from './addon-builds.mjs';
+import { middleValue } from './medians.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const threads = +(args.threads ?? 2), reps = +(args.reps ?? 60);
@@ -23,7 +24,6 @@ const shapes = (args.shapes ?? '96:128:5:64,96:128:64:5,96:64:5:128:TN,96:5:64:1
 
 let seed = 1;
 const random = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5);
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const { batch, m, n, k, ta, tb } of shapes) {
   const a = random(batch * m * k), b = random(batch * k * n);
   const out = [new Float32Array(batch * m * n), new Float32Array(batch * m * n)];
@@ -42,7 +42,7 @@ for (const { batch, m, n, k, ta, tb } of shapes) {
   }
   let diff = 0;
   for (let i = 0; i < out[0].length; i++) diff = Math.max(diff, Math.abs(out[0][i] - out[1][i]));
-  const [us, usOther] = times.map(median);
+  const [us, usOther] = times.map(middleValue);
   const flops = 2 * batch * m * n * k;
   console.log(JSON.stringify({
     product: `${batch}× [${m}×${k}]${ta ? 'ᵀ' : ''}·[${k}×${n}]${tb ? 'ᵀ' : ''}`,

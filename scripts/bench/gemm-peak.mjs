@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@peft/core';
 import { fmaThroughput, registerBlasKernels } from '@peft/blas';
+import { middleValue } from './medians.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const d = +(args.d ?? 768), reps = +(args.reps ?? 5), N = 1024, V = 50257;
@@ -29,7 +30,6 @@ const forms = [
   { form: `head dz·E [128×${V}]·[${V}×${d}]`, a: [128, V], b: [V, d], ta: false, tb: false },
 ];
 const flopsOf = (f) => 2 * (f.ta ? f.a[1] : f.a[0]) * (f.tb ? f.b[0] : f.b[1]) * (f.ta ? f.a[0] : f.a[1]);
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -48,7 +48,7 @@ for (const f of forms) {
     run();
     ts.push(performance.now() - t0);
   }
-  rows.push({ form: f.form, gflops: +(flopsOf(f) / median(ts) / 1e6).toFixed(1) });
+  rows.push({ form: f.form, gflops: +(flopsOf(f) / middleValue(ts) / 1e6).toFixed(1) });
   tf.dispose([a, b]);
 }
 
@@ -69,7 +69,7 @@ if (args.paths !== '0') {
         if (r > 0) cpu[i].push(cpuSeconds() - c0); // the first round warms each path's scratch up
       }
     }
-    isas.forEach((_, i) => paths[i].forms.push({ form: f.form, gflops: +(flopsOf(f) / median(cpu[i]) / 1e9).toFixed(1) }));
+    isas.forEach((_, i) => paths[i].forms.push({ form: f.form, gflops: +(flopsOf(f) / middleValue(cpu[i]) / 1e9).toFixed(1) }));
     tf.dispose([a, b]);
   }
   registerBlasKernels({ backends: [], gemm: status.gemm === 'own' ? 'own' : 'system', isa: 'auto', threads });

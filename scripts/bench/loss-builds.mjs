@@ -6,6 +6,7 @@
 //        [reps=25]
 // Prints one JSON line: median ms of each pass for each build, and the largest differences between the builds.
 import { addonBuilds } from './addon-builds.mjs';
+import { middleValue } from './medians.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const builds = addonBuilds({ against: args.against, threads: args.threads });
@@ -29,9 +30,8 @@ for (let r = 0; r < reps + 3; r++) {
     if (r >= 3) times[b].stats.push(ts), times[b].grad.push(tg);
   }
 }
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-const [built, other] = times.map((t) => ({ stats: median(t.stats), grad: median(t.grad) }));
+const [built, other] = times.map((t) => ({ stats: middleValue(t.stats), grad: middleValue(t.grad) }));
 console.log(JSON.stringify({
   rows, vocab: cols,
   stats_ms: { built: +built.stats.toFixed(2), against: +other.stats.toFixed(2), built_over_against: +(built.stats / other.stats).toFixed(3) },

@@ -41,6 +41,7 @@ import { AdamW, DeviceStep, NLG_ADAMW, clipByGlobalNorm, tensorsFinite } from '@
 import { createRequire } from 'node:module';
 import { gpt2Fixture } from './fixtures.mjs';
 import { countMatmulFlops } from './matmul-count.mjs';
+import { middleValue } from './medians.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.split('=')));
 const REMAT = +(args.remat ?? 0);
@@ -180,7 +181,7 @@ function callSpread(perCall, steadySteps) {
   const gflops = ({ flop, ms }) => flop / ms / 1e6;
   const shapes = Object.entries(perCall).map(([key, list]) => {
     const rates = list.map(gflops);
-    const mid = median(rates);
+    const mid = middleValue(rates);
     const ms = list.reduce((t, c) => t + c.ms, 0);
     const flop = list.reduce((t, c) => t + c.flop, 0);
     return { key, ms, atMedianMs: flop / mid / 1e6, row: { calls: list.length, median_gflops: +mid.toFixed(1), slowest_gflops: +Math.min(...rates).toFixed(1), below_085_median: rates.filter((r) => r < 0.85 * mid).length } };
@@ -263,7 +264,6 @@ for (let step = 0; step < STEPS; step++) {
 gpuCounter?.stop();
 tally?.print();
 const steady = (times.length > 1 ? times.slice(1) : times).sort((a, b) => a - b);
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 // a bucket's entries (addCall), the slowest first, each as `row` makes it
 const byMs = (bucket, row) => Object.fromEntries(Object.entries(bucket).sort((a, b) => b[1].ms - a[1].ms).map(([k, e]) => [k, row(e)]));
 const calls = (e) => ({ ms: +e.ms.toFixed(1), calls: e.calls });
@@ -281,7 +281,7 @@ console.log(JSON.stringify({
   ...(nativeCalls ? { native_ms: nativeMs(nativeCalls.last()) } : {}),
   ...(callRates ? { sgemm_calls: callRates } : {}),
   ...(kernelTimes ? { kernel_ms: nativeMs(kernelTimes.last()) } : {}),
-  ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +median((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
+  ...(phases.length ? { phases_ms: Object.fromEntries(Object.keys(phases[0]).map((k) => [k, +middleValue((phases.length > 1 ? phases.slice(1) : phases).map((p) => p[k])).toFixed(1)])) } : {}),
   peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   // the wasm backend's heap: it grows to the step's peak and never shrinks
   ...(choice.backend === 'wasm' ? { wasm_heap_mb: tf.backend().wasm.HEAPU8.length / 2 ** 20 } : {}),

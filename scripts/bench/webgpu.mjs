@@ -9,6 +9,7 @@
 // Prints the figures of this run; docs/performance.md records them with the card's name.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './medians.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -29,11 +30,6 @@ export function benchWebgpu(argv) {
       return null;
     }
     return JSON.parse(line);
-  };
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const k = Math.floor(s.length / 2);
-    return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
   };
   const pooled = (runs) => median(runs.flatMap((r) => (r.steps_s.length > 1 ? r.steps_s.slice(1) : r.steps_s)));
 
