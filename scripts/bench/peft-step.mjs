@@ -143,7 +143,8 @@ function addCall(bucket, key, ms, extra = {}) {
 // each product shape over all the steps after the first (sgemm_calls): a shape's median rate, its slowest call, how
 // many calls ran below 0.85× that median, and what the products would take a step at their shapes' median rates
 // against what they took — whether a step's products are slow throughout or some of their calls are.
-const byShape = args.native === 'shapes' || args.native === 'calls';
+const keepCallRates = args.native === 'calls';
+const byShape = args.native === 'shapes' || keepCallRates;
 const nativeCalls = (args.native === '1' || byShape) && blas.available ? timeAddonCalls() : null;
 function timeAddonCalls() {
   // the addon @peft/blas loaded (Node keeps one instance per file)
@@ -166,14 +167,14 @@ function timeAddonCalls() {
           const key = `${batch > 1 ? `${batch}× ` : ''}${m}×${k}${ta ? 'ᵀ' : ''} · ${k}×${n}${tb ? 'ᵀ' : ''}`;
           const flop = 2 * batch * m * n * k;
           addCall((step.shapes ??= {}), key, ms, { flop });
-          if (args.native === 'calls' && steps > 1) (perCall[key] ??= []).push({ flop, ms });
+          if (keepCallRates && steps > 1) (perCall[key] ??= []).push({ flop, ms });
         }
         const opKey = step && byShape ? opShapeKey(name, a) : null;
         if (opKey) addCall((step.opShapes ??= {}), opKey, ms);
       }
     };
   }
-  return { start: () => ((steps += 1), (step = {})), last: () => step, spread: () => (args.native === 'calls' && steps > 1 ? callSpread(perCall, steps - 1) : null) };
+  return { start: () => ((steps += 1), (step = {})), last: () => step, spread: () => (keepCallRates && steps > 1 ? callSpread(perCall, steps - 1) : null) };
 }
 // native=calls: each product shape's spread of rates over its calls, and the products' time a step, as measured and at
 // each shape's median rate
